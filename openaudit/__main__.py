@@ -1,0 +1,3 @@
+from openaudit.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Command-line interface: thin typer commands (parse -> call api -> render -> exit code)."""

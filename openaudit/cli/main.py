@@ -1,0 +1,89 @@
+"""Entry point: registers the command modules and turns every failure into one line + exit code."""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from openaudit.errors import ExitCode, OpenAuditError
+
+# One module per command (or command group); each registers itself on openaudit.cli.app.app.
+COMMAND_MODULES = (
+    "audit",
+    "check",
+    "rubric",
+    "license",
+    "contamination",
+    "verify",
+    "render",
+    "badge",
+    "bom",
+    "snapshot",
+    "batch",
+)
+
+
+def _load_commands() -> None:
+    for name in COMMAND_MODULES:
+        full = f"openaudit.cli.{name}"
+        try:
+            importlib.import_module(full)
+        except ModuleNotFoundError as exc:  # a command not built yet in this checkout
+            if exc.name != full:
+                raise
+
+
+def _err(line: str) -> None:
+    from openaudit.render.escape import terminal_safe
+
+    sys.stderr.write(terminal_safe(line) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    debug = os.environ.get("OPENAUDIT_DEBUG") == "1"
+    try:
+        _load_commands()
+        from openaudit.cli.app import app
+
+        rv = app(args=argv, prog_name="openaudit", standalone_mode=False)
+        return int(rv or 0) if isinstance(rv, int) else 0
+    except OpenAuditError as exc:
+        if debug:
+            raise
+        _err(f"error: {exc.message}")
+        if exc.hint:
+            _err(f"hint: {exc.hint}")
+        return int(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        if debug:
+            raise
+        _err(f"error: {exc.format_message()}")
+        _err("hint: run with --help to see the accepted arguments")
+        return int(ExitCode.CANNOT_EVALUATE)
+    except click.exceptions.Abort:
+        _err("error: aborted")
+        return int(ExitCode.CANNOT_EVALUATE)
+    except KeyboardInterrupt:
+        _err("error: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # internal error: never a traceback unless asked
+        if debug:
+            raise
+        msg = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        _err(f"error: internal error: {msg}")
+        _err("hint: this is a bug in openaudit; rerun with OPENAUDIT_DEBUG=1 and report the traceback")
+        return int(ExitCode.CANNOT_EVALUATE)
+
+
+def run() -> None:  # console script
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""openaudit.licenses"""

@@ -1,0 +1,240 @@
+"""Frozen data shapes shared by every stage of the flow.
+
+TARGET -> sources -> Snapshot -> collect -> Evidence/Facts -> probes -> Findings -> rubric -> Report -> render
+
+Nothing in here does I/O. Everything is immutable (frozen dataclasses, tuples, MappingProxy-free dicts
+that nobody mutates after construction) so a stage can never reach back and change an earlier one.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class Outcome(str, enum.Enum):
+    """Result of one yes/no probe. Only FAIL (and PARTIAL, for its missing share) lowers a score;
+    NOT_AVAILABLE / NOT_APPLICABLE / ERROR lower *confidence*, never the score."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    PARTIAL = "partial"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_AVAILABLE = "not_available"
+    ERROR = "error"
+
+    @property
+    def counts(self) -> bool:
+        """True when the outcome is an observed answer that enters a score."""
+        return self in (Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL)
+
+
+class SourceKind(str, enum.Enum):
+    HUB = "hub"
+    LOCAL = "local"
+    CACHE = "cache"  # a snapshot folder inside the Hugging Face cache
+    CAPTURE = "capture"  # a folder written by `openaudit snapshot`
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the user asked to audit, resolved to a source."""
+
+    id: str  # hub repo id ("org/name") or the folder's name
+    source: SourceKind
+    revision: str | None = None  # as asked ("main", "step1000", a sha); None = default
+    path: str | None = None  # local folder, when there is one
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of the repository, as listed (never read in full unless small text)."""
+
+    path: str  # posix, relative to the repo root
+    size: int | None  # bytes; None when unknown
+    sha256: str | None = None  # LFS sha256 (hub) or computed (local, small files only)
+    blob_id: str | None = None  # git blob id when the hub reports it
+    lfs: bool = False
+    kind: str = "file"  # "file" | "symlink" | "special" (fifo/device: listed, never read)
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    requests: int = 0
+    bytes: int = 0  # response bytes received (bodies; headers not counted)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an audit may look at. Sources fill it; nothing downstream does I/O.
+
+    * ``texts``: small text files (card, licenses, configs, scripts, logs), decoded, keyed by path.
+      Files too large or binary are absent here but present in ``files``.
+    * ``safetensors_headers``: raw header bytes decoded as text (JSON), keyed by path; parsed and
+      validated by ``openaudit.safety.safetensors``. Only the header — never tensor data.
+    * ``head_bytes``: the first bytes (<= 64 KiB) of files whose format is sniffed by content
+      (pickle/zip/gguf/onnx...), keyed by path. Local sources fill it; the hub fills it only
+      for small files.
+    * ``api``: the Hub API's model-info fields (``gated``, ``library_name``, ``pipeline_tag``,
+      ``tags``, ``cardData``, ``downloads``, ``securityStatus`` ...) as returned; empty offline.
+    * ``refs``: branch and tag names (intermediate checkpoints often live on branches like step1000).
+    * ``scans``: static scan results keyed by path (pickle opcode scans from ``openaudit.safety``),
+      computed by the source because only it can read the bytes; plain JSON-able dicts.
+    * ``notes``: things the source could not do (offline, skipped file, guard tripped), each a
+      short human sentence; they become ``not_available`` evidence, never a fail.
+    """
+
+    target: Target
+    commit_sha: str | None
+    files: tuple[FileEntry, ...]
+    texts: Mapping[str, str] = field(default_factory=dict)
+    safetensors_headers: Mapping[str, bytes] = field(default_factory=dict)
+    head_bytes: Mapping[str, bytes] = field(default_factory=dict)
+    api: Mapping[str, Any] = field(default_factory=dict)
+    refs: tuple[str, ...] = ()
+    offline: bool = False
+    network: NetworkStats = field(default_factory=NetworkStats)
+    notes: tuple[str, ...] = ()
+    scans: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    base_url: str | None = None  # e.g. "https://huggingface.co/org/name" for evidence URLs
+
+    def file(self, path: str) -> FileEntry | None:
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+    def url_for(self, path: str) -> str | None:
+        """A URL a person can open to see ``path`` at the audited commit (hub only)."""
+        if not self.base_url:
+            return None
+        rev = self.commit_sha or self.target.revision or "main"
+        return f"{self.base_url}/blob/{rev}/{path}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a verdict came from. ``kind`` is one of:
+    file (a file exists / its content), line (a line of a text file), card_field (YAML front matter
+    key in ``field``), api_field (Hub API field in ``field``), url (a link), absence (a search that
+    found nothing — lists what was looked for in ``snippet``), computed (a figure derived from the
+    above, e.g. a parameter count), note (a source/guard note)."""
+
+    kind: str
+    path: str | None = None
+    line: int | None = None
+    url: str | None = None
+    snippet: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind}
+        for k in ("path", "line", "url", "snippet", "field"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        return d
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The answer of one named probe, with its evidence.
+
+    ``value`` is an optional machine-readable figure (a parameter count, a license id, a share...)
+    that renderers may show and frameworks may read; ``score`` in [0,1] refines PARTIAL (default 0.5).
+    """
+
+    probe: str
+    outcome: Outcome
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    value: Any = None
+    score: float | None = None
+
+    @property
+    def credit(self) -> float | None:
+        """Fraction of the criterion earned; None when the outcome does not count."""
+        if self.outcome is Outcome.PASS:
+            return 1.0
+        if self.outcome is Outcome.FAIL:
+            return 0.0
+        if self.outcome is Outcome.PARTIAL:
+            return 0.5 if self.score is None else max(0.0, min(1.0, float(self.score)))
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "probe": self.probe,
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+        if self.value is not None:
+            d["value"] = self.value
+        if self.score is not None:
+            d["score"] = round(float(self.score), 4)
+        return d
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    id: str
+    name: str
+    score: float | None  # 0-10, None = not available (no counting finding)
+    grade: str | None
+    confidence: float  # share of the dimension's weight that was actually observed (0-1)
+    findings: tuple[Finding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "score": None if self.score is None else round(self.score, 2),
+            "grade": self.grade,
+            "confidence": round(self.confidence, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole result. ``to_dict`` is the JSON report (rubrics/schema/report.schema.json)."""
+
+    schema_version: str
+    tool: Mapping[str, str]
+    target: Mapping[str, Any]
+    rubric: Mapping[str, Any]
+    license: Mapping[str, Any]
+    dimensions: tuple[DimensionResult, ...]
+    overall: Mapping[str, Any]
+    frameworks: Mapping[str, Any]
+    facts: Mapping[str, Any] = field(default_factory=dict)  # weights/params/datasets summary
+    network: Mapping[str, int] | None = None
+    contamination: Mapping[str, Any] | None = None
+    verification: Mapping[str, Any] | None = None
+    generated_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "tool": dict(self.tool),
+            "target": dict(self.target),
+            "rubric": dict(self.rubric),
+            "license": dict(self.license),
+            "dimensions": [x.to_dict() for x in self.dimensions],
+            "overall": dict(self.overall),
+            "frameworks": dict(self.frameworks),
+            "facts": dict(self.facts),
+        }
+        if self.network is not None:
+            d["network"] = dict(self.network)
+        if self.contamination is not None:
+            d["contamination"] = self.contamination
+        if self.verification is not None:
+            d["verification"] = self.verification
+        if self.generated_at is not None:
+            d["generated_at"] = self.generated_at
+        return d
+
+    def findings(self) -> list[Finding]:
+        return [f for d in self.dimensions for f in d.findings]

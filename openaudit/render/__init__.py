@@ -1,0 +1,1 @@
+"""Renderers: report dict (the JSON report) -> text. Renderers never compute, they only present."""

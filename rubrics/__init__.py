@@ -1,0 +1,1 @@
+"""Rubric data (YAML) and JSON Schemas, shipped as package data; see openaudit.resources."""
