@@ -1,0 +1,80 @@
+"""Project configuration: ``openaudit.toml`` or ``[tool.openaudit]`` in ``pyproject.toml``.
+
+Looked up in ``start_dir`` (the current directory): ``openaudit.toml`` wins over ``pyproject.toml``;
+``--config PATH`` names a file directly. Validated with ``rubrics/schema/config.schema.json``: an
+unknown key or a wrong type is ``InvalidDocument`` naming the file and the key. Command-line options
+always override the configuration (the CLI merges them).
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from openaudit.errors import InvalidDocument, InvalidInput
+
+CONFIG_FILE = "openaudit.toml"
+PYPROJECT = "pyproject.toml"
+MAX_BYTES = 1024 * 1024
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InvalidInput(f"config file is larger than 1 MiB: {path}")
+        raw = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"config file is not UTF-8 text: {path}") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidDocument(f"{path} is not valid TOML: {exc}") from exc
+
+
+def validate_config(config: Any, source: str) -> dict[str, Any]:
+    import jsonschema
+
+    from openaudit.resources import schema
+
+    if not isinstance(config, dict):
+        raise InvalidDocument(f"{source}: configuration must be a table")
+    sch = schema("config")
+    validator = jsonschema.Draft202012Validator(sch)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return config
+    err = errors[0]
+    where = ".".join(str(p) for p in err.absolute_path)
+    if err.validator == "additionalProperties":
+        allowed = set(err.schema.get("properties", {}))
+        extra = sorted(k for k in err.instance if k not in allowed) if isinstance(err.instance, dict) else []
+        key = ".".join(x for x in (where, extra[0] if extra else "") if x)
+        raise InvalidDocument(f"{source}: unknown key '{key}' (known: {', '.join(sorted(allowed))})")
+    raise InvalidDocument(f"{source}: key '{where or '(top level)'}': {err.message}")
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Read one config file: an ``openaudit.toml`` (whole file) or a ``pyproject.toml`` ([tool.openaudit])."""
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInput(f"config file not found: {p}")
+    data = _read_toml(p)
+    if p.name == PYPROJECT:
+        tool = data.get("tool", {})
+        section = tool.get("openaudit", {}) if isinstance(tool, dict) else {}
+        return validate_config(section, f"{p} [tool.openaudit]")
+    return validate_config(data, str(p))
+
+
+def load_config(start_dir: Path, config_path: str | Path | None = None) -> dict[str, Any]:
+    """The configuration that applies in ``start_dir`` (``{}`` when there is none)."""
+    if config_path is not None:
+        return load_config_file(config_path)
+    d = Path(start_dir)
+    if (d / CONFIG_FILE).is_file():
+        return load_config_file(d / CONFIG_FILE)
+    if (d / PYPROJECT).is_file():
+        return load_config_file(d / PYPROJECT)
+    return {}

@@ -1,0 +1,153 @@
+"""Small read-only helpers shared by the renderers: tolerant access to the report dict.
+
+Renderers never compute verdicts; these helpers only pick values out of the JSON report and format
+them, treating every optional key as possibly absent.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+OUTCOME_LABEL = {
+    "pass": "pass",
+    "fail": "FAIL",
+    "partial": "partial",
+    "not_applicable": "n/a",
+    "not_available": "not available",
+    "error": "ERROR",
+}
+OUTCOME_ICON = {
+    "pass": "✔",
+    "fail": "✘",
+    "partial": "◐",
+    "not_applicable": "–",
+    "not_available": "?",
+    "error": "!",
+}
+GRADE_COLOR = {  # shields.io / HTML colours per grade
+    "A": "#2e7d32",
+    "B": "#7cb342",
+    "C": "#f9a825",
+    "D": "#ef6c00",
+    "E": "#d84315",
+    "F": "#c62828",
+}
+NEUTRAL_COLOR = "#757575"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any, default: str = "") -> str:
+    """A value as display text (None -> default; bools as yes/no; lists joined)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(text(v) for v in value) or default
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {text(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) or default
+    return str(value)
+
+
+def score_text(score: Any) -> str:
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        return "n/a"
+    return f"{float(score):.1f}"
+
+
+def grade_color(grade: Any) -> str:
+    return GRADE_COLOR.get(str(grade or "")[:1].upper(), NEUTRAL_COLOR)
+
+
+def target_id(report: dict[str, Any]) -> str:
+    return text(as_dict(report.get("target")).get("id"), "unknown target")
+
+
+def dimensions(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [d for d in as_list(report.get("dimensions")) if isinstance(d, dict)]
+
+
+def findings(dim: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in as_list(dim.get("findings")) if isinstance(f, dict)]
+
+
+def iter_findings(report: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for dim in dimensions(report):
+        for f in findings(dim):
+            yield dim, f
+
+
+def evidence(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in as_list(finding.get("evidence")) if isinstance(e, dict)]
+
+
+def evidence_location(ev: dict[str, Any]) -> str:
+    """``path:line`` / ``field`` / url — where a piece of evidence points, as one short string."""
+    parts = []
+    if ev.get("path"):
+        loc = str(ev["path"])
+        if isinstance(ev.get("line"), int):
+            loc += f":{ev['line']}"
+        parts.append(loc)
+    if ev.get("field"):
+        parts.append(f"[{ev['field']}]")
+    if not parts and ev.get("url"):
+        parts.append(str(ev["url"]))
+    return " ".join(parts)
+
+
+def safe_url(url: Any) -> str | None:
+    """Only http(s) URLs are ever turned into links."""
+    if isinstance(url, str) and url.lower().startswith(("https://", "http://")) and not any(
+        c.isspace() or ord(c) < 0x20 for c in url
+    ):
+        return url
+    return None
+
+
+def policy_violations(verdict: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [v for v in as_list(as_dict(verdict).get("violations")) if isinstance(v, dict)]
+
+
+def frameworks(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    fw = as_dict(report.get("frameworks"))
+    return as_dict(fw.get("mof")), as_dict(fw.get("osaid")), as_dict(fw.get("osai"))
+
+
+def missing_text(item: Any) -> str:
+    """One missing framework item ({component|item, name, reason} or a plain string) as text."""
+    if isinstance(item, dict):
+        name = item.get("name") or item.get("component") or item.get("item") or "?"
+        return f"{name} ({item['reason']})" if item.get("reason") else str(name)
+    return text(item)
+
+
+def mof_progress_rows(mof: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """(class, "met/required" or text, missing[]) per MOF class, in the order the report gives."""
+    rows = []
+    for cls, prog in as_dict(mof.get("progress")).items():
+        if isinstance(prog, dict):
+            met = prog.get("met")
+            total = prog.get("required", prog.get("total"))
+            share = f"{met}/{total}" if met is not None and total is not None else text(
+                {k: v for k, v in prog.items() if k != "missing"}
+            )
+            rows.append((str(cls), share, [missing_text(m) for m in as_list(prog.get("missing"))]))
+        else:
+            rows.append((str(cls), text(prog), []))
+    return rows
+
+
+def unverified_text(item: Any) -> str:
+    """A policy verdict's unverified entry (a rule name or {rule, message, ...}) as text."""
+    if isinstance(item, dict):
+        return text(item.get("message") or item.get("rule") or item)
+    return text(item)

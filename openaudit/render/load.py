@@ -1,0 +1,81 @@
+"""Read a stored JSON report (or policy verdict) for re-rendering; bad input is one clear error."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from openaudit.errors import InvalidDocument, InvalidInput
+
+MAX_BYTES = 64 * 1024 * 1024
+_REQUIRED = ("schema_version", "target", "dimensions")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def read_json(path: str | Path, what: str = "JSON file") -> Any:
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidInput(f"{what} not found or not a file: {p}")
+    if p.stat().st_size > MAX_BYTES:
+        raise InvalidInput(f"{what} is larger than {MAX_BYTES // (1024 * 1024)} MiB: {p}")
+    try:
+        raw = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{what} is not UTF-8 text: {p}") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {p}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidDocument(f"{p} is not valid JSON: {exc}") from exc
+
+
+def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
+    """Check the dict is an openaudit JSON report: the published schema when present, else the keys
+    every renderer relies on."""
+    if not isinstance(report, dict):
+        raise InvalidDocument(f"{source} is not an openaudit report (top level is not a JSON object)")
+    missing = [k for k in _REQUIRED if k not in report]
+    if missing:
+        raise InvalidDocument(f"{source} is not an openaudit report: missing key(s) {', '.join(missing)}")
+    if not isinstance(report.get("dimensions"), list) or not isinstance(report.get("target"), dict):
+        raise InvalidDocument(f"{source} is not an openaudit report: 'target' must be an object and "
+                              "'dimensions' a list")
+    schema = _report_schema()
+    if schema is not None:
+        import jsonschema
+
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        err = jsonschema.exceptions.best_match(validator.iter_errors(report))
+        if err is not None:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            raise InvalidDocument(f"{source} does not match the report schema at {where}: {err.message}")
+    return report
+
+
+def _report_schema() -> dict[str, Any] | None:
+    from openaudit.resources import rubrics_dir
+
+    path = rubrics_dir() / "schema" / "report.schema.json"
+    if not path.is_file():
+        return None
+    from openaudit.resources import schema
+
+    return schema("report")
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    return validate_report(read_json(path, "report"), str(path))
+
+
+def load_verdict(path: str | Path) -> dict[str, Any]:
+    """A policy verdict as written by ``openaudit check --format json``: {ok, violations[], unverified[]}."""
+    doc = read_json(path, "policy verdict")
+    if not isinstance(doc, dict) or not isinstance(doc.get("ok"), bool) or not isinstance(
+        doc.get("violations", []), list
+    ):
+        raise InvalidDocument(f"{path} is not a policy verdict (needs 'ok': true|false and 'violations': [...])")
+    return doc

@@ -1,0 +1,55 @@
+"""Where a command's result goes: stdout, or a file written atomically (temp file + os.replace)."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from openaudit.errors import InvalidInput
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` so that readers see the old file or the new one, never half."""
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput(f"output path is a directory: {target}")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InvalidInput(f"output folder does not exist: {parent}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            try:
+                os.chmod(tmp, target.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def emit(text: str, out: str | None) -> None:
+    """Print ``text`` on stdout (``out`` None or "-") or write it atomically to the file ``out``."""
+    if out is None or out == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_atomic(out, text)
