@@ -1,0 +1,85 @@
+"""Scoring (pure): findings + a score rubric -> dimension results and an overall score and grade.
+
+score(dimension) = 10 * sum(weight * credit) / sum(weight of criteria whose finding counts)
+   (counts = pass / fail / partial; None when nothing counts)
+confidence(dimension) = observed weight / total weight
+overall = weighted mean of the dimension scores that are not None (weights from ``overall.weights``),
+overall confidence = weighted mean of the dimension confidences.
+not_available / not_applicable / error never lower a score, only the confidence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from openaudit.errors import InvalidDocument
+from openaudit.model import DimensionResult, Evidence, Finding, Outcome
+from openaudit.rubric.load import rubric_info
+from openaudit.rubric.types import Dimension, Rubric
+
+__all__ = ["ScoreResult", "score", "score_dimension", "rubric_info", "missing_finding"]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    dimensions: tuple[DimensionResult, ...]
+    overall: Mapping[str, Any]  # {score, grade, confidence}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dimensions": [d.to_dict() for d in self.dimensions], "overall": dict(self.overall)}
+
+
+def missing_finding(probe: str) -> Finding:
+    """Stand-in for a probe the rubric names but that produced no finding (not run / not built)."""
+    return Finding(
+        probe=probe,
+        outcome=Outcome.NOT_AVAILABLE,
+        message="no finding: the probe did not run in this audit",
+        evidence=(Evidence(kind="note", snippet="probe not run"),),
+    )
+
+
+def score_dimension(dim: Dimension, findings: Mapping[str, Finding], rubric: Rubric) -> DimensionResult:
+    earned = observed = total = 0.0
+    used: list[Finding] = []
+    for crit in dim.criteria:
+        f = findings.get(crit.probe) or missing_finding(crit.probe)
+        used.append(f)
+        total += crit.weight
+        credit = f.credit
+        if credit is None:
+            continue
+        observed += crit.weight
+        earned += crit.weight * credit
+    value = None if observed <= 0 else 10.0 * earned / observed
+    return DimensionResult(
+        id=dim.id,
+        name=dim.name,
+        score=value,
+        grade=rubric.grade_for(value),
+        confidence=0.0 if total <= 0 else observed / total,
+        findings=tuple(used),
+    )
+
+
+def score(rubric: Rubric, findings: Mapping[str, Finding]) -> ScoreResult:
+    """Score ``findings`` (probe id -> Finding) with a ``kind: score`` rubric."""
+    if rubric.kind != "score":
+        raise InvalidDocument(f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric")
+    dims = tuple(score_dimension(d, findings, rubric) for d in rubric.dimensions)
+    weights = rubric.overall_weights or {}
+    num = den = conf_num = conf_den = 0.0
+    for d in dims:
+        w = weights.get(d.id, 0.0)
+        conf_num += w * d.confidence
+        conf_den += w
+        if d.score is not None and w > 0:
+            num += w * d.score
+            den += w
+    overall_score = None if den <= 0 else num / den
+    overall = {
+        "score": None if overall_score is None else round(overall_score, 2),
+        "grade": rubric.grade_for(None if overall_score is None else round(overall_score, 2)),
+        "confidence": round(conf_num / conf_den, 3) if conf_den > 0 else 0.0,
+    }
+    return ScoreResult(dimensions=dims, overall=overall)
