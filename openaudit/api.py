@@ -1,0 +1,153 @@
+"""Library surface: ``audit(target) -> report dict`` and ``check(report, policy) -> verdict``.
+
+This module only wires the stages together (sources -> collect -> probes -> rubric -> report); each
+stage owns its logic. Heavy passes (contamination, verification) are imported lazily.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from openaudit import __version__
+from openaudit.model import Finding, Report, Snapshot
+
+REPORT_SCHEMA_VERSION = "1.0"
+ProgressFn = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def _local_training_files(snapshot: Snapshot) -> list[str]:
+    """Training-data files shipped inside a local repo (used when --benchmark is given without --train)."""
+    if not snapshot.target.path:
+        return []
+    exts = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet", ".txt")
+    root = Path(snapshot.target.path)
+    out = []
+    for f in snapshot.files:
+        top = f.path.split("/", 1)[0].lower()
+        if f.kind == "file" and top in ("data", "dataset", "datasets", "train_data", "training_data") and f.path.lower().endswith(exts):
+            out.append(str(root / f.path))
+    return sorted(out)
+
+
+def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Run the contamination probe for an audit. ``spec`` = {benchmarks: [...], train: [...], ...}."""
+    benchmarks = list(spec.get("benchmarks") or [])
+    if not benchmarks:
+        return None
+    train = list(spec.get("train") or []) or _local_training_files(snapshot)
+    if not train:
+        return None
+    from openaudit.contamination import api as contamination_api
+
+    extra = {k: v for k, v in spec.items() if k not in ("benchmarks", "train")}
+    return contamination_api.run(benchmarks, train, **extra)
+
+
+def run_verification(snapshot: Snapshot, *, device: str = "auto", budget_seconds: float | None = None) -> dict[str, Any]:
+    from openaudit.verify import api as verify_api
+
+    target = snapshot.target.path or snapshot.target.id
+    return verify_api.run(target, device=device, budget_seconds=budget_seconds)
+
+
+def audit(
+    target: str,
+    *,
+    revision: str | None = None,
+    rubric: str = "openaudit",
+    offline: bool = False,
+    token: str | None = None,
+    verify: bool = False,
+    device: str = "auto",
+    verify_budget: float | None = None,
+    contamination: Mapping[str, Any] | None = None,
+    timestamp: bool = True,
+    progress: ProgressFn = _noop,
+) -> dict[str, Any]:
+    """Audit ``target`` (Hub id, local folder, HF cache snapshot or capture folder) and return the
+    JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only."""
+    from openaudit import collect, probes, sources
+    from openaudit.rubric import frameworks as fw
+    from openaudit.rubric import load as rubric_load
+    from openaudit.rubric import score as rubric_score
+
+    rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
+    progress(f"resolving {target}")
+    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token)
+    progress(f"collecting evidence from {len(snapshot.files)} files")
+    facts = collect.collect_all(snapshot)
+
+    extra: dict[str, Any] = {}
+    if contamination:
+        progress("probing benchmark contamination")
+        result = run_contamination(snapshot, contamination)
+        if result is not None:
+            extra["contamination"] = result
+    if verify:
+        progress("replaying a training segment")
+        extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget)
+
+    probes.load_all()
+    progress("running probes")
+    findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
+    return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp, rubric_score=rubric_score, fw=fw)
+
+
+def build_report(
+    snapshot: Snapshot,
+    facts: Mapping[str, Any],
+    findings: Mapping[str, Finding],
+    rubric_obj: Any,
+    extra: Mapping[str, Any],
+    *,
+    timestamp: bool,
+    rubric_score: Any,
+    fw: Any,
+) -> dict[str, Any]:
+    from openaudit import collect
+
+    scored = rubric_score.score(rubric_obj, findings)
+    lic = facts.get("license")
+    license_block = lic.to_report() if lic is not None else {
+        "declared": None, "spdx": None, "category": "unknown", "commercial_use": None, "restrictions": [], "mismatch": False,
+    }
+    t = snapshot.target
+    report = Report(
+        schema_version=REPORT_SCHEMA_VERSION,
+        tool={"name": "openaudit", "version": __version__},
+        target={
+            "id": t.id,
+            "source": t.source.value,
+            "revision": t.revision,
+            "commit_sha": snapshot.commit_sha,
+        },
+        rubric=rubric_score.rubric_info(rubric_obj),
+        license=license_block,
+        dimensions=tuple(scored.dimensions),
+        overall=dict(scored.overall),
+        frameworks=fw.evaluate_frameworks(findings),
+        facts=collect.summary(facts),
+        network={"requests": snapshot.network.requests, "bytes": snapshot.network.bytes}
+        if t.source.value == "hub" or snapshot.network.requests
+        else None,
+        contamination=extra.get("contamination"),
+        verification=extra.get("verification"),
+        generated_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat() if timestamp else None,
+    )
+    d = report.to_dict()
+    if snapshot.notes:
+        d["notes"] = list(snapshot.notes)
+    return d
+
+
+def check(report: Mapping[str, Any], policy_path: str) -> Any:
+    """Evaluate a report dict against the policy file at ``policy_path``; returns the policy Verdict."""
+    from openaudit.policy import evaluate, load_policy
+
+    return evaluate(dict(report), load_policy(policy_path))
+

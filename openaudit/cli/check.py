@@ -1,0 +1,56 @@
+"""`openaudit check TARGET --policy FILE`: the CI gate (exit 0 met, 1 violated, 2 cannot evaluate)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from openaudit.cli import common as c
+from openaudit.cli.app import app
+from openaudit.errors import ExitCode
+
+
+@app.command("check")
+def check_cmd(
+    target: Annotated[str, typer.Argument(help="Hub model id, local folder, HF cache snapshot or capture folder.")],
+    policy: Annotated[str, typer.Option("--policy", "-p", help="Policy YAML file (see examples/policies/).")],
+    revision: c.Revision = None,
+    rubric: c.RubricOpt = "openaudit",
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Report format written with -o: json, markdown, html, sarif, junit.")] = None,
+    output: c.OutFile = None,
+    offline: c.Offline = False,
+    token: c.Token = None,
+    no_timestamp: c.NoTimestamp = False,
+    verbose: c.Verbose = False,
+    verify: c.Verify = False,
+    device: c.Device = "auto",
+    benchmark: c.Benchmark = None,
+    train: c.Train = None,
+) -> int:
+    """Gate a model on a policy: exit 0 when it holds, 1 when violated (each violation listed)."""
+    from openaudit.api import check
+    from openaudit.policy import load_policy
+    from openaudit.render import render
+    from openaudit.render.escape import terminal_safe
+
+    load_policy(policy)  # a bad policy is exit 2 before any audit work
+    report = c.run_audit(
+        target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
+        verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+    )
+    verdict = check(report, policy)
+    vd = verdict.to_dict()
+    if output or fmt:
+        c.emit(render(report, fmt or "json", policy_verdict=vd), output)
+    lines = [f"policy {'met' if verdict.ok else 'VIOLATED'}: {report['target']['id']} ({policy})"]
+    for v in vd.get("violations", []):
+        lines.append(f"  violation [{v.get('rule')}]: {v.get('message')}")
+    for u in vd.get("unverified", []):
+        msg = u.get("message") if isinstance(u, dict) else str(u)
+        lines.append(f"  unverified: {msg}")
+    out_lines = "\n".join(terminal_safe(x) for x in lines)
+    if output or fmt:
+        c.stderr(out_lines)
+    else:
+        typer.echo(out_lines)
+    return int(ExitCode.OK if verdict.ok else ExitCode.POLICY_VIOLATED)

@@ -1,0 +1,82 @@
+"""Options and helpers shared by the commands that run an audit (audit, check, bom)."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from openaudit.errors import UsageError
+
+Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
+RubricOpt = Annotated[str, typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML.")]
+Offline = Annotated[bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")]
+Token = Annotated[Optional[str], typer.Option("--token", help="Hub token (default: HF_TOKEN).", show_default=False)]
+OutFile = Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
+NoTimestamp = Annotated[bool, typer.Option("--no-timestamp", help="Omit generated_at: same input gives byte-identical JSON.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, requests and bytes transferred on stderr.")]
+Verify = Annotated[bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")]
+Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
+Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
+Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
+
+
+def default_format(fmt: Optional[str], out: Optional[str]) -> str:
+    """table on a terminal, json otherwise (pipes, files)."""
+    if fmt:
+        return fmt
+    return "table" if out is None and sys.stdout.isatty() else "json"
+
+
+def stderr(msg: str) -> None:
+    from openaudit.render.escape import terminal_safe
+
+    sys.stderr.write(terminal_safe(msg) + "\n")
+
+
+def run_audit(
+    target: str,
+    *,
+    revision: Optional[str],
+    rubric: str,
+    offline: bool,
+    token: Optional[str],
+    no_timestamp: bool,
+    verbose: bool,
+    verify: bool = False,
+    device: str = "auto",
+    benchmark: Optional[list[str]] = None,
+    train: Optional[list[str]] = None,
+) -> dict[str, Any]:
+    from openaudit import api
+
+    if device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
+    if train and not benchmark:
+        raise UsageError("--train needs at least one --benchmark")
+    token = token or os.environ.get("HF_TOKEN") or None
+    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    contamination = {"benchmarks": list(benchmark), "train": list(train or [])} if benchmark else None
+    report = api.audit(
+        target,
+        revision=revision,
+        rubric=rubric,
+        offline=offline,
+        token=token,
+        verify=verify,
+        device=device,
+        contamination=contamination,
+        timestamp=not no_timestamp,
+        progress=stderr if verbose else (lambda _m: None),
+    )
+    if verbose and report.get("network"):
+        net = report["network"]
+        stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
+    return report
+
+
+def emit(text: str, out: Optional[str]) -> None:
+    from openaudit.render.output import emit as _emit
+
+    _emit(text, out)
