@@ -1,1 +1,119 @@
-"""openaudit.sources"""
+"""openaudit.sources: turn a TARGET (Hub id, local folder, HF cache snapshot, capture folder) into a
+Snapshot. ``resolve`` is the one entry point the rest of openaudit calls."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+
+from openaudit.errors import TargetNotFound, UsageError
+from openaudit.model import Snapshot, SourceKind, Target
+from openaudit.sources import select
+
+__all__ = ["resolve", "is_offline", "looks_like_repo_id"]
+
+# Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "."; no "--" or ".." (huggingface_hub rules).
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
+DEFAULT_TIMEOUT = 10.0
+
+
+def looks_like_repo_id(s: str) -> bool:
+    return bool(_REPO_ID.match(s)) and "--" not in s and ".." not in s and not s.endswith((".", "-"))
+
+
+def is_offline(offline: bool = False) -> bool:
+    """``offline`` or HF_HUB_OFFLINE (read now, not at import)."""
+    return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _looks_like_path(s: str) -> bool:
+    return (s.startswith((".", "/", "~")) or "\\" in s or s.endswith("/") or s.count("/") > 1
+            or not looks_like_repo_id(s))
+
+
+def resolve(
+    target: str,
+    *,
+    revision: str | None = None,
+    offline: bool = False,
+    token: str | None = None,
+    max_text_bytes: int = select.TOTAL_TEXT_CAP,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Snapshot:
+    """Resolve ``target`` to a Snapshot.
+
+    * an existing folder -> local (SourceKind.LOCAL), a HF cache snapshot folder (SourceKind.CACHE,
+      id "org/name", commit sha from the folder name), or a capture written by ``openaudit snapshot``
+      (read back as captured; ``target.path`` names the capture folder);
+    * otherwise a Hub repo id -> the Hub, or the HF cache when offline (``offline`` or HF_HUB_OFFLINE=1).
+    """
+    if not isinstance(target, str) or not target.strip():
+        raise UsageError("no target given")
+    if "\x00" in target:
+        raise UsageError("the target contains a NUL character")
+    if timeout <= 0 or max_text_bytes < 0:
+        raise UsageError("timeout must be positive and max_text_bytes non-negative")
+    p = Path(os.path.expanduser(target))
+    if p.exists():
+        if not p.is_dir():
+            raise TargetNotFound(f"{select.escape(target)} is a file, not a model folder")
+        return _from_folder(p, revision, max_text_bytes)
+    if _looks_like_path(target):
+        raise TargetNotFound(f"{select.escape(target)}: no such folder, and not a Hub repo id")
+    if is_offline(offline):
+        from openaudit.sources.cache import find_offline
+
+        snap = find_offline(target, revision)
+        return _from_cache(snap, revision, max_text_bytes, notes=("offline: read from the Hugging Face cache; "
+                                                                  "Hub API fields are not available",))
+    from openaudit.sources.hub import read_hub
+
+    return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout)
+
+
+def _from_folder(p: Path, revision: str | None, max_text_bytes: int) -> Snapshot:
+    from openaudit.sources import capture
+    from openaudit.sources.cache import detect_cache_snapshot
+
+    if capture.is_capture(p):
+        snap = capture.read_capture(p)
+        return dataclasses.replace(snap, target=dataclasses.replace(snap.target, path=str(p)))
+    cs = detect_cache_snapshot(p)
+    if cs is not None:
+        return _from_cache(cs, revision, max_text_bytes)
+    from openaudit.sources.local import read_folder
+
+    name = p.resolve().name or str(p)
+    return read_folder(p, Target(id=name, source=SourceKind.LOCAL, revision=revision, path=str(p)),
+                       max_text_bytes=max_text_bytes)
+
+
+def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[str, ...] = ()) -> Snapshot:
+    from openaudit.sources.local import read_folder
+
+    refs = _cache_refs(cs.repo_dir)
+    target = Target(id=cs.repo_id, source=SourceKind.CACHE, revision=revision, path=str(cs.snapshot_dir))
+    return read_folder(cs.snapshot_dir, target, commit_sha=cs.commit_sha, allowed_root=cs.repo_dir,
+                       cache_layout=True, max_text_bytes=max_text_bytes, refs=refs,
+                       base_url=f"{_endpoint()}/{cs.repo_id}",
+                       notes=notes + ("cache snapshot: only the files downloaded into the cache are present",))
+
+
+def _endpoint() -> str:
+    """HF_ENDPOINT without importing huggingface_hub (kept off the local-folder path)."""
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def _cache_refs(repo_dir: Path) -> tuple[str, ...]:
+    refs_dir = repo_dir / "refs"
+    if not refs_dir.is_dir() or refs_dir.is_symlink():
+        return ()
+    out = []
+    for dirpath, dirnames, filenames in os.walk(refs_dir):
+        rel = os.path.relpath(dirpath, refs_dir)
+        if rel.split(os.sep)[0] == "pr":
+            continue
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out.extend(prefix + f for f in filenames)
+    return tuple(sorted(out))

@@ -1,0 +1,204 @@
+"""The one policy shared by every source: which files are read as text, which are weights or
+pickle-family files, how bytes are sniffed and how text is decoded.
+
+Nothing here does I/O; local.py and hub.py ask these functions and apply the answers.
+"""
+from __future__ import annotations
+
+import codecs
+import posixpath
+from dataclasses import dataclass
+
+KIB = 1024
+MIB = 1024 * KIB
+
+TEXT_FILE_CAP = 512 * KIB  # per-file cap for text files
+LOG_FILE_CAP = 2 * MIB  # per-file cap for training logs (trainer_state.json, *.jsonl, *.csv ...)
+TOTAL_TEXT_CAP = 16 * MIB  # all texts of one snapshot together
+HEAD_BYTES = 64 * KIB  # first bytes kept for content-sniffed binary files
+SNIFF_BYTES = 64  # bytes read to sniff a file whose extension says nothing
+SAFETENSORS_HEADER_CAP = 100 * MIB  # a header bigger than this is refused (note)
+HASH_CAP = 16 * MIB  # local files up to this size get a computed sha256
+
+# Weight / serialised-object families by extension. "pickle" means: loading may run code.
+_EXT_FAMILY = {
+    ".safetensors": "safetensors",
+    ".bin": "pickle",
+    ".pt": "pickle",
+    ".pth": "pickle",
+    ".ckpt": "pickle",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "pickle",
+    ".dill": "pickle",
+    ".npy": "numpy",
+    ".npz": "zip",
+    ".zip": "zip",
+    ".gguf": "gguf",
+    ".ggml": "ggml",
+    ".onnx": "onnx",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    ".keras": "zip",
+    ".msgpack": "msgpack",
+    ".tflite": "tflite",
+    ".mlmodel": "coreml",
+    ".pb": "protobuf",
+    ".nemo": "tar",
+    ".tar": "tar",
+}
+# Families whose first bytes are kept (format sniffed by content downstream; pickle scans).
+HEAD_FAMILIES = frozenset({"pickle", "zip", "numpy", "gguf", "ggml", "onnx", "hdf5", "tar", "tflite", "msgpack"})
+# Families the pickle scanner is asked about.
+SCAN_FAMILIES = frozenset({"pickle", "zip", "numpy"})
+
+_TEXT_EXT = {
+    ".md", ".markdown", ".txt", ".rst", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini",
+    ".py", ".sh", ".bash", ".ipynb", ".csv", ".tsv", ".jsonl", ".log", ".jinja", ".tex", ".bib",
+    ".r", ".jl", ".lua", ".js", ".ts", ".c", ".h", ".cpp", ".cu", ".rs", ".go", ".java",
+}
+_LOG_EXT = {".csv", ".tsv", ".jsonl", ".log"}
+_LOG_NAMES = {"trainer_state.json", "all_results.json", "train_results.json", "eval_results.json", "metrics.json"}
+_LICENSE_STEMS = ("license", "licence", "notice", "copying", "copyright", "use_policy", "acceptable_use")
+_NAMED_TEXT = {"readme", "makefile", "dockerfile", "requirements", "citation", "authors", "vocab"}
+# Big text files that are data, not documentation: listed but not read.
+_SKIP_NAMES = {"tokenizer.json", "vocab.json", "merges.txt", "vocab.txt", "spiece.model"}
+
+
+@dataclass(frozen=True)
+class TextChoice:
+    read: bool
+    cap: int  # bytes allowed for this file
+    priority: int  # lower is read first when the total cap is short
+    reason: str = ""  # why not read, when read is False
+
+
+def family(path: str) -> str | None:
+    """Weight/serialised-object family of ``path`` by extension ("safetensors", "pickle", ...)."""
+    name = posixpath.basename(path).lower()
+    ext = posixpath.splitext(name)[1]
+    if ext in _EXT_FAMILY:
+        return _EXT_FAMILY[ext]
+    # pytorch_model-00001-of-00002.bin style names are covered by ext; "data.pkl" inside folders too.
+    return None
+
+
+def sniff(head: bytes) -> str | None:
+    """Family from the first bytes, whatever the name says."""
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "pickle"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "numpy"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if len(head) >= 10 and head[8:9] == b"{":
+        n = int.from_bytes(head[:8], "little")
+        if 2 <= n <= SAFETENSORS_HEADER_CAP:
+            return "safetensors"
+    if head[:1] in (b"(", b"}", b"]") and len(head) >= 2 and head[1:2] in (b"c", b"(", b"q", b"X", b"}", b"]"):
+        return "pickle"  # protocol 0/1 pickles open with a MARK/EMPTY_DICT and a GLOBAL/BINPUT
+    return None
+
+
+def needs_sniff(path: str) -> bool:
+    """True for files whose extension says nothing (local sources read SNIFF_BYTES of them)."""
+    name = posixpath.basename(path).lower()
+    ext = posixpath.splitext(name)[1]
+    return family(path) is None and ext not in _TEXT_EXT and not name.startswith(_LICENSE_STEMS)
+
+
+def text_choice(path: str, size: int | None) -> TextChoice:
+    """Whether ``path`` (of ``size`` bytes, None = unknown) is read as text, its cap and priority."""
+    name = posixpath.basename(path)
+    low = name.lower()
+    stem, ext = posixpath.splitext(low)
+    depth = path.count("/")
+    if family(path) is not None:
+        return TextChoice(False, 0, 99, "binary weight format")
+    if low in _SKIP_NAMES:
+        return TextChoice(False, 0, 99, "tokenizer data")
+    if low in ("readme.md", "readme", "readme.txt", "model_card.md", "modelcard.md") and depth == 0:
+        prio = 0
+    elif low.startswith(_LICENSE_STEMS):
+        prio = 1
+    elif ext == ".json" and (low.endswith("config.json") or low.endswith(".index.json")):
+        prio = 2
+    elif low in _LOG_NAMES:
+        prio = 3
+    elif ext in (".md", ".markdown", ".rst", ".txt") or stem in _NAMED_TEXT:
+        prio = 4
+    elif ext in (".yaml", ".yml", ".toml", ".cfg", ".ini", ".json"):
+        prio = 5
+    elif ext in (".py", ".sh", ".bash", ".ipynb"):
+        prio = 6
+    elif ext in _TEXT_EXT:
+        prio = 7
+    else:
+        return TextChoice(False, 0, 99, "not a text format")
+    cap = LOG_FILE_CAP if (low in _LOG_NAMES or ext in _LOG_EXT) else TEXT_FILE_CAP
+    prio = prio * 10 + min(depth, 9)  # shallower files first within a class
+    if size is not None and size > cap:
+        return TextChoice(False, cap, prio, f"larger than the {cap // KIB} KiB text cap")
+    return TextChoice(True, cap, prio)
+
+
+def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEXT_CAP) -> tuple[list[str], list[str]]:
+    """Choose the texts to read from (path, size) pairs under ``total_cap``.
+
+    Returns (paths to read in priority order, notes for text files left out)."""
+    chosen: list[tuple[int, str, int | None]] = []
+    notes: list[str] = []
+    for path, size in entries:
+        c = text_choice(path, size)
+        if c.read:
+            chosen.append((c.priority, path, size))
+        elif c.priority < 99:
+            notes.append(f"text file {escape(path)} not read: {c.reason}")
+    chosen.sort()
+    out: list[str] = []
+    used = 0
+    for _, path, size in chosen:
+        est = size if size is not None else TEXT_FILE_CAP
+        if used + est > total_cap:
+            notes.append(f"text file {escape(path)} not read: total text cap of {total_cap // MIB} MiB reached")
+            continue
+        used += est
+        out.append(path)
+    return out, notes
+
+
+def decode_text(data: bytes) -> str | None:
+    """utf-8 (BOM stripped) or utf-16/32 with a BOM; None when it is not text."""
+    if data.startswith(codecs.BOM_UTF8):
+        enc, data = "utf-8", data[len(codecs.BOM_UTF8):]
+    elif data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        enc = "utf-32"
+    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        enc = "utf-16"
+    else:
+        enc = "utf-8"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text:
+        return None
+    return text
+
+
+def escape(name: str) -> str:
+    """A path as it may appear in a note: control characters written as \\xNN escapes."""
+    out = []
+    for ch in name:
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0 or ch in "\u2028\u2029\u202e\u200e\u200f":
+            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
