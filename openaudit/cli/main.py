@@ -9,6 +9,27 @@ import click
 
 from openaudit.errors import ExitCode, OpenAuditError
 
+
+def _exception_classes() -> tuple[tuple[type[BaseException], ...], ...]:
+    """click's exit/usage/abort exceptions, plus typer's own when typer vendors click."""
+    exits: list[type[BaseException]] = [click.exceptions.Exit]
+    usage: list[type[BaseException]] = [click.exceptions.UsageError]
+    aborts: list[type[BaseException]] = [click.exceptions.Abort]
+    try:
+        import typer.exceptions as te
+
+        exits += [c for c in (getattr(te, "Exit", None),) if c]
+        aborts += [c for c in (getattr(te, "Abort", None),) if c]
+        from typer._click import exceptions as tce  # type: ignore[import-not-found]
+
+        usage.append(tce.UsageError)
+    except ImportError:
+        pass
+    return tuple(exits), tuple(usage), tuple(aborts)
+
+
+_EXIT, _USAGE, _ABORT = _exception_classes()
+
 # One module per command (or command group); each registers itself on openaudit.cli.app.app.
 COMMAND_MODULES = (
     "audit",
@@ -56,15 +77,18 @@ def main(argv: list[str] | None = None) -> int:
         if exc.hint:
             _err(f"hint: {exc.hint}")
         return int(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.UsageError as exc:
+    except _EXIT as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _USAGE as exc:
         if debug:
             raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `openaudit` / `openaudit rubric`
+            sys.stdout.write(exc.format_message() + "\n")
+            return int(ExitCode.CANNOT_EVALUATE)
         _err(f"error: {exc.format_message()}")
         _err("hint: run with --help to see the accepted arguments")
         return int(ExitCode.CANNOT_EVALUATE)
-    except click.exceptions.Abort:
+    except _ABORT:
         _err("error: aborted")
         return int(ExitCode.CANNOT_EVALUATE)
     except KeyboardInterrupt:
