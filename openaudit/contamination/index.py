@@ -1,0 +1,137 @@
+"""The benchmark side: items, the n-gram size rule, and the exact n-gram index.
+
+Each item has a question part and (optionally) an answer part; both are indexed, so a scan can
+tell question-only leaks from question+answer leaks. The index is small (benchmarks are small)
+and is built once, then shipped to every worker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from openaudit.errors import UsageError
+
+N_MIN, N_MAX = 8, 13
+PREFILTER_BITS = 22
+PREFILTER_SHIFT = 64 - PREFILTER_BITS
+MIN_TOKENS = 4  # parts shorter than this are too short to screen (they would match everywhere)
+QUESTION, ANSWER = 0, 1
+
+
+@dataclass(frozen=True)
+class BenchItem:
+    id: str
+    question: str
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    items: tuple[BenchItem, ...]
+    format: str = "generic"
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def ngram_size(lengths: Sequence[int]) -> int:
+    """GPT-3 rule: the 5th-percentile item length (in words), clamped to 8..13."""
+    if not lengths:
+        return N_MIN
+    s = sorted(lengths)
+    p5 = s[int(0.05 * (len(s) - 1))]
+    return max(N_MIN, min(N_MAX, int(p5)))
+
+
+@dataclass
+class BenchIndex:
+    """Exact n-gram index of all benchmarks.
+
+    * ``keys``: sorted distinct n-gram hashes (uint64) for ``np.searchsorted`` membership;
+    * ``entry_*``: one row per (hash, part, position), sorted by hash; ``key_start[k]`` is the
+      first row of ``keys[k]``;
+    * ``parts``: per part id (``item * 2 + QUESTION|ANSWER``) its token count and n;
+    * ``lengths``: the n-gram sizes a scan must compute.
+    """
+
+    benchmarks: list[Benchmark]
+    item_bench: list[int]  # global item -> benchmark index
+    n_by_bench: list[int]
+    part_tokens: list[int]  # part -> tokens
+    part_n: list[int]  # part -> n used (0 = not screened)
+    question_shingles: list[Any]  # item -> sorted unique word 5-gram hashes of the question
+    part_hashes: list[Any]  # part -> its n-gram hashes (empty when not screened)
+    keys: Any = None
+    key_start: Any = None
+    entry_part: Any = None
+    entry_pos: Any = None
+    lengths: tuple[int, ...] = ()
+    prefilter: Any = None  # bool array indexed by hash >> PREFILTER_SHIFT: cheap first membership test
+    fuzzy: Any = None  # FuzzyIndex or None
+    fuzzy_window: int = 0
+    local_parts: set = field(default_factory=set)  # short answer parts, checked in candidate docs only
+
+
+def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None) -> BenchIndex:
+    import numpy as np
+
+    from openaudit.contamination.hashing import TokenHasher, ngram_hashes
+    from openaudit.contamination.minhash import FUZZY_SHINGLE, FuzzyIndex, shingles
+    from openaudit.contamination.normalise import token_bytes
+
+    if ngram is not None and not (1 <= ngram <= 64):
+        raise UsageError(f"--ngram must be between 1 and 64, got {ngram}")
+    hasher = TokenHasher()
+    idx = BenchIndex(benchmarks, [], [], [], [], [], [])
+    hashes, parts, poss = [], [], []
+    lengths: set[int] = set()
+    fuzzy = FuzzyIndex(fuzzy_threshold) if fuzzy_threshold is not None else None
+    q_lengths_all: list[int] = []
+    for b_i, bench in enumerate(benchmarks):
+        toks = [(hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))) for it in bench.items]
+        q_lengths = [int(q.size) for q, _ in toks]
+        n = ngram if ngram is not None else ngram_size([ql for ql in q_lengths if ql >= MIN_TOKENS])
+        idx.n_by_bench.append(n)
+        for q, a in toks:
+            item = len(idx.item_bench)
+            idx.item_bench.append(b_i)
+            sh = shingles(q)
+            idx.question_shingles.append(sh)
+            if fuzzy is not None and q.size >= MIN_TOKENS:
+                fuzzy.add(item, shingles(q, FUZZY_SHINGLE))
+                q_lengths_all.append(int(q.size))
+            for kind, t in ((QUESTION, q), (ANSWER, a)):
+                part = item * 2 + kind
+                size = int(t.size)
+                use = n if size >= n else (size if size >= MIN_TOKENS else 0)
+                idx.part_tokens.append(size)
+                idx.part_n.append(use)
+                g = ngram_hashes(t, use) if use else np.zeros(0, dtype=np.uint64)
+                idx.part_hashes.append(g)
+                if use and (kind == QUESTION or use == n):
+                    # short answers are matched only in documents where the item already hit
+                    hashes.append(g)
+                    parts.append(np.full(g.size, part, dtype=np.int64))
+                    poss.append(np.arange(g.size, dtype=np.int64))
+                    lengths.add(use)
+                elif use:
+                    idx.local_parts.add(part)
+    if hashes:
+        h = np.concatenate(hashes)
+        p = np.concatenate(parts)
+        o = np.concatenate(poss)
+        order = np.lexsort((o, p, h))
+        h, p, o = h[order], p[order], o[order]
+        keys, start = np.unique(h, return_index=True)
+    else:
+        keys = np.zeros(0, dtype=np.uint64)
+        start = np.zeros(0, dtype=np.int64)
+        p = o = np.zeros(0, dtype=np.int64)
+    idx.keys, idx.key_start, idx.entry_part, idx.entry_pos = keys, np.append(start, p.size), p, o
+    idx.lengths = tuple(sorted(lengths))
+    idx.prefilter = np.zeros(1 << PREFILTER_BITS, dtype=bool)
+    idx.prefilter[(keys >> np.uint64(PREFILTER_SHIFT)).astype(np.int64)] = True
+    idx.fuzzy = fuzzy
+    if fuzzy is not None and q_lengths_all:
+        q_lengths_all.sort()
+        idx.fuzzy_window = max(MIN_TOKENS, q_lengths_all[len(q_lengths_all) // 2])
+    return idx

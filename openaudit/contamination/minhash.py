@@ -1,0 +1,101 @@
+"""MinHash (datasketch) over word 5-gram shingles, and the MinHashLSH index of fuzzy mode.
+
+Shingles are the stable 64-bit word 5-gram hashes of ``openaudit.contamination.hashing``; they are
+fed to datasketch's ``affine64`` scheme with an identity hash function, so no per-shingle SHA-1
+is needed and the signatures are reproducible from (datasketch version, scheme, seed, num_perm).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+NUM_PERM = 128
+SEED = 1
+SHINGLE = 5
+FUZZY_SHINGLE = 2  # fuzzy mode: paraphrases keep word pairs far more often than 5-grams
+DATASKETCH_SCHEME = "affine64"
+
+
+def _identity(x: int) -> int:  # module level so that MinHash objects stay picklable
+    return x
+
+
+def method() -> dict[str, Any]:
+    import importlib.metadata
+
+    return {
+        "library": "datasketch",
+        "version": importlib.metadata.version("datasketch"),
+        "scheme": DATASKETCH_SCHEME,
+        "seed": SEED,
+        "num_perm": NUM_PERM,
+        "shingles": f"word {SHINGLE}-grams (stable 64-bit hashes, identity hashfunc)",
+    }
+
+
+def shingles(tok, size: int = SHINGLE):
+    """Distinct word ``size``-gram hashes of a token-hash array (the whole text when shorter)."""
+    import numpy as np
+
+    from openaudit.contamination.hashing import ngram_hashes
+
+    n = size if tok.size >= size else max(int(tok.size), 1)
+    return np.unique(ngram_hashes(tok, n)) if tok.size else np.zeros(0, dtype=np.uint64)
+
+
+_TEMPLATE = None
+
+
+def minhash_of(shingle_hashes):
+    """A datasketch MinHash of the given shingle hashes (permutations generated once per process)."""
+    global _TEMPLATE
+    from datasketch import MinHash
+
+    if _TEMPLATE is None:
+        _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=DATASKETCH_SCHEME)
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashfunc=_identity,
+        scheme=DATASKETCH_SCHEME,
+        permutations=_TEMPLATE.permutations,
+    )
+    if len(shingle_hashes):
+        m.update_batch(shingle_hashes.tolist())
+    return m
+
+
+def jaccard(a, b) -> float:
+    """MinHash estimate of the Jaccard similarity of two shingle sets (0 when either is empty)."""
+    if not len(a) or not len(b):
+        return 0.0
+    return float(minhash_of(a).jaccard(minhash_of(b)))
+
+
+class FuzzyIndex:
+    """MinHashLSH holding the benchmark side (one signature per item question)."""
+
+    def __init__(self, threshold: float) -> None:
+        from datasketch import MinHashLSH
+
+        self.threshold = threshold
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.sigs: dict[int, Any] = {}
+
+    def add(self, key: int, shingle_hashes) -> None:
+        if not len(shingle_hashes):
+            return
+        m = minhash_of(shingle_hashes)
+        self.sigs[key] = m
+        self.lsh.insert(key, m)
+
+    def query(self, shingle_hashes) -> list[tuple[int, float]]:
+        """(item key, estimated Jaccard) of the items whose estimate reaches the threshold."""
+        if not len(shingle_hashes) or not self.sigs:
+            return []
+        m = minhash_of(shingle_hashes)
+        out = []
+        for key in self.lsh.query(m):
+            j = float(self.sigs[key].jaccard(m))
+            if j >= self.threshold:
+                out.append((key, j))
+        return out

@@ -1,0 +1,146 @@
+"""Merge shard results into the contamination report (the DESIGN.md JSON shape)."""
+from __future__ import annotations
+
+from typing import Any
+
+from openaudit.contamination.index import ANSWER, QUESTION, BenchIndex
+
+CLEAN_BELOW = 0.2  # Llama 2: clean < 20% of the item's tokens covered
+DIRTY_FROM = 0.8  # Llama 2: dirty >= 80%
+JACCARD_THRESHOLD = 0.2  # near-verbatim: MinHash Jaccard (word 5-grams) of the window around an exact hit
+FUZZY_THRESHOLD = 0.25  # fuzzy mode: MinHashLSH threshold (word 2-gram shingles)
+EVIDENCE_PER_ITEM = 3
+
+BUCKETS = {
+    "clean": f"coverage < {CLEAN_BELOW}",
+    "not_clean": f"coverage >= {CLEAN_BELOW}",
+    "not_dirty": f"coverage < {DIRTY_FROM}",
+    "dirty": f"coverage >= {DIRTY_FROM}",
+}
+
+
+def bucket_of(coverage: float) -> str:
+    """The item's disjoint class: clean (< 20%), dirty (>= 80%), or not_clean (in between,
+    i.e. not clean and not dirty)."""
+    if coverage < CLEAN_BELOW:
+        return "clean"
+    if coverage >= DIRTY_FROM:
+        return "dirty"
+    return "not_clean"
+
+
+def _coverage(index: BenchIndex, part: int, matched: set[int], df: dict[int, int], frequent_docs: int) -> tuple[float, int]:
+    """Share of the part's tokens inside matched, non-frequent n-grams; and the count of
+    matched n-grams ignored as frequent."""
+    size = index.part_tokens[part]
+    n = index.part_n[part]
+    if not n or not size or not matched:
+        return 0.0, 0
+    hashes = index.part_hashes[part]
+    covered = bytearray(size)
+    ignored = 0
+    for pos in matched:
+        if df.get(int(hashes[pos]), 0) >= frequent_docs:
+            ignored += 1
+            continue
+        covered[pos : pos + n] = b"\x01" * n
+    return sum(covered) / size, ignored
+
+
+def merge(
+    index: BenchIndex,
+    shard_results: list[dict[str, Any]],
+    *,
+    frequent_docs: int,
+    fuzzy: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from openaudit.contamination.normalise import tokens
+
+    df: dict[int, int] = {}
+    matched: dict[int, set[int]] = {}
+    cands: dict[int, list[dict[str, Any]]] = {}
+    fuzz: dict[int, dict[str, Any]] = {}
+    totals = {"shards": len(shard_results), "docs": 0, "bytes": 0, "tokens": 0}
+    for r in shard_results:
+        for k in ("docs", "bytes", "tokens"):
+            totals[k] += r[k]
+        for h, c in r["df"].items():
+            df[int(h)] = df.get(int(h), 0) + c
+        for p, poss in r["matched"].items():
+            matched.setdefault(int(p), set()).update(poss)
+        for c in r["candidates"]:
+            cands.setdefault(c["item"], []).append(c)
+        for f in r["fuzzy"]:
+            best = fuzz.get(f["item"])
+            if best is None or (f["jaccard"], best["source"], best["doc"]) > (best["jaccard"], f["source"], f["doc"]):
+                fuzz[f["item"]] = f
+    out = []
+    for b_i, bench in enumerate(index.benchmarks):
+        items_out = []
+        frequent: dict[tuple[int, int], int] = {}
+        for local, it in enumerate(bench.items):
+            g = sum(len(b.items) for b in index.benchmarks[:b_i]) + local
+            q_cov, q_ign = _coverage(index, g * 2 + QUESTION, matched.get(g * 2 + QUESTION, set()), df, frequent_docs)
+            a_cov, a_ign = _coverage(index, g * 2 + ANSWER, matched.get(g * 2 + ANSWER, set()), df, frequent_docs)
+            for pos in matched.get(g * 2 + QUESTION, ()):
+                h = int(index.part_hashes[g * 2 + QUESTION][pos])
+                if df.get(h, 0) >= frequent_docs:
+                    frequent[(g, pos)] = df[h]
+            cs = sorted(cands.get(g, []), key=lambda c: (-(c["q_matched"] + c["a_matched"]), -c["longest"], c["source"], c["doc"], c["start"]))
+            evidence = [
+                {"source": c["source"], "doc": c["doc"], "start": c["start"], "end": c["end"], "snippet": c["snippet"], "match": "exact", "longest_match": c["longest"], "jaccard": c["jaccard"]}
+                for c in cs[:EVIDENCE_PER_ITEM]
+            ]
+            jac = max((c["jaccard"] for c in cs), default=0.0)
+            f = fuzz.get(g) if fuzzy else None
+            fuzzy_hit = False
+            if f is not None:
+                evidence.append({"source": f["source"], "doc": f["doc"], "start": f["start"], "end": f["end"], "snippet": f["snippet"], "match": "fuzzy", "longest_match": 0, "jaccard": f["jaccard"]})
+                fuzzy_hit = f["jaccard"] >= FUZZY_THRESHOLD
+            screened = index.part_n[g * 2 + QUESTION] > 0
+            contaminated = q_cov >= CLEAN_BELOW or jac >= JACCARD_THRESHOLD or fuzzy_hit
+            kind = None
+            if contaminated:
+                kind = "question_answer" if a_cov >= CLEAN_BELOW else "question_only"
+            items_out.append({
+                "id": it.id,
+                "contaminated": contaminated,
+                "kind": kind,
+                "bucket": bucket_of(q_cov),
+                "coverage": round(q_cov, 4),
+                "answer_coverage": round(a_cov, 4),
+                "longest_match": max((c["longest"] for c in cs), default=0),
+                "jaccard": round(jac, 4),
+                "fuzzy_jaccard": round(f["jaccard"], 4) if f is not None else 0.0,
+                "frequent_ngrams_ignored": q_ign + a_ign,
+                "screened": screened,
+                "evidence": evidence if (contaminated or cs or f) else [],
+            })
+        covs = [x["coverage"] for x in items_out]
+        n_cont = sum(x["contaminated"] for x in items_out)
+        top_frequent = []
+        for (g, pos), count in sorted(frequent.items(), key=lambda kv: (-kv[1], kv[0]))[:10]:
+            local = g - sum(len(b.items) for b in index.benchmarks[:b_i])
+            n = index.part_n[g * 2 + QUESTION]
+            toks = tokens(bench.items[local].question)
+            top_frequent.append({"ngram": " ".join(toks[pos : pos + n]), "docs": count})
+        out.append({
+            "name": bench.name,
+            "format": bench.format,
+            "ngram": index.n_by_bench[b_i],
+            "items_total": len(items_out),
+            "items_screened": sum(x["screened"] for x in items_out),
+            "items_contaminated": n_cont,
+            "rate": round(n_cont / len(items_out), 4) if items_out else 0.0,
+            "buckets": {
+                "clean": sum(c < CLEAN_BELOW for c in covs),
+                "not_clean": sum(c >= CLEAN_BELOW for c in covs),
+                "not_dirty": sum(c < DIRTY_FROM for c in covs),
+                "dirty": sum(c >= DIRTY_FROM for c in covs),
+            },
+            "question_only": sum(x["kind"] == "question_only" for x in items_out),
+            "question_answer": sum(x["kind"] == "question_answer" for x in items_out),
+            "frequent_ngrams": top_frequent,
+            "items": items_out,
+        })
+    return out, totals

