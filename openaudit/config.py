@@ -63,8 +63,9 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     data = _read_toml(p)
     if p.name == PYPROJECT:
         tool = data.get("tool", {})
-        section = tool.get("openaudit", {}) if isinstance(tool, dict) else {}
-        return validate_config(section, f"{p} [tool.openaudit]")
+        if not isinstance(tool, dict) or "openaudit" not in tool:
+            return {}  # a pyproject.toml without [tool.openaudit] configures nothing
+        return validate_config(tool["openaudit"], f"{p} [tool.openaudit]")
     return validate_config(data, str(p))
 
 

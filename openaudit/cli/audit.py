@@ -15,7 +15,7 @@ FORMATS = ("table", "json", "markdown", "html", "sarif", "junit")
 def audit_cmd(
     target: Annotated[str, typer.Argument(help="Hub model id (org/name), local folder, HF cache snapshot or capture folder.")],
     revision: c.Revision = None,
-    rubric: c.RubricOpt = "openaudit",
+    rubric: c.RubricOpt = None,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table (terminal default), json, markdown, html, sarif, junit.")] = None,
     output: c.OutFile = None,
     offline: c.Offline = False,
@@ -31,6 +31,7 @@ def audit_cmd(
     from openaudit.errors import UsageError
     from openaudit.render import render
 
+    output = c.default_output(output)
     fmt = c.default_format(fmt, output)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -13,11 +13,12 @@ from openaudit.errors import ExitCode
 @app.command("check")
 def check_cmd(
     target: Annotated[str, typer.Argument(help="Hub model id, local folder, HF cache snapshot or capture folder.")],
-    policy: Annotated[str, typer.Option("--policy", "-p", help="Policy YAML file (see examples/policies/).")],
+    policy: Annotated[Optional[str], typer.Option("--policy", "-p", help="Policy YAML file (see examples/policies/); default: `policy` from the configuration.")] = None,
     revision: c.Revision = None,
-    rubric: c.RubricOpt = "openaudit",
+    rubric: c.RubricOpt = None,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Report format written with -o: json, markdown, html, sarif, junit.")] = None,
     output: c.OutFile = None,
+    verdict_out: Annotated[Optional[str], typer.Option("--verdict-output", help="Also write the policy verdict as JSON (for `render --policy-verdict`).")] = None,
     offline: c.Offline = False,
     token: c.Token = None,
     no_timestamp: c.NoTimestamp = False,
@@ -33,6 +34,12 @@ def check_cmd(
     from openaudit.render import render
     from openaudit.render.escape import terminal_safe
 
+    from openaudit.cli.app import config
+    from openaudit.errors import UsageError
+
+    policy = policy or config().get("policy")
+    if not policy:
+        raise UsageError("check needs --policy FILE (or `policy` in the configuration)")
     load_policy(policy)  # a bad policy is exit 2 before any audit work
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
@@ -40,6 +47,10 @@ def check_cmd(
     )
     verdict = check(report, policy)
     vd = verdict.to_dict()
+    if verdict_out:
+        import json
+
+        c.emit(json.dumps(vd, indent=2, sort_keys=True, ensure_ascii=False) + "\n", verdict_out)
     if output or fmt:
         c.emit(render(report, fmt or "json", policy_verdict=vd), output)
     lines = [f"policy {'met' if verdict.ok else 'VIOLATED'}: {report['target']['id']} ({policy})"]

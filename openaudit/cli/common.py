@@ -7,10 +7,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from openaudit.cli.app import config
 from openaudit.errors import UsageError
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
-RubricOpt = Annotated[str, typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML.")]
+RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
 Offline = Annotated[bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")]
 Token = Annotated[Optional[str], typer.Option("--token", help="Hub token (default: HF_TOKEN).", show_default=False)]
 OutFile = Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
@@ -23,10 +24,15 @@ Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training da
 
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
-    """table on a terminal, json otherwise (pipes, files)."""
+    """--format, else the configured format, else table on a terminal and json otherwise."""
+    fmt = fmt or config().get("format")
     if fmt:
         return fmt
     return "table" if out is None and sys.stdout.isatty() else "json"
+
+
+def default_output(out: Optional[str]) -> Optional[str]:
+    return out or config().get("output")
 
 
 def stderr(msg: str) -> None:
@@ -39,7 +45,7 @@ def run_audit(
     target: str,
     *,
     revision: Optional[str],
-    rubric: str,
+    rubric: Optional[str],
     offline: bool,
     token: Optional[str],
     no_timestamp: bool,
@@ -51,12 +57,19 @@ def run_audit(
 ) -> dict[str, Any]:
     from openaudit import api
 
+    cfg = config()
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
     if train and not benchmark:
         raise UsageError("--train needs at least one --benchmark")
-    token = token or os.environ.get("HF_TOKEN") or None
-    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    rubric = rubric or cfg.get("rubric") or "openaudit"
+    token = token or os.environ.get(cfg.get("token_env", "HF_TOKEN")) or os.environ.get("HF_TOKEN") or None
+    offline = offline or bool(cfg.get("offline")) or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    no_timestamp = no_timestamp or cfg.get("timestamp") is False
+    verify = verify or bool(cfg.get("verify"))
+    cfg_cont = cfg.get("contamination") or {}
+    benchmark = benchmark or cfg_cont.get("benchmarks")
+    train = train or cfg_cont.get("train")
     contamination = {"benchmarks": list(benchmark), "train": list(train or [])} if benchmark else None
     report = api.audit(
         target,

@@ -130,13 +130,31 @@ def test_bad_rubric_file_names_file_and_reason(minilm, tmp_path, capsys):
 def test_check_gate_exit_codes(minilm, tmp_path, capsys):
     lenient = tmp_path / "lenient.yaml"
     strict = tmp_path / "strict.yaml"
-    lenient.write_text("min_overall_score: 0\n")
-    strict.write_text("min_overall_score: 10\nmin_dimension_scores:\n  data: 10\n")
+    lenient.write_text("kind: policy\nname: lenient\nmin_overall_score: 0\n")
+    strict.write_text("kind: policy\nname: strict\nmin_overall_score: 10\nmin_dimension_scores:\n  data: 10\n")
     rc, out, err = run_cli(["check", str(minilm), "--policy", str(lenient)], capsys)
     assert rc == 0, err
     rc, out, err = run_cli(["check", str(minilm), "--policy", str(strict)], capsys)
     assert rc == 1, err
     assert "violation" in out
+    verdict = tmp_path / "verdict.json"
+    rc, _, err = run_cli(["check", str(minilm), "--policy", str(strict), "--verdict-output", str(verdict)], capsys)
+    assert rc == 1 and json.loads(verdict.read_text())["ok"] is False
+
+
+def test_check_needs_a_policy(minilm, capsys):
+    rc, _, err = run_cli(["check", str(minilm)], capsys)
+    assert rc == 2 and "--policy" in err
+
+
+def test_config_file_supplies_defaults_and_rejects_unknown_keys(minilm, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "openaudit.toml").write_text('format = "markdown"\ntimestamp = false\n')
+    rc, out, err = run_cli(["audit", str(minilm)], capsys)
+    assert rc == 0 and out.lstrip().startswith("#"), err
+    (tmp_path / "openaudit.toml").write_text("bogus = 1\n")
+    rc, out, err = run_cli(["audit", str(minilm)], capsys)
+    assert rc == 2 and "bogus" in err
 
 
 def test_shipped_policies_load(minilm, capsys):
