@@ -1,0 +1,213 @@
+"""Helpers shared by the collectors: links in the card, boilerplate detection, substance measures,
+repository listing state and small pattern searches over the repo's text files.
+
+Pure functions over a Snapshot / CardFacts; no I/O.
+"""
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from openaudit.collect.card import CardFacts, Section
+from openaudit.model import Evidence, Snapshot
+
+URL_RX = re.compile(r"https?://[^\s<>()\[\]\"'`|]+(?:\([^\s()]*\)[^\s<>()\[\]\"'`|]*)?", re.I)
+
+_CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|git\.[\w.-]+|"
+                         r"huggingface\.co/spaces|sourceforge\.net|gitee\.com)/", re.I)
+_PAPER_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(arxiv\.org/(abs|pdf)|aclanthology\.org|aclweb\.org/anthology|"
+                          r"openreview\.net/(forum|pdf)|doi\.org/|dl\.acm\.org/doi|papers\.nips\.cc|proceedings\.(neurips|mlr)|"
+                          r"proceedings\.neurips\.cc|jmlr\.org/papers|ieeexplore\.ieee\.org|link\.springer\.com|"
+                          r"huggingface\.co/papers|semanticscholar\.org/(paper|arxiv)|biorxiv\.org|medrxiv\.org|"
+                          r"www\.nature\.com/articles|ojs\.aaai\.org|openaccess\.thecvf\.com)", re.I)
+_DATASET_HOST = re.compile(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", re.I)
+_WANDB = re.compile(r"^https?://(?:www\.)?(wandb\.ai|api\.wandb\.ai|tensorboard\.dev|comet\.(ml|com)|neptune\.ai)/", re.I)
+
+# What a link is *for*, judged from its own line (and the URL path). First match wins per purpose.
+PURPOSES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("training", re.compile(r"\b(train(ing|ed)?|fine-?tun(e|ed|ing)|pre-?train(ing|ed)?|recipe|reproduc\w*|"
+                            r"distill\w*|sft|rlhf|dpo|axolotl|llama-?factory|megatron|nanogpt|olmo|trl)\b", re.I)),
+    ("evaluation", re.compile(r"\b(eval\w*|benchmark\w*|lm-evaluation-harness|harness|leaderboard|mteb)\b", re.I)),
+    ("preprocessing", re.compile(r"\b(pre-?process\w*|data[- ]?(pipeline|processing|prep\w*|curation|cleaning)|"
+                                 r"filter(ing)?|dedup\w*|tokeni[sz]ation|crawl\w*|dolma|datatrove)\b", re.I)),
+    ("inference", re.compile(r"\b(inference|demo|serv(e|ing)|deploy\w*|usage|quickstart|run(ning)?|generate|"
+                             r"api|example)\b", re.I)),
+)
+
+# (trigger substring, pattern): a pattern runs only when its trigger occurs (lower-cased) — fast on big cards.
+_BOILER_PARTS: tuple[tuple[str, str], ...] = (
+    ("more information needed", r"\[?more information needed\]?"),
+    ("[optional]", r"\[optional\]"),
+    ("{{", r"\{\{.*?\}\}"),
+    ("provide a", r"provide a (quick|longer) summary"),
+    ("this is the model card of", r"this is the model card of a 🤗 transformers model"),
+    ("automatically generated", r"this model card has been automatically generated"),
+    ("should be made aware", r"users \(both direct and downstream\) should be made aware"),
+    ("use the code below", r"use the code below to get started"),
+    ("carbon emissions can be", r"carbon emissions can be estimated using"),
+    ("tbd", r"\bTBD\b"),
+    ("todo", r"\bTODO\b"),
+    ("coming soon", r"coming soon"),
+    ("to be ", r"to be (added|updated|released)"),
+    ("more detail", r"\(more details? (to come|soon)\)"),
+    ("n/a", r"^\s*n/a\.?\s*$"),
+    ("**", r"^\s*-?\s*\*\*\w[\w ()/]*:\*\*\s*$"),
+)
+_BOILER_RX = tuple((t, re.compile(p, re.I | re.M)) for t, p in _BOILER_PARTS)
+BOILERPLATE = re.compile("|".join(p for _, p in _BOILER_PARTS), re.I | re.M)
+
+
+def _sub_boilerplate(text: str) -> str:
+    low = text.lower()
+    for trigger, rx in _BOILER_RX:
+        if trigger in low:
+            text = rx.sub(" ", text)
+    return text
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_WORD = re.compile(r"[^\W\d_][\w'-]*", re.U)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    line: int | None  # card file line
+    text: str  # the whole line it sits on (stripped)
+    kind: str  # "code" | "paper" | "dataset" | "tracking" | "other"
+    purposes: tuple[str, ...]  # training/evaluation/preprocessing/inference judged from the line
+
+    def evidence(self, path: str | None) -> Evidence:
+        return Evidence(kind="url", path=path, line=self.line, url=self.url, snippet=short(self.text, 200))
+
+
+def short(s: str, n: int = 160) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def clean_url(url: str) -> str:
+    return url.rstrip(".,;:!?*_'\"")
+
+
+def link_kind(url: str) -> str:
+    if _CODE_HOSTS.match(url):
+        return "code"
+    if _PAPER_HOSTS.match(url):
+        return "paper"
+    if _DATASET_HOST.match(url):
+        return "dataset"
+    if _WANDB.match(url):
+        return "tracking"
+    return "other"
+
+
+def link_purposes(url: str, line_text: str) -> tuple[str, ...]:
+    probe_text = line_text + " " + re.sub(r"[/_\-.]", " ", url.split("://", 1)[-1])
+    return tuple(name for name, rx in PURPOSES if rx.search(probe_text))
+
+
+def card_links(card: CardFacts) -> tuple[Link, ...]:
+    """Every http(s) link in the card body (code fences included), with its line and classification."""
+    return _links(card.body, card.body_start_line)
+
+
+@functools.lru_cache(maxsize=16)
+def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
+    out: list[Link] = []
+    seen: set[tuple[str, int]] = set()
+    for i, ln in enumerate(body.splitlines()):
+        if "http" not in ln:
+            continue
+        for m in URL_RX.finditer(ln):
+            url = clean_url(m.group(0))
+            lineno = body_start_line + i
+            if (url, lineno) in seen:
+                continue
+            seen.add((url, lineno))
+            out.append(Link(url=url, line=lineno, text=ln.strip(), kind=link_kind(url), purposes=link_purposes(url, ln)))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def strip_boilerplate(text: str) -> str:
+    t = _COMMENT.sub(" ", text)
+    t = _MD_LINK.sub(r"\1", t)
+    return _sub_boilerplate(t)  # label lines ("**Developed by:**") go last, once their placeholder is gone
+
+
+@functools.lru_cache(maxsize=4096)
+def word_count(text: str) -> int:
+    return len(_WORD.findall(strip_boilerplate(text)))
+
+
+def is_substantive(text: str, min_words: int = 8) -> bool:
+    """True when ``text`` says something beyond template boilerplate ("[More Information Needed]")."""
+    return word_count(text) >= min_words
+
+
+def section_words(s: Section) -> int:
+    return word_count(s.text)
+
+
+def best_section(card: CardFacts, title_rx: str, min_words: int = 8) -> tuple[Section | None, Section | None]:
+    """(substantive section, boilerplate-only section) matching ``title_rx`` — the first of each."""
+    good = empty = None
+    for s in card.find_sections(title_rx):
+        if is_substantive(s.text, min_words):
+            good = good or s
+        else:
+            empty = empty or s
+    return good, empty
+
+
+def meaningful_lines(card: CardFacts, rx: re.Pattern[str] | str, sections: Iterable[Section] | None = None,
+                     limit: int = 5) -> list[tuple[int, str]]:
+    """Card lines matching ``rx`` that are not template boilerplate."""
+    out = []
+    for ln, text in card.grep(rx, sections=sections):
+        if BOILERPLATE.search(text) and word_count(text) < 4:
+            continue
+        out.append((ln, text))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def listing_complete(snapshot: Snapshot) -> tuple[bool, str]:
+    """Whether the repository's file list and files could be observed. (False, reason) when not."""
+    for n in snapshot.notes:
+        low = n.lower()
+        if "access denied" in low or ("file tree could not be listed" in low and not snapshot.files):
+            return False, n
+    if not snapshot.files and not snapshot.texts:
+        return False, "no files could be listed"
+    return True, ""
+
+
+def files_readable(snapshot: Snapshot) -> tuple[bool, str]:
+    for n in snapshot.notes:
+        if "access denied" in n.lower():
+            return False, n
+    return True, ""
+
+
+def basename(path: str) -> str:
+    return posixpath.basename(path)
+
+
+def top_dir(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else ""
+
+
+def note_evidence(snapshot: Snapshot, rx: str) -> list[Evidence]:
+    r = re.compile(rx, re.I)
+    return [Evidence(kind="note", snippet=short(n, 200)) for n in snapshot.notes if r.search(n)]
+
+
+def absence(searched: str, path: str | None = None) -> Evidence:
+    return Evidence(kind="absence", path=path, snippet=short("searched: " + searched, 300))

@@ -1,0 +1,196 @@
+"""Training data: declared datasets (``datasets:`` metadata, Hub dataset links), training-data
+sections of the card with a substance measure, statements that the data is private, dataset
+availability (from the source's ``datasets_info`` when it gives one), data cards / datasheets and
+evaluation datasets from ``model-index``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from openaudit.collect.card import CardFacts, Section
+from openaudit.collect.common import card_links, short, strip_boilerplate, word_count
+from openaudit.model import Evidence, Snapshot
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
+DATA_SECTION = re.compile(r"(training|pre-?training|fine-?tuning|train)[\s-]*(data|dataset|corpus|corpora|mixture)|"
+                          r"^data(sets?)?$|^datasets? used|data (sources?|collection|mixture|composition|overview)|"
+                          r"^(training|pretraining) (set|material)|^corpus|^dataset", re.I)
+SIZE_RX = re.compile(r"\b\d[\d,.]*\s*(k|m|b|t|thousand|million|billion|trillion)?\s*(tokens?|words|sentences|pairs|"
+                     r"examples|samples|images|hours|documents|docs|conversations|instructions|GB|TB|MB|GiB|TiB|"
+                     r"rows|utterances|files|lines|texts)\b|\b\d+(\.\d+)?\s*(B|T|M)\s+tokens\b|\b\d+(\.\d+)?\s*%", re.I)
+FILTER_RX = re.compile(r"\b(filter\w*|dedup\w*|clean\w*|decontaminat\w*|mixture|mix(ed)?|sampl\w*|ratio|"
+                       r"proportion|weight(ed|s)?|quality|toxicity|pii|language id\w*|heuristic)", re.I)
+PRIVATE_RX = re.compile(r"\b(private|proprietary|in-house|internal(ly)?[- ](collected|curated|sourced|dataset|data)|"
+                        r"(not|never) (be )?(publicly )?(released|available|shared|disclosed|published)|undisclosed|"
+                        r"confidential|licensed (data|from)|closed[- ]source data|not open[- ]sourced?)\b", re.I)
+PUBLIC_RX = re.compile(r"\b(publicly available|open[- ]source(d)? data|released (the|our) (data|dataset)|"
+                       r"available (on|at|from) (the )?(hugging ?face|hub|github|zenodo))\b", re.I)
+DATA_CONTEXT = re.compile(r"\b(data|dataset|datasets|corpus|corpora|trained on|training set)\b", re.I)
+DATACARD_RX = re.compile(r"\b(datasheet|data ?card|dataset card|data statement|data documentation)\b", re.I)
+KNOWN_DATA = re.compile(r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
+                        r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
+                        r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
+                        r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
+                        r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
+                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum)\b", re.I)
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    id: str
+    evidence: Evidence
+    hub_id: bool  # looks like a Hub dataset id
+
+
+@dataclass(frozen=True)
+class DataSection:
+    section: Section
+    words: int
+    sizes: tuple[str, ...]  # size/quantity mentions ("1.4T tokens", "20%")
+    filtering: bool
+    names: tuple[str, ...]  # known dataset names mentioned
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    declared: tuple[DatasetRef, ...] = ()  # datasets: metadata
+    linked: tuple[DatasetRef, ...] = ()  # huggingface.co/datasets/... links in the card
+    prose_names: tuple[tuple[str, Evidence], ...] = ()  # known dataset names in data sections
+    sections: tuple[DataSection, ...] = ()
+    empty_sections: tuple[Section, ...] = ()  # data headings with template/empty bodies
+    private_lines: tuple[Evidence, ...] = ()
+    public_lines: tuple[Evidence, ...] = ()
+    availability: dict[str, Any] = field(default_factory=dict)  # id -> source-given info
+    availability_checked: bool = False
+    data_cards: tuple[Evidence, ...] = ()
+    eval_datasets: tuple[tuple[str, Evidence], ...] = ()
+    card_readable: bool = True
+
+    @property
+    def named(self) -> bool:
+        return bool(self.declared or self.linked or self.prose_names)
+
+    @property
+    def all_ids(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for r in self.declared + self.linked:
+            seen.setdefault(r.id, None)
+        return tuple(seen)
+
+
+def _declared(card: CardFacts) -> list[DatasetRef]:
+    v = card.metadata.get("datasets")
+    items: list[Any] = v if isinstance(v, list) else [v] if v is not None else []
+    out: list[DatasetRef] = []
+    seen: set[str] = set()
+    for it in items:
+        if isinstance(it, dict):  # rare: {name: ..., ...}
+            it = it.get("name") or it.get("id") or next(iter(it.values()), None)
+        if not isinstance(it, (str, int, float)) or isinstance(it, bool):
+            continue
+        s = str(it).strip().strip("'\"")
+        if not s or s.lower() in ("none", "null", "n/a", "-") or s in seen:
+            continue
+        seen.add(s)
+        out.append(DatasetRef(s, card.field_evidence("datasets", snippet=f"datasets: {short(s, 100)}"), bool(HUB_ID.match(s))))
+    return out
+
+
+def _eval_datasets(card: CardFacts) -> list[tuple[str, Evidence]]:
+    mi = card.metadata.get("model-index")
+    out: list[tuple[str, Evidence]] = []
+    seen: set[str] = set()
+    if not isinstance(mi, list):
+        return out
+    for entry in mi:
+        results = entry.get("results") if isinstance(entry, dict) else None
+        for r in results if isinstance(results, list) else []:
+            ds = r.get("dataset") if isinstance(r, dict) else None
+            if not isinstance(ds, dict):
+                continue
+            name = ds.get("name") or ds.get("type")
+            if not isinstance(name, str) or name in seen:
+                continue
+            seen.add(name)
+            label = name if not isinstance(ds.get("type"), str) or ds["type"] == name else f"{name} ({ds['type']})"
+            out.append((name, card.field_evidence("model-index", snippet=f"model-index dataset: {short(label, 100)}")))
+    return out
+
+
+def _section_facts(card: CardFacts) -> tuple[list[DataSection], list[Section]]:
+    good: list[DataSection] = []
+    empty: list[Section] = []
+    for s in card.find_sections(DATA_SECTION):
+        w = word_count(s.text)
+        if w < 8:
+            empty.append(s)
+            continue
+        text = strip_boilerplate(s.text)
+        sizes = tuple(dict.fromkeys(short(m.group(0), 40) for m in SIZE_RX.finditer(text)))[:10]
+        names = tuple(dict.fromkeys(m.group(0).lower() for m in KNOWN_DATA.finditer(text)))[:20]
+        good.append(DataSection(s, w, sizes, bool(FILTER_RX.search(text)), names))
+    return good, empty
+
+
+def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -> list[Evidence]:
+    hits = card.grep(rx, sections=sections) if sections else []
+    hits += [(ln, t) for ln, t in card.grep(rx) if DATA_CONTEXT.search(t)]
+    out: list[Evidence] = []
+    seen: set[int] = set()
+    for ln, t in hits:
+        if ln in seen or (rx is PRIVATE_RX and re.search(r"\bprivate (use|key|repo)|privacy", t, re.I)):
+            continue
+        seen.add(ln)
+        out.append(card.line_evidence(ln, t))
+        if len(out) >= 3:
+            break
+    return out
+
+
+def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
+    readable = card.exists and not any("could not be read" in p for p in card.problems)
+    if not readable:
+        return DataFacts(card_readable=False, availability=_availability(snapshot)[0],
+                         availability_checked=_availability(snapshot)[1])
+    declared = _declared(card)
+    linked: list[DatasetRef] = []
+    data_cards: list[Evidence] = []
+    for l in card_links(card):
+        m = re.match(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", l.url, re.I)
+        trained = re.search(r"\b(train\w*|fine-?tun\w*|pre-?train\w*|corpus|mixture)\b", l.text, re.I)
+        example = re.search(r"\b(example|demo|by default|you can|e\.g\.|for instance|evaluat\w*|benchmark)\b", l.text, re.I)
+        if m and trained and not example and m.group(1) not in {d.id for d in declared + linked}:
+            linked.append(DatasetRef(m.group(1), l.evidence(card.path), True))
+        if m or DATACARD_RX.search(l.text):
+            data_cards.append(l.evidence(card.path))
+    sections, empty = _section_facts(card)
+    secs = [d.section for d in sections]
+    prose: list[tuple[str, Evidence]] = []
+    seen: set[str] = set()
+    for ln, t in card.grep(KNOWN_DATA, sections=secs) if secs else []:
+        for m in KNOWN_DATA.finditer(t):
+            key = re.sub(r"[\s_-]+", "", m.group(0).lower())
+            if key not in seen:
+                seen.add(key)
+                prose.append((m.group(0), card.line_evidence(ln, t)))
+    for s in card.find_sections(r"datasheet|data ?card|dataset card|data statement"):
+        if word_count(s.text) >= 8:
+            data_cards.insert(0, card.section_evidence(s))
+    for ln, t in card.grep(DATACARD_RX)[:2]:
+        data_cards.append(card.line_evidence(ln, t))
+    avail, checked = _availability(snapshot)
+    return DataFacts(
+        declared=tuple(declared), linked=tuple(linked), prose_names=tuple(prose[:20]), sections=tuple(sections),
+        empty_sections=tuple(empty), private_lines=tuple(_data_lines(card, PRIVATE_RX, secs)),
+        public_lines=tuple(_data_lines(card, PUBLIC_RX, secs)), availability=avail, availability_checked=checked,
+        data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)), card_readable=True,
+    )
+
+
+def _availability(snapshot: Snapshot) -> tuple[dict[str, Any], bool]:
+    info = snapshot.api.get("datasets_info") if snapshot.api else None
+    if isinstance(info, dict):
+        return {str(k): v for k, v in info.items()}, True
+    return {}, False

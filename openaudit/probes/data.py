@@ -1,0 +1,156 @@
+"""Data probes: datasets named, training data documented, datasets available, data cards,
+evaluation datasets. (data.contamination and license.data_license live elsewhere.)"""
+from __future__ import annotations
+
+import re
+
+from openaudit.collect.common import absence, short
+from openaudit.collect.data import KNOWN_DATA
+from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, plural
+from openaudit.model import Evidence, Finding
+from openaudit.probes.registry import ProbeContext, probe
+
+BENCH = re.compile(r"\b(mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
+                   r"glue|superglue|squad|mteb|beir|wmt\d*|flores|librispeech|common ?voice|imagenet|coco|"
+                   r"big-?bench|bbh|drop|piqa|boolq|lambada|math\b|mt-?bench|alpacaeval|ifeval|gpqa|musr|"
+                   r"conll|xnli|stsb|sts-?b|ms ?marco|natural questions|trivia ?qa|fleurs|cifar|voc|ade20k)\b", re.I)
+EVAL_SECTION = r"evaluat|results?$|benchmark|performance|metrics|scores"
+
+
+def _d(ctx: ProbeContext):
+    return ctx.facts["data"]
+
+
+@probe("data.declared")
+def declared(ctx: ProbeContext) -> Finding:
+    d = _d(ctx)
+    cu = card_unavailable("data.declared", ctx.facts, "training datasets")
+    if cu is not None:
+        return cu
+    if d.declared or d.linked:
+        refs = d.declared + d.linked
+        return finding("data.declared", P, f"{plural(len(refs), 'training dataset')} named: " + short(", ".join(r.id for r in refs), 160),
+                       [refs[0].evidence] + [r.evidence for r in d.linked[:2]], value=[r.id for r in refs])
+    if d.prose_names:
+        names = [n for n, _ in d.prose_names]
+        return finding("data.declared", P, "training data named in the card: " + short(", ".join(names), 160),
+                       [e for _, e in d.prose_names[:4]], value=names)
+    if d.private_lines:
+        return finding("data.declared", F, "the card describes the training data only as private/proprietary", d.private_lines)
+    if d.sections:
+        return finding("data.declared", PA, "a training-data section exists but names no dataset",
+                       [ctx.facts["card"].section_evidence(s.section) for s in d.sections[:2]], score=0.3)
+    return finding("data.declared", F, "no training dataset named",
+                   [absence("card metadata 'datasets:', huggingface.co/datasets links, dataset names in training-data sections")])
+
+
+@probe("data.documented")
+def documented(ctx: ProbeContext) -> Finding:
+    d = _d(ctx)
+    card = ctx.facts["card"]
+    cu = card_unavailable("data.documented", ctx.facts, "training data")
+    if cu is not None:
+        return cu
+    if d.sections:
+        best = max(d.sections, key=lambda s: s.words)
+        words = sum(s.words for s in d.sections)
+        traits = sum([bool(any(s.sizes for s in d.sections)), any(s.filtering for s in d.sections),
+                      bool(any(s.names for s in d.sections) or d.declared)])
+        ev = [card.section_evidence(s.section) for s in d.sections[:3]]
+        ev.append(Evidence(kind="computed", snippet=short(
+            f"{words} words; sizes: {', '.join(best.sizes[:4]) or 'none'}; filtering/mixture: {'yes' if any(s.filtering for s in d.sections) else 'no'}; "
+            f"dataset names: {', '.join(best.names[:5]) or 'none'}", 240)))
+        if words >= 60 and traits >= 2:
+            return finding("data.documented", P, "the card documents the training data (sources, sizes or processing)", ev, value=words)
+        return finding("data.documented", PA, "the card's training-data description is thin", ev, value=words,
+                       score=min(0.75, 0.25 + 0.25 * traits))
+    if d.empty_sections:
+        return finding("data.documented", F, "training-data headings hold only template text",
+                       [card.section_evidence(s) for s in d.empty_sections[:3]])
+    if d.declared:
+        return finding("data.documented", PA, "datasets are listed in metadata but the card has no training-data section",
+                       [d.declared[0].evidence], score=0.25)
+    return finding("data.documented", F, "the card has no training-data documentation",
+                   [absence("card sections titled training data / dataset / data sources / corpus")])
+
+
+@probe("data.available")
+def available(ctx: ProbeContext) -> Finding:
+    d = _d(ctx)
+    cu = card_unavailable("data.available", ctx.facts, "training data availability")
+    if cu is not None:
+        return cu
+    ids = d.all_ids
+    if d.private_lines and not ids:
+        return finding("data.available", F, "the card says the training data is private or not released", d.private_lines)
+    if d.availability_checked and ids:
+        ok = [i for i in ids if _public(d.availability.get(i))]
+        bad = [i for i in ids if i in d.availability and not _public(d.availability.get(i))]
+        ev = [Evidence(kind="api_field", field="datasets_info", snippet=short(f"{i}: {d.availability.get(i)!r}", 160)) for i in (bad + ok)[:5]]
+        if d.private_lines:
+            ev = list(d.private_lines[:1]) + ev
+        if ok and not bad and not d.private_lines:
+            return finding("data.available", P, f"all {plural(len(ok), 'named dataset')} are public on the Hub", ev, value=ok)
+        if ok:
+            return finding("data.available", PA, f"{len(ok)} of {len(ids)} named datasets are public", ev,
+                           score=len(ok) / max(1, len(ids) + (1 if d.private_lines else 0)), value=ok)
+        if bad:
+            return finding("data.available", F, "the named datasets are not publicly available", ev, value=[])
+    if d.private_lines:
+        return finding("data.available", PA, "some named datasets, but the card also says part of the data is private",
+                       list(d.private_lines[:2]) + [r.evidence for r in (d.declared + d.linked)[:2]], score=0.3)
+    if ids or d.prose_names:
+        why = "offline" if ctx.snapshot.offline or not ctx.snapshot.api else "not checked"
+        ev = [r.evidence for r in (d.declared + d.linked)[:3]] + [e for _, e in d.prose_names[:2]]
+        return finding("data.available", NA, f"dataset availability {why}: named datasets were not looked up",
+                       ev + [Evidence(kind="note", snippet=f"availability {why}")])
+    return finding("data.available", F, "no training data is named, so none is available",
+                   [absence("card metadata 'datasets:', dataset links, dataset names in training-data sections")])
+
+
+def _public(info) -> bool:
+    if isinstance(info, dict):
+        if info.get("exists") is False or info.get("private") is True or info.get("disabled") is True:
+            return False
+        return info.get("gated") in (None, False, "false")
+    return info is True
+
+
+@probe("data.data_card")
+def data_card(ctx: ProbeContext) -> Finding:
+    d = _d(ctx)
+    cu = card_unavailable("data.data_card", ctx.facts, "data cards")
+    if cu is not None:
+        return cu
+    if d.data_cards:
+        return finding("data.data_card", P, "a datasheet / dataset card is given or linked", d.data_cards[:4])
+    hub = [r for r in d.declared if r.hub_id]
+    if hub:
+        return finding("data.data_card", PA, "the declared Hub datasets have their own dataset pages; no datasheet in this card",
+                       [hub[0].evidence], score=0.5)
+    return finding("data.data_card", F, "no datasheet or data card for the training data",
+                   [absence("card sections/lines: datasheet, data card, dataset card, data statement; huggingface.co/datasets links")])
+
+
+@probe("data.evaluation_data")
+def evaluation_data(ctx: ProbeContext) -> Finding:
+    d = _d(ctx)
+    card = ctx.facts["card"]
+    cu = card_unavailable("data.evaluation_data", ctx.facts, "evaluation datasets")
+    if cu is not None:
+        return cu
+    if d.eval_datasets:
+        names = [n for n, _ in d.eval_datasets]
+        return finding("data.evaluation_data", P, "evaluation datasets named in model-index: " + short(", ".join(names), 160),
+                       [e for _, e in d.eval_datasets[:4]], value=names)
+    secs = card.find_sections(EVAL_SECTION)
+    hits = card.grep(BENCH, sections=secs) + card.grep(KNOWN_DATA, sections=secs) if secs else []
+    if hits:
+        return finding("data.evaluation_data", P, "evaluation datasets named in the card's evaluation section",
+                       [card.line_evidence(ln, t) for ln, t in sorted(set(hits))[:4]])
+    loose = [h for h in card.grep(BENCH) if re.search(r"eval|benchmark|score|accuracy|result", h[1], re.I)]
+    if loose:
+        return finding("data.evaluation_data", PA, "benchmarks are mentioned but not in an evaluation section",
+                       [card.line_evidence(ln, t) for ln, t in loose[:3]], score=0.5)
+    return finding("data.evaluation_data", F, "no evaluation datasets named",
+                   [absence("model-index results[].dataset; benchmark names in evaluation/results sections")])

@@ -1,0 +1,113 @@
+"""Reproducibility probes: hyperparameters, seed, training log, data order, compute, paper.
+(weights.intermediate_checkpoints lives with the weights probes; repro.replay with verify.)"""
+from __future__ import annotations
+
+from openaudit.collect.common import absence
+from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, listing_unavailable, plural
+from openaudit.model import Finding
+from openaudit.probes.registry import ProbeContext, probe
+
+
+def _r(ctx: ProbeContext):
+    return ctx.facts["repro"]
+
+
+def _unobservable(ctx: ProbeContext, pid: str, what: str) -> Finding | None:
+    """NOT_AVAILABLE when neither the card nor the files could be observed."""
+    cu = card_unavailable(pid, ctx.facts, what)
+    if cu is not None and cu.outcome is NA:
+        return cu
+    return listing_unavailable(pid, ctx.snapshot, what)
+
+
+@probe("repro.hyperparameters")
+def hyperparameters(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    kinds = r.hyperparameters
+    if r.hp_files or len(kinds) >= 3:
+        msg = "training hyperparameters published"
+        if kinds:
+            msg += " (" + ", ".join(k.replace("_", " ") for k in kinds) + ")"
+        return finding("repro.hyperparameters", P, msg, list(r.hp_files[:3]) + list(r.hp_evidence[:4]), value=list(kinds))
+    if kinds:
+        return finding("repro.hyperparameters", PA, "only some hyperparameters given (" + ", ".join(kinds) + ")",
+                       r.hp_evidence, value=list(kinds), score=0.25 * len(kinds))
+    na = _unobservable(ctx, "repro.hyperparameters", "hyperparameters")
+    if na:
+        return na
+    return finding("repro.hyperparameters", F, "no training hyperparameters published",
+                   [absence("card hyperparameter/training-procedure sections (learning rate, batch size, epochs/steps, "
+                            "warmup, optimizer, schedule); training_args / trainer configs in the repository")])
+
+
+@probe("repro.seed")
+def seed(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    if r.seeds:
+        return finding("repro.seed", P, "the random seed is published", r.seeds[:3])
+    na = _unobservable(ctx, "repro.seed", "the seed")
+    if na:
+        return na
+    return finding("repro.seed", F, "no random seed published",
+                   [absence("'seed' with a number in the card and in repository configs/scripts")])
+
+
+@probe("repro.training_log")
+def training_log(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    if r.logs:
+        msg = f"{plural(len(r.logs), 'training log')} published"
+        if r.log_steps:
+            msg += f" ({r.log_steps} logged loss entries)"
+        return finding("repro.training_log", P, msg, r.logs[:4], value=r.log_steps or None)
+    if r.log_lines:
+        return finding("repro.training_log", PA, "the card reports losses or curves, but no log file is published",
+                       r.log_lines[:3], score=0.5)
+    na = _unobservable(ctx, "repro.training_log", "training logs")
+    if na:
+        return na
+    return finding("repro.training_log", F, "no training log or loss curve published",
+                   [absence("trainer_state.json log_history, *loss*/*metrics*/*train*.jsonl|csv|log, TensorBoard "
+                            "event files, W&B/TensorBoard.dev links, card lines about loss curves")])
+
+
+@probe("repro.data_order")
+def data_order(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    if r.data_order:
+        return finding("repro.data_order", P, "the training data order is published", r.data_order[:4])
+    if r.data_order_lines:
+        return finding("repro.data_order", PA, "the card describes the data order, but no order file is published",
+                       r.data_order_lines[:2], score=0.5)
+    na = _unobservable(ctx, "repro.data_order", "the data order")
+    if na:
+        return na
+    return finding("repro.data_order", F, "no training data order published",
+                   [absence("data_order*, *.idx, *global_indices*/batch_indices/shuffle manifests; card lines on data order")])
+
+
+@probe("repro.compute")
+def compute(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    if r.compute:
+        return finding("repro.compute", P, "training compute / hardware reported", r.compute[:4])
+    cu = card_unavailable("repro.compute", ctx.facts, "compute")
+    if cu is not None:
+        return cu
+    return finding("repro.compute", F, "no training compute or hardware reported",
+                   [absence("card co2_eq_emissions; GPU/TPU types and counts, GPU hours, carbon in compute/hardware sections")])
+
+
+@probe("repro.paper")
+def paper(ctx: ProbeContext) -> Finding:
+    r = _r(ctx)
+    if r.papers:
+        return finding("repro.paper", P, f"{plural(len(r.papers), 'paper/report reference')} in the card",
+                       list(r.papers[:4]) + list(r.bibtex[:1]), value=sorted({e.url for e in r.papers if e.url})[:10] or None)
+    if r.bibtex:
+        return finding("repro.paper", P, "the card cites a publication (BibTeX)", r.bibtex[:2])
+    cu = card_unavailable("repro.paper", ctx.facts, "papers")
+    if cu is not None:
+        return cu
+    return finding("repro.paper", F, "no paper or technical report referenced",
+                   [absence("arxiv/ACL/OpenReview/DOI links, arxiv: tags, 'technical report' lines, BibTeX entries")])
