@@ -1,1 +1,9 @@
-"""openaudit.safety"""
+"""openaudit.safety: everything that touches untrusted bytes without executing them.
+
+* ``pickles``: ``sniff``, ``scan_bytes``, ``scan_path``, ``scan_ranged`` (static pickle scans)
+* ``opcodes`` / ``globals_policy`` / ``containers``: the opcode engine, allow/deny lists, zip/npy
+* ``safetensors``: ``parse_header`` (header validation, never tensor data)
+* ``remote_code``: ``summarize`` (auto_map / custom pipelines / AST-only import summary)
+* ``parse``: hardened ``load_yaml``, ``load_yaml_with_lines``, ``load_json``, ``ParseProblem``
+* ``text``: ``decode_text`` for untrusted text files
+"""

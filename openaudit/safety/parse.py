@@ -12,6 +12,8 @@ user's own documents (rubric, policy, recipe) let it reach the CLI as exit 2.
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 import yaml
@@ -29,6 +31,27 @@ class ParseProblem(InvalidDocument):
         self.source = source
         self.reason = reason
         self.line = line
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _as_text(text: Any, source: str) -> str:
+    """Documents arrive as str; bytes are decoded (UTF-8, or UTF-16/32 with a BOM); anything else
+    is refused. Lone surrogates are refused: they cannot be written back out as UTF-8."""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        from openaudit.safety.text import decode_text
+
+        decoded, why = decode_text(bytes(text))
+        if decoded is None:
+            raise ParseProblem(source, f"not text: {why}")
+        text = decoded
+    if not isinstance(text, str):
+        raise ParseProblem(source, f"expected text, got {type(text).__name__}")
+    if _SURROGATE.search(text):
+        raise ParseProblem(source, "contains lone surrogate code points (not valid Unicode text)")
+    return text
 
 
 def _check_size(text: str, source: str, max_bytes: int) -> None:
@@ -94,10 +117,13 @@ def _yaml_line(exc: yaml.YAMLError) -> int | None:
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        ch = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+        return f"invalid YAML: unacceptable character #x{ch:04x} at position {exc.position}"
     if isinstance(exc, yaml.MarkedYAMLError):
         parts = [p for p in (exc.context, exc.problem) if p]
         return "invalid YAML: " + "; ".join(parts) if parts else "invalid YAML"
-    return str(exc)
+    return " ".join(str(exc).split())
 
 
 def load_yaml_with_lines(
@@ -105,6 +131,7 @@ def load_yaml_with_lines(
 ) -> tuple[Any, dict[str, int]]:
     """Parse one YAML document from untrusted text; also return the line number (1-based, plus
     ``line_offset``) of each top-level key when the document is a mapping. Raises ParseProblem."""
+    text = _as_text(text, source)
     _check_size(text, source, max_bytes)
     try:
         _check_events(text)
@@ -151,7 +178,9 @@ def _depth(obj: Any, limit: int) -> int:
 
 
 def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYTES, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse untrusted JSON: duplicate keys, NaN/Infinity and excessive nesting are refused."""
+    """Parse untrusted JSON: duplicate keys, NaN/Infinity (also as overflowing numbers such as 1e400),
+    lone surrogates (raw or as \\u escapes) and excessive nesting are refused."""
+    text = _as_text(text, source)
     _check_size(text, source, max_bytes)
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -165,8 +194,14 @@ def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYT
     def bad_constant(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON")
 
+    def finite(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            raise ValueError(f"number {literal[:40]} overflows a 64-bit float")
+        return value
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant, parse_float=finite)
     except json.JSONDecodeError as exc:
         raise ParseProblem(source, f"invalid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
@@ -175,4 +210,21 @@ def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYT
         raise ParseProblem(source, f"invalid JSON: {exc}") from None
     if _depth(data, max_depth) > max_depth:
         raise ParseProblem(source, f"nesting deeper than {max_depth} levels")
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
+        raise ParseProblem(source, "contains an unpaired surrogate escape (not valid Unicode text)")
     return data
+
+
+def _has_surrogate(obj: Any) -> bool:
+    stack = [obj]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, str):
+            if _SURROGATE.search(cur):
+                return True
+        elif isinstance(cur, dict):
+            stack.extend(cur.keys())
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return False

@@ -1,0 +1,161 @@
+"""Recognise serialised-object files by their bytes and scan pickles statically.
+
+Public API (sources and collect call these):
+
+* ``sniff(head) -> str``: format by content: safetensors, pickle, torch-zip, zip, gguf, onnx, numpy,
+  hdf5 or unknown.
+* ``scan_bytes(data) -> dict`` / ``scan_path(path) -> dict`` / ``scan_ranged(size, read) -> dict``:
+  ``{"format", "status", "globals", "dangerous", "suspicious", "reason"}`` where status is
+
+  - ``clean``: every pickle parsed and names only allowlisted globals;
+  - ``dangerous``: a denylisted global (os.system, builtins.eval, subprocess...) or a STACK_GLOBAL /
+    extension code whose target cannot be resolved statically (obfuscation);
+  - ``unscannable``: not parsable, over a cap, encrypted/corrupt container, or globals outside the
+    allowlist (``suspicious``) — never reported as clean;
+  - ``not_pickle``: a format that holds no pickle (safetensors, gguf, onnx, hdf5, numeric .npy, ...).
+
+Nothing is ever unpickled, imported or extracted to disk: ``pickletools.genops`` walks the opcodes,
+zip members are streamed from memory with size caps.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+from typing import Any, BinaryIO, Callable
+
+from openaudit.safety import containers
+from openaudit.safety.opcodes import CappedReader, scan_stream, verdict
+
+MAX_STREAM_BYTES = 1 << 30  # bytes of one pickle stream walked at most
+HEAD = 64 * 1024
+SAFETENSORS_HEADER_CAP = 100 * 1024 * 1024
+_CLASSIC_FIRST = set(b"(]})NIJKLMSVXUTcq\x80")
+
+
+def _looks_like_classic_pickle(head: bytes) -> bool:
+    """Protocol 0/1 pickles: several opcodes parse and reach STOP, or fill the head without error."""
+    import pickletools
+
+    if not head or head[0] not in _CLASSIC_FIRST:
+        return False
+    reader = CappedReader(io.BytesIO(head), len(head))
+    n = 0
+    try:
+        for op, _arg, _pos in pickletools.genops(reader):
+            n += 1
+            if op.name == "STOP":
+                return n >= 2
+            if n >= 16:
+                return True
+    except Exception:
+        return False
+    return False
+
+
+def sniff(head: bytes) -> str:
+    """Format of a file from its first bytes (as many as available, ideally >= 64)."""
+    if not isinstance(head, (bytes, bytearray, memoryview)):
+        return "unknown"
+    head = bytes(head)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        if head.startswith(b"PK\x03\x04") and len(head) >= 30:
+            nlen = struct.unpack_from("<H", head, 26)[0]
+            first = head[30 : 30 + nlen]
+            if first == b"data.pkl" or first.endswith(b"/data.pkl"):
+                return "torch-zip"
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "numpy"
+    if head.startswith(b"GGUF"):
+        return "gguf"
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "hdf5"
+    if len(head) >= 9 and head[8:9] == b"{":
+        n = struct.unpack_from("<Q", head, 0)[0]
+        if 2 <= n <= SAFETENSORS_HEADER_CAP:
+            return "safetensors"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "pickle"
+    if _looks_like_onnx(head):
+        return "onnx"
+    if _looks_like_classic_pickle(head[:4096]):
+        return "pickle"
+    return "unknown"
+
+
+def _looks_like_onnx(head: bytes) -> bool:
+    """ModelProto opens with ir_version (field 1, varint 1..15) then producer/graph/opset fields."""
+    return (
+        len(head) >= 4
+        and head[0] == 0x08
+        and 1 <= head[1] <= 15
+        and head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x3A, 0x42)
+    )
+
+
+def _result(fmt: str, status: str, reason: str, **extra: Any) -> dict[str, Any]:
+    out = {"format": fmt, "status": status, "globals": [], "dangerous": [], "suspicious": [], "reason": reason}
+    out.update(extra)
+    return out
+
+
+def _scan_pickle_file(f: BinaryIO, fmt: str, cap: int = MAX_STREAM_BYTES) -> dict[str, Any]:
+    res = scan_stream(CappedReader(f, cap))
+    return {"format": fmt, **verdict(res)}
+
+
+def _scan_fileobj(f: BinaryIO, head: bytes) -> dict[str, Any]:
+    fmt = sniff(head)
+    if fmt in ("safetensors", "gguf", "onnx", "hdf5"):
+        return _result(fmt, "not_pickle", f"{fmt} file: holds no pickle")
+    if fmt in ("zip", "torch-zip"):
+        return containers.scan_zip(f, _scan_pickle_file)
+    if fmt == "numpy":
+        return containers.scan_npy(f, _scan_pickle_file)
+    if fmt == "pickle":
+        return _scan_pickle_file(f, "pickle")
+    # Unknown bytes: a complete pickle is still a pickle; anything else cannot be vouched for.
+    res = scan_stream(CappedReader(f, MAX_STREAM_BYTES))
+    if res.pickles and not res.error and res.trailing is None:
+        out = verdict(res)
+        return {"format": "pickle", **out}
+    return _result("unknown", "unscannable", "content is neither a pickle nor a known format")
+
+
+def scan_bytes(data: bytes) -> dict[str, Any]:
+    """Scan an in-memory file (any format). Never raises on bad content."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        return _result("unknown", "unscannable", f"expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        return _result("unknown", "unscannable", "empty file")
+    return _guard(lambda: _scan_fileobj(io.BytesIO(data), data[:HEAD]))
+
+
+def scan_path(path: str | os.PathLike) -> dict[str, Any]:
+    """Scan a file on disk by streaming it (never read whole, never executed). Raises OSError only
+    when the file cannot be opened; bad content gives an ``unscannable`` result."""
+    with open(path, "rb") as f:
+        head = f.read(HEAD)
+        if not head:
+            return _result("unknown", "unscannable", "empty file")
+        f.seek(0)
+        return _guard(lambda: _scan_fileobj(f, head))
+
+
+def scan_ranged(size: int, read: Callable[[int, int], bytes], *, budget: int = 4 * 1024 * 1024) -> dict[str, Any]:
+    """Scan a remote file through ``read(offset, length) -> bytes`` (e.g. HTTP range requests),
+    reading at most ``budget`` bytes in all. Zip checkpoints: the central directory at the end, then
+    each ``*.pkl`` member; plain pickles: the first ``budget`` bytes. Over budget -> unscannable."""
+    return _guard(lambda: containers.scan_ranged(size, read, budget, _scan_pickle_file))
+
+
+def _guard(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return fn()
+    except containers.OverBudget as exc:
+        return _result("unknown", "unscannable", str(exc))
+    except (RecursionError, MemoryError, ValueError, EOFError, struct.error, KeyError, IndexError) as exc:
+        msg = " ".join(str(exc).split())[:160]
+        return _result("unknown", "unscannable", f"scan failed: {type(exc).__name__}: {msg}")

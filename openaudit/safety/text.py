@@ -1,0 +1,62 @@
+"""Decoding untrusted text files (cards, configs, scripts) without guessing wildly.
+
+``decode_text(data) -> (text, encoding)`` on success or ``(None, reason)`` when the bytes are not
+text: UTF-8 (BOM stripped), UTF-16/32 with a BOM, UTF-16 without a BOM when the NUL pattern is
+unmistakable. Lone surrogates, NUL bytes in UTF-8 text and invalid sequences are refused with a
+reason naming the offset — a non-UTF-8 card becomes a finding, not a crash or mojibake.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> tuple[str | None, str]:
+    """Decode untrusted bytes as text. Returns ``(text, encoding)`` or ``(None, reason)``."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        return None, f"expected bytes, got {type(data).__name__}"
+    data = bytes(data)
+    enc = None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            enc, data = name, data[len(bom):]
+            break
+    if enc is None:
+        enc = _bomless_utf16(data) or "utf-8"
+    try:
+        text = data.decode(enc, errors="strict")
+    except UnicodeDecodeError as exc:
+        return None, f"not valid {enc} (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    if "\x00" in text:
+        return None, f"binary content (NUL character at offset {text.index(chr(0))})"
+    if _SURROGATE.search(text):
+        return None, "contains lone surrogate code points"
+    return text, enc
+
+
+def has_bidi_controls(text: str) -> bool:
+    """True when ``text`` holds bidirectional override/isolate characters (Trojan-Source style)."""
+    return any(c in BIDI_CONTROLS for c in text)
