@@ -271,6 +271,8 @@ def collect(snapshot: Snapshot, card: CardFacts) -> WeightsFacts:
         fmt, by = got
         scan = snapshot.scans.get(f.path)
         scan = dict(scan) if isinstance(scan, dict) else None
+        if fmt == "safetensors" and f.path not in snapshot.safetensors_headers and f.path in snapshot.head_bytes:
+            fmt, by = "invalid-safetensors", "content"  # read, but its header is not a safetensors header
         files.append(WeightFile(f.path, f.size, fmt, _is_safe(fmt, scan), by, scan))
     formats: dict[str, int] = {}
     total = safe = unknown = 0

@@ -34,6 +34,12 @@ def model_card(ctx: ProbeContext) -> Finding:
     if d.words >= 150 and d.substantive_sections >= 2:
         if d.template_sections > d.substantive_sections and d.words < 400:
             return finding("docs.model_card", PA, "the card is mostly an unfilled template", ev, value=d.words, score=0.5)
+        card = ctx.facts.get("card")
+        problems = tuple(getattr(card, "problems", ()) or ())
+        if problems:  # a readable body but broken metadata: machine-readable facts are missing
+            ev += [Evidence(kind="note", path=d.card_path, snippet=p[:200]) for p in problems[:3]]
+            return finding("docs.model_card", PA, f"substantive model card, but its metadata is broken: {problems[0][:120]}",
+                           ev, value=d.words, score=0.75)
         return finding("docs.model_card", P, "substantive model card", ev, value=d.words)
     if d.words >= 30:
         return finding("docs.model_card", PA, "the model card is short", ev, value=d.words, score=min(0.75, d.words / 200))

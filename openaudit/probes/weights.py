@@ -107,10 +107,18 @@ def params_known(ctx: ProbeContext) -> Finding:
         variants = [g for g in w.groups if g.role == "variant"]
         if variants:
             ev.append(Evidence(kind="computed", snippet=short("not counted (variants/copies): " + ", ".join(g.key for g in variants), 200)))
+        if w.header_problems:  # counted from the valid entries, but the headers are structurally unsound
+            ev += [Evidence(kind="file", path=p, snippet=short(msg, 200)) for p, msg in w.header_problems[:4]]
+            return finding("weights.params_known", PA, f"{w.param_count:,} parameters from the valid entries; "
+                           f"{plural(len(w.header_problems), 'safetensors header problem')}", ev, value=w.param_count, score=0.5)
         return finding("weights.params_known", P, f"{w.param_count:,} parameters", ev, value=w.param_count)
-    if w.header_problems:
-        return finding("weights.params_known", F, "safetensors headers are invalid",
-                       [Evidence(kind="file", path=p, snippet=short(msg, 200)) for p, msg in w.header_problems[:4]])
+    invalid = [f.path for f in w.files if f.format == "invalid-safetensors"]
+    if w.header_problems or invalid:
+        ev = [Evidence(kind="file", path=p, snippet=short(msg, 200)) for p, msg in w.header_problems[:4]]
+        for path in invalid[:4]:
+            notes = [n for n in ctx.snapshot.notes if path in n] or ["not a readable safetensors header"]
+            ev.append(Evidence(kind="file", path=path, snippet=short(notes[0], 200)))
+        return finding("weights.params_known", F, "safetensors headers are invalid", ev)
     if w.headers_missing:
         return finding("weights.params_known", NA, "safetensors headers were not available",
                        [Evidence(kind="note", path=p, snippet="header not read") for p in w.headers_missing[:3]]

@@ -239,6 +239,12 @@ def read_folder(
                     hdr = safetensors_header(lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes)
                     if hdr is not None:
                         headers[it.rel] = hdr
+                    elif it.size:
+                        # Not a readable safetensors file: judge it by its bytes, not its name.
+                        heads[it.rel] = _read(it.real, select.HEAD_BYTES)
+                        content = select.sniff(heads[it.rel])
+                        if content in select.SCAN_FAMILIES:
+                            fam = content
                 elif fam in select.HEAD_FAMILIES and it.size:
                     heads[it.rel] = _read(it.real, select.HEAD_BYTES)
                 if fam in select.SCAN_FAMILIES:

@@ -5,7 +5,6 @@ Nothing here does I/O; local.py and hub.py ask these functions and apply the ans
 """
 from __future__ import annotations
 
-import codecs
 import posixpath
 from dataclasses import dataclass
 
@@ -174,22 +173,11 @@ def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEX
 
 
 def decode_text(data: bytes) -> str | None:
-    """utf-8 (BOM stripped) or utf-16/32 with a BOM; None when it is not text."""
-    if data.startswith(codecs.BOM_UTF8):
-        enc, data = "utf-8", data[len(codecs.BOM_UTF8):]
-    elif data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
-        enc = "utf-32"
-    elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        enc = "utf-16"
-    else:
-        enc = "utf-8"
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError:
-        return None
-    if "\x00" in text:
-        return None
-    return text
+    """Text of a file, or None when it is not text (one decoder for every source: see
+    ``openaudit.safety.text.decode_text`` — BOM and BOM-less UTF-16/32, strict UTF-8, no NULs)."""
+    from openaudit.safety.text import decode_text as _decode
+
+    return _decode(data)[0]
 
 
 def escape(name: str) -> str:

@@ -40,9 +40,6 @@ def _no_errors(findings):
 
 @pytest.mark.parametrize("name", sorted(PICKLE_CASES))
 def test_dangerous_pickles_are_failed_findings(tmp_path, name):
-    if name == "safetensors_name_pickle_bytes":
-        pytest.skip("owned by sources: a .safetensors file whose header is unreadable is not sniffed/scanned "
-                    "(request in notes/safety.md); the scanner itself flags it: tests/safety")
     root, expected = build_pickle_case(tmp_path / name, name)
     snap, fs = run_pipeline(root)
     _no_errors(fs)
