@@ -1,5 +1,6 @@
 """Read a Hub model repo's metadata with huggingface_hub: model info, recursive tree, refs, the card
-and small text files, and safetensors headers by HTTP Range request. Never downloads weights.
+and small text files, safetensors headers by HTTP Range request, static scans of pickle-family files
+by capped Range reads, and the declared datasets' and base models' own Hub info. Never downloads weights.
 
 Everything is fetched at the commit sha the revision resolves to. Every HTTP call is counted
 (netio.Meter) into Snapshot.network.
@@ -12,15 +13,23 @@ from typing import Any
 
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import FileEntry, NetworkStats, Snapshot, SourceKind, Target
-from openaudit.sources import select
+from openaudit.sources import looks_like_repo_id, select
 from openaudit.sources.local import safetensors_header
-from openaudit.sources.netio import Failure, Meter, TruncatedBody, classify, with_retries
+from openaudit.sources.netio import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
 from openaudit.sources.select import escape
 
 RANGE_FIRST = 16 * select.KIB  # first range request of a safetensors file (most headers fit)
 MAX_HUB_TEXTS = 300  # text files fetched from the Hub per audit (one request each)
 MAX_HEAD_FILES = 32  # small binary files (<= 64 KiB) fetched whole for head_bytes
 MAX_FILE_FAILURES = 2  # transient failures on file reads before the rest are skipped
+MAX_DATASET_LOOKUPS = 20  # dataset-info calls per audit
+MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
+MAX_LOOKUP_FAILURES = 2  # consecutive network failures before the remaining lookups are skipped
+SCAN_FILE_BUDGET = 2 * select.MIB  # bytes read by Range requests to scan one pickle-family file
+SCAN_TOTAL_BUDGET = 8 * select.MIB  # ... and for all of them together
+FIRST_SCAN_BYTES = 64 * select.KIB  # budget of the first, short scan pass
+MAX_REMOTE_SCANS = 16  # pickle-family files scanned by Range requests per audit
+_INFO_FIELDS = ["cardData", "gated", "private", "disabled"]  # `expand`: no file list, a few hundred bytes
 
 
 def endpoint_now() -> str:
@@ -86,27 +95,6 @@ def _raise_for(f: Failure, repo_id: str, revision: str | None, endpoint: str) ->
     raise NetworkError(f"{repo_id}: unexpected answer from {endpoint}: {f.detail}")
 
 
-def _get_bytes(url: str, headers: dict[str, str], limit: int) -> bytes:
-    """GET ``url`` streaming at most ``limit`` bytes (a server that ignores Range cannot make us
-    read more); raises on HTTP errors and on a body shorter than its Content-Length."""
-    from huggingface_hub import get_session
-    from huggingface_hub.utils import hf_raise_for_status
-
-    with get_session().stream("GET", url, headers=headers) as r:
-        if r.status_code >= 400:
-            r.read()
-        hf_raise_for_status(r)
-        buf = bytearray()
-        for chunk in r.iter_raw():
-            buf += chunk
-            if len(buf) >= limit:
-                return bytes(buf[:limit])
-        declared = r.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) != len(buf):
-            raise TruncatedBody(f"body of {len(buf)} bytes, {declared} declared")
-        return bytes(buf)
-
-
 def read_hub(
     repo_id: str,
     *,
@@ -143,12 +131,12 @@ def read_hub(
             h = dict(headers)
             if start or limit < (sizes.get(path) or limit + 1):
                 h["Range"] = f"bytes={start}-{start + limit - 1}"
-            return with_retries(lambda: _get_bytes(url, h, limit))
+            return with_retries(lambda: get_bytes(url, h, limit))
 
         sizes = {f.path: f.size for f in files}
         texts, st_headers, heads = _read_files(fetch, files, max_text_bytes, notes, info)
-    if any(select.family(f.path) in select.SCAN_FAMILIES for f in files):
-        notes.append("pickle-family files on the Hub were not scanned: their bytes are not downloaded")
+        scans = scan_remote(fetch, files, heads, notes)
+        api_fields.update(lookup_declared(api, api_fields.get("cardData"), texts.get("README.md"), notes, timeout))
     return Snapshot(
         target=Target(id=repo_id, source=SourceKind.HUB, revision=revision),
         commit_sha=sha,
@@ -161,43 +149,14 @@ def read_hub(
         offline=False,
         network=NetworkStats(requests=meter.requests, bytes=meter.bytes),
         notes=tuple(notes),
+        scans=scans,
         base_url=f"{endpoint}/{repo_id}",
     )
 
 
-def _list_tree(api, repo_id: str, sha: str) -> list:
-    """The recursive tree at ``sha``, page by page (the same route and parsing as
-    ``HfApi.list_repo_tree``, whose internal http_backoff would retry for ~20 s; we retry with
-    our own bounded policy instead)."""
-    from urllib.parse import quote
-
-    from huggingface_hub import get_session
-    from huggingface_hub.hf_api import RepoFile
-    from huggingface_hub.utils import hf_raise_for_status
-
-    url: str | None = f"{api.endpoint}/api/models/{repo_id}/tree/{quote(sha, safe='')}"
-    params: dict | None = {"recursive": True, "expand": False}
-    headers = api._build_hf_headers()
-    out: list = []
-    pages = 0
-    while url is not None:
-        def page(u=url, p=params):
-            r = get_session().get(u, params=p, headers=headers)
-            hf_raise_for_status(r)
-            return r.json(), r.links.get("next", {}).get("url")
-
-        items, url = with_retries(page)
-        params = None  # the next link carries its own query
-        out.extend(RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file")
-        pages += 1
-        if pages > 1000:
-            raise NetworkError(f"{repo_id}: the file tree has more than 1000 pages")
-    return out
-
-
 def _tree(api, repo_id: str, sha: str, info, notes: list[str]) -> list[FileEntry]:
     try:
-        items = _list_tree(api, repo_id, sha)
+        items = list_tree(api, repo_id, sha)
         files = [
             FileEntry(path=i.path, size=i.size, sha256=i.lfs.sha256 if i.lfs else None, blob_id=i.blob_id,
                       lfs=i.lfs is not None)
@@ -295,3 +254,188 @@ def _st_header(fetch, f: FileEntry, notes: list[str]) -> bytes | None:
         return have + fetch(f.path, n - len(have), start)
 
     return safetensors_header(read, f.size, f.path, notes)
+
+
+# --- pickle-family files: static scan by capped Range reads ------------------------------------
+class _ReadFailed(Exception):
+    """A Range read failed; carries the classified failure past the scanner's own error handling."""
+
+    def __init__(self, failure: Failure):
+        super().__init__(failure.detail)
+        self.failure = failure
+
+
+def _unscannable(reason: str) -> dict:
+    return {"format": "unknown", "status": "unscannable", "globals": [], "dangerous": [], "suspicious": [],
+            "reason": reason}
+
+
+def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[str]) -> dict[str, dict]:
+    """Scan pickle-family files statically (never unpickled): small ones from their head bytes, the
+    others with ``openaudit.safety.pickles.scan_ranged`` reading HTTP Ranges via ``fetch(path, n, start)``,
+    at most SCAN_FILE_BUDGET bytes each and SCAN_TOTAL_BUDGET in all. Each result carries
+    ``bytes_read`` (0 when the head bytes sufficed)."""
+    from openaudit.safety.pickles import scan_bytes, scan_ranged
+
+    scans: dict[str, dict] = {}
+    left, remote, skipped = SCAN_TOTAL_BUDGET, 0, []
+    for f in files:
+        if select.family(f.path) not in select.SCAN_FAMILIES:
+            continue
+        head = heads.get(f.path, b"" if f.size == 0 else None)
+        if head is not None and f.size is not None and len(head) >= f.size:
+            scans[f.path] = {**scan_bytes(head), "bytes_read": 0}
+            continue
+        if not f.size or remote >= MAX_REMOTE_SCANS or left < 64 * select.KIB:
+            skipped.append(f.path)
+            continue
+        def fetch_range(n: int, off: int, path: str = f.path) -> bytes:
+            try:
+                return fetch(path, n, off)
+            except Exception as exc:
+                raise _ReadFailed(classify(exc)) from exc
+
+        remote += 1
+        budget = min(SCAN_FILE_BUDGET, left)
+        reader = RangeReader(fetch_range, keep=budget)
+        try:  # a short pass first: most pickles (and numeric .npy headers) are settled by their first bytes
+            res = dict(scan_ranged(f.size, reader, budget=min(FIRST_SCAN_BYTES, budget)))
+            if not reader.settles(res, f.size) and budget > FIRST_SCAN_BYTES:
+                res = dict(scan_ranged(f.size, reader, budget=budget))
+            if res["status"] == "clean" and not reader.settles(res, f.size):
+                res = _unscannable(f"a pickle may continue past the {len(reader.prefix)} bytes read; "
+                                   f"not provably clean ({res['reason']})")
+        except _ReadFailed as exc:
+            fl = exc.failure
+            if fl.kind in ("auth", "gated"):
+                notes.append(f"pickle-family files could not be scanned: access denied (HTTP {fl.status})")
+                return scans
+            res = _unscannable(f"could not be read from the Hub: {fl.detail}")
+        except Exception as exc:  # a scanner failure makes the file unscannable, never clean
+            res = _unscannable(f"scan failed: {type(exc).__name__}")
+        left -= reader.used
+        scans[f.path] = {**res, "bytes_read": reader.used}
+    if skipped:
+        notes.append(f"{len(skipped)} pickle-family file(s) were not scanned (size unknown, or beyond "
+                     f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
+                     f"e.g. {escape(skipped[0])}")
+    return scans
+
+
+# --- declared datasets and base models: their own Hub info -------------------------------------
+def _front_matter(card_text: str | None) -> dict:
+    """The card's YAML front matter (hardened safe loader), {} when absent or broken."""
+    from openaudit.safety.parse import ParseProblem, load_yaml
+
+    if not card_text:
+        return {}
+    lines = card_text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}
+    end = next((i for i, ln in enumerate(lines[1:], 1) if ln.strip() in ("---", "...")), None)
+    if end is None:
+        return {}
+    try:
+        meta = load_yaml("\n".join(lines[1:end]), source="README.md")
+    except ParseProblem:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def declared_ids(key: str, card_data: dict | None, card_text: str | None) -> list[str]:
+    """Hub ids ("name" or "org/name") declared under ``key`` (str or list) in the API's cardData,
+    else in the card's front matter; other entries (URLs, prose) are left out."""
+    meta = card_data if isinstance(card_data, dict) and key in card_data else _front_matter(card_text)
+    v = meta.get(key)
+    out: list[str] = []
+    for it in v if isinstance(v, list) else [v]:
+        s = it.strip() if isinstance(it, str) else ""
+        if s and looks_like_repo_id(s) and s not in out:
+            out.append(s)
+    return out
+
+
+def _card(info) -> dict:
+    cd = getattr(info, "card_data", None)
+    d = cd.to_dict() if hasattr(cd, "to_dict") else cd
+    return d if isinstance(d, dict) else {}
+
+
+def _status(info) -> str:
+    return ("disabled" if info.disabled else "private" if info.private
+            else "gated" if info.gated not in (None, False, "false") else "available")
+
+
+def _dataset_entry(info) -> dict:
+    return {"exists": True, "gated": info.gated, "private": info.private, "disabled": bool(info.disabled),
+            "license": _card(info).get("license"), "status": _status(info), "http_status": 200}
+
+
+def _model_entry(info) -> dict:
+    card = _card(info)
+    return {"exists": True, "license": card.get("license"), "license_name": card.get("license_name"),
+            "license_link": card.get("license_link"), "gated": info.gated, "private": info.private,
+            "base_model": card.get("base_model"), "status": _status(info), "http_status": 200}
+
+
+def _answer_for(f: Failure) -> dict | None:
+    """A definite answer from an HTTP failure, or None when nothing is known (network, 5xx...)."""
+    if f.kind == "gated":
+        return {"exists": True, "gated": True, "private": None, "status": "gated", "http_status": f.status}
+    if f.kind in ("auth", "missing", "revision"):
+        reason = {401: "missing_or_private", 403: "access_denied"}.get(f.status, "not_found")
+        return {"exists": False, "gated": None, "private": None, "status": "missing", "reason": reason,
+                "http_status": f.status}
+    return None
+
+
+def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[str]) -> tuple[dict, dict]:
+    """``call(id)`` for up to ``cap`` ids -> ({id: entry}, {id: error entry})."""
+    found: dict[str, dict] = {}
+    errors: dict[str, dict] = {}
+    if len(ids) > cap:
+        notes.append(f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub")
+    failures = 0
+    for i in ids[:cap]:
+        if failures >= MAX_LOOKUP_FAILURES:
+            errors[i] = {"status": "error", "http_status": None, "reason": "skipped after repeated network failures"}
+            continue
+        try:
+            found[i] = entry(with_retries(lambda i=i: call(i)))
+            failures = 0
+        except Exception as exc:
+            f = classify(exc)
+            answer = _answer_for(f)
+            if answer is not None:
+                found[i] = answer
+                continue
+            failures += 1
+            errors[i] = {"status": "error", "http_status": f.status, "reason": f.detail}
+    if errors:
+        notes.append(f"{what} info could not be read for {len(errors)} id(s) "
+                     f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown")
+    return found, errors
+
+
+def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: list[str],
+                    timeout: float = 10.0) -> dict[str, Any]:
+    """Model-info fields to add for the card's declared ``datasets`` and ``base_model``:
+    ``datasets_info`` {id: {exists, gated, private, disabled, license, status, http_status[, reason]}}
+    (status available|gated|private|disabled|missing), ``datasets_info_errors`` {id: {status: "error",
+    http_status, reason}} for lookups that failed (kept apart so that unknown is never read as public),
+    and ``base_models_info`` {id: {exists, license, license_name, license_link, gated, private, base_model,
+    status, http_status[, reason]}} with errors included as status "error"."""
+    out: dict[str, Any] = {}
+    ds = declared_ids("datasets", card_data, card_text)
+    if ds:
+        found, errors = _lookup(ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: api.dataset_info(
+            i, expand=_INFO_FIELDS, timeout=timeout), _dataset_entry, notes)
+        out["datasets_info"] = found
+        if errors:
+            out["datasets_info_errors"] = errors
+    bases = declared_ids("base_model", card_data, card_text)
+    if bases:
+        found, errors = _lookup(bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: api.model_info(
+            i, expand=_INFO_FIELDS, timeout=timeout), _model_entry, notes)
+        out["base_models_info"] = {**found, **errors}
+    return out

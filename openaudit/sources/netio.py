@@ -1,5 +1,6 @@
 """HTTP plumbing for hub.py: counts requests/bytes and bounds timeouts of every call that
-huggingface_hub's shared session makes while an audit is running, and retries with backoff.
+huggingface_hub's shared session makes while an audit is running, retries with backoff, and the
+two raw reads hub.py makes itself (a capped streaming GET, the paginated recursive tree).
 
 huggingface_hub routes all its HTTP through one client built by a client factory
 (``huggingface_hub.set_client_factory``). We install a factory identical to the default one plus
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import contextvars
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, TypeVar
+
+from openaudit.errors import NetworkError
 
 T = TypeVar("T")
 
@@ -184,3 +188,116 @@ def with_retries(fn: Callable[[], T], *, tries: int = MAX_TRIES, sleep: Callable
                 wait = max(0.0, min(MAX_RETRY_AFTER, f.retry_after))
             sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def get_bytes(url: str, headers: dict[str, str], limit: int) -> bytes:
+    """GET ``url`` streaming at most ``limit`` bytes (a server that ignores Range cannot make us
+    read more); raises on HTTP errors and on a body shorter than its Content-Length."""
+    from huggingface_hub import get_session
+    from huggingface_hub.utils import hf_raise_for_status
+
+    with get_session().stream("GET", url, headers=headers) as r:
+        if r.status_code >= 400:
+            r.read()
+        hf_raise_for_status(r)
+        buf = bytearray()
+        for chunk in r.iter_raw():
+            buf += chunk
+            if len(buf) >= limit:
+                return bytes(buf[:limit])
+        declared = r.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) != len(buf):
+            raise TruncatedBody(f"body of {len(buf)} bytes, {declared} declared")
+        return bytes(buf)
+
+
+def list_tree(api, repo_id: str, sha: str) -> list:
+    """The recursive tree at ``sha``, page by page (the same route and parsing as
+    ``HfApi.list_repo_tree``, whose internal http_backoff would retry for ~20 s; we retry with
+    our own bounded policy instead)."""
+    from urllib.parse import quote
+
+    from huggingface_hub import get_session
+    from huggingface_hub.hf_api import RepoFile
+    from huggingface_hub.utils import hf_raise_for_status
+
+    url: str | None = f"{api.endpoint}/api/models/{repo_id}/tree/{quote(sha, safe='')}"
+    params: dict | None = {"recursive": True, "expand": False}
+    headers = api._build_hf_headers()
+    out: list = []
+    pages = 0
+    while url is not None:
+        def page(u=url, p=params):
+            r = get_session().get(u, params=p, headers=headers)
+            hf_raise_for_status(r)
+            return r.json(), r.links.get("next", {}).get("url")
+
+        items, url = with_retries(page)
+        params = None  # the next link carries its own query
+        out.extend(RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file")
+        pages += 1
+        if pages > 1000:
+            raise NetworkError(f"{repo_id}: the file tree has more than 1000 pages")
+    return out
+
+
+class RangeReader:
+    """``read(offset, length) -> bytes`` over ``fetch(length, start)`` (HTTP Range requests) for the
+    pickle scanner. Bytes read contiguously from offset 0 are kept, so a second, larger scan pass
+    re-fetches nothing it already has; other ranges (a zip's central directory) are fetched as asked.
+    ``used`` counts the bytes actually fetched."""
+
+    def __init__(self, fetch: Callable[[int, int], bytes], keep: int):
+        self._fetch = fetch
+        self._keep = keep
+        self.prefix = b""
+        self.used = 0
+
+    def __call__(self, offset: int, length: int) -> bytes:
+        end = offset + length
+        have = len(self.prefix)
+        if end <= have:
+            return self.prefix[offset:end]
+        if offset <= have < self._keep:
+            more = self._fetch(end - have, have)
+            self.used += len(more)
+            self.prefix += more
+            return self.prefix[offset:end]
+        data = self._fetch(length, offset)
+        self.used += len(data)
+        return data
+
+    def settles(self, res: dict, size: int) -> bool:
+        """True when a scan result over what was read stands for the whole file: a dangerous global
+        was seen, nothing pickled, the file was read whole, members of a zip were read whole, an
+        unscannable file is provably no pickle from its first byte, or the pickles ended inside the
+        window and the bytes after them provably are not a pickle (raw tensor data), rather than a
+        pickle cut off by the window."""
+        if res.get("status") in ("dangerous", "not_pickle") or res.get("format") in ("zip", "torch-zip"):
+            return True
+        if len(self.prefix) >= size:
+            return True
+        if res.get("status") == "unscannable" and not_a_pickle(self.prefix):
+            return True  # not a pickle from its first byte on (GGML/fastText .bin ...): more bytes change nothing
+        m = _TRAILING.search(str(res.get("reason", "")))
+        return bool(m) and not_a_pickle(self.prefix[int(m.group(1)):])
+
+
+_TRAILING = re.compile(r"non-pickle data from byte (\d+)")
+
+
+def not_a_pickle(data: bytes) -> bool:
+    """True when ``data`` cannot be the start of a pickle: walking its opcodes statically
+    (pickletools.genops, nothing is built or run) meets an unknown opcode. A pickle cut short
+    instead runs out of bytes, which proves nothing."""
+    import io
+    import pickletools
+
+    try:
+        for _ in pickletools.genops(io.BytesIO(data)):
+            pass
+    except ValueError as exc:
+        return "unknown" in str(exc)
+    except Exception:  # noqa: BLE001 - any other parse failure proves nothing either way
+        return False
+    return False

@@ -1,7 +1,8 @@
 """A fake Hugging Face Hub on 127.0.0.1 for offline tests: serves the API routes the real
 huggingface_hub client calls, for fixture repos declared in Python, with fault injection.
 
-Routes: GET /api/models?author=ORG, GET /api/models/{repo}[/revision/{rev}],
+Routes: GET /api/models?author=ORG, GET /api/models/{repo}[/revision/{rev}] (``expand`` honoured),
+GET /api/datasets/{id} (fakehub/datasets.py),
 GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=, GET /api/models/{repo}/refs,
 HEAD/GET /{repo}/resolve/{rev}/{path} (Range, X-Repo-Commit, ETag, X-Linked-Size/Etag).
 
@@ -19,38 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-
-@dataclass(frozen=True)
-class Virtual:
-    """A file of ``size`` bytes: ``prefix`` then zeros (generated lazily)."""
-
-    prefix: bytes
-    size: int
-
-    def read(self, start: int, end: int) -> bytes:  # [start, end)
-        out = self.prefix[start:end] if start < len(self.prefix) else b""
-        return out + b"\x00" * max(0, (end - start) - len(out))
-
-
-def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]], total_size: int | None = None):
-    """A safetensors file for ``{name: (dtype, shape)}``: real header; data zeros.
-    Returns bytes when small, a Virtual when ``total_size`` says it is big."""
-    width = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "F64": 8}
-    header, off = {}, 0
-    for name, (dtype, shape) in tensors.items():
-        n = width[dtype]
-        for d in shape:
-            n *= d
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + n]}
-        off += n
-    header["__metadata__"] = {"format": "pt"}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    prefix = len(h).to_bytes(8, "little") + h
-    size = len(prefix) + off
-    if total_size is None and size <= 1 << 20:
-        return prefix + b"\x00" * off
-    return Virtual(prefix, size)
+from fakehub.content import Virtual, safetensors_bytes  # noqa: F401  (re-exported: tests import them from here)
+from fakehub.datasets import expand_filter, serve_dataset
 
 
 @dataclass
@@ -113,7 +84,7 @@ def _size(c: bytes | Virtual) -> int:
 
 def _sha256(c: bytes | Virtual) -> str:
     if isinstance(c, Virtual):
-        return hashlib.sha256(c.prefix + str(c.size).encode()).hexdigest()  # stands in for the LFS oid
+        return hashlib.sha256(c.prefix + str(c.size).encode() + c.suffix).hexdigest()  # stands in for the LFS oid
     return hashlib.sha256(c).hexdigest()
 
 
@@ -131,6 +102,7 @@ class FakeHub:
 
     def __init__(self, repos: list[FakeRepo] | None = None):
         self.repos: dict[str, FakeRepo] = {r.repo_id: r for r in (repos or [])}
+        self.datasets: dict = {}  # id -> fakehub.datasets.FakeDataset
         self.lock = threading.Lock()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status)
         self._server: ThreadingHTTPServer | None = None
@@ -139,6 +111,10 @@ class FakeHub:
     def add(self, repo: FakeRepo) -> FakeRepo:
         self.repos[repo.repo_id] = repo
         return repo
+
+    def add_dataset(self, ds):
+        self.datasets[ds.repo_id] = ds
+        return ds
 
     @property
     def endpoint(self) -> str:
@@ -267,6 +243,8 @@ class _Handler(BaseHTTPRequestHandler):
         qs = parse_qs(url.query)
         if url.path == "/api/models":
             return self._list(qs)
+        if url.path.startswith("/api/datasets/"):
+            return serve_dataset(self, self.fake.datasets)
         m = _REPO_ROUTE.match(url.path)
         if m:
             parts = [unquote(p) for p in m.group("rest").split("/")]
@@ -334,8 +312,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
         body.update(repo.info)
         if "securityStatus" in qs:
-            body["securityRepoStatus"] = {"scansDone": True, "filesWithIssues": []}
-        self._json(body, fault=f)
+            body.setdefault("securityRepoStatus", {"scansDone": True, "filesWithIssues": []})
+        self._json(expand_filter(body, qs), fault=f)
 
     def _tree(self, repo: FakeRepo, rev: str, prefix: str, qs) -> None:
         f = self._fault(repo, "tree")

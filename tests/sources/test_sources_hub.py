@@ -30,7 +30,7 @@ def test_big_repo_transfers_under_1mb_and_reports_network(fakehub):
     assert snap.base_url == f"{fakehub.endpoint}/acme/big-model"
     lfs = snap.file("model-00001-of-00002.safetensors")
     assert lfs.lfs and len(lfs.sha256) == 64
-    assert any("not scanned" in n for n in snap.notes)  # pytorch_model.bin is not downloaded
+    assert snap.scans["pytorch_model.bin"]["status"] == "clean"  # scanned from its bytes, never unpickled
 
 
 def test_revision_pinned_to_commit_sha_and_refs_listed(fakehub):
