@@ -224,6 +224,11 @@ def scan_ranged(size: int, read: Callable[[int, int], bytes], budget: int, scan_
             out = scan_pickle(io.BytesIO(data), "pickle" if fmt == "pickle" else "unknown", len(data) + 1)
         if len(data) < size and out["status"] == "unscannable" and "not a parsable pickle" in out["reason"]:
             out["reason"] = f"pickle longer than the {budget}-byte budget or not a pickle: " + out["reason"]
+        reason = out.get("reason", "")
+        if len(data) < size and out["status"] == "clean" and ("non-pickle data" not in reason or "cut off at the end" in reason):
+            # The window ended inside the pickle stream: what follows was never seen, so never "clean".
+            return _res(out["format"], "unscannable",
+                        f"only the first {len(data)} of {size} bytes fit the {budget}-byte budget and the pickle stream continues")
         if fmt == "unknown" and out["status"] == "clean":
             if len(data) < size or "non-pickle data" in out["reason"]:
                 out = _res("unknown", "unscannable", "content is neither a pickle nor a known format")

@@ -381,7 +381,8 @@ def scan_stream(reader: CappedReader) -> StreamResult:
                 return res
             res.trailing = start
             new = sorted(res.globals - before)
-            res.notes.append(f"non-pickle data from byte {start}" + (f" (partial opcodes named {', '.join(new)})" if new else ""))
+            cut = " (cut off at the end of the data)" if reader.at_eof() else ""
+            res.notes.append(f"non-pickle data from byte {start}{cut}" + (f" (partial opcodes named {', '.join(new)})" if new else ""))
             return res
         res.pickles += 1
         if res.pickles >= MAX_PICKLES:

@@ -246,3 +246,22 @@ def test_caps_make_files_unscannable_not_slow(monkeypatch):
     assert r["status"] == "unscannable" and "longer than" in r["reason"]
     big_len = b"\x80\x04\x8e" + (1 << 62).to_bytes(8, "little") + b"x"  # BINBYTES8 claiming 4 EiB
     assert scan_bytes(big_len)["status"] == "unscannable"
+
+
+def test_ranged_scan_never_clean_when_the_budget_cuts_a_later_pickle():
+    """Regression: a clean first pickle followed by a dangerous one that the byte budget cuts off
+    must not come out clean (found by the Hub-scan work)."""
+    import pickle as _p
+
+    from openaudit.safety.pickles import scan_ranged
+
+    first = _p.dumps(list(range(30000)), protocol=2)  # building bytes only; nothing is loaded
+    evil = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00idq\x00\x85q\x01Rq\x02."
+    data = first + evil
+
+    def read(off: int, n: int) -> bytes:
+        return data[off : off + n]
+
+    for extra in (1, 5, 10):
+        assert scan_ranged(len(data), read, budget=len(first) + extra)["status"] == "unscannable"
+    assert scan_ranged(len(data), read, budget=len(data) + 64)["status"] == "dangerous"
