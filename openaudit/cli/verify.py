@@ -28,6 +28,8 @@ def verify(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"--format must be table or json, got {fmt!r}")
+    if device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, got {device!r}")
     result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic)
     text = to_json(result) if fmt == "json" else to_table(result)
     if output is None:

@@ -1,0 +1,170 @@
+"""Declarative replay recipe: load, validate (rubrics/schema/recipe.schema.json), resolve paths.
+
+A recipe names the model family and config, checkpoints (weights + optimizer state), the LR
+schedule, clipping, precision, batch layout, data store and order, the loss log and the segment.
+Unknown keys are errors. A bad recipe raises :class:`openaudit.errors.InvalidDocument` naming the
+file, the JSON path and the reason.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from openaudit.errors import InvalidDocument
+
+MAX_RECIPE_BYTES = 1 << 20
+MAX_CONFIG_BYTES = 1 << 20
+
+DEFAULT_MODEL_FILE = "model.safetensors"
+DEFAULT_OPTIMIZER_FILE = "optimizer.safetensors"
+
+
+def read_yaml(path: Path, max_bytes: int = MAX_RECIPE_BYTES) -> Any:
+    """The one place verify/ parses YAML: the hardened loader when present, else yaml.safe_load."""
+    text = read_text(path, max_bytes)
+    try:
+        from openaudit.safety.parse import load_yaml
+    except ImportError:  # hardened loader not in this checkout
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidDocument(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+    return load_yaml(text, source=str(path), max_bytes=max_bytes)
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidDocument(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not path.is_file():
+        raise InvalidDocument(f"{path}: not a regular file")
+    if size > max_bytes:
+        raise InvalidDocument(f"{path}: {size} bytes is over the {max_bytes}-byte limit")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidDocument(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InvalidDocument(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_json(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> Any:
+    text = read_text(path, max_bytes)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidDocument(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+
+
+def _json_path(parts) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def validate(doc: Any, source: str) -> None:
+    """Validate a recipe mapping against the schema; first error -> InvalidDocument."""
+    import jsonschema
+
+    from openaudit.resources import schema
+
+    if not isinstance(doc, dict):
+        raise InvalidDocument(f"{source}: $: a recipe must be a mapping, got {type(doc).__name__}")
+    validator = jsonschema.Draft202012Validator(schema("recipe"))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = errors[0]
+        raise InvalidDocument(f"{source}: {_json_path(err.absolute_path)}: {' '.join(err.message.split())[:200]}")
+    seg = doc.get("segment")
+    if seg and seg["end"] <= seg["start"]:
+        raise InvalidDocument(f"{source}: $.segment: end ({seg['end']}) must be after start ({seg['start']})")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A validated recipe; ``base`` is the folder its relative paths resolve against."""
+
+    doc: Mapping[str, Any]
+    base: Path
+    source: str
+    model_config: Mapping[str, Any] | None = None  # resolved config (None: file missing)
+    config_path: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def path(self, rel: str) -> Path:
+        return (self.base / rel) if not Path(rel).is_absolute() else Path(rel)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.doc.get(key, default)
+
+    @property
+    def family(self) -> str:
+        return str(self.doc["model"]["family"]).lower().replace("_", "-")
+
+    @property
+    def precision(self) -> str:
+        return self.doc.get("precision", "fp32")
+
+    def checkpoint_dir(self, step: int) -> str:
+        return self.doc["checkpoints"]["dir"].replace("{step}", str(step))
+
+    def model_file(self, step: int) -> str:
+        name = self.doc["checkpoints"].get("model", DEFAULT_MODEL_FILE)
+        return f"{self.checkpoint_dir(step)}/{name}"
+
+    def optimizer_file(self, step: int) -> str:
+        name = self.doc["checkpoints"].get("optimizer", DEFAULT_OPTIMIZER_FILE)
+        return f"{self.checkpoint_dir(step)}/{name}"
+
+    def checkpoint_steps(self) -> list[int]:
+        """Declared checkpoint steps, or those found on disk matching the folder pattern."""
+        ck = self.doc.get("checkpoints")
+        if not ck:
+            return []
+        if "steps" in ck:
+            return sorted(int(s) for s in ck["steps"])
+        pattern = ck["dir"]
+        parent_rel, _, leaf = pattern.rpartition("/")
+        if "{step}" in parent_rel:
+            return []
+        prefix, _, suffix = leaf.partition("{step}")
+        parent = self.path(parent_rel) if parent_rel else self.base
+        found = []
+        if parent.is_dir():
+            for child in parent.iterdir():
+                n = child.name
+                if child.is_dir() and n.startswith(prefix) and n.endswith(suffix):
+                    mid = n[len(prefix): len(n) - len(suffix) if suffix else None]
+                    if mid.isdigit():
+                        found.append(int(mid))
+        return sorted(found)
+
+
+def from_dict(doc: Any, base: Path, source: str, notes: tuple[str, ...] = ()) -> Recipe:
+    validate(doc, source)
+    cfg = doc["model"].get("config")
+    model_config: Mapping[str, Any] | None = None
+    config_path = None
+    if isinstance(cfg, dict):
+        model_config = cfg
+    elif isinstance(cfg, str):
+        config_path = cfg
+        p = (base / cfg) if not Path(cfg).is_absolute() else Path(cfg)
+        if p.is_file():
+            model_config = read_json(p)
+            if not isinstance(model_config, dict):
+                raise InvalidDocument(f"{p}: $: a model config must be a JSON object")
+    return Recipe(doc=doc, base=base, source=source, model_config=model_config, config_path=config_path, notes=notes)
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read, validate and resolve a recipe file."""
+    p = Path(path)
+    doc = read_yaml(p)
+    return from_dict(doc, p.resolve().parent, str(p))

