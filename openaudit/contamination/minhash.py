@@ -45,19 +45,26 @@ def shingles(tok, size: int = SHINGLE):
 _TEMPLATE = None
 
 
-def minhash_of(shingle_hashes):
-    """A datasketch MinHash of the given shingle hashes (permutations generated once per process)."""
+def template():
+    """An empty datasketch MinHash with our parameters (its permutations are reused)."""
     global _TEMPLATE
     from datasketch import MinHash
 
     if _TEMPLATE is None:
         _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=DATASKETCH_SCHEME)
+    return _TEMPLATE
+
+
+def minhash_of(shingle_hashes):
+    """A datasketch MinHash of the given shingle hashes (permutations generated once per process)."""
+    from datasketch import MinHash
+
     m = MinHash(
         num_perm=NUM_PERM,
         seed=SEED,
         hashfunc=_identity,
         scheme=DATASKETCH_SCHEME,
-        permutations=_TEMPLATE.permutations,
+        permutations=template().permutations,
     )
     if len(shingle_hashes):
         m.update_batch(shingle_hashes.tolist())
@@ -80,6 +87,7 @@ class FuzzyIndex:
         self.threshold = threshold
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.sigs: dict[int, Any] = {}
+        self._matcher = None
 
     def add(self, key: int, shingle_hashes) -> None:
         if not len(shingle_hashes):
@@ -87,6 +95,28 @@ class FuzzyIndex:
         m = minhash_of(shingle_hashes)
         self.sigs[key] = m
         self.lsh.insert(key, m)
+        self._matcher = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_matcher"] = None  # rebuilt where it is used
+        return state
+
+    def matcher(self):
+        """A ``sigs.BandMatcher`` over the inserted signatures, with this LSH's bands."""
+        from openaudit.contamination.sigs import BandMatcher
+
+        if self._matcher is None:
+            keys = sorted(self.sigs)
+            self._matcher = BandMatcher(keys, [self.sigs[k].hashvalues for k in keys], self.lsh.hashranges)
+        return self._matcher
+
+    def query_windows(self, sigs) -> list[tuple[int, int, float]]:
+        """``query`` for many window signatures (rows of ``sigs``) at once: ``(row, item key,
+        Jaccard)`` in row order; the same pairs and values ``query`` gives row by row."""
+        if not self.sigs:
+            return []
+        return self.matcher().query_many(sigs, self.threshold)
 
     def query(self, shingle_hashes) -> list[tuple[int, float]]:
         """(item key, estimated Jaccard) of the items whose estimate reaches the threshold."""

@@ -17,6 +17,7 @@ BATCH_CHARS = 2_000_000
 BATCH_DOCS = 4096
 KEEP = 3  # candidate documents kept per item and shard (best first)
 SNIPPET = 240
+WINDOWS_AT_ONCE = 8192  # fuzzy windows signed and matched per numpy pass (8 MiB of signatures)
 
 
 @dataclass(frozen=True)
@@ -52,18 +53,25 @@ def _snippet(text: str, start: int, end: int) -> str:
     return s if len(s) <= SNIPPET else s[: SNIPPET - 1] + "…"
 
 
-def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
-    from openaudit.contamination.normalise import token_spans
+_SPANS: list = [None, None]  # (text, (starts, ends)) of the last document asked: one entry
 
-    spans = token_spans(text)
-    if not spans:
+
+def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
+    """Character span in ``text`` of its tokens ``first..last`` (``normalise.token_spans``)."""
+    from openaudit.contamination.normalise import token_span_arrays
+
+    if _SPANS[0] is not text:
+        _SPANS[0], _SPANS[1] = text, token_span_arrays(text)
+    starts, ends = _SPANS[1]
+    count = int(starts.size)
+    if not count:
         return 0, 0
-    if len(spans) != tok_count and tok_count:  # rare: per-character normalisation differs; rescale
-        ratio = len(spans) / tok_count
+    if count != tok_count and tok_count:  # rare: per-character normalisation differs; rescale
+        ratio = count / tok_count
         first, last = int(first * ratio), int(last * ratio)
-    first = max(0, min(first, len(spans) - 1))
-    last = max(first, min(last, len(spans) - 1))
-    return spans[first][0], spans[last][1]
+    first = max(0, min(first, count - 1))
+    last = max(first, min(last, count - 1))
+    return int(starts[first]), int(ends[last])
 
 
 class _Acc:
@@ -113,12 +121,12 @@ class _Acc:
 def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, hasher) -> None:
     import numpy as np
 
-    from openaudit.contamination.hashing import batch_token_hashes, ngram_hashes, ngram_hashes_multi
+    from openaudit.contamination.hashing import ngram_hashes, ngram_hashes_multi
     from openaudit.contamination.minhash import jaccard, shingles
 
     index = acc.index
     texts = [t for _d, t in docs]
-    tok, offsets = batch_token_hashes(texts, hasher)
+    tok, offsets = hasher.hash_texts(texts)
     acc.tokens += int(tok.size)
     if tok.size == 0:
         return
@@ -195,37 +203,66 @@ def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, ha
         _fuzzy_batch(acc, docs, tok, offsets)
 
 
+def fuzzy_windows(tok_count: int, window: int, shingle: int) -> list[tuple[int, int]]:
+    """The (first, last + 1) shingle ranges of a document's fuzzy windows: ``window`` words,
+    stride ``window // 2``, plus a last window flush with the end; none below ``shingle`` words."""
+    if tok_count < shingle:
+        return []
+    count = tok_count - shingle + 1
+    stride = max(1, window // 2)
+    span = max(1, window - shingle + 1)
+    last = max(0, count - span)
+    starts = list(range(0, last + 1, stride)) + ([last] if last % stride else [])
+    return [(a, min(a + span, count)) for a in starts]
+
+
 def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
+    """Fuzzy mode: MinHash signatures of every window of the batch at once (numpy, equal to
+    datasketch's), matched against the LSH bands of the benchmark side in one pass."""
+    import numpy as np
+
     from openaudit.contamination.hashing import ngram_hashes
     from openaudit.contamination.minhash import FUZZY_SHINGLE as SHINGLE
+    from openaudit.contamination.sigs import window_signatures
 
     index = acc.index
     w = index.fuzzy_window
-    stride = max(1, w // 2)
-    for d, (doc_id, text) in enumerate(docs):
-        dtok = tok[offsets[d] : offsets[d + 1]]
-        if dtok.size < SHINGLE:
-            continue
-        sh = ngram_hashes(dtok, SHINGLE)
-        span = max(1, w - SHINGLE + 1)
-        last = max(0, sh.size - span)
-        for a in list(range(0, last + 1, stride)) + ([last] if last % stride else []):
-            for item, j in index.fuzzy.query(sh[a : a + span]):
-                best = acc.fuzzy.get(item)
-                if best is None or j > best["jaccard"]:
-                    start, end = _span(text, int(dtok.size), a, min(a + w, int(dtok.size)) - 1)
-                    acc.fuzzy[item] = {
-                        "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
-                        "snippet": _snippet(text, start, end), "jaccard": round(j, 4),
-                    }
+    sh = ngram_hashes(tok, SHINGLE)  # shingle j covers tokens j..j+SHINGLE-1 of the batch
+    starts: list[int] = []
+    ends: list[int] = []
+    owner: list[tuple[int, int]] = []  # window -> (doc, first shingle in the doc)
+    for d in range(len(docs)):
+        base = int(offsets[d])
+        for a, e in fuzzy_windows(int(offsets[d + 1]) - base, w, SHINGLE):
+            starts.append(base + a)
+            ends.append(base + e)
+            owner.append((d, a))
+    if not starts:
+        return
+    starts_a, ends_a = np.array(starts), np.array(ends)
+    hits = []
+    for c in range(0, len(starts), WINDOWS_AT_ONCE):  # bounded memory: WINDOWS_AT_ONCE x num_perm
+        sigs = window_signatures(sh, starts_a[c : c + WINDOWS_AT_ONCE], ends_a[c : c + WINDOWS_AT_ONCE])
+        hits += [(row + c, item, j) for row, item, j in index.fuzzy.query_windows(sigs)]
+    for row, item, j in hits:
+        best = acc.fuzzy.get(item)
+        if best is None or j > best["jaccard"]:
+            d, a = owner[row]
+            doc_id, text = docs[d]
+            ntok = int(offsets[d + 1] - offsets[d])
+            start, end = _span(text, ntok, a, min(a + w, ntok) - 1)
+            acc.fuzzy[item] = {
+                "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
+                "snippet": _snippet(text, start, end), "jaccard": round(j, 4),
+            }
 
 
 def scan_shard(index: BenchIndex, shard: Shard, options: ScanOptions = ScanOptions()) -> dict[str, Any]:
     """Scan one shard; return its partial result (plain, picklable, deterministic)."""
-    from openaudit.contamination.hashing import default_hasher
+    from openaudit.contamination.vocab import default_batch_hasher
 
     acc = _Acc(index, shard.source)
-    hasher = default_hasher()  # the vocabulary is reused across the shards a worker scans
+    hasher = default_batch_hasher()  # the vocabulary is reused across the shards a worker scans
     batch: list[tuple[str, str]] = []
     size = 0
     for doc_id, text in iter_documents(shard):
