@@ -1,0 +1,139 @@
+"""License statements in free text (card prose, NOTICE files): "released under the Apache 2.0 license",
+"the code is MIT-licensed, the weights CC-BY-NC-4.0", "Gemma is provided under ... Gemma Terms of Use".
+
+Patterns are names, not license text. Each hit says which component it is about when the line says
+so (code / weights / data / docs), else "all".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# (pattern, license id). Ordered: specific before generic.
+_NAMES: tuple[tuple[str, str], ...] = (
+    (r"cc[- ]?by[- ]?nc[- ]?sa[- ]?(4\.0|3\.0|2\.0)", "CC-BY-NC-SA-{0}"),
+    (r"cc[- ]?by[- ]?nc[- ]?nd[- ]?(4\.0|3\.0)", "CC-BY-NC-ND-{0}"),
+    (r"cc[- ]?by[- ]?nc[- ]?(4\.0|3\.0|2\.0)", "CC-BY-NC-{0}"),
+    (r"cc[- ]?by[- ]?sa[- ]?(4\.0|3\.0)", "CC-BY-SA-{0}"),
+    (r"cc[- ]?by[- ]?nd[- ]?(4\.0)", "CC-BY-ND-{0}"),
+    (r"cc[- ]?by[- ]?(4\.0|3\.0|2\.5|2\.0)", "CC-BY-{0}"),
+    (r"creative commons attribution[- ]non[- ]?commercial(?:[- ]share[- ]?alike)? (4\.0|3\.0)", "CC-BY-NC-{0}"),
+    (r"creative commons attribution (4\.0|3\.0)", "CC-BY-{0}"),
+    (r"cc0(?:[- ]1\.0)?|creative commons zero", "CC0-1.0"),
+    (r"apache(?: software)?(?: license)?,?(?: version)?[- ]?2(?:\.0)?", "Apache-2.0"),
+    (r"\bmit(?:[- ]licen[cs]e[ds]?)\b|\bmit\b(?=[^.]{0,40}licen[cs]e)|licen[cs]e[ds]?:? (?:under )?(?:the )?mit\b", "MIT"),
+    (r"bsd[- ]3[- ]clause|3[- ]clause bsd", "BSD-3-Clause"),
+    (r"bsd[- ]2[- ]clause|2[- ]clause bsd", "BSD-2-Clause"),
+    (r"\bagpl(?:[- ]?v?3(?:\.0)?)?\b|affero general public", "AGPL-3.0-only"),
+    (r"\blgpl[- ]?v?3", "LGPL-3.0-only"),
+    (r"\blgpl[- ]?v?2\.1", "LGPL-2.1-only"),
+    (r"\bgpl[- ]?v?3|gnu general public license,? (?:version )?3|gnu gpl ?v?3", "GPL-3.0-only"),
+    (r"\bgpl[- ]?v?2|gnu general public license,? (?:version )?2", "GPL-2.0-only"),
+    (r"mozilla public license|\bmpl[- ]?2", "MPL-2.0"),
+    (r"creativeml[- ]?open ?rail[- ]?m", "LicenseRef-creativeml-openrail-m"),
+    (r"open ?rail\+\+|openrail\+\+", "LicenseRef-openrail-pp-m"),
+    (r"bigscience bloom rail|bloom rail", "LicenseRef-bigscience-bloom-rail-1.0"),
+    (r"bigscience open ?rail[- ]?m", "LicenseRef-bigscience-openrail-m"),
+    (r"bigcode open ?rail[- ]?m", "LicenseRef-bigcode-openrail-m"),
+    (r"\bopen ?rail(?:[- ]?m)?\b", "LicenseRef-openrail"),
+    (r"llama 2 community licen[cs]e|llama ?2 licen[cs]e", "LicenseRef-llama2"),
+    (r"llama 3\.1 community licen[cs]e|llama ?3\.1 licen[cs]e", "LicenseRef-llama3.1"),
+    (r"llama 3\.2 community licen[cs]e|llama ?3\.2 licen[cs]e", "LicenseRef-llama3.2"),
+    (r"llama 3\.3 community licen[cs]e|llama ?3\.3 licen[cs]e", "LicenseRef-llama3.3"),
+    (r"llama 4 community licen[cs]e|llama ?4 licen[cs]e", "LicenseRef-llama4"),
+    (r"(?:meta )?llama 3 community licen[cs]e|llama ?3 licen[cs]e", "LicenseRef-llama3"),
+    (r"gemma terms of use", "LicenseRef-gemma"),
+    (r"qwen research licen[cs]e", "LicenseRef-qwen-research"),
+    (r"tongyi qianwen|qwen licen[cs]e", "LicenseRef-qwen"),
+    (r"deepseek licen[cs]e", "LicenseRef-deepseek"),
+    (r"falcon[- ]?(?:llm )?(?:2 )?(?:11b )?tii licen[cs]e", "LicenseRef-falcon-2-11b-tii-1.0"),
+    (r"stability ai community licen[cs]e", "LicenseRef-stability-ai-community"),
+    (r"stability ai non[- ]commercial research community licen[cs]e", "LicenseRef-stability-ai-nc-research-community"),
+    (r"deepfloyd (?:if )?licen[cs]e", "LicenseRef-deepfloyd-if-license"),
+    (r"fair non[- ]?commercial research licen[cs]e", "LicenseRef-fair-noncommercial-research-license"),
+    (r"nvidia open model licen[cs]e", "LicenseRef-nvidia-open-model-license"),
+    (r"mistral ai non[- ]production licen[cs]e|\bmnpl\b", "LicenseRef-mistral-mnpl-0.1"),
+    (r"mistral ai research licen[cs]e", "LicenseRef-mistral-research"),
+    (r"openmdw", "OpenMDW-1.0"),
+    (r"open data commons attribution|\bodc[- ]by\b", "ODC-By-1.0"),
+    (r"open database licen[cs]e|\bodbl\b", "ODbL-1.0"),
+    (r"\bunlicense\b", "Unlicense"),
+)
+_RX = tuple((re.compile(p, re.IGNORECASE), i) for p, i in _NAMES)
+# A line states a license (not merely mentions one) when it says so.
+_STATEMENT = re.compile(
+    r"licen[cs]ed? (?:under|as)|released under|(?:available|distributed|provided|published|made available) under|"
+    r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|licen[cs]e(?:\s*\*\*)?\s*[:=]|subject to the|governed by|"
+    r"terms of use|is licen[cs]ed|\blicen[cs]e[ds]?\b",
+    re.IGNORECASE,
+)
+_CLAUSES = re.compile(r";|\.\s|,\s*(?:and|while|whereas|but)\s|,\s*(?=the\s|our\s|its\s)|\s(?:while|whereas)\s")
+# Outside a License section only explicit statements count (not tables or a bare "license" word).
+_STRICT = re.compile(r"licen[cs]ed? (?:under|as|by)|released under|(?:available|distributed|provided|published) under|"
+                     r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|subject to the|governed by|is licen[cs]ed", re.IGNORECASE)
+_FIELD = re.compile(r"licen[cs]e\s*[:=]\s*[`'\"]?([A-Za-z0-9][\w.+\-]*)", re.IGNORECASE)
+_RAIL_SPECIFIC = ("LicenseRef-creativeml", "LicenseRef-openrail-pp", "LicenseRef-bigscience", "LicenseRef-bigcode")
+_COMPONENT = (
+    ("code", re.compile(r"\b(?:source code|code|codebase|software|scripts?|repository|implementation)\b", re.IGNORECASE)),
+    ("data", re.compile(r"\b(?:data ?sets?|data|corpus|training data)\b", re.IGNORECASE)),
+    ("docs", re.compile(r"\b(?:documentation|docs|model card|paper)\b", re.IGNORECASE)),
+    ("weights", re.compile(r"\b(?:weights|checkpoints?|model weights|parameters|the model|models?)\b", re.IGNORECASE)),
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    license_id: str
+    component: str  # weights | code | data | docs | all
+    line: int  # 1-based line in the text it came from
+    text: str
+
+
+def component_of(text: str) -> str:
+    hits = [name for name, rx in _COMPONENT if rx.search(text)]
+    if len(hits) == 1:
+        return hits[0]
+    if "weights" in hits and len(hits) == 2 and "docs" in hits:
+        return "weights"
+    return "all"
+
+
+def find_mentions(lines: list[tuple[int, str]], *, statements_only: bool = True, strict: bool = False) -> list[Mention]:
+    """License mentions in (line number, line text) pairs. ``strict``: only explicit statements
+    ("released under ...") and never table rows or HTML cells."""
+    out: list[Mention] = []
+    for no, text in lines:
+        if len(text) > 2000 or (statements_only and not _STATEMENT.search(text)):
+            continue
+        if strict and (text.lstrip().startswith(("|", "<")) or not _STRICT.search(text)):
+            continue
+        for clause in _CLAUSES.split(text):
+            ids = _clause_ids(clause)
+            if any(i.startswith(_RAIL_SPECIFIC) for i in ids):
+                ids = [i for i in ids if i != "LicenseRef-openrail"]
+            comp = component_of(clause) if len(ids) else "all"
+            if comp == "all" and len(ids):
+                comp = component_of(text)
+            for lid in ids[:3]:
+                out.append(Mention(lid, comp, no, " ".join(text.split())[:200]))
+    return out
+
+
+def _clause_ids(clause: str) -> list[str]:
+    ids: list[str] = []
+    m = _FIELD.search(clause)
+    if m:
+        from openaudit.licenses.facts import lookup
+
+        info = lookup(m.group(1).rstrip(".,;:"))
+        if info is not None and info.id not in ("LicenseRef-other", "LicenseRef-unknown"):
+            ids.append(info.id)
+    for rx, lid in _RX:
+        hit = rx.search(clause)
+        if not hit:
+            continue
+        groups = [g for g in hit.groups() if g]
+        resolved = lid.format(*groups) if "{0}" in lid and groups else lid
+        if resolved not in ids:
+            ids.append(resolved)
+    return ids
