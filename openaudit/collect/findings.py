@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from openaudit.collect.common import absence, files_readable, listing_complete, short
+from openaudit.collect.common import absence, card_only, files_readable, listing_complete, short
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
 
 P, F, PA, NA, NAP = Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE
@@ -42,6 +42,18 @@ def listing_unavailable(pid: str, snapshot: Snapshot, what: str) -> Finding | No
     if not ok:
         return finding(pid, NA, f"the repository's files could not be read: {what} not checked",
                        [Evidence(kind="note", snippet=short(why, 200))])
+    return None
+
+
+def files_unavailable(pid: str, snapshot: Snapshot, what: str) -> Finding | None:
+    """Like ``listing_unavailable``, and also NOT_AVAILABLE for a card-only folder: for questions only
+    the repository's files can answer (weight files, formats, configs), a card alone is no evidence of absence."""
+    na = listing_unavailable(pid, snapshot, what)
+    if na is not None:
+        return na
+    only, why = card_only(snapshot)
+    if only:
+        return finding(pid, NA, f"only the model card was observed: {what} not checked", [Evidence(kind="note", snippet=why)])
     return None
 
 

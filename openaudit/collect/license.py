@@ -109,7 +109,12 @@ class LicenseFacts:
 
     def to_report(self) -> dict[str, Any]:
         p = self.primary
-        cu = None if p is None or p.commercial_use is None else p.commercial_use is not False
+        if p is None or p.commercial_use is None:
+            cu: bool | str | None = None
+        elif p.commercial_use == "conditional":
+            cu = "conditional"  # allowed only under conditions (user thresholds, registration, ...)
+        else:
+            cu = p.commercial_use is not False
         ev = list(self.card_evidence) + [f.evidence for f in self.files] + [s.evidence for s in self.prose]
         raw = self.declared.raw
         declared = raw if isinstance(raw, str) else (" AND ".join(map(str, raw)) if isinstance(raw, list) and raw else None)

@@ -39,8 +39,15 @@ COMPUTE_SECTION = re.compile(r"compute|hardware|infrastructure|environmental imp
 COMPUTE_LINE = re.compile(r"\b(\d[\d,.]*\s*(k|m)?\s*(gpu|tpu|accelerator)[ -]?(hours?|days?)|gpu[ -]hours|a100|h100|h800|"
                           r"v100|a800|a10g?|l40s?|rtx ?\d{3,4}|tpu ?v\d|tpus?\b|\d+\s*x?\s*(nvidia )?gpus?|\d+\s*nodes|"
                           r"petaflop|flops|zettaflop|\d+(\.\d+)?\s*(hours|days) (of|on)|co2|carbon|kwh|mwh)\b", re.I)
+# Hardware a reader needs (inference, deployment, fine-tuning requirements) is not the training compute.
+NOT_TRAINING_COMPUTE = re.compile(r"\b(recommend\w*|requir\w*|minimum|at least|you (can|need|will)|inference|deploy\w*|serving|"
+                                  r"vram|to run|for running|run (it|the model|on)|quantiz\w*|as little as|fine-?tun\w* (guide|setup|"
+                                  r"the)|finetuning the|hardware setup for|memory (usage|footprint|needed))\b", re.I)
+TRAINING_CONTEXT = re.compile(r"\b(train\w*|pre-?train\w*|co2|carbon|emission\w*|kwh|mwh|gpu[ -]hours|compute)\b", re.I)
 PAPER_SECTION = re.compile(r"paper|technical report|tech report|publication|citation|cite|reference|bibtex", re.I)
 BIBTEX = re.compile(r"@(article|inproceedings|misc|techreport|book|phdthesis|online|software)\s*\{", re.I)
+PAPER_LINK_LINE = re.compile(r"\b(paper|technical[ _-]report|tech(nical)?[ _-]?report|preprint|whitepaper)\b", re.I)
+PAPER_LABEL = re.compile(r"^\s*[-*]?\s*\*\*\s*(paper|technical report|tech report|preprint)\b", re.I)
 PAPER_LINE = re.compile(r"\b(technical report|tech report|our paper|the paper|whitepaper|white paper)\b", re.I)
 
 
@@ -164,12 +171,17 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
     co2 = card.metadata.get("co2_eq_emissions")
     if co2 not in (None, "", {}, []):
         compute.append(card.field_evidence("co2_eq_emissions"))
-    secs = card.find_sections(COMPUTE_SECTION)
-    for ln, t in meaningful_lines(card, COMPUTE_LINE, sections=secs or None, limit=3):
+    secs = [x for x in card.find_sections(COMPUTE_SECTION) if not NOT_TRAINING_COMPUTE.search(x.title)]
+    for ln, t in meaningful_lines(card, COMPUTE_LINE, sections=secs or None, limit=8):
+        if NOT_TRAINING_COMPUTE.search(t) or (not secs and not TRAINING_CONTEXT.search(t)):
+            continue  # inference/fine-tuning requirements, or a hardware line that is not about training
         compute.append(card.line_evidence(ln, t))
+        if len(compute) >= 4:
+            break
     papers: list[Evidence] = []
     for l in card_links(card):
-        if l.kind == "paper":
+        if l.kind == "paper" or (l.kind == "other" and PAPER_LINK_LINE.search(l.text)
+                                 and (l.url.lower().split("?")[0].endswith(".pdf") or PAPER_LABEL.search(l.text))):
             papers.append(l.evidence(card.path))
     tags = card.metadata.get("tags")
     for t in tags if isinstance(tags, list) else []:

@@ -149,8 +149,13 @@ def _license(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
             acc.fail("license.deny", list(p.license_deny), shown, f"license {shown} ({category or 'unknown category'}) is denied", ev)
     if p.require_commercial_use:
         cu = lic.get("commercial_use")
-        if cu is True:
+        if cu is True or (cu == "conditional" and p.accept_conditional_commercial_use):
             pass
+        elif cu == "conditional":
+            cond = lic.get("commercial_use_conditions") or "conditions in the license"
+            acc.fail("require_commercial_use", True, "conditional",
+                     f"license {shown or 'unknown'} allows commercial use only under conditions ({cond}); "
+                     "set accept_conditional_commercial_use to accept", ("license.commercial_use",))
         elif cu is False:
             acc.fail("require_commercial_use", True, False, f"license {shown or 'unknown'} does not allow commercial use",
                      ("license.commercial_use",))

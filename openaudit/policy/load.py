@@ -24,6 +24,7 @@ class Policy:
     license_allow: tuple[str, ...] = ()
     license_deny: tuple[str, ...] = ()
     require_commercial_use: bool = False
+    accept_conditional_commercial_use: bool = False  # e.g. Llama: commercial unless > 700M monthly users
     min_mof_class: str | None = None
     require_osaid: bool = False
     require_osai: Mapping[str, str] = field(default_factory=dict)
@@ -64,6 +65,7 @@ def policy_from_data(data: Mapping[str, Any], source: str, sha256: str = "") -> 
         license_allow=tuple(lic.get("allow", ())),
         license_deny=tuple(lic.get("deny", ())),
         require_commercial_use=bool(data.get("require_commercial_use", False)),
+        accept_conditional_commercial_use=bool(data.get("accept_conditional_commercial_use", False)),
         min_mof_class=data.get("min_mof_class"),
         require_osaid=bool(data.get("require_osaid", False)),
         require_osai=dict(data.get("require_osai", {})),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from openaudit.collect.code import STANDARD_LIBS
-from openaudit.collect.common import absence
-from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, listing_unavailable, plural
+from openaudit.collect.common import absence, card_only
+from openaudit.collect.findings import F, NA, P, PA, card_unavailable, files_unavailable, finding, listing_unavailable, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -21,8 +21,13 @@ LIBRARY_REPOS = re.compile(r"github\.com/(?:huggingface/(transformers|diffusers|
                            r"SYSTRAN/faster-whisper|OpenNMT/CTranslate2|TheBlokeAI|huggingface/blog)(?:\.git)?/?(?:[#?].*)?$", re.I)
 
 
+_IN_REPO = re.compile(r"\b(this|the current|the present|our) (current )?(repo|repository|model repo)\b|\bin this (folder|directory)", re.I)
+# A link on an installation line points at a dependency, not at this model's code.
+_INSTALL = re.compile(r"\b(install\w*|pip |requirements?|dependenc\w*|conda)\b", re.I)
+
+
 def _model_links(c, purpose: str | None = None):
-    links = [l for l in c.links if not LIBRARY_REPOS.search(l.url) and l.purposes != ("data",)]
+    links = [l for l in c.links if not LIBRARY_REPOS.search(l.url) and l.purposes != ("data",) and not _INSTALL.search(l.text)]
     if purpose is not None:
         links = [l for l in links if purpose in l.purposes]
     return links
@@ -45,6 +50,9 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
         return finding(pid, P, f"{what} published: " + " and ".join(parts), ev)
     files = {f.path for f in ctx.snapshot.files}
     named = [(f, e) for f, p, e in c.mentioned if p == role and not any(x == f or x.endswith("/" + f) for x in files)]
+    if named and card_only(ctx.snapshot)[0] and any(_IN_REPO.search(e.snippet or "") for _, e in named):
+        return finding(pid, P, f"the card says this repository holds the {what} ({named[0][0]}); its files were not observed",
+                       [e for _, e in named[:3]])
     if named:
         return finding(pid, PA, f"the card names {what} ({named[0][0]}) that is not among the repository files",
                        [e for _, e in named[:3]], score=0.5)
@@ -84,7 +92,7 @@ def training_config(ctx: ProbeContext) -> Finding:
     if c.configs:
         return finding("code.training_config", P, f"{plural(len(c.configs), 'training configuration file')} published",
                        c.configs[:4], value=[e.path for e in c.configs])
-    na = listing_unavailable("code.training_config", ctx.snapshot, "training configuration files")
+    na = files_unavailable("code.training_config", ctx.snapshot, "training configuration files")
     if na:
         return na
     return finding("code.training_config", F, "no training configuration files in the repository",

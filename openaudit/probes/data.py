@@ -27,6 +27,10 @@ def declared(ctx: ProbeContext) -> Finding:
     cu = card_unavailable("data.declared", ctx.facts, "training datasets")
     if cu is not None:
         return cu
+    if not (d.declared or d.linked) and d.repo_train:
+        paths = [p for p, _, _ in d.repo_train]
+        return finding("data.declared", P, "training data shipped in the repository: " + short(", ".join(paths), 160),
+                       [e for _, _, e in d.repo_train[:3]], value=paths)
     if d.declared or d.linked:
         refs = d.declared + d.linked
         return finding("data.declared", P, f"{plural(len(refs), 'training dataset')} named: " + short(", ".join(r.id for r in refs), 160),
@@ -81,6 +85,15 @@ def available(ctx: ProbeContext) -> Finding:
     if cu is not None:
         return cu
     ids = d.all_ids
+    if d.repo_train:
+        paths = [p for p, _, _ in d.repo_train]
+        ev = [e for _, _, e in d.repo_train[:4]]
+        size = f" ({d.repo_train_bytes:,} bytes)" if d.repo_train_bytes else ""
+        if d.private_lines:
+            return finding("data.available", PA, f"part of the training data ships in the repository{size}, but the card "
+                           "says other data is private", list(d.private_lines[:1]) + ev, value=paths, score=0.5)
+        return finding("data.available", P, f"the training data ships in the repository: {plural(len(paths), 'file')}{size}",
+                       ev, value=paths)
     if d.private_lines and not ids:
         return finding("data.available", F, "the card says the training data is private or not released", d.private_lines)
     if d.availability_checked and ids:
@@ -139,6 +152,10 @@ def evaluation_data(ctx: ProbeContext) -> Finding:
     cu = card_unavailable("data.evaluation_data", ctx.facts, "evaluation datasets")
     if cu is not None:
         return cu
+    if d.repo_eval:
+        paths = [p for p, _, _ in d.repo_eval]
+        return finding("data.evaluation_data", P, "evaluation / held-out data ships in the repository: " + short(", ".join(paths), 160),
+                       [e for _, _, e in d.repo_eval[:4]], value=paths)
     if d.eval_datasets:
         names = [n for n, _ in d.eval_datasets]
         return finding("data.evaluation_data", P, "evaluation datasets named in model-index: " + short(", ".join(names), 160),

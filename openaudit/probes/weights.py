@@ -2,10 +2,19 @@
 checkpoints, dangerous pickles."""
 from __future__ import annotations
 
+import re
+
 from openaudit.collect.common import absence, short
-from openaudit.collect.findings import F, NA, NAP, P, PA, finding, listing_unavailable, partial_cache_note, plural
+from openaudit.collect.findings import F, NA, NAP, P, PA, files_unavailable, finding, partial_cache_note, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
+
+
+# Card lines that load this model's published weights (usage code, download commands, file tables).
+LOADS_WEIGHTS = re.compile(r"\.from_pretrained\(|hf_hub_download\(|snapshot_download\(|huggingface-cli download|"
+                           r"\bpipeline\([^)]*model\s*=|SentenceTransformer\(\s*['\"]|CrossEncoder\(\s*['\"]|"
+                           r"open_clip\.create_model\w*\(|\bwhisper\.load_model\(|"
+                           r"[\w.-]+\.(gguf|safetensors|ckpt)\b", re.I)
 
 
 def _w(ctx: ProbeContext):
@@ -37,8 +46,13 @@ def present(ctx: ProbeContext) -> Finding:
     if isinstance(st, dict) and st.get("total"):
         return finding("weights.present", P, "the Hub reports safetensors weights for this repository",
                        [Evidence(kind="api_field", field="safetensors", snippet=f"safetensors.total: {st['total']}")])
-    na = listing_unavailable("weights.present", ctx.snapshot, "weight files")
+    na = files_unavailable("weights.present", ctx.snapshot, "weight files")
     if na:
+        card = ctx.facts.get("card")
+        loads = card.grep(LOADS_WEIGHTS)[:3] if card is not None and card.exists and na.outcome is NA else []
+        if loads:
+            return finding("weights.present", P, "the card's usage code loads the published weights (the files themselves were not observed)",
+                           [card.line_evidence(ln, t) for ln, t in loads] + list(na.evidence[:1]))
         return na
     cache = partial_cache_note(ctx.snapshot)
     if cache:
@@ -52,7 +66,7 @@ def present(ctx: ProbeContext) -> Finding:
 def safe_format(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if not w.present:
-        na = listing_unavailable("weights.safe_format", ctx.snapshot, "weight formats")
+        na = files_unavailable("weights.safe_format", ctx.snapshot, "weight formats")
         return na or finding("weights.safe_format", NAP, "no weight files to check", [absence("weight files")])
     share = w.safe_share
     safe_files = [f.path for f in w.files if f.safe]
@@ -124,7 +138,7 @@ def params_known(ctx: ProbeContext) -> Finding:
                        [Evidence(kind="note", path=p, snippet="header not read") for p in w.headers_missing[:3]]
                        + [Evidence(kind="note", snippet=short(n, 200)) for n in ctx.snapshot.notes if "header" in n][:2])
     if not w.present:
-        na = listing_unavailable("weights.params_known", ctx.snapshot, "parameter count")
+        na = files_unavailable("weights.params_known", ctx.snapshot, "parameter count")
         return na or finding("weights.params_known", NAP, "no weight files", [absence("weight files")])
     return finding("weights.params_known", NA, "no safetensors headers to read (other formats are not opened)",
                    [_format_summary(w)])
@@ -158,7 +172,7 @@ def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
     if w.checkpoints:
         return finding("weights.intermediate_checkpoints", PA, "the card mentions intermediate checkpoints; none found in branches or folders",
                        w.checkpoints, score=0.5)
-    na = listing_unavailable("weights.intermediate_checkpoints", ctx.snapshot, "checkpoints")
+    na = files_unavailable("weights.intermediate_checkpoints", ctx.snapshot, "checkpoints")
     if na:
         return na
     refs = "Hub branches/tags (" + (f"{len(ctx.snapshot.refs)} listed" if ctx.snapshot.refs else "not listed for this source") + ")"
@@ -181,7 +195,7 @@ def no_dangerous_pickles(ctx: ProbeContext) -> Finding:
     pick = [f for f in w.files if f.format in ("pickle", "torch-zip", "zip", "numpy", "joblib")]
     if not pick:
         if not w.present:
-            na = listing_unavailable("weights.no_dangerous_pickles", ctx.snapshot, "pickle files")
+            na = files_unavailable("weights.no_dangerous_pickles", ctx.snapshot, "pickle files")
             return na or finding("weights.no_dangerous_pickles", NAP, "no weight files", [absence("weight files")])
         return finding("weights.no_dangerous_pickles", P, "no pickle-family weight files (safe formats only)", [_format_summary(w)])
     unsure = list(w.unscannable) + [(p, "not scanned") for p in w.unscanned]

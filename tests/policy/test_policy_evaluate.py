@@ -128,6 +128,14 @@ def test_require_commercial_use():
     assert rules_of(v) == {"require_commercial_use"} and "CC-BY-NC-4.0" in v.violations[0].message
 
 
+def test_conditional_commercial_use_needs_explicit_acceptance():
+    llama = {"commercial_use": "conditional", "spdx": "LicenseRef-llama2",
+             "commercial_use_conditions": "700M monthly active users need a separate license"}
+    v = evaluate(report(license_=llama), pol(require_commercial_use=True))
+    assert rules_of(v) == {"require_commercial_use"} and "700M" in v.violations[0].message
+    assert evaluate(report(license_=llama), pol(require_commercial_use=True, accept_conditional_commercial_use=True)).ok
+
+
 def test_min_mof_class():
     assert evaluate(report(), pol(min_mof_class="I")).ok
     r = report({"code.training_code": "fail"})  # class III only
