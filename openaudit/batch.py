@@ -52,15 +52,10 @@ class BatchResult:
 
 def read_targets(path: str | Path) -> list[str]:
     """Targets from a text file: one per line; blank lines and ``#`` comments ignored; duplicates once."""
+    from openaudit.safety.text import read_user_text
+
     p = Path(path)
-    if not p.is_file():
-        raise InvalidInput(f"targets file not found: {p}")
-    if p.stat().st_size > MAX_TARGETS_FILE:
-        raise InvalidInput(f"targets file is larger than 16 MiB: {p}")
-    try:
-        raw = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"targets file is not UTF-8 text: {p}") from exc
+    raw = read_user_text(p, what="targets file", max_bytes=MAX_TARGETS_FILE)
     out: list[str] = []
     for n, line in enumerate(raw.splitlines(), 1):
         t = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""

@@ -19,14 +19,9 @@ MAX_BYTES = 1024 * 1024
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"config file is larger than 1 MiB: {path}")
-        raw = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"config file is not UTF-8 text: {path}") from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    from openaudit.safety.text import read_user_text
+
+    raw = read_user_text(path, what="config file", max_bytes=MAX_BYTES)
     try:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:

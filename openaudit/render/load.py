@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openaudit.errors import InvalidDocument, InvalidInput
+from openaudit.errors import InvalidDocument
 
 MAX_BYTES = 64 * 1024 * 1024
 _REQUIRED = ("schema_version", "target", "dimensions")
@@ -16,17 +16,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def read_json(path: str | Path, what: str = "JSON file") -> Any:
+    from openaudit.safety.text import read_user_text
+
     p = Path(path)
-    if not p.is_file():
-        raise InvalidInput(f"{what} not found or not a file: {p}")
-    if p.stat().st_size > MAX_BYTES:
-        raise InvalidInput(f"{what} is larger than {MAX_BYTES // (1024 * 1024)} MiB: {p}")
-    try:
-        raw = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{what} is not UTF-8 text: {p}") from exc
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {p}: {exc.strerror or exc}") from exc
+    raw = read_user_text(p, what=what, max_bytes=MAX_BYTES)
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:

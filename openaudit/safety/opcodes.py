@@ -326,7 +326,8 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                 args, cls = _pop(stack), _pop(stack)
                 stack.append(Obj(cls, args))
             elif name == "NEWOBJ_EX":
-                _kw, args, cls = _pop(stack), _pop(stack), _pop(stack)
+                _pop(stack)  # kwargs
+                args, cls = _pop(stack), _pop(stack)
                 stack.append(Obj(cls, args))
             elif name == "OBJ":
                 items = _pop_mark(stack)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from pathlib import Path
 
 _SURROGATE = re.compile('[\ud800-\udfff]')
 
@@ -60,3 +61,22 @@ def decode_text(data: bytes) -> tuple[str | None, str]:
 def has_bidi_controls(text: str) -> bool:
     """True when ``text`` holds bidirectional override/isolate characters (Trojan-Source style)."""
     return any(c in BIDI_CONTROLS for c in text)
+
+
+def read_user_text(path: str | Path, *, what: str, max_bytes: int) -> str:
+    """Read a file the user named (targets list, report, config ...) as UTF-8 text (a BOM is
+    dropped), with a size cap. Every problem is one ``InvalidInput`` line naming the file."""
+    from openaudit.errors import InvalidInput
+
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise InvalidInput(f"{what} not found or not a file: {p}")
+        if p.stat().st_size > max_bytes:
+            raise InvalidInput(f"{what} is larger than {max_bytes // (1024 * 1024) or max_bytes} "
+                               f"{'MiB' if max_bytes >= 1024 * 1024 else 'bytes'}: {p}")
+        return p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{what} is not UTF-8 text (byte {exc.start}): {p}") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {what} {p}: {exc.strerror or exc}") from None

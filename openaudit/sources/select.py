@@ -82,27 +82,20 @@ def family(path: str) -> str | None:
     return None
 
 
+# safety.pickles.sniff format -> source family (what is kept and scanned)
+_SNIFF_FAMILY = {"torch-zip": "zip", "zip": "zip", "pickle": "pickle", "numpy": "numpy", "gguf": "gguf",
+                 "hdf5": "hdf5", "onnx": "onnx", "safetensors": "safetensors"}
+
+
 def sniff(head: bytes) -> str | None:
-    """Family from the first bytes, whatever the name says."""
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return "pickle"
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return "zip"
-    if head.startswith(b"\x93NUMPY"):
-        return "numpy"
-    if head.startswith(b"GGUF"):
-        return "gguf"
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "hdf5"
-    if len(head) >= 262 and head[257:262] == b"ustar":
+    """Family from the first bytes, whatever the name says (one byte-level sniffer for the whole
+    project: ``openaudit.safety.pickles.sniff``; tar archives are recognised here)."""
+    from openaudit.safety.pickles import sniff as content_format
+
+    fam = _SNIFF_FAMILY.get(content_format(head))
+    if fam is None and len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    if len(head) >= 10 and head[8:9] == b"{":
-        n = int.from_bytes(head[:8], "little")
-        if 2 <= n <= SAFETENSORS_HEADER_CAP:
-            return "safetensors"
-    if head[:1] in (b"(", b"}", b"]") and len(head) >= 2 and head[1:2] in (b"c", b"(", b"q", b"X", b"}", b"]"):
-        return "pickle"  # protocol 0/1 pickles open with a MARK/EMPTY_DICT and a GLOBAL/BINPUT
-    return None
+    return fam
 
 
 def needs_sniff(path: str) -> bool:

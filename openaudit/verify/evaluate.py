@@ -2,7 +2,6 @@
 replays with self-calibration, and the decision."""
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
