@@ -26,7 +26,7 @@ def looks_like_repo_id(spec: str) -> bool:
 
 
 def strip_prefix(spec: str) -> str:
-    return spec[len("hf://datasets/"):] if spec.startswith("hf://datasets/") else spec
+    return spec.removeprefix("hf://datasets/")
 
 
 def _split_of(path: str) -> str | None:
@@ -61,13 +61,92 @@ def select_data_files(files: list[str], role: str, config: str | None = None) ->
     return []
 
 
-def dataset_files(spec: str, *, role: str) -> list[tuple[str, str]]:
-    """Download (or find in the cache) the selected files of a Hub dataset: [(local path, repo path)]."""
-    from huggingface_hub import HfApi, hf_hub_download
+_HINT_PRIVATE = "check the dataset id; a private dataset needs HF_TOKEN (or `huggingface-cli login`)"
+
+
+def _is_transport(exc: BaseException) -> bool:
+    """An HTTP client's connection/timeout error (httpx and relatives are not OSError)."""
+    return type(exc).__module__.split(".")[0].startswith(("httpx", "httpcore", "requests", "urllib3"))
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
+
+
+def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] | None:
+    """(commit, files) of the cached snapshot of a dataset at ``revision`` (default main), else None."""
+    import os
+
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+
+    root = os.path.join(constants.HF_HUB_CACHE, repo_folder_name(repo_id=repo, repo_type="dataset"))
+    rev = revision or "main"
+    commit = rev
+    ref = os.path.join(root, "refs", *rev.split("/"))
+    if os.path.isfile(ref):
+        with open(ref, encoding="utf-8") as fh:
+            commit = fh.read().strip()
+    snap = os.path.join(root, "snapshots", commit)
+    if not re.fullmatch(r"[0-9a-f]{40}", commit) or not os.path.isdir(snap):
+        return None
+    files = []
+    for dirpath, _dirs, names in os.walk(snap):
+        for n in names:
+            full = os.path.join(dirpath, n)
+            if os.path.isfile(full):  # a dangling link (blob removed) is not a cached file
+                files.append(os.path.relpath(full, snap).replace(os.sep, "/"))
+    return commit, sorted(files)
+
+
+def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
+    """Record ``revision -> commit`` in the cache as huggingface_hub does (refs/<revision>), so that
+    offline runs find the snapshot: files are downloaded by commit, which writes no ref."""
+    import os
+    import tempfile
+
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+
+    rev = revision or "main"
+    if rev == commit:
+        return
+    ref = os.path.join(constants.HF_HUB_CACHE, repo_folder_name(repo_id=repo, repo_type="dataset"), "refs", *rev.split("/"))
+    try:
+        if os.path.isfile(ref):
+            with open(ref, encoding="utf-8") as fh:
+                if fh.read().strip() == commit:
+                    return
+        os.makedirs(os.path.dirname(ref), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(ref), prefix=".ref-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(commit)
+        os.replace(tmp, ref)
+    except OSError:  # a read-only cache still works online; offline runs then miss it
+        pass
+
+
+def _from_cache(repo: str, revision: str | None, why: str) -> tuple[str, list[str]]:
+    cached = _cached_snapshot(repo, revision)
+    if cached is None:
+        if why == "offline":
+            raise OfflineMiss(f"{repo}: offline and the dataset is not in the local Hugging Face cache")
+        raise NetworkError(f"{repo}: could not reach the Hub ({why}) and the dataset is not in the local cache")
+    return cached
+
+
+def list_dataset(spec: str) -> tuple[str, str, list[str]]:
+    """(repo id, commit sha, every file path) of a Hub dataset; from the cache when offline.
+
+    The commit is pinned first, so every shard is then read from that one commit.
+    """
+    from huggingface_hub import HfApi
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
-        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
@@ -76,28 +155,90 @@ def dataset_files(spec: str, *, role: str) -> list[tuple[str, str]]:
     revision = None
     if "@" in repo:
         repo, revision = repo.split("@", 1)
+    if _offline():
+        commit, files = _from_cache(repo, revision, "offline")
+        return repo, commit, files
+    api = HfApi()
     try:
-        files = HfApi().list_repo_files(repo, repo_type="dataset", revision=revision)
-    except (GatedRepoError,) as exc:
-        raise AuthError(f"{repo}: gated dataset ({type(exc).__name__})") from None
+        commit = api.dataset_info(repo, revision=revision, expand=["sha"]).sha
+        files = [f.path for f in api.list_repo_tree(repo, repo_type="dataset", revision=commit, recursive=True)
+                 if type(f).__name__ == "RepoFile"]
+    except GatedRepoError:
+        raise AuthError(f"{repo}: gated dataset; accept its terms on the Hub and pass a token") from None
     except RepositoryNotFoundError:
-        raise InvalidInput(f"{spec}: no such file, folder or Hub dataset") from None
+        raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (or it is private)", _HINT_PRIVATE) from None
     except RevisionNotFoundError:
-        raise InvalidInput(f"{spec}: no such revision of the Hub dataset") from None
-    except LocalEntryNotFoundError:
-        raise OfflineMiss(f"{repo}: offline and not in the local Hugging Face cache") from None
-    except (OSError, HfHubHTTPError) as exc:
-        raise NetworkError(f"{repo}: could not list the dataset files ({type(exc).__name__})") from None
+        raise InvalidInput(f"{spec}: no such revision of the Hub dataset {repo}") from None
+    except OfflineModeIsEnabled:
+        commit, files = _from_cache(repo, revision, "offline")
+    except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status in (401, 403):
+            raise AuthError(f"{repo}: access to the dataset refused (HTTP {status})") from None
+        if status == 404:
+            raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (HTTP 404)", _HINT_PRIVATE) from None
+        raise NetworkError(f"{repo}: could not list the dataset files (HTTP {status or '?'})") from None
+    except OSError as exc:  # connection refused/reset, timeouts (httpx errors are not OSError: see below)
+        commit, files = _from_cache(repo, revision, type(exc).__name__)
+    except Exception as exc:
+        if not _is_transport(exc):
+            raise
+        commit, files = _from_cache(repo, revision, type(exc).__name__)
+    else:
+        if not commit:
+            raise NetworkError(f"{repo}: the Hub did not say which commit the dataset is at")
+        _remember_ref(repo, revision, commit)
+    return repo, commit, files
+
+
+def fetch(repo: str, name: str, commit: str) -> str:
+    """Local path of one dataset file at ``commit``: from the Hugging Face cache, else downloaded
+    into it (``hf_hub_download``; an already cached commit makes no request at all)."""
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RemoteEntryNotFoundError,
+    )
+
+    try:
+        return hf_hub_download(repo, name, repo_type="dataset", revision=commit)
+    except GatedRepoError:
+        raise AuthError(f"{repo}/{name}: gated dataset; accept its terms on the Hub and pass a token") from None
+    except RemoteEntryNotFoundError:
+        raise InvalidInput(f"{repo}/{name}: the file is not in the dataset at {commit[:12]}") from None
+    except LocalEntryNotFoundError as exc:
+        if _offline():
+            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache") from None
+        cause = exc.__cause__ or exc.__context__
+        why = type(cause).__name__ if cause is not None else "no answer"
+        raise NetworkError(f"{repo}/{name}: download failed ({why}) and the file is not in the local cache") from None
+    except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status in (401, 403):
+            raise AuthError(f"{repo}/{name}: download refused (HTTP {status})") from None
+        if status == 404:
+            raise InvalidInput(f"{repo}/{name}: the file is not in the dataset at {commit[:12]}") from None
+        raise NetworkError(f"{repo}/{name}: download failed (HTTP {status or '?'})") from None
+    except OSError as exc:
+        raise NetworkError(f"{repo}/{name}: download failed ({type(exc).__name__})") from None
+    except Exception as exc:
+        if not _is_transport(exc):
+            raise
+        raise NetworkError(f"{repo}/{name}: download failed ({type(exc).__name__})") from None
+
+
+def dataset_shards(spec: str, *, role: str) -> tuple[str, str, list[str]]:
+    """(repo, commit, selected file names) of a Hub dataset for ``role``; nothing is downloaded."""
+    repo, commit, files = list_dataset(spec)
     chosen = select_data_files(files, role)
     if not chosen:
         raise InvalidInput(f"{repo}: the dataset holds no readable data files for the {role} side")
-    out = []
-    for name in chosen:
-        try:
-            local = hf_hub_download(repo, name, repo_type="dataset", revision=revision)
-        except LocalEntryNotFoundError:
-            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache") from None
-        except (OSError, HfHubHTTPError) as exc:
-            raise NetworkError(f"{repo}/{name}: download failed ({type(exc).__name__})") from None
-        out.append((local, name))
-    return out
+    return repo, commit, chosen
+
+
+def dataset_files(spec: str, *, role: str) -> list[tuple[str, str]]:
+    """Download (or find in the cache) the selected files of a Hub dataset: [(local path, repo path)]."""
+    repo, commit, chosen = dataset_shards(spec, role=role)
+    return [(fetch(repo, name, commit), name) for name in chosen]

@@ -10,7 +10,7 @@ import gzip
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -25,8 +25,9 @@ TXT_CHUNK = 1 << 20  # text files are split at line boundaries into documents of
 @dataclass(frozen=True)
 class Shard:
     source: str  # how evidence names it (path as given / hub repo + file)
-    path: str  # local file
+    path: str  # local file ("" for a Hub file not fetched yet)
     text_field: str | None = None
+    remote: tuple[str, str, str] | None = None  # Hub dataset (repo, file, commit): fetched when scanned
 
 
 def _known(name: str) -> bool:
@@ -56,8 +57,9 @@ def expand(specs: list[str], *, text_field: str | None = None) -> list[Shard]:
                 raise InvalidInput(f"{spec}: the pattern matches no file")
             out.extend(Shard(f, f, text_field) for f in files)
         elif hub.looks_like_repo_id(spec):
-            for local, name in hub.dataset_files(spec, role="train"):
-                out.append(Shard(f"{hub.strip_prefix(spec)}/{name}", local, text_field))
+            repo, commit, names = hub.dataset_shards(spec, role="train")
+            shown = hub.strip_prefix(spec)
+            out.extend(Shard(f"{shown}/{n}", "", text_field, (repo, n, commit)) for n in names)
         else:
             raise InvalidInput(f"{spec}: no such file or folder")
     return out
@@ -113,6 +115,10 @@ def _is_jsonl(path: str) -> bool:
 
 
 def iter_documents(shard: Shard) -> Iterator[tuple[str, str]]:
+    if shard.remote is not None:  # a Hub file: downloaded (or found in the cache) only when its turn comes
+        from openaudit.contamination import hub
+
+        shard = replace(shard, path=hub.fetch(*shard.remote))
     path = shard.path
     if not os.path.isfile(path):
         raise InvalidInput(f"{shard.source}: no such file")

@@ -53,3 +53,25 @@ def planted(tmp_path_factory, plays, he_items):
     path = d / "train.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     return path
+
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fakehub(monkeypatch, tmp_path):
+    """The sources area's fake Hub (tests/fakehub) on 127.0.0.1, the real huggingface_hub client
+    pointed at it and a temporary HF_HOME (see tests/sources/conftest.py)."""
+    import sys
+
+    if str(TESTS) not in sys.path:  # makes `import fakehub.server` work without an __init__.py
+        sys.path.insert(0, str(TESTS))
+    from fakehub.env import point_hf_at
+    from fakehub.server import FakeHub
+
+    hub = FakeHub().start()
+    try:
+        point_hf_at(monkeypatch, hub.endpoint, tmp_path / "hf_home")
+        yield hub
+    finally:
+        hub.stop()

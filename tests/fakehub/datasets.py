@@ -1,6 +1,11 @@
 """Dataset repos for the fake Hub: GET /api/datasets/{id}[/revision/{rev}] (with ``expand``), the
 route huggingface_hub's ``HfApi.dataset_info`` calls. Unknown and private ids answer 401
-``RepoNotFound`` as the real Hub does; faults are injected as for model repos (route "info")."""
+``RepoNotFound`` as the real Hub does; faults are injected as for model repos (route "info").
+
+A dataset *with files* is a ``fakehub.server.FakeRepo`` given to ``FakeHub.add_dataset``: it also
+answers GET /api/datasets/{id}/tree/{rev}[/{path}], /api/datasets/{id}/refs and, through the
+server, HEAD/GET /datasets/{id}/resolve/{rev}/{path} (Range, ETag, X-Repo-Commit, X-Linked-*),
+with the same branches, tags, gating and faults as model repos."""
 from __future__ import annotations
 
 import hashlib
@@ -54,9 +59,29 @@ def serve_dataset(handler, datasets: dict[str, FakeDataset]) -> None:
             break
     if ds is None or (ds.private and not handler._authorized(ds)):
         return handler._error(401, "RepoNotFound", "Repository not found")
+    if hasattr(ds, "all_branches"):  # a FakeRepo: a dataset repo with files
+        return _serve_repo(handler, ds, rest, parse_qs(url.query))
     if rest and rest[0] != "revision":
         return handler._error(404, None, "Not found")
     f = handler._fault(ds, "info")
     if handler._apply_fault(f):
         return
     handler._json(expand_filter(ds.body(), parse_qs(url.query)), fault=f)
+
+
+def _serve_repo(handler, repo, rest: list[str], qs: dict) -> None:
+    if not rest or rest[0] == "revision":
+        return handler._info(repo, "/".join(rest[1:]) if rest else None, qs, kind="dataset")
+    if rest[0] == "tree":
+        return handler._tree(repo, rest[1] if len(rest) > 1 else "main", "/".join(rest[2:]), qs)
+    if rest[0] == "refs":
+        return handler._refs(repo)
+    return handler._error(404, None, "Not found")
+
+
+def find_dataset(datasets: dict, parts: list[str]):
+    """``parts`` after ``/datasets/`` -> (dataset, rest) or (None, [])."""
+    for n in (2, 1):
+        if "/".join(parts[:n]) in datasets:
+            return datasets["/".join(parts[:n])], parts[n:]
+    return None, []

@@ -2,7 +2,8 @@
 huggingface_hub client calls, for fixture repos declared in Python, with fault injection.
 
 Routes: GET /api/models?author=ORG, GET /api/models/{repo}[/revision/{rev}] (``expand`` honoured),
-GET /api/datasets/{id} (fakehub/datasets.py),
+GET /api/datasets/{id} (fakehub/datasets.py; datasets with files also answer tree/revision/refs and
+HEAD/GET /datasets/{id}/resolve/{rev}/{path}),
 GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=, GET /api/models/{repo}/refs,
 HEAD/GET /{repo}/resolve/{rev}/{path} (Range, X-Repo-Commit, ETag, X-Linked-Size/Etag).
 
@@ -21,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from fakehub.content import Virtual, safetensors_bytes  # noqa: F401  (re-exported: tests import them from here)
-from fakehub.datasets import expand_filter, serve_dataset
+from fakehub.datasets import expand_filter, find_dataset, serve_dataset
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Fault:
     truncate: bool = False
     times: int | None = None
     hits: int = 0
+    method: str | None = None  # "GET" or "HEAD" only (None = both)
 
 
 @dataclass
@@ -200,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             for f in repo.faults:
                 if f.route not in (route, "*") or (f.path is not None and f.path != path):
                     continue
+                if f.method is not None and f.method != self.command:
+                    continue
                 if f.times is not None and f.hits >= f.times:
                     continue
                 f.hits += 1
@@ -261,6 +265,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._refs(repo)
             return self._error(404, None, "Not found")
         parts = [unquote(p) for p in url.path.lstrip("/").split("/")]
+        if parts[0] == "datasets":
+            ds, rest = find_dataset(self.fake.datasets, parts[1:])
+            if ds is None or not hasattr(ds, "all_branches") or (ds.private and not self._authorized(ds)):
+                return self._error(401, "RepoNotFound", "Repository not found")
+            if len(rest) >= 3 and rest[0] == "resolve":
+                return self._resolve(ds, rest[1], "/".join(rest[2:]))
+            return self._error(404, None, "Not found")
         repo, rest = self._find_repo(parts)
         if repo is not None and len(rest) >= 3 and rest[0] == "resolve":
             return self._resolve(repo, rest[1], "/".join(rest[2:]))
@@ -276,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "gated": r.gated, "tags": r.info.get("tags", []), "downloads": r.info.get("downloads", 0)})
         self._json(out)
 
-    def _info(self, repo: FakeRepo, rev: str | None, qs) -> None:
+    def _info(self, repo: FakeRepo, rev: str | None, qs, kind: str = "model") -> None:
         f = self._fault(repo, "info")
         if self._apply_fault(f):
             return
@@ -311,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
             "siblings": siblings,
         }
         body.update(repo.info)
+        if kind == "dataset":
+            body.pop("modelId", None)
         if "securityStatus" in qs:
             body.setdefault("securityRepoStatus", {"scansDone": True, "filesWithIssues": []})
         self._json(expand_filter(body, qs), fault=f)
