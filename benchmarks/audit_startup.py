@@ -4,6 +4,12 @@ Prints the median wall time of N runs of the real console entry point on a local
 median of a bare `python -c pass` baseline measured in the same run, and their ratio, plus which heavy
 modules the audit process imported (must be none of torch, ray, datasketch, pyarrow, numpy).
 
+Both figures are given twice when the environment sets PYTHONDONTWRITEBYTECODE: as the environment
+runs (every module compiled from source on every start), and with a bytecode cache (a temporary
+PYTHONPYCACHEPREFIX), which is how an installed openaudit runs (pip writes .pyc files at install).
+It also says whether the pre-parsed copy of the shipped YAML (openaudit/data/shipped_yaml.json) is
+current; when it is not, rebuild it with `python -m openaudit.resources`.
+
     python benchmarks/audit_startup.py [FOLDER] [--runs N]
 """
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,10 +34,24 @@ def default_folder() -> str:
     return str(Path(__file__).resolve().parents[1] / "examples" / "restricted-weights")
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t
+
+
+def measure(audit_cmd: list[str], base_cmd: list[str], runs: int, env: dict[str, str] | None) -> tuple[float, float]:
+    timed(audit_cmd, env)  # warm the file cache (and the bytecode cache, when there is one) once
+    audit_t = statistics.median(timed(audit_cmd, env) for _ in range(runs))
+    base_t = statistics.median(timed(base_cmd, env) for _ in range(runs))
+    return audit_t, base_t
+
+
+def report(label: str, audit_t: float, base_t: float, runs: int) -> None:
+    print(f"{label}:")
+    print(f"  openaudit audit (median of {runs}): {audit_t * 1000:.0f} ms  (goal <= 500 ms: {'met' if audit_t <= 0.5 else 'NOT met'})")
+    print(f"  python -c pass baseline (median of {runs}): {base_t * 1000:.0f} ms")
+    print(f"  ratio audit / interpreter start: {audit_t / base_t:.1f}x; audit work beyond start-up: {(audit_t - base_t) * 1000:.0f} ms")
 
 
 def main() -> int:
@@ -41,21 +62,25 @@ def main() -> int:
     py = sys.executable
     audit_cmd = [py, "-m", "openaudit", "audit", a.folder, "-f", "json", "-o", os.devnull]
     base_cmd = [py, "-c", "pass"]
-    timed(audit_cmd)  # warm the file cache once
-    audit_t = statistics.median(timed(audit_cmd) for _ in range(a.runs))
-    base_t = statistics.median(timed(base_cmd) for _ in range(a.runs))
-    probe = subprocess.run(
-        [py, "-c", "import sys\nfrom openaudit.cli.main import main\n"
-         f"main(['audit', {a.folder!r}, '-f', 'json', '-o', {os.devnull!r}])\n"
-         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"],
-        capture_output=True, text=True,
-    )
-    heavy = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else ""
     print(f"folder: {a.folder}")
-    print(f"openaudit audit (median of {a.runs}): {audit_t * 1000:.0f} ms  (goal <= 500 ms: {'met' if audit_t <= 0.5 else 'NOT met'})")
-    print(f"python -c pass baseline (median of {a.runs}): {base_t * 1000:.0f} ms")
-    print(f"ratio audit / interpreter start: {audit_t / base_t:.1f}x; audit work beyond start-up: {(audit_t - base_t) * 1000:.0f} ms")
+    no_pyc = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    audit_t, base_t = measure(audit_cmd, base_cmd, a.runs, None)
+    report("as this environment runs" + (" (PYTHONDONTWRITEBYTECODE set: no .pyc, all compiled from source)" if no_pyc else ""),
+           audit_t, base_t, a.runs)
+    if no_pyc:
+        with tempfile.TemporaryDirectory(prefix="openaudit-pyc-") as pyc:
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env["PYTHONPYCACHEPREFIX"] = pyc
+            report("with a bytecode cache (as installed)", *measure(audit_cmd, base_cmd, a.runs, env), a.runs)
+    probe_code = ("import sys\nfrom openaudit.cli.main import main\n"
+                  f"main(['audit', {a.folder!r}, '-f', 'json', '-o', {os.devnull!r}])\n"
+                  f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    probe = subprocess.run([py, "-c", probe_code], check=False, capture_output=True, text=True)
+    heavy = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else ""
     print(f"heavy modules imported: {heavy or 'none'}")
+    stale = subprocess.run([py, "-c", "from openaudit.resources import stale_shipped_files as s; print(','.join(s()))"],
+                           check=False, capture_output=True, text=True).stdout.strip()
+    print("pre-parsed shipped YAML: " + (f"STALE for {stale} (run: python -m openaudit.resources)" if stale else "current"))
     return 0
 
 

@@ -7,7 +7,6 @@ always override the configuration (the CLI merges them).
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,8 @@ MAX_BYTES = 1024 * 1024
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not per module: most audits run where no config file exists (~4 ms)
+
     from openaudit.safety.text import read_user_text
 
     raw = read_user_text(path, what="config file", max_bytes=MAX_BYTES)

@@ -156,8 +156,6 @@ def _component_of_name(name: str) -> str:
 
 
 def _license_files(snapshot: Snapshot) -> list[LicenseFile]:
-    from openaudit.licenses.identify import identify_text
-
     out: list[LicenseFile] = []
     paths = sorted({f.path for f in snapshot.files} | set(snapshot.texts))
     for path in paths:
@@ -175,6 +173,10 @@ def _license_files(snapshot: Snapshot) -> list[LicenseFile]:
         result: dict[str, Any] | None
         info: LicenseInfo | None = None
         if kind == "license":
+            # Imported here, not per module: the identification index (and its normaliser's
+            # regexes, ~30 ms) is only needed when a license text is actually present.
+            from openaudit.licenses.identify import identify_text
+
             try:
                 result = identify_text(text)
             except OpenAuditError as exc:  # bad text (NUL bytes, too large): keep going, say why

@@ -84,12 +84,11 @@ def _load_yaml() -> dict[str, Any]:
     """The shipped license facts. They are package data, schema-validated by the test suite
     (tests/licenses); at run time only their shape is checked, so an audit does not pay for
     importing jsonschema (~90 ms)."""
-    from openaudit.resources import rubrics_dir
-    from openaudit.safety.parse import load_yaml
+    from openaudit.resources import parse_shipped_yaml, rubrics_dir
 
     path = rubrics_dir() / "licenses.yaml"
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"), source=str(path))
+        data = parse_shipped_yaml(path.read_text(encoding="utf-8"), str(path))
     except OSError as exc:
         raise InvalidDocument(f"{path}: cannot read license facts: {exc.strerror}") from None
     if not isinstance(data, dict) or not isinstance(data.get("licenses"), list):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from openaudit.errors import InvalidInput
@@ -14,9 +13,20 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     target = Path(path)
     if target.is_dir():
         raise InvalidInput(f"output path is a directory: {target}")
+    if target.exists() and not target.is_file():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it. Renaming a temp file
+        # over it would replace the device node itself (as root: /dev/null becomes a regular file).
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
+        return target
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise InvalidInput(f"output folder does not exist: {parent}")
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

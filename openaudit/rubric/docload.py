@@ -70,12 +70,18 @@ def _check_json_types(obj: Any, source: str, parts: list[Any]) -> Any:
     raise invalid(source, json_path(parts), f"unsupported YAML value of type {type(obj).__name__}")
 
 
-def parse_text(text: str, source: str) -> Any:
-    """The single YAML call site for rubric and policy documents (hardened loader)."""
+def parse_text(text: str, source: str, *, shipped: bool = False) -> Any:
+    """The single YAML call site for rubric and policy documents (hardened loader; ``shipped``:
+    package data, parsed in one libyaml pass, see ``openaudit.resources.parse_shipped_yaml``)."""
     from openaudit.safety.parse import load_yaml
 
     try:
-        data = load_yaml(text, source=source, max_bytes=MAX_DOC_BYTES)
+        if shipped:
+            from openaudit.resources import parse_shipped_yaml
+
+            data = parse_shipped_yaml(text, source)
+        else:
+            data = load_yaml(text, source=source, max_bytes=MAX_DOC_BYTES)
     except InvalidDocument as exc:
         reason = getattr(exc, "reason", None) or exc.message
         line = getattr(exc, "line", None)
@@ -98,8 +104,8 @@ def validate(data: Any, schema: dict[str, Any], source: str) -> None:
         raise invalid(source, json_path(error.absolute_path), error.message)
 
 
-def load_document(path: str | Path, schema: dict[str, Any] | None) -> Document:
-    """Read, parse and (when ``schema`` is given) validate one document."""
+def load_document(path: str | Path, schema: dict[str, Any] | None, *, shipped: bool = False) -> Document:
+    """Read, parse and (when ``schema`` is given) validate one document (``shipped``: package data)."""
     raw = read_bytes(path)
     source = str(path)
     try:
@@ -108,7 +114,7 @@ def load_document(path: str | Path, schema: dict[str, Any] | None) -> Document:
         raise invalid(source, "$", f"not UTF-8 text (byte {exc.start})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    data = parse_text(text, source)
+    data = parse_text(text, source, shipped=shipped)
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise invalid(source, "$", f"the document must be a mapping, not {kind}")

@@ -136,7 +136,7 @@ def load_rubric_file(path: str | Path) -> Rubric:
     and any surprise falls back to the full schema validation so errors stay exact."""
     p = Path(path)
     if _is_shipped(p):
-        doc = load_document(p, None)
+        doc = load_document(p, None, shipped=True)
         try:
             _check_meaning(doc)
             return _build(doc)

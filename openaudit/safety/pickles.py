@@ -24,8 +24,8 @@ import os
 import struct
 from typing import Any, BinaryIO, Callable
 
-from openaudit.safety import containers
-from openaudit.safety.opcodes import CappedReader, scan_stream, verdict
+# The opcode walker (pickletools, pickle) and the container readers (zipfile) are imported where a
+# scan needs them: ``sniff`` runs on every file of every audit and needs neither for most formats.
 
 MAX_STREAM_BYTES = 1 << 30  # bytes of one pickle stream walked at most
 HEAD = 64 * 1024
@@ -35,10 +35,12 @@ _CLASSIC_FIRST = set(b"(]})NIJKLMSVXUTcq\x80")
 
 def _looks_like_classic_pickle(head: bytes) -> bool:
     """Protocol 0/1 pickles: several opcodes parse and reach STOP, or fill the head without error."""
-    import pickletools
-
     if not head or head[0] not in _CLASSIC_FIRST:
         return False
+    import pickletools
+
+    from openaudit.safety.opcodes import CappedReader
+
     reader = CappedReader(io.BytesIO(head), len(head))
     n = 0
     try:
@@ -101,11 +103,16 @@ def _result(fmt: str, status: str, reason: str, **extra: Any) -> dict[str, Any]:
 
 
 def _scan_pickle_file(f: BinaryIO, fmt: str, cap: int = MAX_STREAM_BYTES) -> dict[str, Any]:
+    from openaudit.safety.opcodes import CappedReader, scan_stream, verdict
+
     res = scan_stream(CappedReader(f, cap))
     return {"format": fmt, **verdict(res)}
 
 
 def _scan_fileobj(f: BinaryIO, head: bytes) -> dict[str, Any]:
+    from openaudit.safety import containers
+    from openaudit.safety.opcodes import CappedReader, scan_stream, verdict
+
     fmt = sniff(head)
     if fmt in ("safetensors", "gguf", "onnx", "hdf5"):
         return _result(fmt, "not_pickle", f"{fmt} file: holds no pickle")
@@ -148,10 +155,14 @@ def scan_ranged(size: int, read: Callable[[int, int], bytes], *, budget: int = 4
     """Scan a remote file through ``read(offset, length) -> bytes`` (e.g. HTTP range requests),
     reading at most ``budget`` bytes in all. Zip checkpoints: the central directory at the end, then
     each ``*.pkl`` member; plain pickles: the first ``budget`` bytes. Over budget -> unscannable."""
+    from openaudit.safety import containers
+
     return _guard(lambda: containers.scan_ranged(size, read, budget, _scan_pickle_file))
 
 
 def _guard(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    from openaudit.safety import containers
+
     try:
         return fn()
     except containers.OverBudget as exc:

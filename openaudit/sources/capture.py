@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,8 @@ def write_capture(snap: Snapshot, out_dir: Path) -> Path:
     check_output(out_dir)
     parent = out_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     try:
         _write_into(snap, tmp)
@@ -64,6 +65,8 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
         out_dir.rmdir()
         os.rename(tmp, out_dir)
         return
+    import tempfile
+
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.absolute().parent))
     old.rmdir()
     os.rename(out_dir, old)  # the previous capture, kept until the new one is in place
