@@ -1,6 +1,7 @@
 """`openaudit contamination --benchmark B... --train T...`: benchmark items found in training data."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -25,12 +26,26 @@ def contamination_cmd(
     ngram: Optional[int] = typer.Option(None, "--ngram", help="n-gram size in words (default: per benchmark, GPT-3 rule 8..13)"),
     frequent_docs: int = typer.Option(50, "--frequent-docs", help="n-grams found in this many training documents are ignored for coverage"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
+    offline: bool = typer.Option(False, "--offline", help="Hub datasets from the local HF cache only (also HF_HUB_OFFLINE=1)"),
+    token: Optional[str] = typer.Option(None, "--token", help="Hub token for gated/private datasets (default: HF_TOKEN)", show_default=False),
 ) -> int:
     """Find benchmark items inside training data: exact n-gram screen + MinHash evidence."""
     from openaudit.cli.common import stderr
     from openaudit.contamination.api import run
-    from openaudit.contamination.render import FORMATS, render, write_atomic
+    from openaudit.contamination.render import FORMATS, render
     from openaudit.errors import UsageError
+    from openaudit.render.output import emit
+
+    if token:  # read by huggingface_hub in this process and inherited by the worker processes
+        os.environ["HF_TOKEN"] = token
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"  # for worker processes
+        try:  # huggingface_hub reads the variable at import: set the constant in this process too
+            import huggingface_hub.constants as hub_constants
+
+            hub_constants.HF_HUB_OFFLINE = True
+        except ImportError:
+            pass
 
     fmt = format or ("table" if output is None and sys.stdout.isatty() else "json")
     if fmt not in FORMATS:
@@ -40,9 +55,5 @@ def contamination_cmd(
         fuzzy=fuzzy, engine=engine, workers=workers, train_text_field=train_text_field,
         frequent_docs=frequent_docs, progress=(lambda _m: None) if quiet else stderr,
     )
-    text = render(report, fmt)
-    if output:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
+    emit(render(report, fmt), output)
     return 0

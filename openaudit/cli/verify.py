@@ -1,7 +1,6 @@
 """`openaudit verify TARGET|RECIPE`: replay a published training segment and give a verdict."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -32,14 +31,9 @@ def verify(
         raise UsageError(f"--device must be auto, cpu or cuda, got {device!r}")
     result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic)
     text = to_json(result) if fmt == "json" else to_table(result)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        tmp = output.with_name(output.name + ".tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, output)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    from openaudit.render.output import emit
+
+    emit(text, None if output is None else str(output))
+    if output is not None:
         sys.stderr.write(f"wrote {output}\n")
     return int(ExitCode.OK)

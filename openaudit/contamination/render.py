@@ -1,13 +1,11 @@
-"""Render a contamination report: JSON (deterministic) or a rich table; atomic file output."""
+"""Render a contamination report: JSON (deterministic) or a rich table (files: openaudit.render.output)."""
 from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from typing import Any
 
-from openaudit.errors import InvalidInput, UsageError
+from openaudit.errors import UsageError
 
 FORMATS = ("table", "json")
 
@@ -65,21 +63,3 @@ def render(report: dict[str, Any], fmt: str) -> str:
     if fmt == "table":
         return to_table(report)
     raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(folder):
-        raise InvalidInput(f"{path}: the folder does not exist")
-    if os.path.isdir(path):
-        raise InvalidInput(f"{path}: is a folder")
-    fd, tmp = tempfile.mkstemp(prefix=".openaudit-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -262,3 +262,20 @@ def test_worker_side_download_failure_reaches_the_caller(fakehub, shards, humane
     fakehub.add_dataset(FakeRepo("acme/gated", files, gated="manual", tokens=("tok",)))
     with pytest.raises(AuthError, match="acme/gated/data/train-0000"):
         api.run([humaneval], ["acme/gated"], workers=2, progress=lambda m: None)  # listed, then refused in a worker
+
+
+def test_cli_offline_and_token_options_reach_the_hub_client(fakehub, tmp_path, monkeypatch, capsys):
+    """`--offline` with an empty cache is a one-line OfflineMiss (exit 2), never a network call."""
+    from openaudit.cli.main import main
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    bench = tmp_path / "b.jsonl"
+    bench.write_text('{"task_id": "t/0", "prompt": "def add(a, b): return a plus b and then some more words here", '
+                     '"canonical_solution": "return a + b"}\n')
+    before = len(fakehub.requests) if hasattr(fakehub, "requests") else None
+    rc = main(["contamination", "--benchmark", str(bench), "--train", "acme/never-downloaded",
+               "--offline", "--token", "hf_test", "-f", "json", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "offline" in err.lower() and "Traceback" not in err
+    if before is not None:
+        assert len(fakehub.requests) == before
