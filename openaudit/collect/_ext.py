@@ -1,10 +1,7 @@
-"""The ONE place where collectors reach modules written by other areas (safety.safetensors,
-safety.pickles, safety.remote_code, collect.license). Each is used when importable; otherwise a
-small local fallback keeps the collectors working (and says so in the facts).
-"""
+"""The ONE place where collectors reach modules owned by other areas (safety.safetensors,
+safety.pickles, safety.remote_code, collect.license), adapted to what the collectors need."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,84 +23,26 @@ class HeaderInfo:
 
 
 def parse_safetensors(raw: bytes | str, file_size: int | None, path: str) -> HeaderInfo:
-    """Parse a safetensors header (JSON bytes, optionally with the 8-byte length prefix)."""
+    """Parse a safetensors header (JSON bytes, with or without the 8-byte length prefix)."""
+    from openaudit.safety.safetensors import parse_header
+
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "replace")
-    body = raw
-    if raw[:1] != b"{" and len(raw) >= 8:
-        n = int.from_bytes(raw[:8], "little")
-        if 0 < n <= len(raw) - 8:
-            body = raw[8 : 8 + n]
-    try:
-        from openaudit.safety.safetensors import parse_header  # safety area
-    except ImportError:
-        return _fallback_parse(body, path)
-    info = parse_header(body, file_size=file_size, path=path)
+    info = parse_header(raw, file_size=file_size, path=path)
     shapes = {k: (str(t.dtype), tuple(int(x) for x in t.shape)) for k, t in dict(info.tensors).items()}
     return HeaderInfo(ok=bool(info.ok), shapes=shapes, metadata=dict(info.metadata or {}),
                       problems=tuple(info.problems or ()))
-
-
-def _fallback_parse(body: bytes, path: str) -> HeaderInfo:
-    from openaudit.safety.parse import ParseProblem, load_json
-
-    try:
-        data = load_json(body.decode("utf-8").rstrip(" "), source=path, max_bytes=100 * 1024 * 1024)
-    except (ParseProblem, UnicodeDecodeError) as exc:
-        return HeaderInfo(ok=False, problems=(f"header is not valid JSON: {getattr(exc, 'reason', exc)}",))
-    if not isinstance(data, dict):
-        return HeaderInfo(ok=False, problems=("header is not a JSON object",))
-    shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
-    problems: list[str] = []
-    meta = data.get("__metadata__") if isinstance(data.get("__metadata__"), dict) else {}
-    for k, v in data.items():
-        if k == "__metadata__":
-            continue
-        if not (isinstance(v, dict) and isinstance(v.get("dtype"), str) and isinstance(v.get("shape"), list)
-                and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in v["shape"])):
-            problems.append(f"tensor {k[:60]!r} has no valid dtype/shape")
-            continue
-        shapes[k] = (v["dtype"], tuple(v["shape"]))
-    return HeaderInfo(ok=not problems, shapes=shapes, metadata={str(a): str(b) for a, b in meta.items()},
-                      problems=tuple(problems))
 
 
 def numel(shape: tuple[int, ...]) -> int:
     return math.prod(shape) if shape else 1
 
 
-_MAGIC = (
-    (b"GGUF", "gguf"),
-    (b"\x93NUMPY", "numpy"),
-    (b"\x89HDF\r\n\x1a\n", "hdf5"),
-    (b"PK\x03\x04", "zip"),
-    (b"PK\x05\x06", "zip"),
-    (b"lmgg", "ggml"),
-    (b"ggjt", "ggml"),
-    (b"ggml", "ggml"),
-)
-
-
 def sniff(head: bytes) -> str:
-    """Format of a file by its first bytes (safety.pickles.sniff when present)."""
-    try:
-        from openaudit.safety.pickles import sniff as _sniff  # safety area
-    except ImportError:
-        _sniff = None
-    if _sniff is not None:
-        return str(_sniff(head))
-    if not head:
-        return "unknown"
-    for magic, fmt in _MAGIC:
-        if head.startswith(magic):
-            return fmt
-    if head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5:
-        return "pickle"
-    if len(head) >= 9:
-        n = int.from_bytes(head[:8], "little")
-        if 0 < n < 100 * 1024 * 1024 and head[8:9] == b"{":
-            return "safetensors"
-    return "unknown"
+    """Format of a file by its first bytes (safety.pickles.sniff)."""
+    from openaudit.safety.pickles import sniff as content_format
+
+    return str(content_format(head))
 
 
 @dataclass(frozen=True)
@@ -113,13 +52,13 @@ class RemoteCode:
     py_files: tuple[str, ...]
     evidence: tuple[Any, ...]
     imports: dict[str, list[str]]
-    via: str  # "safety.remote_code" | "local check"
+    via: str  # "safety.remote_code"
 
 
 def remote_code(snapshot: Snapshot) -> RemoteCode:
-    """Does inference need repo code? safety.remote_code when present, else a local check."""
-    from openaudit.model import Evidence
+    """Does inference need repo code? (safety.remote_code, plus the config's auto_map for the facts)."""
     from openaudit.safety.parse import ParseProblem, load_json
+    from openaudit.safety.remote_code import summarize
 
     py = tuple(sorted(f.path for f in snapshot.files if f.path.endswith(".py")))
     auto_map: dict[str, Any] = {}
@@ -131,36 +70,13 @@ def remote_code(snapshot: Snapshot) -> RemoteCode:
             data = None
         if isinstance(data, dict) and isinstance(data.get("auto_map"), dict):
             auto_map = data["auto_map"]
-    try:
-        from openaudit.safety.remote_code import summarize  # safety area
-    except ImportError:
-        summarize = None
-    if summarize is not None:
-        s = summarize(snapshot)
-        return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
-                          imports=dict(s.imports or {}), via="safety.remote_code")
-    ev = []
-    if auto_map:
-        line = next((i + 1 for i, ln in enumerate(cfg.splitlines()) if '"auto_map"' in ln), None) if cfg else None
-        ev.append(Evidence(kind="line", path="config.json", line=line, field="auto_map",
-                           snippet="auto_map: " + ", ".join(f"{k} -> {v}" for k, v in list(auto_map.items())[:4])[:200]))
-    cfg_obj = None
-    if cfg:
-        try:
-            cfg_obj = json.loads(cfg)
-        except ValueError:
-            cfg_obj = None
-    custom_pipe = isinstance(cfg_obj, dict) and isinstance(cfg_obj.get("custom_pipelines"), dict) and cfg_obj["custom_pipelines"]
-    if custom_pipe:
-        ev.append(Evidence(kind="file", path="config.json", field="custom_pipelines", snippet="custom_pipelines declared"))
-    return RemoteCode(flagged=bool(auto_map or custom_pipe), auto_map=auto_map, py_files=py, evidence=tuple(ev),
-                      imports={}, via="local check")
+    s = summarize(snapshot)
+    return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
+                      imports=dict(s.imports or {}), via="safety.remote_code")
 
 
-def license_facts(snapshot: Snapshot, card: Any) -> Any | None:
-    """LicenseFacts from the license area, or None when that module is not there."""
-    try:
-        from openaudit.collect import license as lic
-    except ImportError:
-        return None
+def license_facts(snapshot: Snapshot, card: Any) -> Any:
+    """LicenseFacts from the license area."""
+    from openaudit.collect import license as lic
+
     return lic.collect(snapshot, card)
