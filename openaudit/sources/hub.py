@@ -13,23 +13,20 @@ from typing import Any
 
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import FileEntry, NetworkStats, Snapshot, SourceKind, Target
-from openaudit.sources import looks_like_repo_id, select
+from openaudit.sources import select
 from openaudit.sources.local import safetensors_header
 from openaudit.sources.netio import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
+from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
 from openaudit.sources.select import escape
 
 RANGE_FIRST = 16 * select.KIB  # first range request of a safetensors file (most headers fit)
 MAX_HUB_TEXTS = 300  # text files fetched from the Hub per audit (one request each)
 MAX_HEAD_FILES = 32  # small binary files (<= 64 KiB) fetched whole for head_bytes
 MAX_FILE_FAILURES = 2  # transient failures on file reads before the rest are skipped
-MAX_DATASET_LOOKUPS = 20  # dataset-info calls per audit
-MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
-MAX_LOOKUP_FAILURES = 2  # consecutive network failures before the remaining lookups are skipped
 SCAN_FILE_BUDGET = 2 * select.MIB  # bytes read by Range requests to scan one pickle-family file
 SCAN_TOTAL_BUDGET = 8 * select.MIB  # ... and for all of them together
 FIRST_SCAN_BYTES = 64 * select.KIB  # budget of the first, short scan pass
 MAX_REMOTE_SCANS = 16  # pickle-family files scanned by Range requests per audit
-_INFO_FIELDS = ["cardData", "gated", "private", "disabled"]  # `expand`: no file list, a few hundred bytes
 
 
 def endpoint_now() -> str:
@@ -320,122 +317,3 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
                      f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
                      f"e.g. {escape(skipped[0])}")
     return scans
-
-
-# --- declared datasets and base models: their own Hub info -------------------------------------
-def _front_matter(card_text: str | None) -> dict:
-    """The card's YAML front matter (hardened safe loader), {} when absent or broken."""
-    from openaudit.safety.parse import ParseProblem, load_yaml
-
-    if not card_text:
-        return {}
-    lines = card_text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
-        return {}
-    end = next((i for i, ln in enumerate(lines[1:], 1) if ln.strip() in ("---", "...")), None)
-    if end is None:
-        return {}
-    try:
-        meta = load_yaml("\n".join(lines[1:end]), source="README.md")
-    except ParseProblem:
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def declared_ids(key: str, card_data: dict | None, card_text: str | None) -> list[str]:
-    """Hub ids ("name" or "org/name") declared under ``key`` (str or list) in the API's cardData,
-    else in the card's front matter; other entries (URLs, prose) are left out."""
-    meta = card_data if isinstance(card_data, dict) and key in card_data else _front_matter(card_text)
-    v = meta.get(key)
-    out: list[str] = []
-    for it in v if isinstance(v, list) else [v]:
-        s = it.strip() if isinstance(it, str) else ""
-        if s and looks_like_repo_id(s) and s not in out:
-            out.append(s)
-    return out
-
-
-def _card(info) -> dict:
-    cd = getattr(info, "card_data", None)
-    d = cd.to_dict() if hasattr(cd, "to_dict") else cd
-    return d if isinstance(d, dict) else {}
-
-
-def _status(info) -> str:
-    return ("disabled" if info.disabled else "private" if info.private
-            else "gated" if info.gated not in (None, False, "false") else "available")
-
-
-def _dataset_entry(info) -> dict:
-    return {"exists": True, "gated": info.gated, "private": info.private, "disabled": bool(info.disabled),
-            "license": _card(info).get("license"), "status": _status(info), "http_status": 200}
-
-
-def _model_entry(info) -> dict:
-    card = _card(info)
-    return {"exists": True, "license": card.get("license"), "license_name": card.get("license_name"),
-            "license_link": card.get("license_link"), "gated": info.gated, "private": info.private,
-            "base_model": card.get("base_model"), "status": _status(info), "http_status": 200}
-
-
-def _answer_for(f: Failure) -> dict | None:
-    """A definite answer from an HTTP failure, or None when nothing is known (network, 5xx...)."""
-    if f.kind == "gated":
-        return {"exists": True, "gated": True, "private": None, "status": "gated", "http_status": f.status}
-    if f.kind in ("auth", "missing", "revision"):
-        reason = {401: "missing_or_private", 403: "access_denied"}.get(f.status, "not_found")
-        return {"exists": False, "gated": None, "private": None, "status": "missing", "reason": reason,
-                "http_status": f.status}
-    return None
-
-
-def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[str]) -> tuple[dict, dict]:
-    """``call(id)`` for up to ``cap`` ids -> ({id: entry}, {id: error entry})."""
-    found: dict[str, dict] = {}
-    errors: dict[str, dict] = {}
-    if len(ids) > cap:
-        notes.append(f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub")
-    failures = 0
-    for i in ids[:cap]:
-        if failures >= MAX_LOOKUP_FAILURES:
-            errors[i] = {"status": "error", "http_status": None, "reason": "skipped after repeated network failures"}
-            continue
-        try:
-            found[i] = entry(with_retries(lambda i=i: call(i)))
-            failures = 0
-        except Exception as exc:
-            f = classify(exc)
-            answer = _answer_for(f)
-            if answer is not None:
-                found[i] = answer
-                continue
-            failures += 1
-            errors[i] = {"status": "error", "http_status": f.status, "reason": f.detail}
-    if errors:
-        notes.append(f"{what} info could not be read for {len(errors)} id(s) "
-                     f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown")
-    return found, errors
-
-
-def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: list[str],
-                    timeout: float = 10.0) -> dict[str, Any]:
-    """Model-info fields to add for the card's declared ``datasets`` and ``base_model``:
-    ``datasets_info`` {id: {exists, gated, private, disabled, license, status, http_status[, reason]}}
-    (status available|gated|private|disabled|missing), ``datasets_info_errors`` {id: {status: "error",
-    http_status, reason}} for lookups that failed (kept apart so that unknown is never read as public),
-    and ``base_models_info`` {id: {exists, license, license_name, license_link, gated, private, base_model,
-    status, http_status[, reason]}} with errors included as status "error"."""
-    out: dict[str, Any] = {}
-    ds = declared_ids("datasets", card_data, card_text)
-    if ds:
-        found, errors = _lookup(ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: api.dataset_info(
-            i, expand=_INFO_FIELDS, timeout=timeout), _dataset_entry, notes)
-        out["datasets_info"] = found
-        if errors:
-            out["datasets_info_errors"] = errors
-    bases = declared_ids("base_model", card_data, card_text)
-    if bases:
-        found, errors = _lookup(bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: api.model_info(
-            i, expand=_INFO_FIELDS, timeout=timeout), _model_entry, notes)
-        out["base_models_info"] = {**found, **errors}
-    return out

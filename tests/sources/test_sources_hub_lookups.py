@@ -10,7 +10,7 @@ from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
 from openaudit.model import Outcome, SourceKind
-from openaudit.sources import hub, netio, resolve
+from openaudit.sources import hub, hub_lookups, netio, resolve
 
 MB = 1_000_000
 
@@ -101,7 +101,7 @@ def test_dataset_ids_from_front_matter_single_string_and_cap(fakehub, monkeypatc
     fakehub.add(_repo("acme/one", card_data={"datasets": "wikitext"}))
     assert set(resolve("acme/one").api["datasets_info"]) == {"wikitext"}
 
-    monkeypatch.setattr(hub, "MAX_DATASET_LOOKUPS", 4)
+    monkeypatch.setattr(hub_lookups, "MAX_DATASET_LOOKUPS", 4)
     fakehub.add(_repo("acme/many", card_data={"datasets": [f"org/d{i}" for i in range(9)]}))
     fakehub.log.clear()
     snap = resolve("acme/many")
