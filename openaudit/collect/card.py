@@ -35,6 +35,7 @@ class CardFacts:
     body_start_line: int = 1  # file line number of the first body line
     sections: tuple[Section, ...] = ()
     problems: tuple[str, ...] = ()
+    problem_codes: tuple[str, ...] = ()  # one typed code per problem (ParseCode values, or "not_mapping"/"unreadable")
 
     @property
     def exists(self) -> bool:
@@ -150,6 +151,7 @@ def _strip_md(title: str) -> str:
 
 def parse_card_text(text: str, path: str = "README.md") -> CardFacts:
     problems: list[str] = []
+    codes: list[str] = []
     yaml_text, body, body_start = split_front_matter(text)
     metadata: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
@@ -159,12 +161,14 @@ def parse_card_text(text: str, path: str = "README.md") -> CardFacts:
         except ParseProblem as exc:
             line = exc.line + 1 if exc.line else None  # front matter starts on file line 2
             problems.append(f"card metadata is not valid YAML{f' (line {line})' if line else ''}: {exc.reason}")
+            codes.append(exc.code.value)
             data, lines = None, {}
         if isinstance(data, dict):
             metadata = data
             key_lines = lines
         elif data is not None:
             problems.append(f"card metadata is a {type(data).__name__}, not a mapping")
+            codes.append("not_mapping")
     return CardFacts(
         path=path,
         metadata=metadata,
@@ -173,6 +177,7 @@ def parse_card_text(text: str, path: str = "README.md") -> CardFacts:
         body_start_line=body_start,
         sections=index_sections(body, body_start),
         problems=tuple(problems),
+        problem_codes=tuple(codes),
     )
 
 
@@ -182,7 +187,7 @@ def collect(snapshot: Snapshot) -> CardFacts:
         return CardFacts(path=None)
     text = snapshot.texts.get(path)
     if text is None:
-        return CardFacts(path=path, problems=("the model card could not be read as text",))
+        return CardFacts(path=path, problems=("the model card could not be read as text",), problem_codes=("unreadable",))
     card = parse_card_text(text, path)
     # The Hub API's parsed cardData stands in when the front matter is missing or broken.
     api_meta = snapshot.api.get("cardData") if snapshot.api else None
@@ -190,5 +195,6 @@ def collect(snapshot: Snapshot) -> CardFacts:
         return CardFacts(
             path=card.path, metadata=dict(api_meta), key_lines={}, body=card.body,
             body_start_line=card.body_start_line, sections=card.sections, problems=card.problems,
+            problem_codes=card.problem_codes,
         )
     return card

@@ -11,6 +11,7 @@ user's own documents (rubric, policy, recipe) let it reach the CLI as exit 2.
 """
 from __future__ import annotations
 
+import enum
 import json
 import math
 import re
@@ -24,13 +25,37 @@ MAX_DOC_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 
 
+class ParseCode(str, enum.Enum):
+    """Why a document was refused. Callers decide on this code, never on the reason's wording (which
+    may come from the parsing library and change between its releases)."""
+
+    NOT_TEXT = "not_text"  # bytes that do not decode, not a str, lone surrogates
+    TOO_LARGE = "too_large"  # over the size cap
+    TOO_DEEP = "too_deep"  # nesting over the depth cap (ours, the library's, or the interpreter's)
+    ALIAS = "alias"  # YAML anchors / aliases (billion laughs)
+    DUPLICATE_KEY = "duplicate_key"
+    MERGE_KEY = "merge_key"
+    UNSAFE_TAG = "unsafe_tag"  # a YAML tag outside the safe set (e.g. !!python/object)
+    BAD_VALUE = "bad_value"  # NaN/Infinity, overflowing numbers, impossible dates, unhashable keys
+    SYNTAX = "syntax"  # not valid YAML / JSON
+
+
 class ParseProblem(InvalidDocument):
-    def __init__(self, source: str, reason: str, line: int | None = None):
+    def __init__(self, source: str, reason: str, line: int | None = None, code: ParseCode = ParseCode.SYNTAX):
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {reason}")
         self.source = source
         self.reason = reason
         self.line = line
+        self.code = code
+
+
+class _Refused(yaml.YAMLError):
+    """A YAML refusal of our own, carrying its code."""
+
+    def __init__(self, code: ParseCode, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -45,33 +70,33 @@ def _as_text(text: Any, source: str) -> str:
 
         decoded, why = decode_text(bytes(text))
         if decoded is None:
-            raise ParseProblem(source, f"not text: {why}")
+            raise ParseProblem(source, f"not text: {why}", code=ParseCode.NOT_TEXT)
         text = decoded
     if not isinstance(text, str):
-        raise ParseProblem(source, f"expected text, got {type(text).__name__}")
+        raise ParseProblem(source, f"expected text, got {type(text).__name__}", code=ParseCode.NOT_TEXT)
     if _SURROGATE.search(text):
-        raise ParseProblem(source, "contains lone surrogate code points (not valid Unicode text)")
+        raise ParseProblem(source, "contains lone surrogate code points (not valid Unicode text)", code=ParseCode.NOT_TEXT)
     return text
 
 
 def _check_size(text: str, source: str, max_bytes: int) -> None:
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise ParseProblem(source, f"document larger than {max_bytes} bytes")
+        raise ParseProblem(source, f"document larger than {max_bytes} bytes", code=ParseCode.TOO_LARGE)
 
 
 def _check_mapping_keys(constructor: yaml.constructor.SafeConstructor, node: yaml.MappingNode) -> None:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
-            raise yaml.YAMLError(f"merge keys are not allowed (line {key_node.start_mark.line + 1})")
+            raise _Refused(ParseCode.MERGE_KEY, f"merge keys are not allowed (line {key_node.start_mark.line + 1})")
         key = constructor.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
-            raise yaml.YAMLError(f"unhashable mapping key (line {key_node.start_mark.line + 1})") from None
+            raise _Refused(ParseCode.BAD_VALUE, f"unhashable mapping key (line {key_node.start_mark.line + 1})") from None
         if key in seen:
-            raise yaml.YAMLError(
-                f"duplicate key {str(key)[:60]!r} (lines {seen[key]} and {key_node.start_mark.line + 1})"
+            raise _Refused(
+                ParseCode.DUPLICATE_KEY, f"duplicate key {str(key)[:60]!r} (lines {seen[key]} and {key_node.start_mark.line + 1})"
             )
         seen[key] = key_node.start_mark.line + 1
 
@@ -98,13 +123,13 @@ def _check_events(text: str) -> None:
         while loader.check_event():
             ev = loader.get_event()
             if isinstance(ev, yaml.AliasEvent):
-                raise yaml.YAMLError(f"aliases are not allowed (line {ev.start_mark.line + 1})")
+                raise _Refused(ParseCode.ALIAS, f"aliases are not allowed (line {ev.start_mark.line + 1})")
             if getattr(ev, "anchor", None):
-                raise yaml.YAMLError(f"anchors are not allowed (line {ev.start_mark.line + 1})")
+                raise _Refused(ParseCode.ALIAS, f"anchors are not allowed (line {ev.start_mark.line + 1})")
             if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
+                    raise _Refused(ParseCode.TOO_DEEP, f"nesting deeper than {MAX_DEPTH} levels")
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     finally:
@@ -114,6 +139,19 @@ def _check_events(text: str) -> None:
 def _yaml_line(exc: yaml.YAMLError) -> int | None:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     return mark.line + 1 if mark is not None else None
+
+
+def _yaml_code(exc: yaml.YAMLError) -> ParseCode:
+    """Classify a YAML error by its type and the library's structured fields, never its message:
+    our own refusals carry their code; a constructor error is an unsafe tag; a scanner error raised
+    while increasing the nesting level is the library's own depth limit (PyYAML >= 6.0.4)."""
+    if isinstance(exc, _Refused):
+        return exc.code
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return ParseCode.UNSAFE_TAG
+    if isinstance(exc, yaml.reader.ReaderError):
+        return ParseCode.NOT_TEXT
+    return ParseCode.SYNTAX
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -144,11 +182,11 @@ def load_yaml_with_lines(
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise ParseProblem(source, _yaml_reason(exc), _yaml_line(exc)) from None
+        raise ParseProblem(source, _yaml_reason(exc), _yaml_line(exc), code=_yaml_code(exc)) from None
     except RecursionError:
-        raise ParseProblem(source, "nesting too deep") from None
+        raise ParseProblem(source, "nesting too deep", code=ParseCode.TOO_DEEP) from None
     except (ValueError, OverflowError, TypeError) as exc:  # e.g. timestamps out of range
-        raise ParseProblem(source, f"invalid value: {' '.join(str(exc).split())[:120]}") from None
+        raise ParseProblem(source, f"invalid value: {' '.join(str(exc).split())[:120]}", code=ParseCode.BAD_VALUE) from None
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -187,17 +225,18 @@ def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYT
         d: dict[str, Any] = {}
         for k, v in items:
             if k in d:
-                raise ValueError(f"duplicate key {k[:60]!r}")
+                raise ParseProblem(source, f"invalid JSON: duplicate key {k[:60]!r}", code=ParseCode.DUPLICATE_KEY)
             d[k] = v
         return d
 
     def bad_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
+        raise ParseProblem(source, f"invalid JSON: {name} is not valid JSON", code=ParseCode.BAD_VALUE)
 
     def finite(literal: str) -> float:
         value = float(literal)
         if math.isinf(value):
-            raise ValueError(f"number {literal[:40]} overflows a 64-bit float")
+            raise ParseProblem(source, f"invalid JSON: number {literal[:40]} overflows a 64-bit float",
+                               code=ParseCode.BAD_VALUE)
         return value
 
     try:
@@ -205,13 +244,14 @@ def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYT
     except json.JSONDecodeError as exc:
         raise ParseProblem(source, f"invalid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
-        raise ParseProblem(source, "nesting too deep") from None
+        raise ParseProblem(source, "nesting too deep", code=ParseCode.TOO_DEEP) from None
     except ValueError as exc:
-        raise ParseProblem(source, f"invalid JSON: {exc}") from None
+        raise ParseProblem(source, f"invalid JSON: {exc}", code=ParseCode.BAD_VALUE) from None
     if _depth(data, max_depth) > max_depth:
-        raise ParseProblem(source, f"nesting deeper than {max_depth} levels")
+        raise ParseProblem(source, f"nesting deeper than {max_depth} levels", code=ParseCode.TOO_DEEP)
     if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
-        raise ParseProblem(source, "contains an unpaired surrogate escape (not valid Unicode text)")
+        raise ParseProblem(source, "contains an unpaired surrogate escape (not valid Unicode text)",
+                           code=ParseCode.NOT_TEXT)
     return data
 
 
