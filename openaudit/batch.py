@@ -52,7 +52,7 @@ class BatchResult:
 
 def read_targets(path: str | Path) -> list[str]:
     """Targets from a text file: one per line; blank lines and ``#`` comments ignored; duplicates once."""
-    from openaudit.safety.text import read_user_text
+    from openaudit.base.text import read_user_text
 
     p = Path(path)
     raw = read_user_text(p, what="targets file", max_bytes=MAX_TARGETS_FILE)
@@ -264,7 +264,7 @@ def summary_table(rows: list[dict[str, Any]], *, width: int = 110) -> str:
     from rich.text import Text
 
     from openaudit.render._common import score_text, text
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, no_color=True, highlight=False, emoji=False)

@@ -20,7 +20,7 @@ MAX_BYTES = 1024 * 1024
 def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib  # here, not per module: most audits run where no config file exists (~4 ms)
 
-    from openaudit.safety.text import read_user_text
+    from openaudit.base.text import read_user_text
 
     raw = read_user_text(path, what="config file", max_bytes=MAX_BYTES)
     try:

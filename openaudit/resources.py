@@ -77,7 +77,7 @@ def parse_shipped_yaml(text: str, source: str) -> Any:
         return json.loads(cached)
     import yaml
 
-    from openaudit.safety.parse import load_yaml
+    from openaudit.base.parse import load_yaml
 
     loader = _shipped_loader()(text)
     try:
@@ -96,7 +96,7 @@ def build_shipped_cache(out: Path | None = None) -> Path:
     import os
     import tempfile
 
-    from openaudit.safety.parse import load_yaml
+    from openaudit.base.parse import load_yaml
 
     docs: dict[str, str] = {}
     files: dict[str, str] = {}

@@ -32,7 +32,7 @@ def check_cmd(
     from openaudit.api import check
     from openaudit.policy import load_policy
     from openaudit.render import render
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     from openaudit.cli.app import config
     from openaudit.errors import UsageError

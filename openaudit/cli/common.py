@@ -36,7 +36,7 @@ def default_output(out: Optional[str]) -> Optional[str]:
 
 
 def stderr(msg: str) -> None:
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     sys.stderr.write(terminal_safe(msg) + "\n")
 

@@ -16,7 +16,7 @@ _FORMATS = ("table", "json")
 
 
 def _table_text(res: dict) -> str:
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     label = f"modified: {res['id']}" if res["modified"] else res["id"]
     rows = [("license", label), ("name", res.get("name") or "-"), ("family", res.get("family") or "-"),

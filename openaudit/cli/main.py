@@ -57,7 +57,7 @@ def _load_commands() -> None:
 
 
 def _err(line: str) -> None:
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     sys.stderr.write(terminal_safe(line) + "\n")
 

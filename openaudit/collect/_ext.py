@@ -38,13 +38,6 @@ def numel(shape: tuple[int, ...]) -> int:
     return math.prod(shape) if shape else 1
 
 
-def sniff(head: bytes) -> str:
-    """Format of a file by its first bytes (safety.pickles.sniff)."""
-    from openaudit.safety.pickles import sniff as content_format
-
-    return str(content_format(head))
-
-
 @dataclass(frozen=True)
 class RemoteCode:
     flagged: bool
@@ -57,7 +50,7 @@ class RemoteCode:
 
 def remote_code(snapshot: Snapshot) -> RemoteCode:
     """Does inference need repo code? (safety.remote_code, plus the config's auto_map for the facts)."""
-    from openaudit.safety.parse import ParseProblem, load_json
+    from openaudit.base.parse import ParseProblem, load_json
     from openaudit.safety.remote_code import summarize
 
     py = tuple(sorted(f.path for f in snapshot.files if f.path.endswith(".py")))

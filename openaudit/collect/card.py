@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from openaudit.model import Evidence, Snapshot
-from openaudit.safety.parse import ParseProblem, load_yaml_with_lines
+from openaudit.base.parse import ParseProblem, load_yaml_with_lines, split_front_matter
 
 CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "MODEL_CARD.md", "model_card.md")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
@@ -97,20 +97,6 @@ def find_card_path(snapshot: Snapshot) -> str | None:
             return name
     lower = {p.lower(): p for p in paths if "/" not in p}
     return lower.get("readme.md")
-
-
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Return (yaml_text or None, body, body_start_line). Front matter is a leading '---' line
-    up to the next '---' (or '...') line."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return None, text, 1
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
-    return None, text, 1  # unterminated: treat the whole file as body
 
 
 def index_sections(body: str, body_start_line: int) -> tuple[Section, ...]:

@@ -14,7 +14,7 @@ from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import Link, card_links, link_purposes
 from openaudit.model import Evidence, Snapshot
-from openaudit.safety.parse import ParseProblem, load_json
+from openaudit.base.parse import ParseProblem, load_json
 
 TRAIN_SCRIPT = re.compile(r"(^|/)(train|training|finetun\w*|fine_tun\w*|pretrain\w*|run_(clm|mlm|glue|seq2seq|"
                           r"translation|summari[sz]ation|qa|ner|speech\w*|image\w*|train\w*)|sft\w*|dpo\w*|"

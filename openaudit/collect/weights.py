@@ -13,7 +13,8 @@ from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import short
 from openaudit.model import Evidence, Snapshot
-from openaudit.safety.parse import ParseProblem, load_json
+from openaudit.base.formats import sniff
+from openaudit.base.parse import ParseProblem, load_json
 
 EXT_FORMAT = {
     ".safetensors": "safetensors", ".bin": "pickle", ".pt": "pickle", ".pth": "pickle", ".ckpt": "pickle",
@@ -120,7 +121,7 @@ def _format_of(snapshot: Snapshot, path: str) -> tuple[str, str] | None:
         return str(scan["format"]), "scan"
     head = snapshot.head_bytes.get(path)
     if head:
-        sniffed = _ext.sniff(bytes(head))
+        sniffed = sniff(bytes(head))
         if sniffed != "unknown":
             return sniffed, "content"
     if fmt == "pickle" and ext == ".bin" and DATA_EXT.search(low):

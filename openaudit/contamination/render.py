@@ -18,7 +18,7 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
     from rich.console import Console
     from rich.table import Table
 
-    from openaudit.render.escape import terminal_safe
+    from openaudit.base.text import terminal_safe
 
     buf = io.StringIO()
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)

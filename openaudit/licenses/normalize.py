@@ -18,14 +18,14 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
+from openaudit.base.text import strip_bidi
+
 SHINGLE = 5
 NOTICE_LINE_WORDS = 12  # a line starting with a notice and at most this many more words is a notice line
 NOTICE_WORDS = 6  # words after "Copyright (c)" taken as year + holder when a notice sits inside a paragraph
 
-# Unicode bidi controls and other invisible format characters (Trojan-Source style tricks).
-BIDI_CHARS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible format characters (Trojan-Source style tricks); bidi controls: openaudit.base.text.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_BIDI_RX = re.compile("[" + "".join(sorted(BIDI_CHARS)) + "]")
 
 # SPDX "equivalent words" (subset) + British/American spellings seen in license texts.
 _EQUIV = {
@@ -66,11 +66,6 @@ class Normalized:
     @property
     def digest(self) -> str:
         return hashlib.sha1(" ".join(self.tokens).encode("utf-8")).hexdigest()[:20]
-
-
-def strip_bidi(text: str) -> tuple[str, int]:
-    n = len(_BIDI_RX.findall(text))
-    return (_BIDI_RX.sub("", text) if n else text), n
 
 
 def _clean_line(line: str) -> str:

@@ -16,7 +16,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def read_json(path: str | Path, what: str = "JSON file") -> Any:
-    from openaudit.safety.text import read_user_text
+    from openaudit.base.text import read_user_text
 
     p = Path(path)
     raw = read_user_text(p, what=what, max_bytes=MAX_BYTES)

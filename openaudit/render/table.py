@@ -17,7 +17,7 @@ from openaudit.render._common import (
     target_id,
     text,
 )
-from openaudit.render.escape import terminal_safe
+from openaudit.base.text import terminal_safe
 
 
 def _s(value: Any, default: str = "") -> str:

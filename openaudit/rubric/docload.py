@@ -73,7 +73,7 @@ def _check_json_types(obj: Any, source: str, parts: list[Any]) -> Any:
 def parse_text(text: str, source: str, *, shipped: bool = False) -> Any:
     """The single YAML call site for rubric and policy documents (hardened loader; ``shipped``:
     package data, parsed in one libyaml pass, see ``openaudit.resources.parse_shipped_yaml``)."""
-    from openaudit.safety.parse import load_yaml
+    from openaudit.base.parse import load_yaml
 
     try:
         if shipped:

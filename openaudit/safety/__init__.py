@@ -4,6 +4,6 @@
 * ``opcodes`` / ``globals_policy`` / ``containers``: the opcode engine, allow/deny lists, zip/npy
 * ``safetensors``: ``parse_header`` (header validation, never tensor data)
 * ``remote_code``: ``summarize`` (auto_map / custom pipelines / AST-only import summary)
-* ``parse``: hardened ``load_yaml``, ``load_yaml_with_lines``, ``load_json``, ``ParseProblem``
-* ``text``: ``decode_text`` for untrusted text files
+
+Text decoding/escaping, hardened parsing, format sniffing and HTTP live in ``openaudit.base``.
 """

@@ -210,7 +210,7 @@ def scan_ranged(size: int, read: Callable[[int, int], bytes], budget: int, scan_
         return _res("unknown", "unscannable", "unknown or empty file size")
     b = _Budget(read, size, budget)
     head = b.get(0, min(size, 64))
-    from openaudit.safety.pickles import sniff
+    from openaudit.base.formats import sniff
 
     fmt = sniff(head)
     if fmt in ("safetensors", "gguf", "onnx", "hdf5"):

@@ -2,8 +2,7 @@
 
 Public API (sources and collect call these):
 
-* ``sniff(head) -> str``: format by content: safetensors, pickle, torch-zip, zip, gguf, onnx, numpy,
-  hdf5 or unknown.
+* format sniffing by content lives in ``openaudit.base.formats.sniff``.
 * ``scan_bytes(data) -> dict`` / ``scan_path(path) -> dict`` / ``scan_ranged(size, read) -> dict``:
   ``{"format", "status", "globals", "dangerous", "suspicious", "reason"}`` where status is
 
@@ -24,78 +23,13 @@ import os
 import struct
 from typing import Any, BinaryIO, Callable
 
+from openaudit.base.formats import sniff
+
 # The opcode walker (pickletools, pickle) and the container readers (zipfile) are imported where a
 # scan needs them: ``sniff`` runs on every file of every audit and needs neither for most formats.
 
 MAX_STREAM_BYTES = 1 << 30  # bytes of one pickle stream walked at most
 HEAD = 64 * 1024
-SAFETENSORS_HEADER_CAP = 100 * 1024 * 1024
-_CLASSIC_FIRST = set(b"(]})NIJKLMSVXUTcq\x80")
-
-
-def _looks_like_classic_pickle(head: bytes) -> bool:
-    """Protocol 0/1 pickles: several opcodes parse and reach STOP, or fill the head without error."""
-    if not head or head[0] not in _CLASSIC_FIRST:
-        return False
-    import pickletools
-
-    from openaudit.safety.opcodes import CappedReader
-
-    reader = CappedReader(io.BytesIO(head), len(head))
-    n = 0
-    try:
-        for op, _arg, _pos in pickletools.genops(reader):
-            n += 1
-            if op.name == "STOP":
-                return n >= 2
-            if n >= 16:
-                return True
-    except Exception:
-        return False
-    return False
-
-
-def sniff(head: bytes) -> str:
-    """Format of a file from its first bytes (as many as available, ideally >= 64)."""
-    if not isinstance(head, (bytes, bytearray, memoryview)):
-        return "unknown"
-    head = bytes(head)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        if head.startswith(b"PK\x03\x04") and len(head) >= 30:
-            nlen = struct.unpack_from("<H", head, 26)[0]
-            first = head[30 : 30 + nlen]
-            if first == b"data.pkl" or first.endswith(b"/data.pkl"):
-                return "torch-zip"
-        return "zip"
-    if head.startswith(b"\x93NUMPY"):
-        return "numpy"
-    if head.startswith(b"GGUF"):
-        return "gguf"
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "hdf5"
-    if len(head) >= 9 and head[8:9] == b"{":
-        n = struct.unpack_from("<Q", head, 0)[0]
-        if 2 <= n <= SAFETENSORS_HEADER_CAP:
-            return "safetensors"
-    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        return "pickle"
-    if _looks_like_onnx(head):
-        return "onnx"
-    if _looks_like_classic_pickle(head[:4096]):
-        return "pickle"
-    return "unknown"
-
-
-def _looks_like_onnx(head: bytes) -> bool:
-    """ModelProto opens with ir_version (field 1, varint 1..15) then producer/graph/opset fields."""
-    return (
-        len(head) >= 4
-        and head[0] == 0x08
-        and 1 <= head[1] <= 15
-        and head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x3A, 0x42)
-    )
-
-
 def _result(fmt: str, status: str, reason: str, **extra: Any) -> dict[str, Any]:
     out = {"format": fmt, "status": status, "globals": [], "dangerous": [], "suspicious": [], "reason": reason}
     out.update(extra)

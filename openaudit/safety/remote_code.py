@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openaudit.model import Evidence, Snapshot
-from openaudit.safety.parse import ParseProblem, load_json
+from openaudit.base.parse import ParseProblem, load_json
 
 MAX_AST_NODES = 200_000
 

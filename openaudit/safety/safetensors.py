@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from openaudit.safety.parse import ParseProblem, load_json
+from openaudit.base.parse import ParseProblem, load_json
 
 HEADER_CAP = 100 * 1024 * 1024
 MAX_DIM = 1 << 62

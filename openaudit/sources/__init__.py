@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from openaudit.base.text import terminal_safe
 from openaudit.errors import TargetNotFound, UsageError
 from openaudit.model import Snapshot, SourceKind, Target
 from openaudit.sources import select
@@ -57,10 +58,10 @@ def resolve(
     p = Path(os.path.expanduser(target))
     if p.exists():
         if not p.is_dir():
-            raise TargetNotFound(f"{select.escape(target)} is a file, not a model folder")
+            raise TargetNotFound(f"{terminal_safe(target)} is a file, not a model folder")
         return _from_folder(p, revision, max_text_bytes)
     if _looks_like_path(target):
-        raise TargetNotFound(f"{select.escape(target)}: no such folder, and not a Hub repo id")
+        raise TargetNotFound(f"{terminal_safe(target)}: no such folder, and not a Hub repo id")
     if is_offline(offline):
         from openaudit.sources.cache import find_offline
 

@@ -15,9 +15,9 @@ from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import FileEntry, NetworkStats, Snapshot, SourceKind, Target
 from openaudit.sources import select
 from openaudit.sources.local import safetensors_header
-from openaudit.sources.netio import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
+from openaudit.base.net import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
-from openaudit.sources.select import escape
+from openaudit.base.text import terminal_safe as escape
 
 RANGE_FIRST = 16 * select.KIB  # first range request of a safetensors file (most headers fit)
 MAX_HUB_TEXTS = 300  # text files fetched from the Hub per audit (one request each)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from openaudit.sources import looks_like_repo_id
-from openaudit.sources.netio import Failure, classify, with_retries
-from openaudit.sources.select import escape
+from openaudit.base.net import Failure, classify, with_retries
+from openaudit.base.text import terminal_safe as escape
 
 MAX_DATASET_LOOKUPS = 20  # dataset-info calls per audit
 MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
@@ -17,8 +17,8 @@ _INFO_FIELDS = ["cardData", "gated", "private", "disabled"]  # `expand`: no file
 # --- declared datasets and base models: their own Hub info -------------------------------------
 def _front_matter(card_text: str | None) -> dict:
     """The card's YAML front matter (hardened safe loader), {} when absent or broken."""
-    from openaudit.collect.card import split_front_matter
-    from openaudit.safety.parse import ParseProblem, load_yaml
+    from openaudit.base.parse import split_front_matter
+    from openaudit.base.parse import ParseProblem, load_yaml
 
     yaml_text = split_front_matter(card_text)[0] if card_text else None
     if yaml_text is None:

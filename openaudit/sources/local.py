@@ -12,7 +12,8 @@ from pathlib import Path
 
 from openaudit.model import FileEntry, Snapshot, Target
 from openaudit.sources import select
-from openaudit.sources.select import escape
+from openaudit.base.formats import family_of
+from openaudit.base.text import terminal_safe as escape
 
 MAX_FILES = 100_000
 TOTAL_HASH_CAP = 64 * select.MIB
@@ -234,7 +235,7 @@ def read_folder(
             fam = select.family(it.rel)
             try:
                 if fam is None and select.needs_sniff(it.rel) and it.size:
-                    fam = select.sniff(_read(it.real, select.SNIFF_BYTES + 262))
+                    fam = family_of(_read(it.real, select.SNIFF_BYTES + 262))
                 if fam == "safetensors":
                     hdr = safetensors_header(lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes)
                     if hdr is not None:
@@ -242,7 +243,7 @@ def read_folder(
                     elif it.size:
                         # Not a readable safetensors file: judge it by its bytes, not its name.
                         heads[it.rel] = _read(it.real, select.HEAD_BYTES)
-                        content = select.sniff(heads[it.rel])
+                        content = family_of(heads[it.rel])
                         if content in select.SCAN_FAMILIES:
                             fam = content
                 elif fam in select.HEAD_FAMILIES and it.size:

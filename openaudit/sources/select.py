@@ -8,6 +8,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from openaudit.base.text import terminal_safe as escape
+
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -82,22 +84,6 @@ def family(path: str) -> str | None:
     return None
 
 
-# safety.pickles.sniff format -> source family (what is kept and scanned)
-_SNIFF_FAMILY = {"torch-zip": "zip", "zip": "zip", "pickle": "pickle", "numpy": "numpy", "gguf": "gguf",
-                 "hdf5": "hdf5", "onnx": "onnx", "safetensors": "safetensors"}
-
-
-def sniff(head: bytes) -> str | None:
-    """Family from the first bytes, whatever the name says (one byte-level sniffer for the whole
-    project: ``openaudit.safety.pickles.sniff``; tar archives are recognised here)."""
-    from openaudit.safety.pickles import sniff as content_format
-
-    fam = _SNIFF_FAMILY.get(content_format(head))
-    if fam is None and len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    return fam
-
-
 def needs_sniff(path: str) -> bool:
     """True for files whose extension says nothing (local sources read SNIFF_BYTES of them)."""
     name = posixpath.basename(path).lower()
@@ -167,19 +153,7 @@ def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEX
 
 def decode_text(data: bytes) -> str | None:
     """Text of a file, or None when it is not text (one decoder for every source: see
-    ``openaudit.safety.text.decode_text`` — BOM and BOM-less UTF-16/32, strict UTF-8, no NULs)."""
-    from openaudit.safety.text import decode_text as _decode
+    ``openaudit.base.text.decode_text`` — BOM and BOM-less UTF-16/32, strict UTF-8, no NULs)."""
+    from openaudit.base.text import decode_text as _decode
 
     return _decode(data)[0]
-
-
-def escape(name: str) -> str:
-    """A path as it may appear in a note: control characters written as \\xNN escapes."""
-    out = []
-    for ch in name:
-        o = ord(ch)
-        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0 or ch in "\u2028\u2029\u202e\u200e\u200f":
-            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)

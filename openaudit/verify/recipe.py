@@ -25,7 +25,7 @@ def read_yaml(path: Path, max_bytes: int = MAX_RECIPE_BYTES) -> Any:
     """The one place verify/ parses YAML: the hardened loader when present, else yaml.safe_load."""
     text = read_text(path, max_bytes)
     try:
-        from openaudit.safety.parse import load_yaml
+        from openaudit.base.parse import load_yaml
     except ImportError:  # hardened loader not in this checkout
         import yaml
 

@@ -16,7 +16,7 @@ from hostile_builders import (  # noqa: E402
 )
 
 from openaudit.model import Outcome  # noqa: E402
-from openaudit.safety.parse import ParseCode  # noqa: E402
+from openaudit.base.parse import ParseCode  # noqa: E402
 
 NA, FAIL, PASS = Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.PASS
 

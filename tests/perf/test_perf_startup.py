@@ -14,7 +14,7 @@ import pytest
 
 from openaudit import resources
 from openaudit.errors import InvalidDocument
-from openaudit.safety.parse import load_yaml
+from openaudit.base.parse import load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(resources.rubrics_dir().glob("*.yaml"))
@@ -155,11 +155,11 @@ def test_local_audit_with_license_file_still_identifies_it(tmp_path):
 
 def test_sniff_of_classic_pickle_loads_the_opcode_walker_on_demand():
     code = (
-        "import sys\nfrom openaudit.safety.pickles import sniff\n"
+        "import sys\nfrom openaudit.base.formats import sniff\n"
         "a = sniff(b'\\x80\\x04\\x95' + b'\\x00' * 61)\n"
-        "before = 'openaudit.safety.opcodes' in sys.modules\n"
+        "before = 'pickletools' in sys.modules\n"
         "b = sniff(b'(lp0\\nI1\\naI2\\na.')\n"
-        "print(a, before, b, 'openaudit.safety.opcodes' in sys.modules)\n"
+        "print(a, before, b, 'pickletools' in sys.modules)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

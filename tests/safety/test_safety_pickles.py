@@ -17,7 +17,8 @@ from hostile_builders import (  # noqa: E402
 )
 
 from openaudit.safety.globals_policy import classify  # noqa: E402
-from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged, sniff  # noqa: E402
+from openaudit.base.formats import sniff  # noqa: E402
+from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged  # noqa: E402
 
 KEYS = {"format", "status", "globals", "dangerous", "suspicious", "reason"}
 

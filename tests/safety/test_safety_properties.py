@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from openaudit.errors import OpenAuditError
 from openaudit.safety.globals_policy import classify
-from openaudit.safety.parse import ParseProblem, load_json, load_yaml
-from openaudit.safety.pickles import scan_bytes, sniff
+from openaudit.base.parse import ParseProblem, load_json, load_yaml
+from openaudit.base.formats import sniff
+from openaudit.safety.pickles import scan_bytes
 from openaudit.safety.safetensors import DTYPE_BITS, parse_header
-from openaudit.safety.text import decode_text
+from openaudit.base.text import decode_text
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

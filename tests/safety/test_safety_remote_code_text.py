@@ -6,7 +6,7 @@ import json
 
 from openaudit.model import FileEntry, Snapshot, SourceKind, Target
 from openaudit.safety.remote_code import analyse_python, summarize
-from openaudit.safety.text import decode_text, has_bidi_controls
+from openaudit.base.text import decode_text, has_bidi_controls
 
 
 def snap(texts: dict[str, str], extra_files: tuple[str, ...] = ()) -> Snapshot:

@@ -10,7 +10,8 @@ from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
 from openaudit.model import Outcome, SourceKind
-from openaudit.sources import hub, hub_lookups, netio, resolve
+from openaudit.base import net as netio
+from openaudit.sources import hub, hub_lookups, resolve
 
 MB = 1_000_000
 

@@ -11,6 +11,7 @@ from openaudit.errors import TargetNotFound, UsageError
 from openaudit.model import SourceKind, Target
 from openaudit.sources import resolve, select
 from openaudit.sources.local import read_folder
+from openaudit.base.formats import family_of
 
 
 def _w(p: Path, data: bytes | str) -> Path:
@@ -168,8 +169,8 @@ def test_bad_arguments(tmp_path):
 
 def test_select_policy():
     assert select.family("x/model.safetensors") == "safetensors" and select.family("a.PTH") == "pickle"
-    assert select.sniff(b"PK\x03\x04rest") == "zip" and select.sniff(b"GGUF\x03") == "gguf"
-    assert select.sniff(b"\x80\x05\x95") == "pickle" and select.sniff(b"plain text here") is None
+    assert family_of(b"PK\x03\x04rest") == "zip" and family_of(b"GGUF\x03") == "gguf"
+    assert family_of(b"\x80\x05\x95") == "pickle" and family_of(b"plain text here") is None
     paths, notes = select.plan_texts([("train.py", 10), ("README.md", 10), ("LICENSE", 10), ("big.md", 10**7)])
     assert paths == ["README.md", "LICENSE", "train.py"] and any("big.md" in n for n in notes)
     paths, notes = select.plan_texts([("README.md", 600), ("a.md", 600)], total_cap=1000)

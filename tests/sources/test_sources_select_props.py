@@ -4,6 +4,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openaudit.base.formats import family_of
+from openaudit.base.text import terminal_safe
 from openaudit.sources import select
 
 
@@ -12,13 +14,13 @@ from openaudit.sources import select
 def test_decode_and_sniff_never_raise(data):
     text = select.decode_text(data)
     assert text is None or "\x00" not in text
-    assert select.sniff(data) in (None, *set(select._EXT_FAMILY.values()))
+    assert family_of(data) in (None, *set(select._EXT_FAMILY.values()))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_escape_leaves_no_control_characters(name):
-    out = select.escape(name)
+    out = terminal_safe(name)
     assert not any(ord(c) < 0x20 or ord(c) == 0x7F or 0x80 <= ord(c) < 0xA0 for c in out)
     if name.isprintable():
         assert out == name or any(c in name for c in "\u2028\u2029\u202e\u200e\u200f")

@@ -1,4 +1,8 @@
-"""Decoding untrusted text files (cards, configs, scripts) without guessing wildly.
+"""Untrusted text: decoding files without guessing wildly, and escaping what people read.
+
+One set of bidi/invisible controls (``BIDI_CONTROLS``) serves every area: decoding, license
+normalisation, terminal/table/markdown/HTML escaping.
+
 
 ``decode_text(data) -> (text, encoding)`` on success or ``(None, reason)`` when the bytes are not
 text: UTF-8 (BOM stripped), UTF-16/32 with a BOM, UTF-16 without a BOM when the NUL pattern is
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from pathlib import Path
 
 _SURROGATE = re.compile('[\ud800-\udfff]')
@@ -20,7 +25,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Bidirectional embedding/override/isolate characters and marks that can reorder or hide text on
+# screen (Trojan-Source style).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CLASS = "".join(sorted(BIDI_CONTROLS))
+_BIDI_RX = re.compile("[" + _BIDI_CLASS + "]")
+# C0/C1 controls (tab and newline are handled by callers), DEL, line/paragraph separators, the bidi set.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + _BIDI_CLASS + r"]")
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -61,6 +72,31 @@ def decode_text(data: bytes) -> tuple[str | None, str]:
 def has_bidi_controls(text: str) -> bool:
     """True when ``text`` holds bidirectional override/isolate characters (Trojan-Source style)."""
     return any(c in BIDI_CONTROLS for c in text)
+
+
+def strip_bidi(text: str) -> tuple[str, int]:
+    """``text`` without bidi controls, and how many were removed."""
+    n = len(_BIDI_RX.findall(text))
+    return (_BIDI_RX.sub("", text) if n else text), n
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
+    """Escape control and bidi characters so that printing ``text`` cannot move the cursor,
+    change colours, or visually reorder what follows."""
+    if not keep_newlines:  # one line: tabs and line breaks are shown as escapes
+        text = text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    else:
+        text = text.replace("\r", "\\r")
+    out = _UNSAFE.sub(_escape_char, text)
+    # Other format characters (Cf) such as zero-width joiners are shown, not silently kept.
+    if any(unicodedata.category(c) == "Cf" for c in out):
+        out = "".join((f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c) for c in out)
+    return out
 
 
 def read_user_text(path: str | Path, *, what: str, max_bytes: int) -> str:

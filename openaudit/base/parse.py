@@ -5,6 +5,8 @@
   non-string keys stringified, tags beyond the safe set refused by SafeLoader itself
 * JSON: duplicate keys refused, depth capped, NaN/Infinity refused
 
+``split_front_matter`` separates a Markdown file's YAML front matter from its body.
+
 Every problem raises :class:`ParseProblem` (an ``InvalidDocument``) with a one-line reason and, when
 known, the line. Callers that audit (cards, configs) turn it into a finding; callers that load the
 user's own documents (rubric, policy, recipe) let it reach the CLI as exit 2.
@@ -66,7 +68,7 @@ def _as_text(text: Any, source: str) -> str:
     """Documents arrive as str; bytes are decoded (UTF-8, or UTF-16/32 with a BOM); anything else
     is refused. Lone surrogates are refused: they cannot be written back out as UTF-8."""
     if isinstance(text, (bytes, bytearray, memoryview)):
-        from openaudit.safety.text import decode_text
+        from openaudit.base.text import decode_text
 
         decoded, why = decode_text(bytes(text))
         if decoded is None:
@@ -268,3 +270,17 @@ def _has_surrogate(obj: Any) -> bool:
         elif isinstance(cur, list):
             stack.extend(cur)
     return False
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (yaml_text or None, body, body_start_line). Front matter is a leading '---' line
+    up to the next '---' (or '...') line."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    return None, text, 1  # unterminated: treat the whole file as body

@@ -1,0 +1,10 @@
+"""openaudit.base: the small layer every area builds on, and that imports no other openaudit area
+(only ``openaudit.errors`` and ``openaudit.model``).
+
+* ``text``: decode untrusted bytes as text, read a user's file, the one bidi set, terminal escaping
+* ``parse``: hardened YAML/JSON (size, depth, aliases, duplicate keys, tags) with typed ``ParseCode``s;
+  Markdown front matter
+* ``formats``: the one byte-level format sniffer
+* ``net``: HTTP through huggingface_hub's shared client: request/byte metering, timeouts, bounded
+  retries with backoff, failure classification
+"""
