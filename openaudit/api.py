@@ -141,7 +141,7 @@ def build_report(
     )
     d = report.to_dict()
     if snapshot.notes:
-        d["notes"] = list(snapshot.notes)
+        d["notes"] = [n.message for n in snapshot.notes]
     return d
 
 

@@ -58,6 +58,46 @@ class FileEntry:
     kind: str = "file"  # "file" | "symlink" | "special" (fifo/device: listed, never read)
 
 
+class Condition(str, enum.Enum):
+    """What a source could not do or observe, as a code. Collectors and probes decide on these codes,
+    never on a note's wording (messages are for people)."""
+
+    OFFLINE = "offline"  # network-only facts were not fetched
+    CACHE_PARTIAL = "cache_partial"  # a Hub cache snapshot holds only the files that were downloaded
+    ACCESS_DENIED = "access_denied"  # files could not be read (401/403/gated): only the API's view was used
+    TREE_UNLISTED = "tree_unlisted"  # the file tree could not be listed (a fallback list may be used)
+    REFS_UNLISTED = "refs_unlisted"  # branches and tags could not be listed
+    FOLDER_UNLISTED = "folder_unlisted"  # a local folder could not be listed
+    LISTING_CAPPED = "listing_capped"  # more files than the listing cap: files beyond it were not seen
+    FILE_UNREADABLE = "file_unreadable"  # a listed file could not be read or fetched
+    READS_STOPPED = "reads_stopped"  # too many failed reads: the remaining files were not fetched
+    TEXT_SKIPPED = "text_skipped"  # a text file was not read (caps, not decodable, grew while read)
+    BAD_NAME = "bad_name"  # a file name with control characters
+    SPECIAL_FILE = "special_file"  # FIFO / device / socket: listed, never opened
+    SYMLINK_SKIPPED = "symlink_skipped"  # a symlink out of the folder, broken, to a folder or special file
+    HEADER_UNREADABLE = "header_unreadable"  # a safetensors header could not be read (truncated, over the cap)
+    SCAN_INCOMPLETE = "scan_incomplete"  # pickle-family files were not (fully) scanned
+    LOOKUP_INCOMPLETE = "lookup_incomplete"  # Hub lookups (datasets, base models) capped or failed
+
+
+@dataclass(frozen=True)
+class Note:
+    """One thing a source could not do: a typed ``code``, the file it concerns (if any) and a message."""
+
+    code: Condition
+    message: str
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code.value, "message": self.message}
+        if self.path is not None:
+            d["path"] = self.path
+        return d
+
+    def has(self, *codes: Condition) -> bool:
+        return self.code in codes
+
+
 @dataclass(frozen=True)
 class NetworkStats:
     requests: int = 0
@@ -80,8 +120,9 @@ class Snapshot:
     * ``refs``: branch and tag names (intermediate checkpoints often live on branches like step1000).
     * ``scans``: static scan results keyed by path (pickle opcode scans from ``openaudit.safety``),
       computed by the source because only it can read the bytes; plain JSON-able dicts.
-    * ``notes``: things the source could not do (offline, skipped file, guard tripped), each a
-      short human sentence; they become ``not_available`` evidence, never a fail.
+    * ``notes``: things the source could not do (offline, skipped file, guard tripped), each a typed
+      :class:`Note` (a :class:`Condition` code, the path, a human sentence); they become
+      ``not_available`` evidence, never a fail. Decisions read ``Note.code``, never the message.
     """
 
     target: Target
@@ -94,9 +135,12 @@ class Snapshot:
     refs: tuple[str, ...] = ()
     offline: bool = False
     network: NetworkStats = field(default_factory=NetworkStats)
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     scans: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     base_url: str | None = None  # e.g. "https://huggingface.co/org/name" for evidence URLs
+
+    def notes_with(self, *codes: Condition) -> list[Note]:
+        return [n for n in self.notes if n.code in codes]
 
     def file(self, path: str) -> FileEntry | None:
         for f in self.files:

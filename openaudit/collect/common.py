@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from openaudit.collect.card import CardFacts, Section
-from openaudit.model import Evidence, Snapshot
+from openaudit.model import Condition, Evidence, Snapshot
 
 URL_RX = re.compile(r"https?://[^\s<>()\[\]\"'`|]+(?:\([^\s()]*\)[^\s<>()\[\]\"'`|]*)?", re.I)
 
@@ -186,9 +186,8 @@ def meaningful_lines(card: CardFacts, rx: re.Pattern[str] | str, sections: Itera
 def listing_complete(snapshot: Snapshot) -> tuple[bool, str]:
     """Whether the repository's file list and files could be observed. (False, reason) when not."""
     for n in snapshot.notes:
-        low = n.lower()
-        if "access denied" in low or ("file tree could not be listed" in low and not snapshot.files):
-            return False, n
+        if n.code is Condition.ACCESS_DENIED or (n.code is Condition.TREE_UNLISTED and not snapshot.files):
+            return False, n.message
     if not snapshot.files and not snapshot.texts:
         return False, "no files could be listed"
     return True, ""
@@ -209,9 +208,8 @@ def card_only(snapshot: Snapshot) -> tuple[bool, str]:
 
 
 def files_readable(snapshot: Snapshot) -> tuple[bool, str]:
-    for n in snapshot.notes:
-        if "access denied" in n.lower():
-            return False, n
+    for n in snapshot.notes_with(Condition.ACCESS_DENIED):
+        return False, n.message
     return True, ""
 
 
@@ -223,9 +221,9 @@ def top_dir(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else ""
 
 
-def note_evidence(snapshot: Snapshot, rx: str) -> list[Evidence]:
-    r = re.compile(rx, re.I)
-    return [Evidence(kind="note", snippet=short(n, 200)) for n in snapshot.notes if r.search(n)]
+def note_evidence(snapshot: Snapshot, *codes: Condition) -> list[Evidence]:
+    """Evidence for the snapshot's notes with any of ``codes``."""
+    return [Evidence(kind="note", path=n.path, snippet=short(n.message, 200)) for n in snapshot.notes_with(*codes)]
 
 
 def absence(searched: str, path: str | None = None) -> Evidence:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from openaudit.collect.common import absence, card_only, files_readable, listing_complete, short
-from openaudit.model import Evidence, Finding, Outcome, Snapshot
+from openaudit.model import Condition, Evidence, Finding, Outcome, Snapshot
 
 P, F, PA, NA, NAP = Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE
 
@@ -58,9 +58,8 @@ def files_unavailable(pid: str, snapshot: Snapshot, what: str) -> Finding | None
 
 
 def partial_cache_note(snapshot: Snapshot) -> Evidence | None:
-    for n in snapshot.notes:
-        if "only the files downloaded" in n or "cache snapshot" in n:
-            return Evidence(kind="note", snippet=short(n, 200))
+    for n in snapshot.notes_with(Condition.CACHE_PARTIAL):
+        return Evidence(kind="note", snippet=short(n.message, 200))
     return None
 
 

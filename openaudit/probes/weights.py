@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from openaudit.collect.common import absence, short
+from openaudit.collect.common import absence, note_evidence, short
 from openaudit.collect.findings import F, NA, NAP, P, PA, files_unavailable, finding, partial_cache_note, plural
-from openaudit.model import Evidence, Finding
+from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
 
@@ -130,13 +130,13 @@ def params_known(ctx: ProbeContext) -> Finding:
     if w.header_problems or invalid:
         ev = [Evidence(kind="file", path=p, snippet=short(msg, 200)) for p, msg in w.header_problems[:4]]
         for path in invalid[:4]:
-            notes = [n for n in ctx.snapshot.notes if path in n] or ["not a readable safetensors header"]
+            notes = [n.message for n in ctx.snapshot.notes if n.path == path] or ["not a readable safetensors header"]
             ev.append(Evidence(kind="file", path=path, snippet=short(notes[0], 200)))
         return finding("weights.params_known", F, "safetensors headers are invalid", ev)
     if w.headers_missing:
         return finding("weights.params_known", NA, "safetensors headers were not available",
                        [Evidence(kind="note", path=p, snippet="header not read") for p in w.headers_missing[:3]]
-                       + [Evidence(kind="note", snippet=short(n, 200)) for n in ctx.snapshot.notes if "header" in n][:2])
+                       + note_evidence(ctx.snapshot, Condition.HEADER_UNREADABLE)[:2])
     if not w.present:
         na = files_unavailable("weights.params_known", ctx.snapshot, "parameter count")
         return na or finding("weights.params_known", NAP, "no weight files", [absence("weight files")])
@@ -200,7 +200,7 @@ def no_dangerous_pickles(ctx: ProbeContext) -> Finding:
         return finding("weights.no_dangerous_pickles", P, "no pickle-family weight files (safe formats only)", [_format_summary(w)])
     unsure = list(w.unscannable) + [(p, "not scanned") for p in w.unscanned]
     ev = [Evidence(kind="note", path=p, snippet=short(f"unscannable: {r}", 200)) for p, r in unsure[:4]]
-    ev += [Evidence(kind="note", snippet=short(n, 200)) for n in ctx.snapshot.notes if "scan" in n.lower()][:2]
+    ev += note_evidence(ctx.snapshot, Condition.SCAN_INCOMPLETE)[:2]
     if unsure and not w.clean:
         return finding("weights.no_dangerous_pickles", NA, f"{plural(len(unsure), 'pickle-family file')} could not be scanned", ev)
     if unsure:

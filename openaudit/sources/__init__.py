@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openaudit.base.text import terminal_safe
 from openaudit.errors import TargetNotFound, UsageError
-from openaudit.model import Snapshot, SourceKind, Target
+from openaudit.model import Condition, Note, Snapshot, SourceKind, Target
 from openaudit.sources import select
 
 __all__ = ["resolve", "is_offline", "looks_like_repo_id"]
@@ -66,8 +66,8 @@ def resolve(
         from openaudit.sources.cache import find_offline
 
         snap = find_offline(target, revision)
-        return _from_cache(snap, revision, max_text_bytes, notes=("offline: read from the Hugging Face cache; "
-                                                                  "Hub API fields are not available",))
+        return _from_cache(snap, revision, max_text_bytes, notes=(Note(Condition.OFFLINE, "offline: read from the Hugging Face cache; "
+                                                                       "Hub API fields are not available"),))
     from openaudit.sources.hub import read_hub
 
     return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout)
@@ -90,7 +90,7 @@ def _from_folder(p: Path, revision: str | None, max_text_bytes: int) -> Snapshot
                        max_text_bytes=max_text_bytes)
 
 
-def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[str, ...] = ()) -> Snapshot:
+def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[Note, ...] = ()) -> Snapshot:
     from openaudit.sources.local import read_folder
 
     refs = _cache_refs(cs.repo_dir)
@@ -98,7 +98,7 @@ def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[str,
     return read_folder(cs.snapshot_dir, target, commit_sha=cs.commit_sha, allowed_root=cs.repo_dir,
                        cache_layout=True, max_text_bytes=max_text_bytes, refs=refs,
                        base_url=f"{_endpoint()}/{cs.repo_id}",
-                       notes=notes + ("cache snapshot: only the files downloaded into the cache are present",))
+                       notes=notes + (Note(Condition.CACHE_PARTIAL, "cache snapshot: only the files downloaded into the cache are present"),))
 
 
 def _endpoint() -> str:

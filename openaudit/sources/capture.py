@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidInput, UsageError
-from openaudit.model import FileEntry, NetworkStats, Snapshot, SourceKind, Target
+from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
 
 MANIFEST = ".openaudit-capture.json"
 FORMAT = "openaudit-capture"
@@ -102,7 +102,7 @@ def _write_into(snap: Snapshot, folder: Path) -> None:
         "base_url": snap.base_url,
         "network": {"requests": snap.network.requests, "bytes": snap.network.bytes},
         "refs": list(snap.refs),
-        "notes": list(snap.notes),
+        "notes": [n.to_dict() for n in snap.notes],
         "api": snap.api,
         "scans": snap.scans,
         "files": [
@@ -175,7 +175,7 @@ def read_capture(folder: Path) -> Snapshot:
             refs=tuple(m.get("refs") or ()),
             offline=bool(m.get("offline", False)),
             network=NetworkStats(requests=int(net.get("requests", 0)), bytes=int(net.get("bytes", 0))),
-            notes=tuple(str(n) for n in m.get("notes") or ()),
+            notes=tuple(Note(Condition(n["code"]), str(n["message"]), n.get("path")) for n in m.get("notes") or ()),
             scans={str(k): dict(v) for k, v in (m.get("scans") or {}).items()},
             base_url=m.get("base_url"),
         )

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
-from openaudit.model import FileEntry, NetworkStats, Snapshot, SourceKind, Target
+from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
 from openaudit.sources import select
 from openaudit.sources.local import safetensors_header
 from openaudit.base.net import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
@@ -106,7 +106,7 @@ def read_hub(
     endpoint = endpoint_now()
     token = token or os.environ.get("HF_TOKEN") or None
     api = HfApi(endpoint=endpoint, token=token)
-    notes: list[str] = []
+    notes: list[Note] = []
     meter = Meter(timeout)
     with meter:
         try:
@@ -151,7 +151,7 @@ def read_hub(
     )
 
 
-def _tree(api, repo_id: str, sha: str, info, notes: list[str]) -> list[FileEntry]:
+def _tree(api, repo_id: str, sha: str, info, notes: list[Note]) -> list[FileEntry]:
     try:
         items = list_tree(api, repo_id, sha)
         files = [
@@ -161,7 +161,7 @@ def _tree(api, repo_id: str, sha: str, info, notes: list[str]) -> list[FileEntry
         ]
     except Exception as exc:
         f = classify(exc)
-        notes.append(f"file tree could not be listed ({f.detail}); using the model info's file list")
+        notes.append(Note(Condition.TREE_UNLISTED, f"file tree could not be listed ({f.detail}); using the model info's file list"))
         files = [
             FileEntry(path=s.rfilename, size=s.size, sha256=s.lfs.sha256 if s.lfs else None, blob_id=s.blob_id,
                       lfs=s.lfs is not None)
@@ -170,16 +170,16 @@ def _tree(api, repo_id: str, sha: str, info, notes: list[str]) -> list[FileEntry
     return sorted(files, key=lambda f: f.path)
 
 
-def _refs(api, repo_id: str, notes: list[str]) -> tuple[str, ...]:
+def _refs(api, repo_id: str, notes: list[Note]) -> tuple[str, ...]:
     try:
         refs = with_retries(lambda: api.list_repo_refs(repo_id))
     except Exception as exc:
-        notes.append(f"branches and tags could not be listed ({classify(exc).detail})")
+        notes.append(Note(Condition.REFS_UNLISTED, f"branches and tags could not be listed ({classify(exc).detail})"))
         return ()
     return tuple(sorted({r.name for r in list(refs.branches) + list(refs.tags)}))
 
 
-def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[str], info):
+def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[Note], info):
     texts: dict[str, str] = {}
     st_headers: dict[str, bytes] = {}
     state = {"failures": 0, "blocked": None}
@@ -194,23 +194,23 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
             if f.kind in ("auth", "gated"):
                 state["blocked"] = f
                 gated = f" (gated: {info.gated})" if info.gated else ""
-                notes.append(f"files could not be read: access denied (HTTP {f.status}){gated}; "
-                             "only what the API exposes was used")
+                notes.append(Note(Condition.ACCESS_DENIED, f"files could not be read: access denied (HTTP {f.status}){gated}; "
+                                  "only what the API exposes was used"))
             elif f.kind == "entry" or f.kind == "missing":
-                notes.append(f"{what} {escape(path)} is listed but could not be fetched (not found)")
+                notes.append(Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} is listed but could not be fetched (not found)", path))
             else:
                 state["failures"] += 1
-                notes.append(f"{what} {escape(path)} could not be fetched: {f.detail}")
+                notes.append(Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} could not be fetched: {f.detail}", path))
                 if state["failures"] >= MAX_FILE_FAILURES:
                     state["blocked"] = f
-                    notes.append("too many failed file reads: the remaining files were not fetched")
+                    notes.append(Note(Condition.READS_STOPPED, "too many failed file reads: the remaining files were not fetched"))
             return None
 
     to_read, text_notes = select.plan_texts([(f.path, f.size) for f in files], max_text_bytes)
     notes.extend(text_notes)
     if len(to_read) > MAX_HUB_TEXTS:
-        notes.append(f"{len(to_read) - MAX_HUB_TEXTS} more text files were not fetched "
-                     f"(at most {MAX_HUB_TEXTS} per Hub audit)")
+        notes.append(Note(Condition.TEXT_SKIPPED, f"{len(to_read) - MAX_HUB_TEXTS} more text files were not fetched "
+                          f"(at most {MAX_HUB_TEXTS} per Hub audit)"))
         to_read = to_read[:MAX_HUB_TEXTS]
     by_path = {f.path: f for f in files}
     for path in to_read:
@@ -220,7 +220,7 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
             continue
         text = select.decode_text(data)
         if text is None:
-            notes.append(f"{escape(path)} is not decodable text (utf-8/utf-16): not read")
+            notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(path)} is not decodable text (utf-8/utf-16): not read", path))
         else:
             texts[path] = text
     heads: dict[str, bytes] = {}
@@ -239,7 +239,7 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
     return texts, st_headers, heads
 
 
-def _st_header(fetch, f: FileEntry, notes: list[str]) -> bytes | None:
+def _st_header(fetch, f: FileEntry, notes: list[Note]) -> bytes | None:
     first_len = RANGE_FIRST if f.size is None else min(RANGE_FIRST, f.size)
     first = fetch(f.path, first_len)
 
@@ -267,7 +267,7 @@ def _unscannable(reason: str) -> dict:
             "reason": reason}
 
 
-def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[str]) -> dict[str, dict]:
+def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[Note]) -> dict[str, dict]:
     """Scan pickle-family files statically (never unpickled): small ones from their head bytes, the
     others with ``openaudit.safety.pickles.scan_ranged`` reading HTTP Ranges via ``fetch(path, n, start)``,
     at most SCAN_FILE_BUDGET bytes each and SCAN_TOTAL_BUDGET in all. Each result carries
@@ -305,7 +305,7 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
         except _ReadFailed as exc:
             fl = exc.failure
             if fl.kind in ("auth", "gated"):
-                notes.append(f"pickle-family files could not be scanned: access denied (HTTP {fl.status})")
+                notes.append(Note(Condition.SCAN_INCOMPLETE, f"pickle-family files could not be scanned: access denied (HTTP {fl.status})"))
                 return scans
             res = _unscannable(f"could not be read from the Hub: {fl.detail}")
         except Exception as exc:  # a scanner failure makes the file unscannable, never clean
@@ -313,7 +313,7 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
         left -= reader.used
         scans[f.path] = {**res, "bytes_read": reader.used}
     if skipped:
-        notes.append(f"{len(skipped)} pickle-family file(s) were not scanned (size unknown, or beyond "
-                     f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
-                     f"e.g. {escape(skipped[0])}")
+        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{len(skipped)} pickle-family file(s) were not scanned (size unknown, or beyond "
+                          f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
+                          f"e.g. {escape(skipped[0])}"))
     return scans

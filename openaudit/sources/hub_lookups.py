@@ -7,6 +7,7 @@ from typing import Any
 from openaudit.sources import looks_like_repo_id
 from openaudit.base.net import Failure, classify, with_retries
 from openaudit.base.text import terminal_safe as escape
+from openaudit.model import Condition, Note
 
 MAX_DATASET_LOOKUPS = 20  # dataset-info calls per audit
 MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
@@ -77,12 +78,12 @@ def _answer_for(f: Failure) -> dict | None:
     return None
 
 
-def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[str]) -> tuple[dict, dict]:
+def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[Note]) -> tuple[dict, dict]:
     """``call(id)`` for up to ``cap`` ids -> ({id: entry}, {id: error entry})."""
     found: dict[str, dict] = {}
     errors: dict[str, dict] = {}
     if len(ids) > cap:
-        notes.append(f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub")
+        notes.append(Note(Condition.LOOKUP_INCOMPLETE, f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub"))
     failures = 0
     for i in ids[:cap]:
         if failures >= MAX_LOOKUP_FAILURES:
@@ -100,12 +101,12 @@ def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[str]) 
             failures += 1
             errors[i] = {"status": "error", "http_status": f.status, "reason": f.detail}
     if errors:
-        notes.append(f"{what} info could not be read for {len(errors)} id(s) "
-                     f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown")
+        notes.append(Note(Condition.LOOKUP_INCOMPLETE, f"{what} info could not be read for {len(errors)} id(s) "
+                          f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown"))
     return found, errors
 
 
-def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: list[str],
+def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: list[Note],
                     timeout: float = 10.0) -> dict[str, Any]:
     """Model-info fields to add for the card's declared ``datasets`` and ``base_model``:
     ``datasets_info`` {id: {exists, gated, private, disabled, license, status, http_status[, reason]}}

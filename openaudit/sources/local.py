@@ -10,7 +10,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openaudit.model import FileEntry, Snapshot, Target
+from openaudit.model import Condition, FileEntry, Note, Snapshot, Target
 from openaudit.sources import select
 from openaudit.base.formats import family_of
 from openaudit.base.text import terminal_safe as escape
@@ -33,7 +33,7 @@ class _Item:
 @dataclass
 class _Walk:
     items: list[_Item] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 def _within(path: str, root: str) -> bool:
@@ -52,20 +52,20 @@ def _walk(root: Path, allowed_root: Path, cache_layout: bool, max_files: int) ->
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            out.notes.append(f"folder {escape(prefix or '.')} could not be listed: {exc.strerror or exc}")
+            out.notes.append(Note(Condition.FOLDER_UNLISTED, f"folder {escape(prefix or '.')} could not be listed: {exc.strerror or exc}", prefix or "."))
             continue
         subdirs = []
         for e in entries:
             rel = f"{prefix}{e.name}"
             if count >= max_files:
-                out.notes.append(f"more than {max_files} files: listing stopped at {escape(rel)}")
+                out.notes.append(Note(Condition.LISTING_CAPPED, f"more than {max_files} files: listing stopped at {escape(rel)}", rel))
                 return out
             if escape(e.name) != e.name:
-                out.notes.append(f"file name with control characters: {escape(rel)}")
+                out.notes.append(Note(Condition.BAD_NAME, f"file name with control characters: {escape(rel)}", rel))
             try:
                 st = os.lstat(e.path)
             except OSError as exc:
-                out.notes.append(f"{escape(rel)} could not be read: {exc.strerror or exc}")
+                out.notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if e.name in _SKIP_DIRS:
@@ -79,26 +79,26 @@ def _walk(root: Path, allowed_root: Path, cache_layout: bool, max_files: int) ->
                 out.items.append(_Item(rel, e.path, st.st_size, "file"))
             else:
                 out.items.append(_Item(rel, None, None, "special"))
-                out.notes.append(f"{escape(rel)} is a special file (FIFO, device or socket): listed, not opened")
+                out.notes.append(Note(Condition.SPECIAL_FILE, f"{escape(rel)} is a special file (FIFO, device or socket): listed, not opened", rel))
         stack.extend(reversed(subdirs))
     return out
 
 
-def _symlink(path: str, rel: str, root_real: str, allowed_real: str, cache_layout: bool, notes: list[str]) -> _Item:
+def _symlink(path: str, rel: str, root_real: str, allowed_real: str, cache_layout: bool, notes: list[Note]) -> _Item:
     target = os.path.realpath(path)
     if not _within(target, allowed_real):
-        notes.append(f"symlink {escape(rel)} points outside the folder: not followed")
+        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points outside the folder: not followed", rel))
         return _Item(rel, None, None, "symlink")
     try:
         st = os.stat(target)
     except OSError:
-        notes.append(f"symlink {escape(rel)} is broken")
+        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} is broken", rel))
         return _Item(rel, None, None, "symlink")
     if stat.S_ISDIR(st.st_mode):
-        notes.append(f"symlink {escape(rel)} points to a folder: not followed")
+        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points to a folder: not followed", rel))
         return _Item(rel, None, None, "symlink")
     if not stat.S_ISREG(st.st_mode):
-        notes.append(f"symlink {escape(rel)} points to a special file: not opened")
+        notes.append(Note(Condition.SPECIAL_FILE, f"symlink {escape(rel)} points to a special file: not opened", rel))
         return _Item(rel, None, None, "special")
     if cache_layout:  # snapshots/<sha>/file -> ../../blobs/<hash>: the normal cache layout
         name = os.path.basename(target)
@@ -143,48 +143,38 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def safetensors_header(read, size: int | None, rel: str, notes: list[str]) -> bytes | None:
+def safetensors_header(read, size: int | None, rel: str, notes: list[Note]) -> bytes | None:
     """Header bytes of a safetensors file via ``read(n, offset)``; None + a note when refused."""
     if size is not None and size < 8:
-        notes.append(f"safetensors file {escape(rel)} is shorter than its 8-byte header length")
+        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
         return None
     first = read(8, 0)
     if len(first) < 8:
-        notes.append(f"safetensors file {escape(rel)} is shorter than its 8-byte header length")
+        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
         return None
     n = int.from_bytes(first, "little")
     if n > select.SAFETENSORS_HEADER_CAP:
-        notes.append(f"safetensors header of {escape(rel)} declares {n} bytes, over the "
-                     f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read")
+        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, over the "
+                          f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read", rel))
         return None
     if size is not None and 8 + n > size:
-        notes.append(f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file")
+        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file", rel))
         return None
     header = read(n, 8)
     if len(header) < n:
-        notes.append(f"safetensors header of {escape(rel)} is truncated")
+        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} is truncated", rel))
         return None
     return header
 
 
-def _scan(real: str, rel: str, scans: dict, notes: list[str], state: dict) -> None:
-    if state.get("scanner") is None:
-        try:
-            from openaudit.safety.pickles import scan_path  # written by the safety area
-        except ImportError:
-            state["scanner"] = False
-        else:
-            state["scanner"] = scan_path
-    if state["scanner"] is False:
-        if not state.get("noted"):
-            notes.append("pickle scanner unavailable: pickle-family files were not scanned")
-            state["noted"] = True
-        return
+def _scan(real: str, rel: str, scans: dict, notes: list[Note]) -> None:
+    from openaudit.safety.pickles import scan_path  # loaded only when a folder holds pickle-family files
+
     try:
-        scans[rel] = dict(state["scanner"](real))
+        scans[rel] = dict(scan_path(real))
     except Exception as exc:  # a scanner failure makes the file unscannable, never clean
         scans[rel] = {"status": "unscannable", "reason": " ".join(str(exc).split())[:200]}
-        notes.append(f"{escape(rel)} could not be scanned: {type(exc).__name__}")
+        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} could not be scanned: {type(exc).__name__}", rel))
 
 
 def read_folder(
@@ -198,7 +188,7 @@ def read_folder(
     max_files: int = MAX_FILES,
     refs: tuple[str, ...] = (),
     base_url: str | None = None,
-    notes: tuple[str, ...] = (),
+    notes: tuple[Note, ...] = (),
 ) -> Snapshot:
     """List and read ``root``. Symlinks are followed only when they land inside ``allowed_root``
     (default: ``root``); ``cache_layout`` treats those as the cache's blob links (kind "file")."""
@@ -208,7 +198,6 @@ def read_folder(
     headers: dict[str, bytes] = {}
     heads: dict[str, bytes] = {}
     scans: dict[str, dict] = {}
-    state: dict = {}
     hashed = 0
     files: list[FileEntry] = []
     readable = {it.rel: it for it in walk.items if it.real is not None}
@@ -219,14 +208,14 @@ def read_folder(
         try:
             data = _read(it.real, select.TEXT_FILE_CAP if it.size is None else it.size + 1)
         except OSError as exc:
-            all_notes.append(f"{escape(rel)} could not be read: {exc.strerror or exc}")
+            all_notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel))
             continue
         if it.size is not None and len(data) > it.size:
-            all_notes.append(f"{escape(rel)} grew while being read: not read")
+            all_notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(rel)} grew while being read: not read", rel))
             continue
         text = select.decode_text(data)
         if text is None:
-            all_notes.append(f"{escape(rel)} is not decodable text (utf-8/utf-16): not read")
+            all_notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(rel)} is not decodable text (utf-8/utf-16): not read", rel))
         else:
             texts[rel] = text
     for it in walk.items:
@@ -249,12 +238,12 @@ def read_folder(
                 elif fam in select.HEAD_FAMILIES and it.size:
                     heads[it.rel] = _read(it.real, select.HEAD_BYTES)
                 if fam in select.SCAN_FAMILIES:
-                    _scan(it.real, it.rel, scans, all_notes, state)
+                    _scan(it.real, it.rel, scans, all_notes)
                 if sha is None and it.size is not None and it.size <= select.HASH_CAP and hashed + it.size <= TOTAL_HASH_CAP:
                     sha = _sha256(it.real)
                     hashed += it.size
             except OSError as exc:
-                all_notes.append(f"{escape(it.rel)} could not be read: {exc.strerror or exc}")
+                all_notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(it.rel)} could not be read: {exc.strerror or exc}", it.rel))
         files.append(FileEntry(path=it.rel, size=it.size, sha256=sha, lfs=it.blob_sha256 is not None, kind=it.kind))
     files.sort(key=lambda f: f.path)
     return Snapshot(

@@ -9,6 +9,7 @@ import posixpath
 from dataclasses import dataclass
 
 from openaudit.base.text import terminal_safe as escape
+from openaudit.model import Condition, Note
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -131,20 +132,20 @@ def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEX
 
     Returns (paths to read in priority order, notes for text files left out)."""
     chosen: list[tuple[int, str, int | None]] = []
-    notes: list[str] = []
+    notes: list[Note] = []
     for path, size in entries:
         c = text_choice(path, size)
         if c.read:
             chosen.append((c.priority, path, size))
         elif c.priority < 99:
-            notes.append(f"text file {escape(path)} not read: {c.reason}")
+            notes.append(Note(Condition.TEXT_SKIPPED, f"text file {escape(path)} not read: {c.reason}", path))
     chosen.sort()
     out: list[str] = []
     used = 0
     for _, path, size in chosen:
         est = size if size is not None else TEXT_FILE_CAP
         if used + est > total_cap:
-            notes.append(f"text file {escape(path)} not read: total text cap of {total_cap // MIB} MiB reached")
+            notes.append(Note(Condition.TEXT_SKIPPED, f"text file {escape(path)} not read: total text cap of {total_cap // MIB} MiB reached", path))
             continue
         used += est
         out.append(path)

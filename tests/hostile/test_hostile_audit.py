@@ -121,7 +121,7 @@ def test_undecodable_or_huge_cards_are_not_available(tmp_path, name):
         return  # decoded: fine too
     assert "README.md" not in snap.texts
     assert fs["docs.model_card"].outcome is NA
-    assert any("README.md" in n for n in snap.notes)
+    assert any("README.md" in n.message for n in snap.notes)
 
 
 def test_utf16_card_with_bom_is_read(tmp_path):
@@ -152,7 +152,7 @@ def test_control_and_bidi_characters_in_file_names(tmp_path):
     snap, fs = run_pipeline(build_repo_case(tmp_path / "b", "bidi_file_names"))
     _no_errors(fs)
     assert fs["weights.no_dangerous_pickles"].outcome is FAIL
-    for note in snap.notes:
+    for note in (n.message for n in snap.notes):
         assert "\x1b" not in note and "\u202e" not in note and "\n" not in note
 
 

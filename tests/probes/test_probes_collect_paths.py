@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
 from openaudit.collect import collect_all  # noqa: E402
-from openaudit.model import Outcome  # noqa: E402
+from openaudit.model import Condition, Note, Outcome  # noqa: E402
 from openaudit.probes import ProbeContext, load_all, run_probes  # noqa: E402
 from snapmaker import card_only, make, st_header  # noqa: E402
 
@@ -84,7 +84,8 @@ def test_gating_and_checkpoints():
 
 def test_gated_without_file_access_is_not_available():
     snap = make({}, api={"gated": "manual"}, offline=False,
-                notes=("files could not be read: access denied (HTTP 403) (gated: manual); only what the API exposes was used",))
+                notes=(Note(Condition.ACCESS_DENIED, "files could not be read: access denied (HTTP 403) (gated: manual); "
+                                "only what the API exposes was used"),))
     r = run(snap)
     assert r["weights.present"].outcome is NA
     assert r["code.training_config"].outcome is NA

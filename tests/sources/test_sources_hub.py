@@ -49,7 +49,7 @@ def test_text_decoding_utf16_and_binary_note(fakehub):
     fakehub.add(small_repo())
     snap = resolve("acme/small")
     assert snap.texts["notes/utf16.txt"] == "h\u00e9llo"
-    assert "binary.txt" not in snap.texts and any("binary.txt" in n for n in snap.notes)
+    assert "binary.txt" not in snap.texts and any("binary.txt" in n.message for n in snap.notes)
 
 
 def test_missing_repo_and_revision(fakehub):
@@ -97,7 +97,7 @@ def test_gated_repo_reports_api_but_no_files(fakehub):
     snap = resolve("acme/gated")
     assert snap.api["gated"] == "manual"
     assert snap.files and not snap.texts and not snap.safetensors_headers
-    assert any("access denied" in n for n in snap.notes)
+    assert any("access denied" in n.message for n in snap.notes)
     # one denied file read stops further attempts
     assert sum(1 for _, p, s in fakehub.log if s in (401, 403)) == 1
     repo.tokens = ("hf_ok",)
@@ -137,7 +137,7 @@ def test_truncated_bodies(fakehub):
     repo.faults[:] = [Fault("resolve", path="README.md", truncate=True)]  # always cut: note + missing text
     snap = resolve("acme/small")
     assert "README.md" not in snap.texts and "config.json" in snap.texts
-    assert any("README.md could not be fetched" in n for n in snap.notes)
+    assert any("README.md could not be fetched" in n.message for n in snap.notes)
 
 
 def test_tree_failure_falls_back_to_siblings(fakehub):
@@ -145,7 +145,7 @@ def test_tree_failure_falls_back_to_siblings(fakehub):
     repo.faults.append(Fault("tree", status=500))
     snap = resolve("acme/small")
     assert {f.path for f in snap.files} == set(repo.files)
-    assert any("file tree could not be listed" in n for n in snap.notes)
+    assert any("file tree could not be listed" in n.message for n in snap.notes)
 
 
 def test_offline_from_cache_populated_by_real_client(fakehub, monkeypatch):
@@ -193,7 +193,7 @@ def test_slow_file_read_times_out_into_a_note(fakehub):
     repo.faults.append(Fault("resolve", path="config.json", delay=1.0))
     snap = resolve("acme/small", timeout=0.3)
     assert "config.json" not in snap.texts and "README.md" in snap.texts
-    assert any("config.json could not be fetched: timed out" in n for n in snap.notes)
+    assert any("config.json could not be fetched: timed out" in n.message for n in snap.notes)
 
 
 def test_small_pickle_on_hub_gets_head_bytes(fakehub):
@@ -211,4 +211,4 @@ def test_many_text_files_are_bounded(fakehub, monkeypatch):
     fakehub.add(FakeRepo("acme/many", {f"src/m{i:02d}.py": b"x = 1\n" for i in range(12)}))
     snap = resolve("acme/many")
     assert len(snap.files) == 12 and len(snap.texts) == 5
-    assert any("7 more text files were not fetched" in n for n in snap.notes)
+    assert any("7 more text files were not fetched" in n.message for n in snap.notes)

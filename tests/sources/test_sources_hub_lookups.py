@@ -9,7 +9,7 @@ from fakehub.datasets import FakeDataset
 from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
-from openaudit.model import Outcome, SourceKind
+from openaudit.model import Condition, Outcome, SourceKind
 from openaudit.base import net as netio
 from openaudit.sources import hub, hub_lookups, resolve
 
@@ -63,7 +63,7 @@ def test_datasets_available_gated_missing_and_error(fakehub):
     # a server error after retries is "unknown", never "missing": kept apart from the answers
     err = snap.api["datasets_info_errors"]["acme/flaky"]
     assert err["status"] == "error" and err["http_status"] == 503
-    assert any("acme/flaky" in n and "availability unknown" in n for n in snap.notes)
+    assert any(n.code is Condition.LOOKUP_INCOMPLETE and "acme/flaky" in n.message for n in snap.notes)
     flaky = [p for p in _dataset_requests(fakehub) if "acme/flaky" in p]
     assert len(flaky) == netio.MAX_TRIES
     assert all("expand=" in p for p in _dataset_requests(fakehub))  # no file lists fetched
@@ -108,7 +108,7 @@ def test_dataset_ids_from_front_matter_single_string_and_cap(fakehub, monkeypatc
     snap = resolve("acme/many")
     assert list(snap.api["datasets_info"]) == ["org/d0", "org/d1", "org/d2", "org/d3"]
     assert len(_dataset_requests(fakehub)) == 4
-    assert any("9 datasets declared: only the first 4" in n for n in snap.notes)
+    assert any("9 datasets declared: only the first 4" in n.message for n in snap.notes)
 
 
 def test_declared_ids_parsing():
@@ -138,7 +138,7 @@ def test_base_model_license_captured_and_capped(fakehub):
                                   "base_model": None, "status": "gated", "http_status": 200}
     assert bases["acme/mid"]["license"] == "apache-2.0" and bases["acme/mid"]["base_model"] == "meta/base"
     assert bases["acme/gone"]["status"] == "missing" and bases["acme/gone"]["reason"] == "missing_or_private"
-    assert any("4 base models declared: only the first 3" in n for n in snap.notes)
+    assert any("4 base models declared: only the first 3" in n.message for n in snap.notes)
     base_calls = [p for _m, p, _s in fakehub.log if p.startswith(("/api/models/acme/mid", "/api/models/meta/base"))]
     assert len(base_calls) == 2 and all("expand=cardData" in p for p in base_calls)
 
@@ -163,7 +163,7 @@ def test_dangerous_remote_pickle_found_with_under_1mb(fakehub):
     assert small["status"] == "clean" and small["bytes_read"] == 0
     assert ckpt.size > 400 * MB and snap.network.bytes < MB
     assert snap.network.requests == len(fakehub.log)
-    assert not any("not scanned" in n for n in snap.notes)
+    assert not any("not scanned" in n.message for n in snap.notes)
     finding = _probe(snap, "weights.no_dangerous_pickles")
     assert finding.outcome is Outcome.FAIL and "os.system" in finding.message
 
@@ -183,7 +183,7 @@ def test_scan_budgets_give_unscannable_or_note_never_clean(fakehub, monkeypatch)
     assert snap.scans["a.pkl"]["bytes_read"] <= 128 * 1024
     assert snap.scans["b.ckpt"]["status"] == "dangerous"
     assert "c.pt" not in snap.scans
-    assert any("1 pickle-family file(s) were not scanned" in n and "c.pt" in n for n in snap.notes)
+    assert any(n.code is Condition.SCAN_INCOMPLETE and "c.pt" in n.message for n in snap.notes)
 
 
 def test_legacy_pickle_and_numpy_settle_on_first_bytes_and_cut_pickles_are_not_clean(fakehub, monkeypatch):
@@ -246,7 +246,7 @@ def test_failed_range_read_is_unscannable_and_gated_repo_is_noted(fakehub):
     fakehub.add(gated)
     snap = resolve("acme/gated")
     assert snap.scans == {}
-    assert any("could not be scanned: access denied" in n for n in snap.notes)
+    assert any("could not be scanned: access denied" in n.message for n in snap.notes)
     assert snap.api["datasets_info"]["acme/d"]["status"] == "available"  # metadata still looked up
 
 
