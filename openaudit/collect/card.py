@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_yaml_with_lines, split_front_matter
 
+UNREADABLE = "unreadable"  # problem code: the card file could not be read as text
 CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "MODEL_CARD.md", "model_card.md")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
@@ -40,6 +41,11 @@ class CardFacts:
     @property
     def exists(self) -> bool:
         return self.path is not None
+
+    @property
+    def unreadable(self) -> bool:
+        """The card file exists but could not be read as text."""
+        return UNREADABLE in self.problem_codes
 
     @property
     def body_lines(self) -> list[str]:
@@ -173,7 +179,7 @@ def collect(snapshot: Snapshot) -> CardFacts:
         return CardFacts(path=None)
     text = snapshot.texts.get(path)
     if text is None:
-        return CardFacts(path=path, problems=("the model card could not be read as text",), problem_codes=("unreadable",))
+        return CardFacts(path=path, problems=("the model card could not be read as text",), problem_codes=(UNREADABLE,))
     card = parse_card_text(text, path)
     # The Hub API's parsed cardData stands in when the front matter is missing or broken.
     api_meta = snapshot.api.get("cardData") if snapshot.api else None

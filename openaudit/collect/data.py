@@ -222,7 +222,7 @@ def repo_data(snapshot: Snapshot, card: CardFacts) -> tuple[list[tuple[str, int 
 
 
 def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
-    readable = card.exists and not any("could not be read" in p for p in card.problems)
+    readable = card.exists and not card.unreadable
     train, held = repo_data(snapshot, card)
     if not readable:
         return DataFacts(card_readable=False, availability=_availability(snapshot)[0],

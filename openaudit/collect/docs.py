@@ -73,7 +73,7 @@ def _model_index(card: CardFacts) -> tuple[list[Evidence], int]:
 def collect(card: CardFacts) -> DocsFacts:
     if not card.exists:
         return DocsFacts(card_path=None, card_readable=True)
-    if any("could not be read" in p for p in card.problems):
+    if card.unreadable:
         return DocsFacts(card_path=card.path, card_readable=False)
     topics: dict[str, Topic] = {}
     subst = {id(s) for s in card.sections if word_count(s.text) >= 8}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from openaudit.collect.card import UNREADABLE
 from openaudit.collect.common import absence, card_only, files_readable, listing_complete, short
 from openaudit.model import Condition, Evidence, Finding, Outcome, Snapshot
 
@@ -26,7 +27,7 @@ def card_unavailable(pid: str, facts: dict, what: str) -> Finding | None:
     if not card.exists:
         return finding(pid, F, f"no model card: {what} not documented",
                        [absence("README.md / MODEL_CARD.md at the repository root")])
-    bad = [p for p in card.problems if "could not be read" in p]
+    bad = [p for p, code in zip(card.problems, card.problem_codes) if code == UNREADABLE]
     if bad:
         return finding(pid, NA, f"the model card could not be read: {what} not checked",
                        [Evidence(kind="note", path=card.path, snippet=bad[0])])

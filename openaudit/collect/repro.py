@@ -156,7 +156,7 @@ def _logs(snapshot: Snapshot, card: CardFacts) -> tuple[list[Evidence], list[Evi
 
 
 def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
-    readable = card.exists and not any("could not be read" in p for p in card.problems)
+    readable = card.exists and not card.unreadable
     hp_files, cfg_seeds = _config_hp_and_seed(snapshot, code)
     logs, log_lines, steps = _logs(snapshot, card)
     order = [Evidence(kind="file", path=f.path, url=snapshot.url_for(f.path), snippet=f"data order file: {f.path}")
