@@ -98,6 +98,56 @@ class Note:
         return self.code in codes
 
 
+class LinkKind(str, enum.Enum):
+    GITHUB_REPO = "github_repo"  # https://github.com/<owner>/<repo>
+    HUB_DATASET = "hub_dataset"  # a Hub dataset named in the card (front matter or link)
+    HUB_MODEL = "hub_model"  # a Hub model named in the card (e.g. a base model)
+    PAPER = "paper"  # arXiv / DOI / PDF links
+
+
+class LinkStatus(str, enum.Enum):
+    """Outcome of following one link. Only OK carries facts; every other status means "not observed"
+    (``not_available``), never a negative verdict."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"  # 404 / 410 (the resource is gone or private)
+    RATE_LIMITED = "rate_limited"  # 403/429 with rate-limit headers
+    ERROR = "error"  # timeouts, 5xx after retries, malformed answers
+    OFFLINE = "offline"  # not followed: --offline, or links not followed for this source
+    SKIPPED = "skipped"  # not followed: over the per-audit link cap
+
+
+@dataclass(frozen=True)
+class LinkLookup:
+    """What following one link from the card found (filled by sources; read by collectors).
+
+    ``facts`` depends on ``kind`` and holds plain JSON-able values, e.g. for a GitHub repository
+    ``{"full_name", "license_spdx", "default_branch", "commit_sha", "redirected_from", "paths": [...]}``,
+    for a Hub dataset ``{"exists", "gated", "private", "license", "sha"}``, for a paper ``{"exists"}``.
+    ``evidence_url`` is the URL a person opens to check (pinned to a commit where one exists);
+    ``requests`` counts HTTP requests made for this link (cached lookups count 0)."""
+
+    url: str  # the link as written in the card (normalised)
+    kind: LinkKind
+    status: LinkStatus
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    evidence_url: str | None = None
+    requests: int = 0
+    detail: str = ""  # a short human reason for a status other than OK
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"url": self.url, "kind": self.kind.value, "status": self.status.value}
+        if self.facts:
+            d["facts"] = dict(self.facts)
+        if self.evidence_url:
+            d["evidence_url"] = self.evidence_url
+        if self.requests:
+            d["requests"] = self.requests
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+
 @dataclass(frozen=True)
 class NetworkStats:
     requests: int = 0
@@ -138,6 +188,7 @@ class Snapshot:
     notes: tuple[Note, ...] = ()
     scans: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     base_url: str | None = None  # e.g. "https://huggingface.co/org/name" for evidence URLs
+    links: tuple[LinkLookup, ...] = ()  # links from the card that were followed (or why not); empty offline
 
     def notes_with(self, *codes: Condition) -> list[Note]:
         return [n for n in self.notes if n.code in codes]
