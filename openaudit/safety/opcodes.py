@@ -204,15 +204,17 @@ def _joblib_array(obj: Obj, reader: CappedReader, res: StreamResult, depth: int)
         remaining -= len(chunk)
 
 
-def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
-    """Parse one pickle (to its STOP) from ``reader``; add its globals to ``res``. Raises ValueError
-    (genops), Malformed or ScanLimit when the bytes are not a complete, plausible pickle."""
+def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> Any:
+    """Parse one pickle (to its STOP) from ``reader``; add its globals to ``res``; return the modelled
+    value it builds. Raises ValueError (genops), Malformed or ScanLimit when the bytes are not a
+    complete, plausible pickle."""
     if depth > 8:
         raise Malformed("nested pickles deeper than 8 levels")
     stack: list = []
     memo: dict = {}
     ops = 0
     stopped = False
+    value: Any = UNKNOWN
     while not stopped:
         restart = False
         for op, arg, pos in pickletools.genops(reader):
@@ -346,7 +348,7 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                         restart = True
                         break
             elif name == "STOP":
-                _pop(stack)
+                value = _pop(stack)
                 stopped = True
             elif name in ("PROTO", "FRAME", "READONLY_BUFFER"):
                 pass
@@ -360,6 +362,25 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                 stack.extend(UNKNOWN for _ in op.stack_after)
         if not restart and not stopped:
             raise Malformed("pickle ended without STOP")
+    return value
+
+
+def static_value(reader: CappedReader) -> tuple[Any, StreamResult]:
+    """The value the first pickle in ``reader`` would build, modelled statically (never unpickled):
+    plain data as Python values, ``GLOBAL`` references as :class:`GlobalRef`, calls and objects as
+    :class:`Obj` (callable, args, BUILD state), anything else :data:`UNKNOWN`. The stream result
+    lists the globals it names; a parse failure is in ``result.error`` and the value is UNKNOWN."""
+    res = StreamResult()
+    try:
+        value = _scan_one(reader, res)
+    except ScanLimit as exc:
+        res.error = str(exc)
+        return UNKNOWN, res
+    except (ValueError, Malformed, EOFError, UnicodeDecodeError, OverflowError, MemoryError) as exc:
+        res.error = f"not a parsable pickle: {' '.join(str(exc).split())[:160] or type(exc).__name__}"
+        return UNKNOWN, res
+    res.pickles = 1
+    return value, res
 
 
 def scan_stream(reader: CappedReader) -> StreamResult:
