@@ -25,6 +25,7 @@ from openaudit.render._common import (
     unverified_text,
 )
 from openaudit.render.svg import score_chart
+from openaudit.render.verification import to_html
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -240,18 +241,4 @@ def _contamination(c: dict[str, Any]) -> list[str]:
 
 
 def _verification(v: dict[str, Any]) -> list[str]:
-    if not v:
-        return []
-    h = ["<h2>Training replay</h2>", '<div class="card"><table>',
-         f"<tr><th>Verdict</th><td><strong>{_e(v.get('verdict'), 'n/a')}</strong></td></tr>",
-         f"<tr><th>Tier</th><td>{_e(v.get('tier'), 'n/a')}</td></tr>"]
-    if v.get("first_divergent_step") is not None:
-        h.append(f"<tr><th>First divergent step</th><td>{_e(v.get('first_divergent_step'))}</td></tr>")
-    for k, val in sorted(as_dict(v.get("metrics")).items()):
-        h.append(f"<tr><th>{_e(k)}</th><td>{_e(val)}</td></tr>")
-    if as_list(v.get("missing")):
-        h.append(f"<tr><th>Missing</th><td>{_e(as_list(v.get('missing')))}</td></tr>")
-    if as_dict(v.get("environment")):
-        h.append(f"<tr><th>Environment</th><td>{_e(as_dict(v.get('environment')))}</td></tr>")
-    h.append("</table></div>")
-    return h
+    return to_html(v, _e)

@@ -23,6 +23,7 @@ from openaudit.render._common import (
     text,
     unverified_text,
 )
+from openaudit.render.verification import to_markdown
 
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
@@ -203,17 +204,4 @@ def _contamination(c: dict[str, Any]) -> list[str]:
 
 
 def _verification(v: dict[str, Any]) -> list[str]:
-    if not v:
-        return []
-    out = ["## Training replay", ""]
-    out.append(f"- **Verdict:** {md(v.get('verdict'), 'n/a')} (tier {md(v.get('tier'), 'n/a')})")
-    if v.get("first_divergent_step") is not None:
-        out.append(f"- **First divergent step:** {md(v.get('first_divergent_step'))}")
-    for k, val in sorted(as_dict(v.get("metrics")).items()):
-        out.append(f"- {md(k)}: {md(val)}")
-    if as_list(v.get("missing")):
-        out.append(f"- **Missing:** {md(as_list(v.get('missing')))}")
-    if as_dict(v.get("environment")):
-        out.append(f"- Environment: {md(as_dict(v.get('environment')))}")
-    out.append("")
-    return out
+    return to_markdown(v, md)

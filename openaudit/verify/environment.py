@@ -43,6 +43,7 @@ def describe(device) -> dict[str, Any]:
     env: dict[str, Any] = {
         "device": str(device),
         "torch": torch.__version__,
+        "transformers": transformers_version(),
         "cuda": torch.version.cuda if torch.cuda.is_available() else None,
         "gpu": torch.cuda.get_device_name(device) if getattr(device, "type", "") == "cuda" else None,
         "threads": torch.get_num_threads(),
@@ -59,7 +60,15 @@ def describe(device) -> dict[str, Any]:
     return env
 
 
+def transformers_version() -> str | None:
+    try:
+        import transformers
+    except ImportError:
+        return None
+    return str(transformers.__version__)
+
+
 def describe_without_torch(device: str) -> dict[str, Any]:
     """Environment record for verdicts reached before torch was needed."""
-    return {"device": device, "torch": None, "cuda": None, "gpu": None, "threads": None,
+    return {"device": device, "torch": None, "transformers": None, "cuda": None, "gpu": None, "threads": None,
             "deterministic": {}, "python": sys.version.split()[0], "platform": platform.platform()}

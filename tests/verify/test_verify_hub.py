@@ -11,7 +11,7 @@ from huggingface_hub.errors import LocalEntryNotFoundError, RemoteEntryNotFoundE
 from openaudit.errors import NetworkError, TargetNotFound
 from openaudit.verify.api import run
 
-from verify_helpers import EXAMPLES
+from conftest import EXAMPLES
 
 
 def _response(code: int):

@@ -8,7 +8,7 @@ import pytest
 from openaudit.errors import InvalidDocument
 from openaudit.verify.recipe import load_recipe
 
-from verify_helpers import EXAMPLES
+from conftest import EXAMPLES
 
 GOOD = (EXAMPLES / "tiny-open" / "recipe.yaml").read_text()
 
