@@ -120,7 +120,10 @@ class Replayer:
         spec = dict(self.plan.optimizer or {})
         if self.schedule is not None:
             spec.setdefault("lr", self.schedule.base)
-        if scan(self.plan.root.path(rel)).get("status") == "clean":
+        kind = f"@scan:{rel}"
+        if kind not in self._cache:
+            self._cache[kind] = scan(self.plan.root.path(rel)).get("status")
+        if self._cache[kind] == "clean":
             key = f"@state:{rel}"
             if key not in self._cache:
                 self._cache[key] = load_object(self.plan.root.path(rel), rel)
