@@ -219,22 +219,24 @@ def from_state_dict(model: torch.nn.Module, spec: Mapping[str, Any], saved: Mapp
 
 
 def _agree(opt: torch.optim.Optimizer, spec: Mapping[str, Any], rel: str) -> None:
-    """The declared hyper-parameters and the ones the saved optimizer ran with must be the same."""
-    for g in opt.param_groups:
-        checks = [("initial_lr", spec.get("lr"))]
-        if "betas" in spec and "betas" in g:
-            checks.append(("betas", tuple(float(b) for b in spec["betas"])))
-        if "eps" in spec and "eps" in g:
-            checks.append(("eps", float(spec["eps"])))
-        for key, declared in checks:
-            saved = g.get(key)
-            if declared is None or saved is None:
-                continue
-            a = tuple(saved) if isinstance(saved, (list, tuple)) else (saved,)
-            b = declared if isinstance(declared, tuple) else (declared,)
-            if len(a) != len(b) or any(not math.isclose(float(x), float(y), rel_tol=1e-9) for x, y in zip(a, b)):
-                raise ArtifactProblem(f"{rel}: the optimizer ran with {key} {saved!r} but the run declares {declared!r}",
-                                      Code.INCONSISTENT)
+    """The declared hyper-parameters must be ones the saved optimizer ran with (in at least one parameter
+    group: groups may legitimately differ, e.g. a lower LR for embeddings)."""
+    declared: list[tuple[str, tuple[float, ...]]] = []
+    if spec.get("lr") is not None:
+        declared.append(("initial_lr", (float(spec["lr"]),)))
+    if "betas" in spec:
+        declared.append(("betas", tuple(float(b) for b in spec["betas"])))
+    if "eps" in spec:
+        declared.append(("eps", (float(spec["eps"]),)))
+    for key, want in declared:
+        saved = [g[key] for g in opt.param_groups if g.get(key) is not None]
+        if not saved:
+            continue
+        as_tuple = [tuple(v) if isinstance(v, (list, tuple)) else (v,) for v in saved]
+        if not any(len(t) == len(want) and all(math.isclose(float(x), y, rel_tol=1e-9) for x, y in zip(t, want))
+                   for t in as_tuple):
+            raise ArtifactProblem(f"{rel}: the optimizer ran with {key} {saved[0]!r} but the run declares "
+                                  f"{want if len(want) > 1 else want[0]!r}", Code.INCONSISTENT)
 
 
 def from_slots(model: torch.nn.Module, spec: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], rel: str) -> torch.optim.Optimizer:
