@@ -189,3 +189,20 @@ def test_fp16_on_cpu_is_unsupported_not_diverged(runs, tmp_path):
     (d / "recipe.yaml").write_text((d / "recipe.yaml").read_text().replace("precision: fp32", "precision: fp16"))
     r = _run(d)
     assert r["verdict"] == "UNSUPPORTED" and "CUDA" in r["reason"]
+
+
+def test_a_run_made_by_the_transformers_4_57_trainer_is_reproduced(tmp_path):
+    """Made by scripts/make_verify_fixture.py under transformers 4.57.1: 4-decimal logs, num_items_in_batch
+    counted over every label, config keys of 4.x -- replayed by the installed transformers 5."""
+    import shutil
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent / "fixtures" / "trainer-transformers-4.57"
+    r = _run(src)
+    assert r["verdict"] in REPRODUCED, r["reason"]
+    assert r["metrics"]["loss_log"]["rounding"] == 4
+    d = shutil.copytree(src, tmp_path / "doctored")
+    for st in d.glob("checkpoint-*/trainer_state.json"):
+        doctor_losses(st, after=12, factor=0.97)
+    r = _run(d)
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 15
