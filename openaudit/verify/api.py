@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidDocument, TargetNotFound, UsageError
-from openaudit.verify.codes import Code, Kind
+from openaudit.verify.codes import ArtifactProblem, Code, Kind
 from openaudit.verify.paths import Root
 from openaudit.verify.plan import Plan, from_recipe
 from openaudit.verify.recipe import Recipe, from_dict, load_recipe, read_yaml
@@ -71,6 +71,12 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
         root = Root.of(p)
         if is_trainer_output(root):
             return from_trainer(root, str(p), max_steps=max_steps)
+        if _olmo_core_save(root):
+            plan = Plan(source=str(p), root=root)
+            plan.add(Kind.UNSUPPORTED, Code.FRAMEWORK, "an OLMo-core save folder (stepN/model_and_optim/ torch distributed "
+                                                       "checkpoints): replaying it needs OLMo-core's own model code and "
+                                                       "its checkpoint metadata pickles; openaudit replays transformers models")
+            return plan
         configs = sorted(list(p.glob("*.yml")) + list(p.glob("*.yaml")) + list(p.glob("configs/*.y*ml")))[:20]
         for cfg in configs:
             if not _inside(p, cfg):
@@ -91,6 +97,18 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
         recipe = fetch(target, revision=revision, token=token, offline=offline)
         return plan_of(recipe, max_steps)
     raise TargetNotFound(f"{target}: no such file or folder, and not a Hub model id")
+
+
+def _olmo_core_save(root: Root) -> bool:
+    """``stepN/model_and_optim/.metadata`` + ``stepN/.metadata.json``: what OLMo-core's checkpointer writes."""
+    for name, _ in root.child_dirs():
+        if name.startswith("step") and name[4:].isdigit():
+            try:
+                if root.is_file(f"{name}/model_and_optim/.metadata") and root.is_file(f"{name}/.metadata.json"):
+                    return True
+            except ArtifactProblem:
+                continue
+    return False
 
 
 def _looks_like_hub_id(s: str) -> bool:

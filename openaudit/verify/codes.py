@@ -41,6 +41,7 @@ class Code(str, enum.Enum):
     FAMILY_MISMATCH = "family_mismatch"  # the recipe's family disagrees with config.json's model_type
     CONFIG_REJECTED = "config_rejected"  # transformers refuses to build the config (unknown rope type, bad value)
     CONFIG_FEATURE = "config_feature"  # a published training config's feature without a transformers counterpart
+    FRAMEWORK = "framework"  # trained with a library whose model code and checkpoints are not transformers'
     DROPOUT = "dropout"  # dropout > 0 without the RNG state to replay it
     PRECISION = "precision"  # a precision the replay cannot reproduce here
     OPTIMIZER = "optimizer"  # optimizer (or optimizer option) without a faithful replay

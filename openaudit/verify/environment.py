@@ -11,8 +11,10 @@ from openaudit.errors import UsageError
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def pick_device(device: str):
-    """``auto``: CUDA when present, else CPU. ``cuda`` without CUDA is a usage error."""
+def pick_device(device: str, recorded: str | None = None):
+    """``auto``: the device type the run was made on when it is recorded and present (a CPU run is
+    replayed on the CPU: kernels differ between device types), else CUDA when present, else CPU.
+    ``cuda`` without CUDA is a usage error."""
     import torch
 
     if device not in DEVICES:
@@ -20,7 +22,10 @@ def pick_device(device: str):
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda was asked for but torch sees no CUDA device")
     if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        if recorded == "cpu" or not torch.cuda.is_available():
+            device = "cpu"
+        else:
+            device = "cuda"
     return torch.device(device)
 
 

@@ -102,7 +102,7 @@ def evaluate(plan: Plan, device: str = "auto", budget_seconds: float | None = No
 
     from openaudit.verify.environment import pick_device, set_determinism
 
-    dev = pick_device(device)
+    dev = pick_device(device, plan.device)
     set_determinism(deterministic)
     threads_before = torch.get_num_threads()
     if dev.type == "cpu" and plan.threads:
@@ -114,7 +114,7 @@ def evaluate(plan: Plan, device: str = "auto", budget_seconds: float | None = No
 
 
 def _cuda(device: str) -> bool:
-    """Whether the replay would run on CUDA (``auto`` picks it when present)."""
+    """Whether the replay could run on CUDA (``auto`` picks it when present)."""
     if device == "cpu":
         return False
     import torch
@@ -166,7 +166,9 @@ class _Judge:
 
     def readings(self) -> list[tuple[str, list[losslog.Entry]]]:
         entries = self.plan.log.entries
-        if self.plan.log.reduce != "auto" or all(e.start == e.step for e in entries):
+        if all(e.start == e.step for e in entries):
+            return [("step" if self.plan.log.reduce == "auto" else self.plan.log.reduce, entries)]
+        if self.plan.log.reduce != "auto":
             return [(self.plan.log.reduce, entries)]
         per_step = [losslog.Entry(e.step, e.step, e.value, e.source, e.lr) for e in entries]
         return [("mean", entries), ("step", per_step)]

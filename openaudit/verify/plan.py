@@ -42,6 +42,7 @@ class Plan:
     clip: float | None = None
     precision: str = "fp32"
     threads: int | None = None
+    device: str | None = None  # device type the run was recorded on (cpu / cuda), when known
     data: dict[str, Any] | None = None
     checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
     log: losslog.LossLog = field(default_factory=losslog.LossLog)
@@ -288,6 +289,8 @@ def from_recipe(r: Recipe, max_steps: int | None = None) -> Plan:
     plan.clip = r.get("clip_grad_norm")
     plan.precision = r.precision
     plan.threads = (r.get("environment") or {}).get("threads")
+    recorded = str((r.get("environment") or {}).get("device") or "").split(":")[0].lower()
+    plan.device = recorded if recorded in ("cpu", "cuda") else None
     plan.tolerance = dict(r.get("tolerance") or {})
     seg = r.get("segment")
     plan.segment = (int(seg["start"]), int(seg["end"])) if seg else None

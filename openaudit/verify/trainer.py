@@ -161,6 +161,7 @@ def _settings(plan: Plan, args: dict[str, Any], max_steps: int) -> dict[str, Any
     plan.precision = "bf16" if args.get("bf16") else ("fp16" if args.get("fp16") else "fp32")
     if args.get("torch_compile"):
         plan.notes.append("trained with torch_compile: the replay runs eagerly (same maths, another kernel order)")
+    plan.device = "cuda" if n_gpu >= 1 else ("cpu" if args.get("use_cpu") or args.get("no_cuda") or "_n_gpu" in args else None)
     micro = int(_num(args, "per_device_train_batch_size", 8)) * max(1, int(n_gpu))
     accum = int(_num(args, "gradient_accumulation_steps", 1))
     seed = args.get("data_seed") if isinstance(args.get("data_seed"), int) else _num(args, "seed", 42)

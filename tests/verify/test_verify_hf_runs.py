@@ -39,6 +39,12 @@ def test_honest_run_is_reproduced(verified, name):
     assert m["detection_floor"]["tensor_rel"] < 5e-4  # one tensor changed by 5e-4 is always caught
 
 
+def test_bf16_trainer_run_is_reproduced_with_bf16_floors(verified):
+    r = verified("trainer-bf16")
+    assert r["verdict"] in REPRODUCED, r["reason"]
+    assert r["metrics"]["tolerance"]["loss_rel"] >= 1e-2 and r["metrics"]["detection_floor"]["tensor_rel"] >= 1e-2
+
+
 def test_transformers_5_layout_is_what_is_replayed(runs):
     cfg = json.loads((runs.get("llama-rope-linear") / "config.json").read_text())
     assert cfg["rope_parameters"]["rope_type"] == "linear" and "rope_scaling" not in cfg

@@ -150,3 +150,18 @@ def test_a_256_mib_token_file_is_streamed(runs, tmp_path):
     res = json.loads(out.strip().splitlines()[-1])
     assert res["verdict"] in ("REPRODUCED_EXACT", "REPRODUCED_WITHIN_TOLERANCE")
     assert res["rss_kib"] < 1024 * 1024, res
+
+
+def test_an_olmo_core_save_folder_is_unsupported_not_missing(tmp_path):
+    """The layout ai2-olmo-core 3.0.0's checkpointer writes (seen on a real tiny CPU run): stepN/
+    model_and_optim/{.metadata, __0_k.distcp}, stepN/train/rank0.pt, stepN/.metadata.json."""
+    for step in (0, 10, 20):
+        d = tmp_path / "save" / f"step{step}"
+        (d / "model_and_optim").mkdir(parents=True)
+        (d / "train").mkdir()
+        (d / "model_and_optim" / ".metadata").write_bytes(b"\x80\x04N.")
+        (d / "model_and_optim" / "__0_0.distcp").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+        (d / "train" / "rank0.pt").write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+        (d / ".metadata.json").write_text('{"ephemeral": false, "version": "3.0.0"}')
+    r = run(str(tmp_path / "save"), device="cpu")
+    assert r["verdict"] == "UNSUPPORTED" and [i["code"] for i in r["issues"]] == ["framework"]
