@@ -229,10 +229,7 @@ def _replay_all(plan: Plan, cfg: Any, dev, env: dict[str, Any]) -> dict[str, Any
                 bad = judge.tensors_over(wd)
                 seg["weights"] = {k: v for k, v in wd.items() if not k.startswith("per_tensor")}
                 seg["weights"]["most_diverged"] = bad or ranked(wd["per_tensor"])
-                if not wd["global"] <= judge.w_tol or bad:
-                    names = ", ".join(b["tensor"] for b in bad[:3])
-                    diverged.append((e, f"weights at step {e} differ from the checkpoint" + (f" ({names})" if names else "")))
-                    metrics.setdefault("most_diverged_tensors", seg["weights"]["most_diverged"])
+                seg["weights_ok"] = bool(wd["global"] <= judge.w_tol and not bad)
             segs.append(seg)
         _check_lrs(plan, lrs)
     except ArtifactProblem as exc:
@@ -243,6 +240,7 @@ def _replay_all(plan: Plan, cfg: Any, dev, env: dict[str, Any]) -> dict[str, Any
     for seg in segs:
         seg_rows = [r for r in rows if seg["start"] < r["step"] <= seg["end"]]
         seg["loss"] = _loss_stats(seg_rows)
+    _weight_divergence(segs, diverged, metrics)
     first_bad = next((r for r in rows if not r["ok"]), None)
     if first_bad:
         diverged.append((first_bad["step"], f"replayed loss at step {first_bad['step']} differs from the log"))
@@ -282,6 +280,30 @@ def _replay_all(plan: Plan, cfg: Any, dev, env: dict[str, Any]) -> dict[str, Any
         return result(Verdict.REPRODUCED_EXACT, tier, f"{what} equal the published ones bit for bit", plan, env, metrics=metrics)
     return result(Verdict.REPRODUCED_WITHIN_TOLERANCE, tier, f"{what} agree with the published ones within the calibrated "
                   "tolerance", plan, env, metrics=metrics)
+
+
+def _weight_divergence(segs: list[dict[str, Any]], diverged: list[tuple[int, str]], metrics: dict[str, Any]) -> None:
+    """A segment whose replay misses its end checkpoint points at that checkpoint -- unless the next
+    segment, replayed from that end checkpoint, reaches its own end: then the end checkpoint is vouched
+    for by what follows, and what the segment started from (its start checkpoint, or the data fed from
+    it) was changed: the divergence is placed at the start."""
+    for seg in segs:
+        seg.pop("loss_ok", None)
+    for i, seg in enumerate(segs):
+        if seg.get("weights_ok", True):
+            continue
+        s, e = seg["start"], seg["end"]
+        names = ", ".join(t["tensor"] for t in seg["weights"]["most_diverged"][:3])
+        nxt = segs[i + 1] if i + 1 < len(segs) else None
+        if nxt is not None and nxt["start"] == e and nxt.get("weights_ok", False):
+            diverged.append((s, f"the replay from the checkpoint at step {s} does not reach the checkpoint at step {e} "
+                                f"({names}), while the checkpoint at step {e} replays to step {nxt['end']}: the checkpoint "
+                                f"at step {s} (or the data fed from it) was changed"))
+        else:
+            diverged.append((e, f"weights at step {e} differ from the checkpoint" + (f" ({names})" if names else "")))
+        metrics.setdefault("most_diverged_tensors", seg["weights"]["most_diverged"])
+    for seg in segs:
+        seg.pop("weights_ok", None)
 
 
 def _compared(rows: list[dict[str, Any]], segs: list[dict[str, Any]]) -> str:

@@ -212,3 +212,15 @@ def test_a_run_made_by_the_transformers_4_57_trainer_is_reproduced(tmp_path):
         doctor_losses(st, after=12, factor=0.97)
     r = _run(d)
     assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 15
+
+
+@pytest.mark.parametrize("name, weights, step", [
+    ("trainer-llama", "checkpoint-10/model.safetensors", 10),  # the first checkpoint: no segment ends there
+    ("llama", "ck/step-10/model.safetensors", 10),
+])
+def test_a_changed_first_checkpoint_is_found_at_its_own_step(runs, tmp_path, name, weights, step):
+    d = runs.copy(name, tmp_path / "f")
+    tensor = perturb_tensor(d / weights, None, rel=5e-4)
+    r = _run(d)
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == step, (r["first_divergent_step"], r["reason"])
+    assert r["metrics"]["most_diverged_tensors"][0]["tensor"] == tensor
