@@ -41,7 +41,7 @@ def _from_yaml_file(p: Path, max_steps: int | None) -> Plan:
     if kind is None:
         raise InvalidDocument(f"{p}: $: neither a recipe (recipe_version) nor a GPT-NeoX or OLMo training config")
     adapted = to_recipe(doc, kind, str(p))
-    plan = plan_of(from_dict(adapted.recipe, p.resolve().parent, str(p), notes=tuple(adapted.notes)), max_steps)
+    plan = plan_of(from_dict(adapted.recipe, p.absolute().parent, str(p), notes=tuple(adapted.notes)), max_steps)
     for gap in adapted.gaps:
         plan.add(Kind.UNSUPPORTED, Code.CONFIG_FEATURE, gap)
     return plan

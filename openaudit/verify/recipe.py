@@ -169,4 +169,4 @@ def load_recipe(path: str | Path) -> Recipe:
     """Read, validate and resolve a recipe file."""
     p = Path(path)
     doc = read_yaml(p)
-    return from_dict(doc, p.resolve().parent, str(p))
+    return from_dict(doc, p.absolute().parent, str(p))
