@@ -51,6 +51,29 @@ def load_object(path: Path, rel: str) -> Any:
         raise ArtifactProblem(f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}") from None
 
 
+def load_rng_state(path: Path, rel: str) -> dict[str, Any]:
+    """An RNG-state file (``{"cpu": ByteTensor, "cuda": ..., "python": ..., "numpy": ...}`` as the Trainer
+    writes ``rng_state.pth``), vetted, then read with ``weights_only=True`` and numpy's array types allowed
+    as transformers allows them (``trainer_pt_utils.safe_globals``)."""
+    import torch
+
+    res = scan(path)
+    if res.get("status") != "clean":
+        raise ArtifactProblem(f"{rel}: not a clean pickle ({res.get('status')}: {res.get('reason')})", Code.UNREADABLE)
+    try:
+        from transformers.trainer_pt_utils import safe_globals
+
+        with safe_globals():
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a malformed file
+        raise ArtifactProblem(f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}") from None
+    if isinstance(obj, torch.Tensor):
+        obj = {"cpu": obj}
+    if not isinstance(obj, dict) or not isinstance(obj.get("cpu"), torch.Tensor):
+        raise ArtifactProblem(f"{rel}: no CPU RNG state ('cpu' tensor)")
+    return obj
+
+
 def load_tensors(path: Path, rel: str) -> dict[str, Any]:
     """Name -> tensor of a safetensors file, or of a vetted pickle holding a flat mapping of tensors."""
     import torch

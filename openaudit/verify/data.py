@@ -187,9 +187,10 @@ def _epoch_batches(n: int, s: Sampling, epoch: int, loader_state: dict[str, Any]
     return [b.tolist() for b in loader]
 
 
-def sampled_updates(n: int, s: Sampling, steps: int) -> list[list[list[int]]]:
+def sampled_updates(n: int, s: Sampling, steps: int, epoch_starts: set[int] | None = None) -> list[list[list[int]]]:
     """Row indices of each micro-batch of updates 1..``steps``, epoch by epoch, grouped as the Trainer's
-    loop groups them (``accumulation`` batches per update; the last update of an epoch takes the rest)."""
+    loop groups them (``accumulation`` batches per update; the last update of an epoch takes the rest).
+    ``epoch_starts`` collects the (1-based) updates that open an epoch."""
     if n <= 0:
         raise ArtifactProblem("the dataset has no rows")
     updates: list[list[list[int]]] = []
@@ -199,6 +200,8 @@ def sampled_updates(n: int, s: Sampling, steps: int) -> list[list[list[int]]]:
         batches = _epoch_batches(n, s, epoch, state)
         if not batches:
             raise ArtifactProblem("an epoch yields no batch (fewer rows than one batch with drop_last)")
+        if epoch_starts is not None:
+            epoch_starts.add(len(updates) + 1)
         for i in range(0, len(batches), s.accumulation):
             updates.append(batches[i: i + s.accumulation])
             if len(updates) >= steps:

@@ -326,7 +326,7 @@ def _loss_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _forward_audit(plan: Plan, rp, judge: _Judge, diverged: list[tuple[int, str]]) -> dict[str, Any]:
     """Published checkpoint s on the batch of update s+1 vs a one-update log entry for s+1."""
-    per_step = plan.log.per_step()
+    per_step = plan.log.per_step() if not plan.dropout else {}  # masks: the audit would need the RNG stream
     rows = []
     for s in sorted(plan.weights):
         if s + 1 in per_step and s + 1 <= rp.feed.n:
@@ -363,7 +363,7 @@ def _check_lrs(plan: Plan, lrs: dict[int, float]) -> None:
 def _calibrate(rp, judge: _Judge, run, s: int, e: int) -> dict[str, Any]:
     from openaudit.verify.replay import swap_pair
 
-    noise = rp.run(s, e, split=True)
+    noise = rp.run(s, e, ulp=True) if rp.plan.dropout else rp.run(s, e, split=True)
     n_loss = max([abs(losslog.rel_error(noise.losses[k], run.losses[k])) for k in run.parts] or [0.0])
     n_w = weight_distance(noise.weights, run.weights, rp.weights_at(s))["global"]
     n_t = tensor_rel(noise.weights, run.weights)
@@ -373,7 +373,8 @@ def _calibrate(rp, judge: _Judge, run, s: int, e: int) -> dict[str, Any]:
     judge.t_tol = {"l2": tensor_tolerances(n_t, judge.floor_t, NOISE_FACTOR),
                    "median": tensor_tolerances(n_med, judge.floor_t, NOISE_FACTOR)}
     swap = swap_pair(s, e, rp.feed.n)
-    out: dict[str, Any] = {"noise": "micro-batches split in two", "noise_loss_rel": n_loss, "noise_weight_distance": n_w,
+    out: dict[str, Any] = {"noise": "start weights moved by one unit in the last place" if rp.plan.dropout else
+                           "micro-batches split in two", "noise_loss_rel": n_loss, "noise_weight_distance": n_w,
                            "noise_tensor_rel_max": max(n_t.values()) if n_t else 0.0,
                            "noise_tensor_median_rel_max": max(n_med.values()) if n_med else 0.0,
                            "wrong_swap": list(swap) if swap else None}

@@ -58,8 +58,19 @@ def normalise_family(family: str | None) -> str | None:
     return FAMILY_ALIASES.get(f.replace("_", ""), FAMILY_ALIASES.get(f, f))
 
 
-def config_issues(config: Mapping[str, Any], family: str | None) -> tuple[Any, list[Issue]]:
-    """Build the transformers config object; issues for everything that cannot be replayed faithfully."""
+def dropout_keys(cfg: Any) -> list[str]:
+    """Config keys with a dropout probability > 0 that a causal LM uses."""
+    out = []
+    for key, value in sorted(cfg.to_dict().items()):
+        if ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS:
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                out.append(f"{key} = {value}")
+    return out
+
+
+def config_issues(config: Mapping[str, Any], family: str | None, *, rng_replay: bool = False) -> tuple[Any, list[Issue]]:
+    """Build the transformers config object; issues for everything that cannot be replayed faithfully.
+    ``rng_replay``: the published RNG states let dropout be replayed (its masks drawn again)."""
     gaps: list[Issue] = []
 
     def gap(code: Code, msg: str) -> None:
@@ -94,11 +105,10 @@ def config_issues(config: Mapping[str, Any], family: str | None) -> tuple[Any, l
         return None, gaps
     if type(cfg) not in MODEL_FOR_CAUSAL_LM_MAPPING:
         gap(Code.MODEL_TYPE, f"model_type {model_type!r} has no causal-LM class in transformers")
-    for key, value in sorted(cfg.to_dict().items()):
-        if ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                gap(Code.DROPOUT, f"{key} = {value}: dropout draws random masks that a replay cannot reproduce "
-                                  "without the training RNG state")
+    if not rng_replay:
+        for key in dropout_keys(cfg):
+            gap(Code.DROPOUT, f"{key}: dropout draws random masks that a replay cannot reproduce without the "
+                              "training RNG state at every segment start")
     return cfg, gaps
 
 

@@ -24,6 +24,7 @@ class Checkpoint:
     optimizer: str | None = None
     scheduler: str | None = None
     scaler: str | None = None
+    rng: str | None = None  # RNG state at the checkpoint (the Trainer's rng_state.pth)
     expected_optimizer: str | None = None  # where the optimizer state should be (for messages)
 
 
@@ -52,6 +53,7 @@ class Plan:
     tolerance: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     trainer: dict[str, Any] | None = None  # what the Trainer folder says (version, args read)
+    dropout: bool = False  # dropout is replayed from the published RNG states
 
     def add(self, kind: Kind, code: Code, message: str) -> None:
         issue = Issue(kind, code, " ".join(message.split()))
@@ -94,13 +96,17 @@ class Plan:
 def check_config(plan: Plan) -> Any:
     """The transformers config object; openaudit's gaps (unknown model type, remote code, dropout,
     family mismatch ...) become UNSUPPORTED issues."""
-    from openaudit.verify.hfmodel import config_issues
+    from openaudit.verify.hfmodel import config_issues, dropout_keys
 
     if plan.config is None:
         return None
-    cfg, gaps = config_issues(plan.config, plan.family)
+    rng = bool(plan.segments) and all(plan.checkpoints[s].rng for s, _ in plan.segments)
+    cfg, gaps = config_issues(plan.config, plan.family, rng_replay=rng)
     for g in gaps:
         plan.add(g.kind, g.code, g.message)
+    plan.dropout = cfg is not None and rng and bool(dropout_keys(cfg))
+    if plan.dropout:
+        plan.notes.append("dropout replayed from the published RNG states (" + "; ".join(dropout_keys(cfg)) + ")")
     return cfg
 
 
@@ -133,6 +139,7 @@ def safety(plan: Plan, extra: tuple[str, ...] = ()) -> None:
     loaded = set(plan.weights.values()) | set(plan.optim.values())
     loaded |= {c.scheduler for c in plan.checkpoints.values() if c.scheduler}
     loaded |= {c.scaler for c in plan.checkpoints.values() if c.scaler}
+    loaded |= {c.rng for c in plan.checkpoints.values() if c.rng}
     for rel in sorted(loaded) + sorted(set(extra) - loaded):
         try:
             issue = unsafe_issue(plan.root.path(rel), rel, load=rel in loaded)
@@ -254,6 +261,8 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
             absent.append(step)
         if plan.exists(of):
             c.optimizer = of
+        if ck.get("rng") and plan.exists(f"{r.checkpoint_dir(step)}/{ck['rng']}"):
+            c.rng = f"{r.checkpoint_dir(step)}/{ck['rng']}"
         plan.checkpoints[step] = c
     if len(absent) > 4:
         plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at {len(absent)} declared steps "

@@ -11,7 +11,7 @@ import torch
 
 from openaudit.verify import data as vdata
 from openaudit.verify import engine, hfmodel, optim
-from openaudit.verify.artifacts import load_object, load_tensors, scan
+from openaudit.verify.artifacts import load_object, load_rng_state, load_tensors, scan
 from openaudit.verify.codes import ArtifactProblem, Code, ReplayGap
 from openaudit.verify.plan import Plan
 
@@ -37,6 +37,7 @@ class Feed:
         self.device, self.vocab = device, vocab
         d = plan.data or {}
         self.kind = d.get("kind")
+        self.epoch_starts = set()
         b = plan.batch
         if self.kind == "tokens":
             self.store = vdata.TokenStore(plan.root.path(d["path"]), d.get("format", "bytes"), d["path"])
@@ -50,6 +51,7 @@ class Feed:
             return
         self.rows = vdata.open_rows(plan.root, d["path"])
         self.rel, self.pad = d["path"], d.get("pad_token_id")
+        self.epoch_starts: set[int] = set()
         accum = int(b.get("micro_batches", 1))
         if d.get("order"):
             self.updates = vdata.explicit_updates(vdata.read_order(plan.root.path(d["order"]), d["order"]),
@@ -58,7 +60,7 @@ class Feed:
             s = dict(d["sampler"])
             s.setdefault("micro_size", int(b.get("micro_size") or int(b["size"]) // accum))
             s.setdefault("accumulation", accum)
-            self.updates = vdata.sampled_updates(len(self.rows), vdata.Sampling(**s), steps)
+            self.updates = vdata.sampled_updates(len(self.rows), vdata.Sampling(**s), steps, self.epoch_starts)
         self.n = len(self.updates)
 
     def update(self, step: int) -> list[dict[str, torch.Tensor]]:
@@ -158,13 +160,38 @@ class Replayer:
         return scaler
 
     # -- runs -------------------------------------------------------------------------------------
-    def run(self, start: int, end: int, *, split: bool = False, swap: tuple[int, int] | None = None) -> Run:
+    def _restore_rng(self, step: int) -> None:
+        """The RNG state the run had after update ``step`` (dropout masks are drawn from it)."""
+        rel = self.plan.checkpoints[step].rng
+        state = load_rng_state(self.plan.root.path(rel), rel)
+        torch.set_rng_state(state["cpu"])
+        if self.device.type == "cuda":
+            cuda = state.get("cuda")
+            if not isinstance(cuda, torch.Tensor):
+                raise ReplayGap(Code.DEVICE, f"{rel}: no CUDA RNG state to replay dropout on CUDA")
+            torch.cuda.set_rng_state(cuda, self.device)
+
+    def _epoch_draw(self, step: int) -> None:
+        """A Trainer opens each epoch's data iterator before its first update; torch's DataLoader iterator
+        draws its base seed from the global RNG then (one int64), between the masks of two epochs."""
+        if self.plan.kind == "trainer" and step > 1 and step in self.feed.epoch_starts:
+            torch.empty((), dtype=torch.int64).random_()
+
+    def run(self, start: int, end: int, *, split: bool = False, swap: tuple[int, int] | None = None,
+            ulp: bool = False) -> Run:
+        """Updates start+1..end from checkpoint ``start``. ``split``: every micro-batch cut in two; ``swap``:
+        two updates' batches exchanged; ``ulp``: start weights moved by one unit in the last place (the
+        noise replay of runs with dropout, where a split would change the masks)."""
         if self.schedule is None:
             raise ArtifactProblem("no LR schedule")
         model = self.model_at(start)
+        if ulp:
+            _nudge(model)
         opt, bases = self.optimizer_for(model, start)
         counts = optim.step_counts(opt)
         scaler = self._scaler(start)
+        if self.plan.dropout:
+            self._restore_rng(start)
         parts: dict[int, list[torch.Tensor]] = {}
         lrs: dict[int, float] = {}
         for step in range(start + 1, end + 1):
@@ -175,6 +202,8 @@ class Replayer:
             factors = None
             if split:
                 micro, factors = engine.split(micro, self.mode)
+            if self.plan.dropout:
+                self._epoch_draw(step)
             group_lrs = self.schedule.lrs(step, bases)
             lrs[step] = group_lrs[0]
             parts[step] = engine.train_step(model, opt, micro, group_lrs, mode=self.mode, clip=self.plan.clip,
@@ -191,6 +220,15 @@ class Replayer:
             micro, factors = engine.split(micro, self.mode)
         return engine.step_value(engine.eval_parts(model, micro, mode=self.mode, precision=self.plan.precision,
                                                    factors=factors))
+
+
+@torch.no_grad()
+def _nudge(model) -> None:
+    """Move every weight by one unit in the last place, up or down (a fixed, local random sign)."""
+    g = torch.Generator().manual_seed(12345)
+    for _, p in hfmodel.parameters(model):
+        sign = torch.randint(0, 2, p.shape, generator=g).to(p.device, p.dtype) * 2 - 1
+        p.copy_(torch.nextafter(p, p + sign))
 
 
 def swap_pair(start: int, end: int, n_batches: int) -> tuple[int, int] | None:

@@ -69,7 +69,8 @@ def _checkpoints(plan: Plan, output_rel: str) -> list[dict[str, Any]]:
         c.model = next((f"{rel}/{f}" for f in WEIGHT_FILES if plan.exists(f"{rel}/{f}")), None)
         if c.model is None:
             plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at step {step} ({rel}/model.safetensors)")
-        for attr, name in (("optimizer", "optimizer.pt"), ("scheduler", "scheduler.pt"), ("scaler", "scaler.pt")):
+        for attr, name in (("optimizer", "optimizer.pt"), ("scheduler", "scheduler.pt"), ("scaler", "scaler.pt"),
+                           ("rng", "rng_state.pth")):
             if plan.exists(f"{rel}/{name}"):
                 setattr(c, attr, f"{rel}/{name}")
         plan.checkpoints[step] = c

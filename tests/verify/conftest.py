@@ -30,11 +30,12 @@ TRAINER: dict[str, dict[str, Any]] = {
                      "lr_scheduler_type": "linear"},
     "trainer-mistral": {"model_type": "mistral", "lr_scheduler_type": "cosine_with_min_lr",
                         "lr_scheduler_kwargs": {"min_lr_rate": 0.1}, "data_seed": 7},
-    "trainer-dropout": {"extra": {"attention_dropout": 0.1}},
+    "trainer-dropout": {"model_type": "gpt_neox", "extra": {"attention_dropout": 0.1, "hidden_dropout": 0.1},
+                        "accumulation": 2},
     "trainer-bf16": {"bf16": True},
 }
 HONEST = ["llama", "neox", "mistral", "llama-rope-linear", "llama-headdim-mlpbias-tied", "neox-tied-minlr-window",
-          "trainer-llama", "trainer-neox", "trainer-mistral"]
+          "trainer-llama", "trainer-neox", "trainer-mistral", "trainer-dropout"]
 
 
 class Runs:

@@ -127,11 +127,20 @@ def test_sparse_rounded_log_reading_and_rounding_are_detected(verified):
     assert log["rounding"] == 4 and log["rounding_declared"] is False
 
 
-@pytest.mark.parametrize("name", ["llama-dropout", "trainer-dropout"])
-def test_dropout_without_rng_replay_is_unsupported(verified, name):
-    r = verified(name)
+def test_dropout_without_rng_state_is_unsupported(verified, runs, tmp_path):
+    r = verified("llama-dropout")  # a plain loop that published no RNG state
     assert r["verdict"] == "UNSUPPORTED" and "dropout" in _codes(r)
     assert "attention_dropout" in r["reason"]
+    d = runs.copy("trainer-dropout", tmp_path / "d")
+    (d / "checkpoint-20" / "rng_state.pth").unlink()
+    r = _run(d)
+    assert r["verdict"] == "UNSUPPORTED" and "dropout" in _codes(r)
+
+
+def test_dropout_is_replayed_from_the_trainers_rng_states(verified):
+    r = verified("trainer-dropout")  # masks drawn again; crosses epoch boundaries (100 rows, 16 per update)
+    assert r["verdict"] in REPRODUCED and any("dropout replayed" in n for n in r["notes"])
+    assert r["metrics"]["calibration"]["noise"].startswith("start weights moved")
 
 
 def _edit_json(path, **changes):
