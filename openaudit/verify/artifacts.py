@@ -93,13 +93,3 @@ def load_tensors(path: Path, rel: str) -> dict[str, Any]:
         return load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise ArtifactProblem(f"{rel}: not a valid safetensors file ({' '.join(str(exc).split())[:120]})") from None
-
-
-def save_tensors(tensors: dict[str, Any], path: Path, metadata: dict[str, str] | None = None) -> None:
-    """Atomic safetensors write (temp file + rename); used by the example training scripts."""
-    from safetensors.torch import save_file
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file({k: v.detach().cpu().clone().contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    tmp.replace(path)

@@ -40,9 +40,6 @@ class LossLog:
     rounding: int | None = None  # decimals the values were rounded to (declared or detected)
     rounding_declared: bool = False
 
-    def steps(self) -> set[int]:
-        return {e.step for e in self.entries}
-
     def per_step(self) -> dict[int, float]:
         """Values of one-update windows (what a forward-only audit can check)."""
         return {e.step: e.value for e in self.entries if e.start == e.step}

@@ -304,18 +304,3 @@ def step_counts(opt: torch.optim.Optimizer) -> set[float]:
         elif isinstance(v, (int, float)):
             out.add(float(v))
     return out
-
-
-def slot_tensors(model: torch.nn.Module, opt: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
-    """Optimizer state keyed ``<param>.<slot>`` (the safetensors form; fresh Adam state when empty)."""
-    out: dict[str, torch.Tensor] = {}
-    fresh = isinstance(opt, (torch.optim.Adam, torch.optim.AdamW))
-    for name, p in hfmodel.parameters(model):
-        state = opt.state.get(p) or ({"step": torch.tensor(0.0), "exp_avg": torch.zeros_like(p),
-                                      "exp_avg_sq": torch.zeros_like(p)} if fresh else {})
-        for slot, v in state.items():
-            if isinstance(v, torch.Tensor):
-                out[f"{name}.{slot}"] = v.detach().clone()
-            elif v is not None:
-                out[f"{name}.{slot}"] = torch.tensor(float(v))
-    return out

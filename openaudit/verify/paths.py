@@ -65,12 +65,6 @@ class Root:
         """True for a regular file inside the target (refused paths raise, absent ones are False)."""
         return self.path(rel).is_file()
 
-    def relative(self, p: Path) -> str:
-        try:
-            return p.resolve().relative_to(self.base).as_posix()
-        except ValueError:
-            return p.name
-
     def child_dirs(self, rel: str = "") -> list[tuple[str, Path]]:
         """Sub-folders of ``rel`` that stay inside the target (links out are skipped), sorted by name."""
         parent = self.path(rel) if rel else self.base
