@@ -165,7 +165,7 @@ def _replay_all(plan: Plan, cfg: Any, dev, env: dict[str, Any]) -> dict[str, Any
                 seg["weights"]["most_diverged"] = bad or ranked(wd["per_tensor"])
                 seg["weights_ok"] = bool(wd["global"] <= judge.w_tol and not bad)
             segs.append(seg)
-        _check_lrs(plan, lrs)
+        _check_lrs(plan, rp)
     except ArtifactProblem as exc:
         plan.add(Kind.PROBLEM, exc.code, str(exc))
         if not diverged:
@@ -277,11 +277,20 @@ def _state_counts(rp, run, diverged: list[tuple[int, str]]) -> None:
         diverged.append((s, f"scheduler state at step {s} records {last} steps"))
 
 
-def _check_lrs(plan: Plan, lrs: dict[int, float]) -> None:
-    """The Trainer logs the LR of each logged update: the rebuilt schedule must give the same."""
+def _check_lrs(plan: Plan, rp) -> None:
+    """A log that records learning rates must agree with the rebuilt schedule, else openaudit has not
+    understood the schedule (UNSUPPORTED, never DIVERGED). The Trainer logs the LR update k ran at; a
+    loop may log it before or after its scheduler step (update k's LR or update k+1's)."""
+    if rp.schedule is None:
+        return
+    base = float(plan.schedule["lr"]) if plan.schedule else rp.schedule.base
     for e in plan.log.entries:
-        if e.lr is not None and e.step in lrs and not math.isclose(lrs[e.step], e.lr, rel_tol=1e-9, abs_tol=1e-15):
-            raise ReplayGap(Code.SCHEDULER, f"the rebuilt LR schedule gives {lrs[e.step]!r} at step {e.step} but "
+        if e.lr is None:
+            continue
+        ok_steps = (e.step,) if plan.kind == "trainer" else (e.step, e.step + 1)
+        want = [rp.schedule.lrs(k, [base])[0] for k in ok_steps]
+        if not any(math.isclose(w, e.lr, rel_tol=1e-9, abs_tol=1e-15) for w in want):
+            raise ReplayGap(Code.SCHEDULER, f"the rebuilt LR schedule gives {want[0]!r} at step {e.step} but "
                                             f"{e.source} logs {e.lr!r}")
 
 

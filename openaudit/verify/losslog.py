@@ -68,6 +68,7 @@ def parse_jsonl(text: str, rel: str, reduce: str) -> list[Entry]:
     """``{"step": s, "loss": x}`` per line. A per-step reading makes each entry its own window; a
     mean (or auto) reading makes it the window since the previous entry."""
     rows: dict[int, float] = {}
+    lrs: dict[int, float] = {}
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -85,11 +86,14 @@ def parse_jsonl(text: str, rel: str, reduce: str) -> list[Entry]:
         if step in rows and rows[step] != float(loss):
             raise ArtifactProblem(f"{rel}: step {step} is logged twice with different losses")
         rows[step] = float(loss) if math.isfinite(float(loss)) else math.nan
+        lr = row.get("lr", row.get("learning_rate"))
+        if isinstance(lr, (int, float)) and not isinstance(lr, bool) and math.isfinite(float(lr)):
+            lrs[step] = float(lr)
     out: list[Entry] = []
     prev = 0
     for step in sorted(rows):
         start = step if reduce == "step" else prev + 1
-        out.append(Entry(start, step, rows[step], rel))
+        out.append(Entry(start, step, rows[step], rel, lrs.get(step)))
         prev = step
     return out
 

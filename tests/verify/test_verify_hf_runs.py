@@ -233,3 +233,18 @@ def test_a_changed_first_checkpoint_is_found_at_its_own_step(runs, tmp_path, nam
     r = _run(d)
     assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == step, (r["first_divergent_step"], r["reason"])
     assert r["metrics"]["most_diverged_tensors"][0]["tensor"] == tensor
+
+
+def test_a_schedule_the_logged_learning_rates_contradict_is_unsupported_not_diverged(tmp_path):
+    """tiny-open logs the LR of every update; a recipe naming the 1-based recipe-1 cosine for what was
+    transformers' 0-based cosine (first update at LR 0) is openaudit misreading the schedule."""
+    import shutil
+
+    from conftest import EXAMPLES
+
+    d = shutil.copytree(EXAMPLES / "tiny-open", tmp_path / "t")
+    text = (d / "recipe.yaml").read_text()
+    text = text.replace("name: get_cosine_with_min_lr_schedule_with_warmup", "name: cosine\n  min_lr: 3.0e-4")
+    (d / "recipe.yaml").write_text(text.replace("  kwargs: {min_lr: 3.0e-4}\n", ""))
+    r = _run(d, threads=1)
+    assert r["verdict"] == "UNSUPPORTED" and "scheduler" in _codes(r)
