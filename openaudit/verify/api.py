@@ -139,10 +139,31 @@ def run(target: str, *, device: str = "auto", budget_seconds: float | None = Non
     from openaudit.verify.evaluate import evaluate
 
     check_options(device, budget_seconds, steps, threads)
-    plan = resolve(target, max_steps=steps, revision=revision, token=token, offline=offline)
-    if threads is not None:
-        plan.threads = threads
-    return evaluate(plan, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
+
+    def plan_() -> Plan:
+        p = resolve(target, max_steps=steps, revision=revision, token=token, offline=offline)
+        if threads is not None:
+            p.threads = threads
+        return p
+
+    plan = plan_()
+    out = evaluate(plan, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
+    if out["verdict"] == "DIVERGED" and (plan.data or {}).get("row_declared") is False:
+        # recipe 1.0 token rows are seq_len+1 windows; a recipe that does not say may mean transformers'
+        # labels rows instead: the reading under which the replay agrees with everything is the one
+        alt = plan_()
+        alt.data = {**(alt.data or {}), "row": "labels"}
+        alt.mode = "batch_mean"
+        second = evaluate(alt, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
+        if second["verdict"].startswith("REPRODUCED"):
+            second.setdefault("notes", []).append("data.row is not declared: the token rows were read as labels rows "
+                                                  "(seq_len tokens, model(input_ids=row, labels=row))")
+            return second
+        if second["verdict"] == "DIVERGED" and (second["first_divergent_step"] or 0) > (out["first_divergent_step"] or 0):
+            out = second  # the reading that agrees longest places the divergence
+        out.setdefault("notes", []).append("data.row is not declared: the replay diverges whether the token rows are "
+                                           "read as seq_len+1 windows or as labels rows")
+    return out
 
 
 def run_or_report(target: str, **kw: Any) -> dict[str, Any]:

@@ -240,7 +240,7 @@ def _data(plan: Plan, r: Recipe) -> None:
         plan.add(Kind.MISSING, Code.DATA_ORDER, f"data order ({d['order']})")
     row = d.get("row", "window")
     plan.data = {"kind": "tokens", "path": d.get("path"), "format": d.get("format", "bytes"), "order": d.get("order"),
-                 "row": row}
+                 "row": row, "row_declared": "row" in d or "normalization" in (r.get("loss") or {})}
     plan.mode = (r.get("loss") or {}).get("normalization", "window" if row == "window" else "batch_mean")
     tok = (r.get("tokenizer") or {}).get("kind", "byte")
     if tok == "byte" and d.get("format", "bytes") != "bytes":

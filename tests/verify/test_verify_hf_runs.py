@@ -248,3 +248,13 @@ def test_a_schedule_the_logged_learning_rates_contradict_is_unsupported_not_dive
     (d / "recipe.yaml").write_text(text.replace("  kwargs: {min_lr: 3.0e-4}\n", ""))
     r = _run(d, threads=1)
     assert r["verdict"] == "UNSUPPORTED" and "scheduler" in _codes(r)
+
+
+def test_undeclared_row_layout_is_read_the_way_that_reproduces(runs, tmp_path):
+    d = runs.copy("llama", tmp_path / "row")
+    (d / "recipe.yaml").write_text((d / "recipe.yaml").read_text().replace("  row: labels\n", ""))
+    r = _run(d)
+    assert r["verdict"] in REPRODUCED and any("labels rows" in n for n in r["notes"])
+    doctor_losses(d / "loss_log.jsonl", after=12)
+    r = _run(d)
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 13 and any("diverges whether" in n for n in r["notes"])
