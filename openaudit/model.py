@@ -317,9 +317,15 @@ class DimensionResult:
     grade: str | None
     confidence: float  # share of the dimension's weight that was actually observed (0-1)
     findings: tuple[Finding, ...]
+    errors: tuple[str, ...] = ()  # probes whose check failed (ERROR): scored as a fail, not observed
+    unrun: tuple[str, ...] = ()  # probes the rubric names that produced no finding
+
+    @property
+    def unverified(self) -> bool:
+        return bool(self.errors or self.unrun)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "score": None if self.score is None else round(self.score, 2),
@@ -327,6 +333,13 @@ class DimensionResult:
             "confidence": round(self.confidence, 3),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.errors:
+            d["errors"] = list(self.errors)
+        if self.unrun:
+            d["unrun"] = list(self.unrun)
+        if self.unverified:
+            d["unverified"] = True
+        return d
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,24 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
                      f"verification verdict {verdict} is not one of {', '.join(p.require_verification)}", ("verification.verdict",))
 
 
+def _failed_checks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
+    """A failed check never improves a verdict: ``fail_on_error`` turns every ERROR finding into a
+    violation; ``min_confidence`` gates on how much of the rubric was actually observed."""
+    if p.fail_on_error:
+        errors = sorted(pid for pid, f in _findings(report).items() if f.get("outcome") == "error")
+        if errors:
+            acc.fail("fail_on_error", "no errors", errors, f"{len(errors)} check(s) failed to run: {', '.join(errors[:6])}",
+                     tuple(errors))
+    if p.min_confidence is not None:
+        c = _num(_get(report, "overall", "confidence"))
+        if c is None:
+            acc.unknown("min_confidence", p.min_confidence, None, "overall confidence is not available", ("overall.confidence",))
+        elif c < p.min_confidence:
+            acc.fail("min_confidence", p.min_confidence, c,
+                     f"overall confidence {c:g} is below {p.min_confidence:g} (too little of the rubric was observed)",
+                     ("overall.confidence",))
+
+
 def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
     """Check ``report`` (a JSON report dict, see Report.to_dict) against ``policy``."""
     if not isinstance(report, Mapping):
@@ -238,5 +256,6 @@ def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
     _license(report, policy, acc)
     _frameworks(report, policy, acc)
     _heavy(report, policy, acc)
+    _failed_checks(report, policy, acc)
     return Verdict(ok=not acc.violations, violations=tuple(acc.violations), unverified=tuple(acc.unverified),
                    policy=policy.name)
