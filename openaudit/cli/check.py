@@ -27,6 +27,7 @@ def check_cmd(
     device: c.Device = "auto",
     benchmark: c.Benchmark = None,
     train: c.Train = None,
+    capture: c.Capture = False,
 ) -> int:
     """Gate a model on a policy: exit 0 when it holds, 1 when violated (each violation listed)."""
     from openaudit.api import check
@@ -37,6 +38,7 @@ def check_cmd(
     from openaudit.cli.app import config
     from openaudit.errors import UsageError
 
+    c.ignore_config_inside(target)
     policy = policy or config().get("policy")
     if not policy:
         raise UsageError("check needs --policy FILE (or `policy` in the configuration)")
@@ -44,6 +46,7 @@ def check_cmd(
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        capture=capture,
     )
     verdict = check(report, policy)
     vd = verdict.to_dict()

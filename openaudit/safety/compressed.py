@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, Callable
 
 from openaudit.base.formats import is_tar
 from openaudit.model import ScanCode
+from openaudit.safety.opcodes import ScanLimit
 from openaudit.safety.results import unscannable
 
 MAX_DECOMPRESSED = 2 * 1024 * 1024 * 1024  # bytes of decompressed output read at most
@@ -51,7 +52,7 @@ class Capped(io.RawIOBase):
 
     def readinto(self, b) -> int:  # type: ignore[override]
         if self.used >= self.cap:
-            raise OverflowError(f"decompresses to more than {self.cap} bytes")
+            raise ScanLimit(f"decompresses to more than {self.cap} bytes")
         data = self._f.read(min(len(b), self.cap - self.used + 1))
         self.used += len(data)
         b[: len(data)] = data
@@ -101,6 +102,42 @@ class Prefixed(io.RawIOBase):
         return len(chunk)
 
 
+class Restartable(io.RawIOBase):
+    """A decompressed stream that can go back to its start (``seek(0)``) by decompressing again from
+    the raw file's first byte — so a second reading of the inner bytes needs no copy of them."""
+
+    def __init__(self, raw: BinaryIO, kind: str):
+        self._raw, self._kind = raw, kind
+        self._start = raw.tell()
+        self._open()
+
+    def _open(self) -> None:
+        self._raw.seek(self._start)
+        self._f = io.BufferedReader(Capped(_open(self._raw, self._kind), MAX_DECOMPRESSED), 1 << 16)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, off: int, whence: int = 0) -> int:
+        if whence != 0 or off != 0:
+            raise io.UnsupportedOperation("only a return to the start")
+        self._open()
+        return 0
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._f.read(len(b))
+        b[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
 ScanInner = Callable[..., "dict[str, Any] | None"]
 ScanTar = Callable[..., dict]
 
@@ -112,12 +149,18 @@ def scan_compressed(f: BinaryIO, kind: str, *, strict: bool, depth: int, scan_in
     if kind in ("lz4", "zfile"):
         return unscannable(kind, ScanCode.UNSUPPORTED, f"{kind}-compressed stream (joblib opens it) cannot be decompressed here")
     try:
-        stream = io.BufferedReader(Capped(_open(f, kind), MAX_DECOMPRESSED), 1 << 16)
-        head = stream.read(HEAD)
+        if getattr(f, "seekable", lambda: False)():
+            stream: BinaryIO = Restartable(f, kind)  # type: ignore[assignment]
+            head = stream.read(HEAD)
+            stream.seek(0)
+        else:
+            fwd = io.BufferedReader(Capped(_open(f, kind), MAX_DECOMPRESSED), 1 << 16)
+            head = fwd.read(HEAD)
+            stream = Prefixed(head, fwd)  # type: ignore[assignment]
         if is_tar(head):
-            return scan_tar(Prefixed(head, stream), depth=depth, stream=True)
-        return scan_inner(Prefixed(head, stream), head, strict=strict, depth=depth)
-    except OverflowError as exc:
+            return scan_tar(stream, depth=depth, stream=True)
+        return scan_inner(stream, head, strict=strict, depth=depth)
+    except ScanLimit as exc:
         return unscannable(kind, ScanCode.CAP_REACHED, str(exc))
     except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
         code = ScanCode.BUDGET if cut else ScanCode.CORRUPT_CONTAINER

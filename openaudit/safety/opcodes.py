@@ -268,9 +268,11 @@ def _global(res: StreamResult, module: str, name: str) -> GlobalRef:
     return GlobalRef(full)
 
 
-def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> Any:
+def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0, *, joblib_arrays: bool = True) -> Any:
     """Parse one pickle (to its STOP) from ``reader``; add its globals to ``res``; return the value
-    left by STOP (modelled; opaque objects stay opaque). Raises a ``ScanStop`` subclass otherwise."""
+    left by STOP (modelled; opaque objects stay opaque). Raises a ``ScanStop`` subclass otherwise.
+    ``joblib_arrays``: read array data after wrapper BUILDs as joblib does (False: as a plain
+    unpickler does — it reads no array bytes)."""
     if depth > MAX_DEPTH:
         raise ScanLimit(f"nested pickles deeper than {MAX_DEPTH} levels", reader.pos)
     stack: list = []
@@ -394,7 +396,7 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> Any:
                 obj = stack[-1]
                 if isinstance(obj, Obj):
                     obj.state = st
-                if joblib:
+                if joblib and joblib_arrays:
                     wstate = _wrapper_state(obj)
                     if wstate is not None:
                         _joblib_array(wstate, reader, res, depth)

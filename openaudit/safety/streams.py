@@ -20,7 +20,8 @@ from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode, ScanStatus
 from openaudit.safety.opcodes import (
-    CappedReader, GlobalRef, Malformed, ScanLimit, ScanStop, StreamResult, Truncated, Unsupported, _scan_one,
+    JOBLIB_WRAPPER, CappedReader, GlobalRef, Malformed, ScanLimit, ScanStop, StreamResult, Truncated, Unsupported,
+    _scan_one,
 )
 from openaudit.safety.results import result
 
@@ -75,7 +76,54 @@ def scan_stream(f: BinaryIO, fmt: str, *, cap: int, strict: bool, cut: bool = Fa
 
     ``strict``: the file is a pickle by its role (name or container), so bytes that do not parse are
     ``unscannable``; otherwise (bytes that merely look like a pickle) a stream that stops before naming
-    anything callable is ``not_pickle``. ``cut``: ``f`` holds only a prefix of the file."""
+    anything callable is ``not_pickle``. ``cut``: ``f`` holds only a prefix of the file.
+
+    A stream naming joblib's array wrapper is read twice: as joblib reads it (array bytes skipped)
+    and as a plain unpickler (``pickle.load``, ``torch.load``) reads it — one that parses those bytes
+    as opcodes. Whatever the second reading meets counts too."""
+    out = _scan_stream(f, fmt, cap=cap, strict=strict, cut=cut)
+    if JOBLIB_WRAPPER not in out.get("globals", ()):
+        return out
+    try:
+        f.seek(0)
+    except (OSError, ValueError):
+        return verdict(fmt, StreamResult(), ScanCode.UNSUPPORTED, "a joblib stream that cannot be re-read as a plain pickle")
+    return _combine(fmt, out, *_plain_pass(f, cap, cut))
+
+
+def _plain_pass(f: BinaryIO, cap: int, cut: bool) -> tuple[StreamResult, ScanCode | None]:
+    """Read pickle after pickle as a plain unpickler does, until the first stop. Its definitive
+    failures are harmless (the loader stops there too); our limits are not."""
+    reader = CappedReader(f, cap, cut=cut)
+    res = StreamResult()
+    for _ in range(MAX_PICKLES):
+        try:
+            _scan_one(reader, res, joblib_arrays=False)
+        except ScanStop as exc:
+            code = _stop_code(exc, cut)
+            return res, (code if code in (ScanCode.CAP_REACHED, ScanCode.UNSUPPORTED, ScanCode.BUDGET) else None)
+        if reader.at_eof():
+            break
+    return res, None
+
+
+def _combine(fmt: str, out: dict[str, Any], plain: StreamResult, code: ScanCode | None) -> dict[str, Any]:
+    """The joblib reading ``out`` plus what the plain reading met beyond it."""
+    new = {g: c for g, c in plain.globals.items() if g not in out["globals"] and c != "safe"}
+    if not (new or plain.unresolved or code):
+        return out
+    merged = StreamResult(pickles=int(out.get("pickles", 0)))
+    for g in out["globals"]:
+        merged.globals[g] = "dangerous" if g in out["dangerous"] else "unknown" if g in out["suspicious"] else "safe"
+    merged.globals.update(new)
+    merged.unresolved = [g for g in out["dangerous"] if g not in merged.globals] + plain.unresolved
+    if out["status"] == ScanStatus.UNSCANNABLE.value and out["code"] != ScanCode.UNKNOWN_GLOBAL.value:
+        code = ScanCode(out["code"])
+    return verdict(fmt, merged, code, "read as a plain unpickler reads it (no joblib array skipping), "
+                   "the bytes meet more than the joblib reading")
+
+
+def _scan_stream(f: BinaryIO, fmt: str, *, cap: int, strict: bool, cut: bool) -> dict[str, Any]:
     reader = CappedReader(f, cap, cut=cut)
     res = StreamResult()
     legacy = False
