@@ -85,14 +85,19 @@ def _findings(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return out
 
 
+def _overall_minimum(report: Mapping[str, Any], acc: _Acc, key: str, minimum: float, why: str = "") -> None:
+    """``overall.<key>`` must be at least ``minimum`` (rules ``min_overall_score`` / ``min_confidence``)."""
+    rule = "min_overall_score" if key == "score" else f"min_{key}"
+    v = _num(_get(report, "overall", key))
+    if v is None:
+        acc.unknown(rule, minimum, None, f"overall {key} is not available", (f"overall.{key}",))
+    elif v < minimum:
+        acc.fail(rule, minimum, v, f"overall {key} {v:g} is below {minimum:g}{why}", (f"overall.{key}",))
+
+
 def _scores(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
     if p.min_overall_score is not None:
-        s = _num(_get(report, "overall", "score"))
-        if s is None:
-            acc.unknown("min_overall_score", p.min_overall_score, None, "overall score is not available", ("overall.score",))
-        elif s < p.min_overall_score:
-            acc.fail("min_overall_score", p.min_overall_score, s,
-                     f"overall score {s:g} is below {p.min_overall_score:g}", ("overall.score",))
+        _overall_minimum(report, acc, "score", p.min_overall_score)
     dims = {d.get("id"): d for d in _list(report.get("dimensions")) if isinstance(d, Mapping)}
     for dim, minimum in p.min_dimension_scores.items():
         d = dims.get(dim)
@@ -237,13 +242,7 @@ def _failed_checks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
             acc.fail("fail_on_error", "no errors", errors, f"{len(errors)} check(s) failed to run: {', '.join(errors[:6])}",
                      tuple(errors))
     if p.min_confidence is not None:
-        c = _num(_get(report, "overall", "confidence"))
-        if c is None:
-            acc.unknown("min_confidence", p.min_confidence, None, "overall confidence is not available", ("overall.confidence",))
-        elif c < p.min_confidence:
-            acc.fail("min_confidence", p.min_confidence, c,
-                     f"overall confidence {c:g} is below {p.min_confidence:g} (too little of the rubric was observed)",
-                     ("overall.confidence",))
+        _overall_minimum(report, acc, "confidence", p.min_confidence, " (too little of the rubric was observed)")
 
 
 def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
