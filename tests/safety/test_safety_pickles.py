@@ -262,7 +262,9 @@ def test_caps_make_files_unscannable_not_slow(monkeypatch):
     monkeypatch.setattr(opcodes, "MAX_OPS", 1000)
     r = scan_bytes(b"\x80\x02" + b"N0" * 2000 + b"N.")
     assert r["status"] == "unscannable" and r["code"] == ScanCode.CAP_REACHED
-    monkeypatch.setattr(opcodes, "MAX_LINE", 10_000)
+    from openaudit.safety import reader
+
+    monkeypatch.setattr(reader, "MAX_LINE", 10_000)
     r = scan_bytes(b"\x80\x02c" + b"a" * 50_000 + b"\nb\n.")
     assert r["status"] == "unscannable" and r["code"] == ScanCode.CAP_REACHED
     # a line over the cap inside a LATER pickle is not "data": the real loader reads on
