@@ -64,29 +64,38 @@ def _sha256(path: str) -> str:
 def safetensors_header(read, size: int | None, rel: str, notes: list[Note], *, check_pickle: bool = True) -> bytes | None:
     """Header bytes of a safetensors file via ``read(n, offset)``; None + a note when refused.
     ``check_pickle``: note (SCAN_INCOMPLETE) a file whose first bytes also start a pickle — a source
-    that does not scan it by its bytes cannot vouch for it."""
-    if size is not None and size < 8:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
+    that does not scan every file by its bytes (the Hub) cannot vouch for it."""
+    if check_pickle and size:
+        probe = read(min(size, SNIFF_FIRST), 0)
+        if pickle_start(probe, whole=len(probe) >= size):
+            notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} is named like safetensors but its first bytes start a "
+                              "pickle: not scanned as one here", rel))
+    got = _header(read, size, rel)
+    if isinstance(got, str):
+        notes.append(Note(Condition.HEADER_UNREADABLE, got, rel))
         return None
+    return got
+
+
+SNIFF_FIRST = 4096  # bytes a remote source checks for a pickle start (within its first range read)
+
+
+def _header(read, size: int | None, rel: str) -> bytes | str:
+    """The header bytes, or why they cannot be read."""
+    if size is not None and size < 8:
+        return f"safetensors file {escape(rel)} is shorter than its 8-byte header length"
     first = read(8, 0)
     if len(first) < 8:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
-        return None
+        return f"safetensors file {escape(rel)} is shorter than its 8-byte header length"
     n = int.from_bytes(first, "little")
     if n > select.SAFETENSORS_HEADER_CAP:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, over the "
-                          f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read", rel))
-        return None
+        return (f"safetensors header of {escape(rel)} declares {n} bytes, over the "
+                f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read")
     if size is not None and 8 + n > size:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file", rel))
-        return None
+        return f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file"
     header = read(n, 8)
     if len(header) < n:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} is truncated", rel))
-        return None
-    if check_pickle and pickle_start(first + header[:select.HEAD_BYTES], whole=False):
-        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} looks like safetensors but its first bytes also start a pickle: "
-                          "not scanned as one here", rel))
+        return f"safetensors header of {escape(rel)} is truncated"
     return header
 
 
