@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from openaudit.batch import read_targets, run_batch, summary_table
-from openaudit.errors import InvalidTargets
+from openaudit.errors import InvalidDocument
 
 TARGETS = ["sentence-transformers/all-MiniLM-L6-v2", "meta-llama/Llama-2-7b-chat-hf",
            "/home/someone/models/tiny-open-checkpoint-final", "EleutherAI/pythia-160m-deduped"]
@@ -49,7 +49,7 @@ def test_terminal_width_is_used_by_default(monkeypatch) -> None:
 def test_targets_with_invisible_or_line_breaking_characters_are_refused(tmp_path: Path, bad: str) -> None:
     p = tmp_path / "t.txt"
     p.write_text(f"org/ok\n{bad}\n", encoding="utf-8")
-    with pytest.raises(InvalidTargets, match=r":2: target contains"):
+    with pytest.raises(InvalidDocument, match=r":2: target contains"):
         read_targets(p)
 
 

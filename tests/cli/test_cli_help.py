@@ -9,7 +9,10 @@ import click
 import pytest
 import typer
 
-from openaudit.cli.main import app, main
+from openaudit.cli.app import app
+from openaudit.cli.main import main
+
+main(["--help"])  # every command module registered (however main loads them)
 
 
 def _commands() -> list[tuple[str, ...]]:

@@ -165,21 +165,21 @@ def test_documented_command(cmd: Command, scratch: dict[str, Path]) -> None:
 
 
 def _toml_examples() -> list[tuple[str, str]]:
-    """``(file name, text)`` of every ```toml block in the docs whose first line names its file."""
+    """``(first line, text)`` of every ```toml block in the docs."""
     out = []
     for path in DOCS:
         for m in re.finditer(r"^```toml\n(.*?)^```", path.read_text(encoding="utf-8"), re.S | re.M):
-            first = m.group(1).splitlines()[0]
-            name = re.fullmatch(r"#\s*(openaudit\.toml|pyproject\.toml)\s*", first)
-            assert name, f"{path.name}: a ```toml block must start with `# openaudit.toml` or `# pyproject.toml`"
-            out.append((name.group(1), m.group(1)))
+            out.append((m.group(1).splitlines()[0], m.group(1)))
     return out
 
 
-@pytest.mark.parametrize("name,text", _toml_examples())
-def test_documented_configuration_loads_where_the_docs_put_it(name: str, text: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("first,text", _toml_examples())
+def test_documented_configuration_loads_where_the_docs_put_it(first: str, text: str, tmp_path: Path) -> None:
+    """Each example says which file it belongs in (its first line) and loads there."""
     from openaudit.config import load_config
 
-    (tmp_path / name).write_text(text, encoding="utf-8")
+    name = re.fullmatch(r"#\s*(openaudit\.toml|pyproject\.toml)\s*", first)
+    assert name, f"a ```toml example must start with `# openaudit.toml` or `# pyproject.toml`, not {first!r}"
+    (tmp_path / name.group(1)).write_text(text, encoding="utf-8")
     cfg = load_config(tmp_path)
     assert cfg.get("rubric") == "openaudit" and cfg.get("format") == "markdown" and cfg["batch"]["jobs"] == 4

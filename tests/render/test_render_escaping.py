@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from openaudit.base.text import http_url, json_safe, visible
 from openaudit.cli.main import main
 from openaudit.render import FORMATS, render
 from openaudit.render.badge import render_badge
@@ -73,13 +72,6 @@ def test_json_outputs_escape_and_parse_back_to_the_same_strings(fmt: str) -> Non
         assert NASTY in json.dumps(doc, ensure_ascii=False) or "\\u202e" in out
 
 
-def test_json_safe_keeps_valid_json_for_astral_and_surrogates() -> None:
-    s = {"k\u202e": ["\U000e0041", "\udcff", "\x85", "ok é 日本"]}
-    text = json_safe(json.dumps(s, ensure_ascii=False))
-    assert json.loads(text) == s and "ok é 日本" in text
-    assert "\\udb40\\udc41" in text  # a Unicode tag character as its surrogate pair
-
-
 def test_markdown_text_and_link_urls() -> None:
     md = render(hostile(), "markdown")
     assert "\\u202e" in md and "\\x1b" in md  # shown, not dropped
@@ -104,14 +96,6 @@ def test_junit_and_sarif_escape() -> None:
     root = ET.fromstring(render(hostile(), "junit").encode("utf-8"))
     text = ET.tostring(root, encoding="unicode")
     assert "\\u202e" in text and RAW.search(text) is None
-
-
-def test_http_url_only_for_http_schemes() -> None:
-    assert http_url("javascript:alert(1)") is None and http_url("data:x") is None and http_url("/etc/passwd") is None
-    assert http_url("HTTPS://a.example/x y") == "HTTPS://a.example/x%20y"
-    assert http_url("https://a.example/\u202e") == "https://a.example/%E2%80%AE"
-    assert http_url("https://a.example/?q=1&r=%20") == "https://a.example/?q=1&r=%20"  # escapes kept
-    assert visible("tab\tnew\nline\u202e") == "tab\tnew\nline\\u202e"
 
 
 # ---------------------------------------------------------------- end to end, real file names
