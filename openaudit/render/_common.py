@@ -115,14 +115,6 @@ def frameworks(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], 
     return as_dict(fw.get("mof")), as_dict(fw.get("osaid")), as_dict(fw.get("osai"))
 
 
-def missing_text(item: Any) -> str:
-    """One missing framework item ({component|item, name, reason} or a plain string) as text."""
-    if isinstance(item, dict):
-        name = item.get("name") or item.get("component") or item.get("item") or "?"
-        return f"{name} ({item['reason']})" if item.get("reason") else str(name)
-    return text(item)
-
-
 class MofClass(NamedTuple):
     cls: str  # "III", "II", "I"
     name: str  # "Class III - Open Model"

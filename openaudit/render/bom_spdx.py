@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from openaudit.errors import InvalidDocument
-from openaudit.render._common import as_dict, as_list, dimensions, frameworks, missing_text, target_id, text
+from openaudit.render._common import as_dict, as_list, dimensions, frameworks, target_id, text
 from openaudit.render.bom_facts import hub_model_url, model_facts, training_datasets
 from openaudit.render.bom_license import bom_license
 from openaudit.render.jsonfmt import json_text
+from openaudit.render.sections import gap
 
 NAMESPACE_BASE = "https://openaudit.dev/spdxdocs"
 
@@ -141,8 +142,13 @@ def _annotation_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"Model Openness Framework class: {text(mof.get('class'), 'none')}")
     if osaid:
         lines.append(f"OSAID verdict: {text(osaid.get('verdict'), 'n/a')}"
-                     + (f"; missing: {'; '.join(missing_text(m) for m in as_list(osaid.get('missing')))}"
+                     + (f"; missing: {'; '.join(_gap_text(m) for m in as_list(osaid.get('missing')))}"
                         if as_list(osaid.get("missing")) else ""))
     if osai:
         lines.append("Open Source AI Index: " + ", ".join(f"{k}: {text(v)}" for k, v in sorted(osai.items())))
     return lines
+
+
+def _gap_text(item: object) -> str:
+    g = gap(item)
+    return f"{g.name} ({g.reason})" if g.reason else g.name

@@ -28,7 +28,14 @@ from openaudit.render._common import (
     unverified_text,
 )
 from openaudit.render.htmltext import h, html_fields, html_inline, html_table, html_value, link
-from openaudit.render.sections import LICENSE_SUMMARY, contamination_rows, license_details, rate_text
+from openaudit.render.sections import (
+    LICENSE_SUMMARY,
+    contamination_rows,
+    facts_groups,
+    gap,
+    license_details,
+    rate_text,
+)
 from openaudit.render.svg import score_chart
 
 _CSS = """
@@ -199,12 +206,9 @@ def _frameworks_card(report: dict[str, Any]) -> str:
 
 
 def _gap(item: Any) -> str:
-    if not isinstance(item, dict):
-        return f"<li>{h(item)}</li>"
-    name = item.get("name") or item.get("component") or item.get("item") or "?"
-    status = f" <small>[{h(item['status'])}]</small>" if item.get("status") not in (None, "not_met") else ""
-    reason = f" — {h(item['reason'])}" if item.get("reason") else ""
-    return f"<li><strong>{h(name)}</strong>{status}{reason}</li>"
+    g = gap(item)
+    status = f" <small>[{h(g.status)}]</small>" if g.status else ""
+    return f"<li><strong>{h(g.name)}</strong>{status}" + (f" — {h(g.reason)}" if g.reason else "") + "</li>"
 
 
 def _framework_gaps(report: dict[str, Any]) -> list[str]:
@@ -229,10 +233,10 @@ def _facts(facts: dict[str, Any]) -> list[str]:
     if not facts:
         return []
     out = ["<h2>Facts</h2>", '<div class="cards">']
-    flat = {k: v for k, v in facts.items() if not isinstance(v, dict)}
-    if flat:
-        out.append(f'<div class="card">{html_fields(flat)}</div>')
-    for key, value in nested.items({k: v for k, v in facts.items() if isinstance(v, dict)}):
+    loose, groups = facts_groups(facts)
+    if loose:
+        out.append(f'<div class="card">{html_fields(loose)}</div>')
+    for key, value in groups:
         out.append(f'<div class="card"><h3>{h(nested.label(key).capitalize())}</h3>{html_fields(value)}</div>')
     out.append("</div>")
     return out

@@ -26,7 +26,14 @@ from openaudit.render._common import (
     unverified_text,
 )
 from openaudit.render.md import md, md_block, md_code, md_inline, md_link
-from openaudit.render.sections import LICENSE_SUMMARY, contamination_rows, license_details, rate_text
+from openaudit.render.sections import (
+    LICENSE_SUMMARY,
+    contamination_rows,
+    facts_groups,
+    gap,
+    license_details,
+    rate_text,
+)
 
 __all__ = ["md", "render_markdown"]
 
@@ -143,21 +150,18 @@ def _frameworks(report: dict[str, Any]) -> list[str]:
 
 
 def _missing_line(item: Any) -> str:
-    if isinstance(item, dict):
-        name = item.get("name") or item.get("component") or item.get("item") or "?"
-        status = f" [{item['status']}]" if item.get("status") and item.get("status") != "not_met" else ""
-        return f"{name}{status} — {item['reason']}" if item.get("reason") else f"{name}{status}"
-    return nested.scalar_text(item)
+    g = gap(item)
+    return g.name + (f" [{g.status}]" if g.status else "") + (f" — {g.reason}" if g.reason else "")
 
 
 def _facts(facts: dict[str, Any]) -> list[str]:
     if not facts:
         return []
     out = ["## Facts", ""]
-    flat = {k: v for k, v in facts.items() if not isinstance(v, dict)}
-    if flat:
-        out.extend([*md_block(flat), ""])
-    for key, value in nested.items({k: v for k, v in facts.items() if isinstance(v, dict)}):
+    loose, groups = facts_groups(facts)
+    if loose:
+        out.extend([*md_block(loose), ""])
+    for key, value in groups:
         out.extend([f"### {md(nested.label(key).capitalize())}", "", *md_block(value), ""])
     return _squeeze(out)
 

@@ -3,7 +3,7 @@ lead, which go to the details, and the rows of the contamination summary. Select
 values are the report's, never recomputed."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from openaudit.render import nested
 from openaudit.render._common import as_dict, as_list, text
@@ -24,6 +24,28 @@ def license_details(lic: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[tu
             continue
         (summary if nested.is_inline(value) else details).append((str(key), value))
     return summary, details
+
+
+def facts_groups(facts: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """``(loose facts, [(group, facts)])``: the report's ``facts`` block split into its groups
+    (code, data, weights ...; each a sub-section) and any fact outside a group."""
+    loose = {k: v for k, v in facts.items() if not isinstance(v, dict)}
+    return loose, [(str(k), v) for k, v in nested.items({k: v for k, v in facts.items() if isinstance(v, dict)})]
+
+
+class Gap(NamedTuple):
+    name: str
+    status: str | None  # shown when it is not plain "not_met" (e.g. unverified)
+    reason: str | None
+
+
+def gap(item: Any) -> Gap:
+    """One missing framework item (``{component|item, name, status, reason}`` or a plain string)."""
+    if not isinstance(item, dict):
+        return Gap(nested.scalar_text(item), None, None)
+    name = item.get("name") or item.get("component") or item.get("item") or "?"
+    status = item.get("status") if item.get("status") not in (None, "not_met") else None
+    return Gap(text(name), text(status) if status else None, text(item.get("reason")) or None)
 
 
 def rate_text(rate: Any) -> str:
