@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from openaudit.errors import InvalidDocument, InvalidInput, InvalidTargets, NetworkError, OpenAuditError, UsageError
+from openaudit.errors import (
+    InvalidDocument,
+    InvalidInput,
+    InvalidTargets,
+    NetworkError,
+    OpenAuditError,
+    OutputError,
+    UsageError,
+)
 from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.render._common import as_dict, frameworks, score_text, text
 from openaudit.render.jsonfmt import json_text
@@ -184,7 +192,7 @@ def run_batch(targets: Iterable[str], out_dir: str | Path, *, audit_fn: AuditFn 
         raise UsageError(f"executor must be 'process' or 'thread', not {executor!r}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InvalidInput(f"--out is not a folder: {out}")
+        raise OutputError(f"--out is not a folder: {out}")
     (out / "reports").mkdir(parents=True, exist_ok=True)
     state = _load_state(out)
     kwargs = dict(audit_kwargs or {})

@@ -57,6 +57,12 @@ class InvalidInput(OpenAuditError):
     hint = "check the file is the right one and readable"
 
 
+class OutputError(InvalidInput):
+    """A result cannot be written where the user asked (-o, --out, --verdict-output)."""
+
+    hint = "write to a file in an existing folder you can write to (or leave -o out to print on stdout)"
+
+
 class FileMissing(InvalidInput):
     """A file the user named does not exist (or is not a regular file)."""
 

@@ -154,3 +154,9 @@ def test_a_missing_command_module_is_a_hard_error() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "Error: cannot import name 'badge'" in proc.stderr, proc.stderr[-500:]
+
+
+def test_unwritable_output_gets_an_output_hint(capsys, tmp_path: Path) -> None:
+    for dest in (tmp_path / "no-such-folder" / "r.json", tmp_path):
+        rc, _, err = run(capsys, "render", str(SAMPLE), "-f", "json", "-o", str(dest))
+        assert rc == 2 and "existing folder" in hint(err) and "readable" not in err, err
