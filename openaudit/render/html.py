@@ -46,12 +46,12 @@ header{display:flex;gap:24px;align-items:center;border-bottom:1px solid #ddd;pad
 .grade .g{font-size:44px;line-height:1}.grade .s{font-size:14px;opacity:.9}
 h1{font-size:24px;margin:0 0 6px;overflow-wrap:anywhere}h2{font-size:19px;margin:28px 0 10px;border-bottom:1px solid #eee;padding-bottom:4px}
 h3{font-size:16px;margin:18px 0 6px}.meta{color:#555;font-size:13px}.meta code{font-size:12px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,440px),1fr));gap:16px}
 .card{background:#fff;border:1px solid #e3e3e3;border-radius:10px;padding:14px 16px;min-width:0;overflow-x:auto}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:14px}td,th{text-align:left;padding:5px 8px;border-bottom:1px solid #eee;vertical-align:top}
 td{overflow-wrap:break-word}th{color:#555;font-weight:600}
-table.kv>tbody>tr>th,table.kv>tr>th{white-space:nowrap;width:1%}
+table.kv>tbody>tr>th,table.kv>tr>th{width:1%;min-width:9.5em}
 table.nested,table.kv table{font-size:13px;width:auto}
 table.nested th{background:#f6f6f6;white-space:nowrap}
 td table{margin:2px 0}ol.nested{margin:0;padding-left:22px}
@@ -63,7 +63,7 @@ td table{margin:2px 0}ol.nested{margin:0;padding-left:22px}
 .open{color:#1e6b34;font-weight:600}.partial{color:#8a5a00;font-weight:600}.closed{color:#b3261e;font-weight:600}.not_available{color:#78909c}
 ul.ev{margin:4px 0 0 0;padding-left:18px;font-size:13px;color:#444}code{background:#f3f3f3;padding:0 3px;border-radius:3px;white-space:pre-wrap;overflow-wrap:anywhere}
 ul.gaps{margin:4px 0 8px;padding-left:18px;font-size:13px;color:#444}ul.gaps li{margin:2px 0}
-.progress{background:#eee;border-radius:4px;height:8px;width:140px;display:inline-block;vertical-align:middle;margin:0 8px}
+.progress{background:#eee;border-radius:4px;height:8px;width:100px;display:inline-block;vertical-align:middle;margin:0 8px}
 .progress span{display:block;height:8px;border-radius:4px;background:#1565c0}
 .violation{background:#fde8e7}.ok{color:#1e6b34;font-weight:700}.bad{color:#b3261e;font-weight:700}
 footer{color:#777;font-size:12px;margin-top:32px}
