@@ -3,7 +3,6 @@ training datasets the report stores (``facts.data``) as CycloneDX ``data`` compo
 packages the model is ``GENERATED_FROM`` — as docs/formats.md promises."""
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -46,14 +45,3 @@ def test_bom_is_built_through_the_api_and_checks_the_format_first(monkeypatch) -
     with pytest.raises(UsageError, match="unknown BOM format"):
         api.bom(str(TINY), "swid")
     assert calls == []  # no audit work for a bad format
-
-
-def test_renderers_never_audit() -> None:
-    """render/ presents a report; building one (sources, collect, api) is above it."""
-    upward = ("openaudit.api", "openaudit.cli", "openaudit.batch", "openaudit.sources", "openaudit.collect")
-    for path in sorted((REPO / "openaudit" / "render").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            for name in names:
-                assert not name.startswith(upward), f"{path.name} imports {name}"
