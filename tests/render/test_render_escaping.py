@@ -30,6 +30,7 @@ BAD_URL = "https://example.com/\u202epath\x85 <x>\"'`"
 def hostile() -> dict:
     r = json.loads((HERE / "sample_report.json").read_text(encoding="utf-8"))
     r["target"]["id"] = "org/" + NASTY
+    r["dimensions"][0]["name"] = "License " + NASTY  # a user rubric's dimension name (the HTML score chart)
     f = r["dimensions"][0]["findings"][0]
     f["message"] = "card says: " + NASTY
     f["evidence"] = [{"kind": "file", "path": "dir/" + NASTY + ".bin", "url": BAD_URL, "snippet": NASTY},
