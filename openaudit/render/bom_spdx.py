@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -29,6 +30,8 @@ def _spdx_id(s: str) -> str:
 
 
 def _created(report: dict[str, Any]) -> datetime:
+    """SPDX requires a creation time: the report's ``generated_at``; for a report without one
+    (``--no-timestamp``), ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
     stamp = report.get("generated_at")
     if isinstance(stamp, str):
         try:
@@ -37,6 +40,9 @@ def _created(report: dict[str, Any]) -> datetime:
                 microsecond=0, tzinfo=None)
         except ValueError:
             pass
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None)
     return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
 
 

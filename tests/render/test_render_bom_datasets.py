@@ -45,3 +45,13 @@ def test_bom_is_built_through_the_api_and_checks_the_format_first(monkeypatch) -
     with pytest.raises(UsageError, match="unknown BOM format"):
         api.bom(str(TINY), "swid")
     assert calls == []  # no audit work for a bad format
+
+
+def test_spdx_without_a_report_timestamp_is_reproducible_with_source_date_epoch(monkeypatch) -> None:
+    from openaudit.render.bom import render_bom
+
+    report = api.audit(str(TINY), timestamp=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    doc = json.loads(render_bom(report, "spdx"))
+    assert doc["creationInfo"]["created"] == "2026-01-01T00:00:00Z"
+    assert render_bom(report, "spdx") == render_bom(json.loads(json.dumps(report)), "spdx")

@@ -89,8 +89,11 @@ def _renders(report: dict) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("target", [RESTRICTED, TINY], ids=["restricted-weights", "tiny-open"])
-def test_stored_report_renders_like_the_direct_one_in_every_format(target: Path, tmp_path: Path) -> None:
+def test_stored_report_renders_like_the_direct_one_in_every_format(target: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
     from openaudit.cli.main import main
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # SPDX `created` of reports without generated_at
 
     direct = api.audit(str(target), timestamp=False)
     stored = tmp_path / "r.json"
