@@ -144,7 +144,8 @@ def _write_into(snap: Snapshot, folder: Path) -> None:
         "safetensors_headers": {p: store(bytes(v)) for p, v in sorted(snap.safetensors_headers.items())},
         "head_bytes": {p: store(bytes(v)) for p, v in sorted(snap.head_bytes.items())},
     }
-    data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8")
+    # ASCII JSON: file names that are not UTF-8 (kept as surrogate escapes) round-trip as \udcXX escapes
+    data = json.dumps(manifest, ensure_ascii=True, sort_keys=True, indent=1, default=str).encode("ascii")
     with open(folder / MANIFEST, "wb") as fh:
         fh.write(data)
         fh.flush()

@@ -1,5 +1,6 @@
 """Walk a local folder behind guards: symlinks never followed out of the allowed root, FIFOs/devices/
-sockets listed but never opened, a file-count cap, undecodable names given a printable form.
+sockets listed but never opened, a file-count cap. Names keep the operating system's form (bytes that
+are not UTF-8 as lone surrogates, so the real name round-trips); renderers and captures escape them.
 
 Pruned (local folders only — a Hub listing or a cache snapshot is never pruned): folders no model
 loader reads from — virtualenvs (a folder holding ``pyvenv.cfg``), VCS metadata (``.git``, ``.hg``,
@@ -27,7 +28,7 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Item:
-    rel: str  # posix path relative to the root, printable (undecodable bytes shown as \xNN)
+    rel: str  # posix path relative to the root (undecodable bytes kept as surrogate escapes)
     real: str | None  # path to open (None: never open)
     size: int | None
     kind: str
@@ -43,15 +44,6 @@ class Walk:
 
 def within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def printable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by os as lone surrogates) become ``\\xNN``."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _skip_reason(entry: os.DirEntry, name: str) -> str | None:
@@ -83,12 +75,12 @@ def walk(root: str, allowed_root: str, *, cache_layout: bool, max_files: int, pr
             continue
         subdirs = []
         for e in entries:
-            name = printable(e.name)
+            name = e.name
             rel = f"{prefix}{name}"
             if count >= max_files:
                 out.notes.append(Note(Condition.LISTING_CAPPED, f"more than {max_files} files: listing stopped at {escape(rel)}", rel))
                 return out
-            if name != e.name or escape(name) != name:
+            if escape(name) != name:
                 out.notes.append(Note(Condition.BAD_NAME, f"file name with control characters or bytes that are not UTF-8: {escape(rel)}", rel))
             try:
                 st = os.lstat(e.path)
