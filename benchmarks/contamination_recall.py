@@ -30,7 +30,7 @@ def corpus_docs(limit: int | None = None):
 def main() -> None:
     from openaudit.contamination.api import run
     from openaudit.contamination.benchsets import humaneval_path, load_benchmark
-    from openaudit.contamination.plant import plant, score, write_jsonl
+    from contamination_plant import plant, score, write_jsonl
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-kind", type=int, default=20)

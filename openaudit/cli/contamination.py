@@ -32,7 +32,7 @@ def contamination_cmd(
     """Find benchmark items inside training data: exact n-gram screen + MinHash evidence."""
     from openaudit.cli.common import stderr
     from openaudit.contamination.api import run
-    from openaudit.contamination.render import FORMATS, render
+    from openaudit.render.contamination import FORMATS, render
     from openaudit.errors import UsageError
     from openaudit.render.output import emit
 

@@ -223,6 +223,7 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
 
     from openaudit.contamination.hashing import ngram_hashes
     from openaudit.contamination.minhash import FUZZY_SHINGLE as SHINGLE
+    from openaudit.contamination.minhash import template
     from openaudit.contamination.sigs import window_signatures
 
     index = acc.index
@@ -241,8 +242,9 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
         return
     starts_a, ends_a = np.array(starts), np.array(ends)
     hits = []
+    perms = template().permutations
     for c in range(0, len(starts), WINDOWS_AT_ONCE):  # bounded memory: WINDOWS_AT_ONCE x num_perm
-        sigs = window_signatures(sh, starts_a[c : c + WINDOWS_AT_ONCE], ends_a[c : c + WINDOWS_AT_ONCE])
+        sigs = window_signatures(sh, starts_a[c : c + WINDOWS_AT_ONCE], ends_a[c : c + WINDOWS_AT_ONCE], perms)
         hits += [(row + c, item, j) for row, item, j in index.fuzzy.query_windows(sigs)]
     for row, item, j in hits:
         best = acc.fuzzy.get(item)

@@ -97,7 +97,7 @@ def test_ray_engine_equals_local(humaneval, planted, report):
 
 
 def test_fuzzy_mode_finds_paraphrase(tmp_path, humaneval, he_items, plays):
-    from openaudit.contamination.plant import paraphrase
+    from contamination_plant import paraphrase
 
     import random
 

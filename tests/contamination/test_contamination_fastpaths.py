@@ -9,7 +9,7 @@ import pytest
 from openaudit.contamination import scan, sigs, vocab
 from openaudit.contamination.api import run
 from openaudit.contamination.hashing import TokenHasher, batch_token_hashes, ngram_hashes
-from openaudit.contamination.minhash import NUM_PERM, SEED, FuzzyIndex
+from openaudit.contamination.minhash import NUM_PERM, SEED, FuzzyIndex, template
 from openaudit.contamination.normalise import normalised_bytes, token_bytes, token_span_arrays, token_spans
 
 TRICKY = [
@@ -100,11 +100,12 @@ def test_window_signatures_equal_datasketch(monkeypatch, chunk):
     sh[100:150] = sh[0:50]  # repeated shingles
     starts = [0, 0, 5, 5, 40, 100, 390, 399]
     ends = [1, 10, 6, 70, 300, 400, 400, 400]
-    got = sigs.window_signatures(sh, starts, ends)
+    perms = template().permutations
+    got = sigs.window_signatures(sh, starts, ends, perms)
     assert got.shape == (len(starts), NUM_PERM) and got.dtype == np.uint64
     for i, (s, e) in enumerate(zip(starts, ends)):
         assert got[i].tolist() == _datasketch_signature(sh[s:e]).tolist(), (s, e)
-    assert sigs.window_signatures(sh, [], []).shape == (0, NUM_PERM)
+    assert sigs.window_signatures(sh, [], [], perms).shape == (0, NUM_PERM)
 
 
 def test_fmix64_is_murmur3_finaliser():
@@ -122,7 +123,7 @@ def test_fmix64_is_murmur3_finaliser():
 
 
 def test_query_windows_equals_lsh_query(he_items, plays):
-    from openaudit.contamination.plant import light_edit, paraphrase
+    from contamination_plant import light_edit, paraphrase
 
     th = TokenHasher()
     fuzzy = FuzzyIndex(0.25)
@@ -134,7 +135,7 @@ def test_query_windows_equals_lsh_query(he_items, plays):
         text += "\n" + paraphrase(he_items[i].question, rng) + "\n" + light_edit(he_items[i + 1].question, rng)
     sh = ngram_hashes(th.hashes(token_bytes(text)), 2)
     windows = scan.fuzzy_windows(int(sh.size) + 1, 40, 2)
-    got = fuzzy.query_windows(sigs.window_signatures(sh, [a for a, _ in windows], [e for _, e in windows]))
+    got = fuzzy.query_windows(sigs.window_signatures(sh, [a for a, _ in windows], [e for _, e in windows], template().permutations))
     want = []
     for row, (a, e) in enumerate(windows):
         for key, j in sorted(fuzzy.query(sh[a:e])):
@@ -202,7 +203,7 @@ class _ReferenceHasher:
 
 @pytest.fixture(scope="module")
 def mixed_corpus(tmp_path_factory, plays, he_items):
-    from openaudit.contamination.plant import plant
+    from contamination_plant import plant
 
     docs = [(f"{n}-{i}", t[i : i + 15000]) for n, t in plays for i in range(0, len(t), 15000)]
     docs.append(("uni", " ".join(TRICKY) * 5))

@@ -1,5 +1,8 @@
 """Plant benchmark items into a text corpus, to measure recall and precision (self-check).
 
+Test and benchmark code (used by ``contamination_recall.py`` and ``tests/contamination``), not part
+of the package.
+
 Kinds: ``verbatim`` (question, or question + answer), ``light`` (about one word in ten
 substituted, dropped or doubled), ``paraphrase`` (synonyms throughout, examples dropped, words
 reordered inside sentences). Items not planted are the clean controls. Deterministic for a seed.

@@ -1,10 +1,13 @@
-"""Render a contamination report: JSON (deterministic) or a rich table (files: openaudit.render.output)."""
+"""Render a contamination report (``openaudit contamination``): JSON (deterministic) or a rich table.
+
+Writing the result to stdout or a file is ``openaudit.render.output``'s job."""
 from __future__ import annotations
 
 import io
 import json
 from typing import Any
 
+from openaudit.base.text import terminal_safe
 from openaudit.errors import UsageError
 
 FORMATS = ("table", "json")
@@ -17,8 +20,6 @@ def to_json(report: dict[str, Any]) -> str:
 def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int = 50) -> str:
     from rich.console import Console
     from rich.table import Table
-
-    from openaudit.base.text import terminal_safe
 
     buf = io.StringIO()
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)
