@@ -1,12 +1,14 @@
 """Library entry point: ``run(benchmarks, train, ...) -> dict`` (the contamination report)."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any, Callable
 
 from openaudit.errors import UsageError
+from openaudit.model import ScanStatus
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DEFAULT_FREQUENT_DOCS = 50
 
 
@@ -47,12 +49,12 @@ def run(
     named = []
     for b in benches:  # two benchmarks with the same name stay distinguishable
         seen[b.name] = seen.get(b.name, 0) + 1
-        named.append(b if seen[b.name] == 1 else type(b)(f"{b.name}#{seen[b.name]}", b.items, b.format, b.fields))
+        named.append(b if seen[b.name] == 1 else dataclasses.replace(b, name=f"{b.name}#{seen[b.name]}"))
     shards = expand(list(train), text_field=train_text_field)
     say(f"contamination: {sum(len(b.items) for b in named)} items in {len(named)} benchmark(s), {len(shards)} training shard(s)")
     index = build_index(named, ngram=ngram, fuzzy_threshold=report.FUZZY_THRESHOLD if fuzzy else None)
     results = run_shards(index, shards, ScanOptions(fuzzy=fuzzy), engine=engine, workers=workers)
-    out_benches, totals = report.merge(index, results, frequent_docs=frequent_docs, fuzzy=fuzzy)
+    out_benches, totals, train_problems = report.merge(index, results, frequent_docs=frequent_docs, fuzzy=fuzzy)
     method = {
         "schema_version": SCHEMA_VERSION,
         "normalisation": normalise.SCHEME,
@@ -74,4 +76,12 @@ def run(
         "training": totals,
     }
     say(f"contamination: scanned {totals['docs']} documents, {totals['bytes']} bytes")
-    return {"method": method, "benchmarks": out_benches}
+    for code, count in train_problems["counts"].items():
+        say(f"contamination: training data incomplete: {count} x {code} (see problems in the report)")
+    complete = all(b["status"] == ScanStatus.COMPLETE.value for b in out_benches)
+    return {
+        "status": (ScanStatus.COMPLETE if complete else ScanStatus.INCOMPLETE).value,
+        "method": method,
+        "training_problems": train_problems,
+        "benchmarks": out_benches,
+    }

@@ -12,11 +12,15 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from openaudit.base.parse import ParseCode, ParseProblem, load_json
+from openaudit.contamination import hub
 from openaudit.contamination.index import Benchmark, BenchItem
-from openaudit.contamination.readers import _sniff_binary, open_text
+from openaudit.contamination.problems import ProblemCode, ReadLog
+from openaudit.contamination.streams import StreamStopped, capped_lines, open_text, parquet_batches, sniff_binary
 from openaudit.errors import InvalidInput, UsageError
 
 MAX_ITEMS = 1_000_000
+MAX_JSON_CHARS = 32 << 20  # a benchmark stored as one JSON document (JSON lines have no total cap)
 
 
 def _get(rec: Any, path: str) -> Any:
@@ -87,40 +91,56 @@ def detect_format(keys: set[str]) -> str | None:
     return None
 
 
-def iter_records(path: str) -> Iterator[dict]:
-    _sniff_binary(path)
+def _json(text: str, shown: str, log: ReadLog, lineno: int | None = None) -> Any:
+    """A JSON document (``lineno`` None) or JSON line parsed by the hardened parser. Invalid JSON is
+    an error; a line it refuses for a cap or an ambiguity (depth, duplicate keys, NaN, ...) is
+    recorded and gives None (that item is skipped)."""
+    where = shown if lineno is None else f"{shown}:{lineno}"
+    try:
+        return load_json(text, source=where, max_bytes=4 * len(text) + 4)
+    except ParseProblem as exc:
+        if exc.code is ParseCode.SYNTAX:
+            raise InvalidInput(f"{where}: not valid JSON ({exc.reason})") from None
+        if lineno is None:
+            raise InvalidInput(f"{where}: {exc.reason}") from None
+        log.add(ProblemCode.RECORD_REFUSED, shown, f"line {lineno}: {exc.reason}: item skipped", lineno)
+        return None
+
+
+def iter_records(path: str, shown: str, log: ReadLog) -> Iterator[Any]:
+    """The records of a benchmark file, streamed under the caps of ``streams``."""
+    sniff_binary(path)
     n = path.lower()
     if n.endswith(".parquet"):
-        import pyarrow.parquet as pq
-
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:
-            raise InvalidInput(f"{path}: unreadable parquet ({type(exc).__name__})") from None
-        for batch in pf.iter_batches(batch_size=1024):
+        for batch in parquet_batches(path, shown, log):
             yield from batch.to_pylist()
     elif n.endswith((".csv", ".csv.gz", ".tsv")):
         with open_text(path) as fh:
-            yield from csv.DictReader(fh, delimiter="\t" if n.endswith(".tsv") else ",")
+            reader = csv.DictReader((line for _no, line in capped_lines(fh, shown, log)), delimiter="\t" if n.endswith(".tsv") else ",")
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise InvalidInput(f"{shown}: unreadable CSV near record {reader.line_num} ({exc})") from None
     elif n.endswith(".json"):
         with open_text(path) as fh:
             try:
-                data = json.load(fh)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+                text = fh.read(MAX_JSON_CHARS + 1)
+            except StreamStopped as stop:
+                raise InvalidInput(f"{shown}: {stop.message}") from None
+        if len(text) > MAX_JSON_CHARS:
+            raise InvalidInput(f"{shown}: a JSON benchmark over {MAX_JSON_CHARS} characters; convert it to JSON lines")
+        data = _json(text, shown, log)
         rows = data if isinstance(data, list) else (data.get("data") if isinstance(data, dict) else None)
         if not isinstance(rows, list):
-            raise InvalidInput(f"{path}: expected a JSON list of records")
+            raise InvalidInput(f"{shown}: expected a JSON list of records")
         yield from rows
     else:
         with open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InvalidInput(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            for lineno, line in capped_lines(fh, shown, log):
+                if line.strip():
+                    rec = _json(line, shown, log, lineno)
+                    if rec is not None:
+                        yield rec
 
 
 def load_benchmark(
@@ -131,9 +151,8 @@ def load_benchmark(
     id_field: str | None = None,
     name: str | None = None,
 ) -> Benchmark:
-    """Read one benchmark (local file or Hub dataset id) into items."""
-    from openaudit.contamination import hub
-
+    """Read one benchmark (local file or Hub dataset id) into items; records the caps skip are
+    listed in the benchmark's ``problems`` (the result is then incomplete)."""
     if os.path.isdir(spec):
         raise InvalidInput(f"{spec}: is a folder; pass a benchmark file (jsonl, parquet, csv)")
     if os.path.isfile(spec):
@@ -149,8 +168,9 @@ def load_benchmark(
     extractor = None
     ids: tuple[str, ...] = ()
     row = 0
+    log = ReadLog()
     for path, shown in files:
-        for rec in iter_records(path):
+        for rec in iter_records(path, shown, log):
             if not isinstance(rec, dict):
                 raise InvalidInput(f"{shown}: record {row + 1} is not an object")
             if fmt is None:
@@ -185,10 +205,12 @@ def load_benchmark(
             row += 1
             if row > MAX_ITEMS:
                 raise InvalidInput(f"{shown}: more than {MAX_ITEMS} items; is this a training corpus?")
+    if not items and log.counts:
+        raise InvalidInput(f"{spec}: no item could be read ({', '.join(f'{n} x {c}' for c, n in log.counts.items())})")
     if not items:
         raise InvalidInput(f"{spec}: the benchmark is empty")
     fields = {"text": text_field, "answer": answer_field, "id": id_field}
-    return Benchmark(label, tuple(items), fmt or "generic", {k: v for k, v in fields.items() if v})
+    return Benchmark(label, tuple(items), fmt or "generic", {k: v for k, v in fields.items() if v}, log.to_dict())
 
 
 def humaneval_path() -> str | None:

@@ -25,12 +25,17 @@ class BenchItem:
     answer: str | None = None
 
 
+def _no_problems() -> dict[str, Any]:
+    return {"counts": {}, "listed": []}
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
     items: tuple[BenchItem, ...]
     format: str = "generic"
     fields: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, Any] = field(default_factory=_no_problems)  # ReadLog.to_dict() of records skipped
 
 
 def ngram_size(lengths: Sequence[int]) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from openaudit.contamination.index import ANSWER, QUESTION, BenchIndex
+from openaudit.contamination.problems import merge_logs
+from openaudit.model import ScanStatus
 
 CLEAN_BELOW = 0.2  # Llama 2: clean < 20% of the item's tokens covered
 DIRTY_FROM = 0.8  # Llama 2: dirty >= 80%
@@ -53,7 +55,9 @@ def merge(
     *,
     frequent_docs: int,
     fuzzy: bool,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """(benchmark results, training totals, training-side problems) of the shard results. A
+    benchmark is ``complete`` only when no training input and none of its records were skipped."""
     from openaudit.contamination.normalise import tokens
 
     df: dict[int, int] = {}
@@ -61,6 +65,7 @@ def merge(
     cands: dict[int, list[dict[str, Any]]] = {}
     fuzz: dict[int, dict[str, Any]] = {}
     totals = {"shards": len(shard_results), "docs": 0, "bytes": 0, "tokens": 0}
+    train_problems = merge_logs([r["problems"] for r in shard_results])
     for r in shard_results:
         for k in ("docs", "bytes", "tokens"):
             totals[k] += r[k]
@@ -88,14 +93,14 @@ def merge(
                     frequent[(g, pos)] = df[h]
             cs = sorted(cands.get(g, []), key=lambda c: (-(c["q_matched"] + c["a_matched"]), -c["longest"], c["source"], c["doc"], c["start"]))
             evidence = [
-                {"source": c["source"], "doc": c["doc"], "start": c["start"], "end": c["end"], "snippet": c["snippet"], "match": "exact", "longest_match": c["longest"], "jaccard": c["jaccard"]}
+                {"source": c["source"], "doc": c["doc"], "line": c["line"], "start": c["start"], "end": c["end"], "snippet": c["snippet"], "match": "exact", "longest_match": c["longest"], "jaccard": c["jaccard"]}
                 for c in cs[:EVIDENCE_PER_ITEM]
             ]
             jac = max((c["jaccard"] for c in cs), default=0.0)
             f = fuzz.get(g) if fuzzy else None
             fuzzy_hit = False
             if f is not None:
-                evidence.append({"source": f["source"], "doc": f["doc"], "start": f["start"], "end": f["end"], "snippet": f["snippet"], "match": "fuzzy", "longest_match": 0, "jaccard": f["jaccard"]})
+                evidence.append({"source": f["source"], "doc": f["doc"], "line": f["line"], "start": f["start"], "end": f["end"], "snippet": f["snippet"], "match": "fuzzy", "longest_match": 0, "jaccard": f["jaccard"]})
                 fuzzy_hit = f["jaccard"] >= FUZZY_THRESHOLD
             screened = index.part_n[g * 2 + QUESTION] > 0
             contaminated = q_cov >= CLEAN_BELOW or jac >= JACCARD_THRESHOLD or fuzzy_hit
@@ -124,8 +129,10 @@ def merge(
             n = index.part_n[g * 2 + QUESTION]
             toks = tokens(bench.items[local].question)
             top_frequent.append({"ngram": " ".join(toks[pos : pos + n]), "docs": count})
+        problems = merge_logs([train_problems, bench.problems])
         out.append({
             "name": bench.name,
+            "status": (ScanStatus.COMPLETE if not problems["counts"] else ScanStatus.INCOMPLETE).value,
             "format": bench.format,
             "ngram": index.n_by_bench[b_i],
             "items_total": len(items_out),
@@ -141,6 +148,8 @@ def merge(
             "question_only": sum(x["kind"] == "question_only" for x in items_out),
             "question_answer": sum(x["kind"] == "question_answer" for x in items_out),
             "frequent_ngrams": top_frequent,
+            "items_skipped": sum(bench.problems["counts"].values()),
+            "problems": problems,
             "items": items_out,
         })
-    return out, totals
+    return out, totals, train_problems

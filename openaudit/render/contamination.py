@@ -24,12 +24,12 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
     buf = io.StringIO()
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)
     summary = Table(title="Benchmark contamination", show_lines=False)
-    for col in ("benchmark", "n", "items", "contaminated", "rate", "clean", "not clean", "not dirty", "dirty", "q only", "q+a"):
-        summary.add_column(col, justify="left" if col == "benchmark" else "right")
+    for col in ("benchmark", "status", "n", "items", "contaminated", "rate", "clean", "not clean", "not dirty", "dirty", "q only", "q+a"):
+        summary.add_column(col, justify="left" if col in ("benchmark", "status") else "right")
     for b in report["benchmarks"]:
         k = b["buckets"]
         summary.add_row(
-            terminal_safe(b["name"]), str(b["ngram"]), str(b["items_total"]), str(b["items_contaminated"]),
+            terminal_safe(b["name"]), b.get("status", "complete"), str(b["ngram"]), str(b["items_total"]), str(b["items_contaminated"]),
             f"{100 * b['rate']:.1f}%", str(k["clean"]), str(k["not_clean"]), str(k["not_dirty"]), str(k["dirty"]),
             str(b["question_only"]), str(b["question_answer"]),
         )
@@ -43,7 +43,7 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
             t.add_column(col, overflow="fold")
         for it in hits[:max_items]:
             ev = it["evidence"][0] if it["evidence"] else None
-            where = f"{ev['source']} · {ev['doc']} [{ev['start']}:{ev['end']}]" if ev else ""
+            where = evidence_location(ev) if ev else ""
             t.add_row(
                 terminal_safe(it["id"]), it["bucket"], it["kind"] or "", f"{it['coverage']:.2f}",
                 str(it["longest_match"]), f"{it['jaccard']:.2f}", terminal_safe(where),
@@ -55,7 +55,30 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
         if b["frequent_ngrams"]:
             con.print(f"{terminal_safe(b['name'])}: {len(b['frequent_ngrams'])} frequent n-gram(s) ignored for coverage, e.g. "
                       f"\"{terminal_safe(b['frequent_ngrams'][0]['ngram'])}\" ({b['frequent_ngrams'][0]['docs']} documents)")
+    for line in problem_lines(report):
+        con.print(terminal_safe(line))
     return buf.getvalue()
+
+
+def evidence_location(ev: dict[str, Any]) -> str:
+    """``source:line · doc [start:end]`` (no line for parquet rows)."""
+    line = ev.get("line")
+    where = f"{ev['source']}:{line}" if line is not None else ev["source"]
+    return f"{where} · {ev['doc']} [{ev['start']}:{ev['end']}]"
+
+
+def problem_lines(report: dict[str, Any]) -> list[str]:
+    """What was not read (capped or skipped), one line per benchmark that is incomplete."""
+    out = []
+    for b in report["benchmarks"]:
+        probs = b.get("problems") or {}
+        if b.get("status", "complete") == "complete" or not probs.get("counts"):
+            continue
+        counts = ", ".join(f"{n} x {code}" for code, n in probs["counts"].items())
+        first = probs["listed"][0] if probs.get("listed") else None
+        eg = f"; e.g. {first['source']}: {first['message']}" if first else ""
+        out.append(f"{b['name']}: INCOMPLETE, not verified clean — skipped: {counts}{eg}")
+    return out
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

@@ -16,7 +16,7 @@ def _jsonl(recs):
 
 
 def _docs(path, **kw):
-    return list(iter_documents(Shard(str(path), str(path), **kw)))
+    return [(d.id, d.text) for d in iter_documents(Shard(str(path), str(path), **kw))]
 
 
 def test_jsonl_gz_and_zst(tmp_path):
@@ -48,7 +48,7 @@ def test_txt_chunks_and_folder_glob(tmp_path):
     (tmp_path / "sub" / "ignored.bin").write_bytes(b"\x00\x01")
     shards = expand([str(tmp_path)])
     assert [s.path.rsplit("/", 1)[1] for s in shards] == ["x.txt", "y.jsonl"]
-    assert _docs(tmp_path / "sub" / "x.txt") == [("line 1", "line one\n\nline two\n")]
+    assert _docs(tmp_path / "sub" / "x.txt") == [("lines 1-3", "line one\n\nline two\n")]
     assert len(expand([str(tmp_path / "sub" / "*.jsonl")])) == 1
 
 
