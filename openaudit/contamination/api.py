@@ -34,7 +34,7 @@ def run(
     from openaudit.contamination import hashing, minhash, normalise, report
     from openaudit.contamination.benchsets import check_fields, load_benchmark
     from openaudit.contamination.engines import run_shards
-    from openaudit.contamination.index import MIN_TOKENS, N_MAX, N_MIN, build_index
+    from openaudit.contamination.index import ANSWER_LABELS, MIN_TOKENS, N_MAX, N_MIN, build_index
     from openaudit.contamination.readers import expand
     from openaudit.contamination.scan import ScanOptions
 
@@ -63,10 +63,11 @@ def run(
             "rule": f"per benchmark: 5th-percentile question length in words, clamped to {N_MIN}..{N_MAX}" if ngram is None else "fixed (--ngram)",
             "by_benchmark": {b["name"]: b["ngram"] for b in out_benches},
             "short_items": f"parts shorter than n but >= {MIN_TOKENS} words are matched whole; shorter ones are not screened",
+            "answers": "screened as one span with the question's last n-1 words (so one-word answers count); answers shorter than n also with a label between them: " + ", ".join(repr(x) for x in ANSWER_LABELS),
         },
         "frequent_docs": frequent_docs,
         "frequent_rule": f"an n-gram found in >= {frequent_docs} training documents is ignored for coverage and reported",
-        "coverage": "share of the question's words inside matched, non-frequent n-grams (union over the training data)",
+        "coverage": "share of the question's words inside matched, non-frequent n-grams of the question or of its question+answer span (union over the training data)",
         "buckets": dict(report.BUCKETS),
         "contaminated_rule": f"coverage >= {report.CLEAN_BELOW}, or MinHash Jaccard (word 5-grams) >= {report.JACCARD_THRESHOLD} in the window aligned on an exact n-gram hit, or (fuzzy mode) MinHashLSH window Jaccard (word {minhash.FUZZY_SHINGLE}-grams) >= {report.FUZZY_THRESHOLD}",
         "kind_rule": f"question_answer when the answer's coverage is also >= {report.CLEAN_BELOW}, else question_only",

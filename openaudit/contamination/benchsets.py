@@ -1,14 +1,18 @@
 """Benchmarks: local JSONL / Parquet / CSV files or Hub dataset repos, with field mapping.
 
-Known formats are recognised by their fields (HumanEval, MBPP, MMLU, GSM8K, HellaSwag, ARC,
-TruthfulQA, Winogrande); anything else takes ``--text-field`` / ``--answer-field`` /
-``--id-field`` (dotted paths reach into nested objects, e.g. ``question.stem``).
+Known formats are recognised only by what is distinctive about them (HumanEval, MBPP, MMLU,
+HellaSwag, ARC, TruthfulQA, Winogrande by their fields; GSM8K, whose fields are just ``question`` and
+``answer``, by its ``#### <number>`` final answers). Other files are ``generic`` when they hold a
+question field (``question``, ``text``, ``prompt``, ...; an answer field is optional: question-only
+screening); anything else takes ``--text-field`` / ``--answer-field`` / ``--id-field`` (dotted
+paths reach into nested objects, e.g. ``question.stem``).
 """
 from __future__ import annotations
 
 import csv
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -70,25 +74,57 @@ def _truthful(r):
     return r["question"], None
 
 
-# (name, required fields, id fields, extractor -> (question, answer))
-FORMATS: list[tuple[str, frozenset[str], tuple[str, ...], Callable[[dict], tuple[Any, Any]]]] = [
-    ("humaneval", frozenset({"task_id", "prompt", "canonical_solution"}), ("task_id",), lambda r: (r["prompt"], r["canonical_solution"])),
-    ("mbpp", frozenset({"task_id", "text", "code"}), ("task_id",), lambda r: (r["text"], r["code"])),
-    ("hellaswag", frozenset({"ctx", "endings", "label"}), ("ind", "id"), lambda r: (r["ctx"], _choice(r["endings"], r["label"]))),
-    ("arc", frozenset({"question", "answerKey"}), ("id",), _arc),
-    ("truthfulqa", frozenset({"question", "best_answer"}), ("id",), _truthful),
-    ("truthfulqa-mc", frozenset({"question", "mc1_targets"}), ("id",), _truthful),
-    ("mmlu", frozenset({"question", "choices", "answer"}), ("id",), lambda r: (r["question"], _choice(r["choices"], r["answer"]))),
-    ("winogrande", frozenset({"sentence", "option1", "option2", "answer"}), ("qID", "id"), lambda r: (r["sentence"], r.get(f"option{r['answer']}"))),
-    ("gsm8k", frozenset({"question", "answer"}), ("id",), lambda r: (r["question"], r["answer"])),
+_GSM8K_FINAL = re.compile(r"####\s*-?[\d,]*\.?\d+\s*$")
+
+
+def _gsm8k_answer(r: dict) -> bool:
+    return isinstance(r.get("answer"), str) and bool(_GSM8K_FINAL.search(r["answer"]))
+
+
+# (name, required fields, id fields, extractor -> (question, answer), distinctive content or None)
+FORMATS: list[tuple[str, frozenset[str], tuple[str, ...], Callable[[dict], tuple[Any, Any]], Callable[[dict], bool] | None]] = [
+    ("humaneval", frozenset({"task_id", "prompt", "canonical_solution"}), ("task_id",), lambda r: (r["prompt"], r["canonical_solution"]), None),
+    ("mbpp", frozenset({"task_id", "text", "code"}), ("task_id",), lambda r: (r["text"], r["code"]), None),
+    ("hellaswag", frozenset({"ctx", "endings", "label"}), ("ind", "id"), lambda r: (r["ctx"], _choice(r["endings"], r["label"])), None),
+    ("arc", frozenset({"question", "answerKey"}), ("id",), _arc, None),
+    ("truthfulqa", frozenset({"question", "best_answer"}), ("id",), _truthful, None),
+    ("truthfulqa-mc", frozenset({"question", "mc1_targets"}), ("id",), _truthful, None),
+    ("mmlu", frozenset({"question", "choices", "answer"}), ("id",), lambda r: (r["question"], _choice(r["choices"], r["answer"])), None),
+    ("winogrande", frozenset({"sentence", "option1", "option2", "answer"}), ("qID", "id"), lambda r: (r["sentence"], r.get(f"option{r['answer']}")), None),
+    ("gsm8k", frozenset({"question", "answer"}), ("id",), lambda r: (r["question"], r["answer"]), _gsm8k_answer),
 ]
+# a generic item: the first of these fields present is the question, the first answer field the answer
+GENERIC_QUESTION = ("question", "text", "prompt", "input", "query", "problem")
+GENERIC_ANSWER = ("answer", "output", "target", "solution", "completion", "response")
+UNKNOWN_FIELDS_HINT = (
+    "known formats are recognised by their fields (" + ", ".join(f[0] for f in FORMATS) + "), other items by a "
+    "question field (" + ", ".join(GENERIC_QUESTION) + ") with an optional answer field (" + ", ".join(GENERIC_ANSWER)
+    + "); otherwise pass --text-field FIELD (and --answer-field FIELD, --id-field FIELD; dotted paths reach nested fields)"
+)
 
 
-def detect_format(keys: set[str]) -> str | None:
-    for name, req, _ids, _fn in FORMATS:
-        if req <= keys:
+def detect_format(rec: dict) -> str | None:
+    """The known format a record has (by its fields and, where the fields are common, its content)."""
+    keys = set(rec)
+    for name, req, _ids, _fn, distinctive in FORMATS:
+        if req <= keys and (distinctive is None or distinctive(rec)):
             return name
     return None
+
+
+def _layout(rec: dict, text_field: str | None, answer_field: str | None, shown: str):
+    """(format, extractor, id fields) for a benchmark, decided on its first record."""
+    if text_field:
+        return "custom", lambda r: (_get(r, text_field), _get(r, answer_field) if answer_field else None), ()
+    fmt = detect_format(rec)
+    for name, _req, ids, fn, _distinctive in FORMATS:
+        if name == fmt:
+            return fmt, fn, ids
+    q_field = next((k for k in GENERIC_QUESTION if k in rec), None)
+    if q_field is None:
+        raise InvalidInput(f"{shown}: unknown benchmark fields ({', '.join(sorted(map(str, rec)))[:200]})", UNKNOWN_FIELDS_HINT)
+    a_field = answer_field or next((k for k in GENERIC_ANSWER if k in rec), None)
+    return "generic", lambda r: (r.get(q_field), _get(r, a_field) if a_field else None), ()
 
 
 def _json(text: str, shown: str, log: ReadLog, lineno: int | None = None) -> Any:
@@ -165,7 +201,7 @@ def load_benchmark(
         raise InvalidInput(f"{spec}: no such benchmark file or Hub dataset")
     items: list[BenchItem] = []
     fmt: str | None = None
-    extractor = None
+    extractor: Callable[[dict], tuple[Any, Any]] = lambda r: (None, None)
     ids: tuple[str, ...] = ()
     row = 0
     log = ReadLog()
@@ -174,34 +210,22 @@ def load_benchmark(
             if not isinstance(rec, dict):
                 raise InvalidInput(f"{shown}: record {row + 1} is not an object")
             if fmt is None:
-                keys = set(rec.keys())
-                fmt = "custom" if text_field else (detect_format(keys) or ("generic" if "text" in keys else None))
-                if fmt is None:
-                    raise InvalidInput(
-                        f"{shown}: unknown benchmark fields ({', '.join(sorted(keys))[:200]}); pass --text-field (and --answer-field, --id-field)"
-                    )
-                for fname, _req, fids, fn in FORMATS:
-                    if fname == fmt:
-                        extractor, ids = fn, fids
-            if fmt in ("custom", "generic"):
-                q = _get(rec, text_field or "text")
-                if q is None:
-                    raise InvalidInput(f"{shown}: record {row + 1} has no field {text_field or 'text'!r}")
-                a = _get(rec, answer_field) if answer_field else None
-            else:
-                try:
-                    q, a = extractor(rec)
-                except (KeyError, TypeError, ValueError):
-                    raise InvalidInput(f"{shown}: record {row + 1} does not fit the {fmt} format") from None
-                if answer_field:
-                    a = _get(rec, answer_field)
+                fmt, extractor, ids = _layout(rec, text_field, answer_field, shown)
+            try:
+                q, a = extractor(rec)
+            except (KeyError, TypeError, ValueError):
+                raise InvalidInput(f"{shown}: record {row + 1} does not fit the {fmt} format") from None
+            if q is None:
+                raise InvalidInput(f"{shown}: record {row + 1} has no question field ({text_field or fmt})")
+            if answer_field:
+                a = _get(rec, answer_field)
             if id_field:
                 rid = _get(rec, id_field)
                 if rid is None:
                     raise InvalidInput(f"{shown}: record {row + 1} has no field {id_field!r}")
             else:
                 rid = next((rec[k] for k in ids + ("id", "idx") if rec.get(k) is not None), row)
-            items.append(BenchItem(str(rid), str(q) if q is not None else "", None if a is None else (a if isinstance(a, str) else json.dumps(a))))
+            items.append(BenchItem(str(rid), q if isinstance(q, str) else json.dumps(q), None if a is None else (a if isinstance(a, str) else json.dumps(a))))
             row += 1
             if row > MAX_ITEMS:
                 raise InvalidInput(f"{shown}: more than {MAX_ITEMS} items; is this a training corpus?")

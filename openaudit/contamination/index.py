@@ -1,8 +1,11 @@
 """The benchmark side: items, the n-gram size rule, and the exact n-gram index.
 
 Each item has a question part and (optionally) an answer part; both are indexed, so a scan can
-tell question-only leaks from question+answer leaks. The index is small (benchmarks are small)
-and is built once, then shipped to every worker.
+tell question-only leaks from question+answer leaks. The answer is screened together with the
+question's last n - 1 words, as one span, so that a one-word answer right after its question counts
+(and, for answers shorter than n, also with an answer label between them: "Q: ... A: Paris",
+"... Answer: Paris", "... the answer is Paris"). The index is small (benchmarks are small) and is
+built once, then shipped to every worker.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ PREFILTER_BITS = 22
 PREFILTER_SHIFT = 64 - PREFILTER_BITS
 MIN_TOKENS = 4  # parts shorter than this are too short to screen (they would match everywhere)
 QUESTION, ANSWER = 0, 1
+# words that may stand between a question and its (short) answer, after normalisation ("A:" -> "a")
+ANSWER_LABELS = ("a", "answer", "ans", "answer is", "the answer is")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class BenchIndex:
     * ``entry_*``: one row per (hash, part, position), sorted by hash; ``key_start[k]`` is the
       first row of ``keys[k]``;
     * ``parts``: per part id (``item * 2 + QUESTION|ANSWER``) its token count and n;
+    * ``answer_spans``: per item, the answer part's spans ``(first position, words before the
+      answer)`` inside ``part_hashes`` of its answer part (one per label variant, one unused
+      position between two spans), and ``answer_tail``: how many question words precede the answer;
     * ``lengths``: the n-gram sizes a scan must compute.
     """
 
@@ -73,7 +81,37 @@ class BenchIndex:
     prefilter: Any = None  # bool array indexed by hash >> PREFILTER_SHIFT: cheap first membership test
     fuzzy: Any = None  # FuzzyIndex or None
     fuzzy_window: int = 0
-    local_parts: set = field(default_factory=set)  # short answer parts, checked in candidate docs only
+    answer_spans: list[tuple[tuple[int, int], ...]] = field(default_factory=list)  # item -> ((first pos, prefix), ...)
+    answer_tail: list[int] = field(default_factory=list)  # item -> question words before the answer
+
+
+def _answer_part(q, a, n: int, labels: list[Any]):
+    """The answer part of an item: ``(n used, hashes, positions to index, spans)``.
+
+    Each span is the question's last ``n - 1`` words, optionally an answer label, then the answer;
+    its ``n``-grams are kept only when they hold an answer word. Spans follow each other in
+    ``hashes`` with one unused position between them."""
+    import numpy as np
+
+    from openaudit.contamination.hashing import ngram_hashes
+
+    tail = q[max(0, int(q.size) - (n - 1)) :]
+    size = int(tail.size + a.size)
+    use = 0 if not a.size else (n if size >= n else (size if size >= MIN_TOKENS else 0))
+    if not use:
+        return 0, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), ()
+    seqs = [(tail, int(tail.size))]
+    if a.size < n and tail.size:  # a short answer may follow a label
+        seqs += [(np.concatenate([tail, lab]), int(tail.size + lab.size)) for lab in labels]
+    pieces, keep, spans, base = [], [], [], 0
+    for head, prefix in seqs:
+        g = ngram_hashes(np.concatenate([head, a]), use)
+        pos = np.arange(g.size, dtype=np.int64)
+        keep.append(base + pos[pos + use > prefix])
+        spans.append((base, prefix))
+        pieces += [g, np.zeros(1, dtype=np.uint64)]
+        base += int(g.size) + 1
+    return use, np.concatenate(pieces)[:-1], np.concatenate(keep), tuple(spans)
 
 
 def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None) -> BenchIndex:
@@ -86,11 +124,19 @@ def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_
     if ngram is not None and not (1 <= ngram <= 64):
         raise UsageError(f"--ngram must be between 1 and 64, got {ngram}")
     hasher = TokenHasher()
+    labels = [hasher.hashes(token_bytes(lab)) for lab in ANSWER_LABELS]
     idx = BenchIndex(benchmarks, [], [], [], [], [], [])
     hashes, parts, poss = [], [], []
     lengths: set[int] = set()
     fuzzy = FuzzyIndex(fuzzy_threshold) if fuzzy_threshold is not None else None
     q_lengths_all: list[int] = []
+
+    def add(part: int, use: int, g, where) -> None:
+        hashes.append(g[where])
+        parts.append(np.full(where.size, part, dtype=np.int64))
+        poss.append(where)
+        lengths.add(use)
+
     for b_i, bench in enumerate(benchmarks):
         toks = [(hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))) for it in bench.items]
         q_lengths = [int(q.size) for q, _ in toks]
@@ -104,22 +150,22 @@ def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_
             if fuzzy is not None and q.size >= MIN_TOKENS:
                 fuzzy.add(item, shingles(q, FUZZY_SHINGLE))
                 q_lengths_all.append(int(q.size))
-            for kind, t in ((QUESTION, q), (ANSWER, a)):
-                part = item * 2 + kind
-                size = int(t.size)
-                use = n if size >= n else (size if size >= MIN_TOKENS else 0)
-                idx.part_tokens.append(size)
-                idx.part_n.append(use)
-                g = ngram_hashes(t, use) if use else np.zeros(0, dtype=np.uint64)
-                idx.part_hashes.append(g)
-                if use and (kind == QUESTION or use == n):
-                    # short answers are matched only in documents where the item already hit
-                    hashes.append(g)
-                    parts.append(np.full(g.size, part, dtype=np.int64))
-                    poss.append(np.arange(g.size, dtype=np.int64))
-                    lengths.add(use)
-                elif use:
-                    idx.local_parts.add(part)
+            size = int(q.size)
+            use = n if size >= n else (size if size >= MIN_TOKENS else 0)
+            g = ngram_hashes(q, use) if use else np.zeros(0, dtype=np.uint64)
+            idx.part_tokens.append(size)
+            idx.part_n.append(use)
+            idx.part_hashes.append(g)
+            if use:
+                add(item * 2 + QUESTION, use, g, np.arange(g.size, dtype=np.int64))
+            use, g, where, spans = _answer_part(q, a, n, labels)
+            idx.part_tokens.append(int(a.size))
+            idx.part_n.append(use)
+            idx.part_hashes.append(g)
+            idx.answer_spans.append(spans)
+            idx.answer_tail.append(min(int(q.size), n - 1))
+            if use:
+                add(item * 2 + ANSWER, use, g, where)
     if hashes:
         h = np.concatenate(hashes)
         p = np.concatenate(parts)

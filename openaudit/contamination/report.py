@@ -31,22 +31,41 @@ def bucket_of(coverage: float) -> str:
     return "not_clean"
 
 
-def _coverage(index: BenchIndex, part: int, matched: set[int], df: dict[int, int], frequent_docs: int) -> tuple[float, int]:
-    """Share of the part's tokens inside matched, non-frequent n-grams; and the count of
-    matched n-grams ignored as frequent."""
-    size = index.part_tokens[part]
-    n = index.part_n[part]
-    if not n or not size or not matched:
-        return 0.0, 0
+def _covered(index: BenchIndex, part: int, matched: set[int], df: dict[int, int], frequent_docs: int) -> tuple[list[int], int]:
+    """The matched, non-frequent positions of a part; and the count ignored as frequent."""
     hashes = index.part_hashes[part]
-    covered = bytearray(size)
-    ignored = 0
-    for pos in matched:
-        if df.get(int(hashes[pos]), 0) >= frequent_docs:
-            ignored += 1
-            continue
-        covered[pos : pos + n] = b"\x01" * n
-    return sum(covered) / size, ignored
+    kept = [pos for pos in matched if df.get(int(hashes[pos]), 0) < frequent_docs]
+    return kept, len(matched) - len(kept)
+
+
+def coverage(index: BenchIndex, item: int, matched: dict[int, set[int]], df: dict[int, int], frequent_docs: int) -> tuple[float, float, int]:
+    """(question coverage, answer coverage, matched n-grams ignored as frequent) of one item.
+
+    Question words are covered by the question's own n-grams and by the answer span's n-grams
+    that reach back into the question's last words; answer words by the answer span's n-grams
+    (whichever label variant matched)."""
+    qpart, apart = item * 2 + QUESTION, item * 2 + ANSWER
+    q_size, a_size = index.part_tokens[qpart], index.part_tokens[apart]
+    q_cov = bytearray(q_size)
+    n = index.part_n[qpart]
+    q_pos, q_ign = _covered(index, qpart, matched.get(qpart, set()), df, frequent_docs)
+    for pos in q_pos:
+        q_cov[pos : pos + n] = b"\x01" * n
+    a_cov = bytearray(a_size)
+    n = index.part_n[apart]
+    a_pos, a_ign = _covered(index, apart, matched.get(apart, set()), df, frequent_docs)
+    spans = index.answer_spans[item]
+    tail = index.answer_tail[item]
+    for gpos in a_pos:
+        base, prefix = max(sp for sp in spans if sp[0] <= gpos)
+        pos = gpos - base  # the window covers span words pos .. pos + n - 1
+        lo, hi = max(0, pos - prefix), min(a_size, pos + n - prefix)
+        if hi > lo:
+            a_cov[lo:hi] = b"\x01" * (hi - lo)
+        lo, hi = pos, min(tail, pos + n)  # question words before the answer (labels come after them)
+        if hi > lo:
+            q_cov[q_size - tail + lo : q_size - tail + hi] = b"\x01" * (hi - lo)
+    return (sum(q_cov) / q_size if q_size else 0.0), (sum(a_cov) / a_size if a_size else 0.0), q_ign + a_ign
 
 
 def merge(
@@ -85,8 +104,7 @@ def merge(
         frequent: dict[tuple[int, int], int] = {}
         for local, it in enumerate(bench.items):
             g = sum(len(b.items) for b in index.benchmarks[:b_i]) + local
-            q_cov, q_ign = _coverage(index, g * 2 + QUESTION, matched.get(g * 2 + QUESTION, set()), df, frequent_docs)
-            a_cov, a_ign = _coverage(index, g * 2 + ANSWER, matched.get(g * 2 + ANSWER, set()), df, frequent_docs)
+            q_cov, a_cov, ignored = coverage(index, g, matched, df, frequent_docs)
             for pos in matched.get(g * 2 + QUESTION, ()):
                 h = int(index.part_hashes[g * 2 + QUESTION][pos])
                 if df.get(h, 0) >= frequent_docs:
@@ -102,7 +120,7 @@ def merge(
             if f is not None:
                 evidence.append({"source": f["source"], "doc": f["doc"], "line": f["line"], "start": f["start"], "end": f["end"], "snippet": f["snippet"], "match": "fuzzy", "longest_match": 0, "jaccard": f["jaccard"]})
                 fuzzy_hit = f["jaccard"] >= FUZZY_THRESHOLD
-            screened = index.part_n[g * 2 + QUESTION] > 0
+            screened = index.part_n[g * 2 + QUESTION] > 0 or index.part_n[g * 2 + ANSWER] > 0
             contaminated = q_cov >= CLEAN_BELOW or jac >= JACCARD_THRESHOLD or fuzzy_hit
             kind = None
             if contaminated:
@@ -117,7 +135,7 @@ def merge(
                 "longest_match": max((c["longest"] for c in cs), default=0),
                 "jaccard": round(jac, 4),
                 "fuzzy_jaccard": round(f["jaccard"], 4) if f is not None else 0.0,
-                "frequent_ngrams_ignored": q_ign + a_ign,
+                "frequent_ngrams_ignored": ignored,
                 "screened": screened,
                 "evidence": evidence if (contaminated or cs or f) else [],
             })

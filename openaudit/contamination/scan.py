@@ -124,7 +124,7 @@ class _Acc:
 def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> None:
     import numpy as np
 
-    from openaudit.contamination.hashing import ngram_hashes, ngram_hashes_multi
+    from openaudit.contamination.hashing import ngram_hashes_multi
     from openaudit.contamination.minhash import jaccard, shingles
 
     index = acc.index
@@ -172,14 +172,6 @@ def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> Non
         text = doc.text
         dtok = tok[offsets[d] : offsets[d + 1]]
         for item, by_part in items.items():
-            apart = item * 2 + ANSWER
-            if apart in index.local_parts and ANSWER not in by_part:
-                short = index.part_hashes[apart]
-                found = np.flatnonzero(ngram_hashes(dtok, index.part_n[apart]) == short[0]) if short.size else []
-                if len(found):
-                    acc.matched.setdefault(apart, set()).add(0)
-                    acc.df[int(short[0])] = acc.df.get(int(short[0]), 0) + 1
-                    by_part[ANSWER] = [(0, int(found[0]))]
             qp = by_part.get(QUESTION, [])
             ap = by_part.get(ANSWER, [])
             part = item * 2 + (QUESTION if qp else ANSWER)

@@ -113,8 +113,12 @@ def test_csv_with_field_mapping(tmp_path):
     (tmp_path / "b.csv").write_text("qid,prompt,target\n1,first question here,ans one\n2,second question,ans two\n")
     b = load_benchmark(str(tmp_path / "b.csv"), text_field="prompt", answer_field="target", id_field="qid")
     assert [(i.id, i.question, i.answer) for i in b.items] == [("1", "first question here", "ans one"), ("2", "second question", "ans two")]
-    with pytest.raises(InvalidInput, match="unknown benchmark fields"):
-        load_benchmark(str(tmp_path / "b.csv"))
+    generic = load_benchmark(str(tmp_path / "b.csv"))  # prompt/target: a generic question and answer
+    assert generic.format == "generic" and generic.items[1].question == "second question" and generic.items[1].answer == "ans two"
+    (tmp_path / "c.csv").write_text("qid,stem,gold\n1,first question here,ans one\n")
+    with pytest.raises(InvalidInput, match="unknown benchmark fields") as err:
+        load_benchmark(str(tmp_path / "c.csv"))
+    assert "--text-field" in err.value.hint and "question" in err.value.hint and "humaneval" in err.value.hint
     with pytest.raises(InvalidInput, match="no field 'nope'"):
         load_benchmark(str(tmp_path / "b.csv"), text_field="prompt", id_field="nope")
 
@@ -146,7 +150,7 @@ def test_missing_benchmark_and_folder(tmp_path):
 
 
 def test_detect_format_unknown():
-    assert detect_format({"foo", "bar"}) is None
+    assert detect_format({"foo": 1, "bar": 2}) is None
 
 
 def test_hub_repo_id_recognition():
