@@ -9,6 +9,7 @@ import typer
 
 from openaudit.cli.app import config
 from openaudit.errors import UsageError
+from openaudit.model import ScanStatus
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -86,7 +87,20 @@ def run_audit(
     if verbose and report.get("network"):
         net = report["network"]
         stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
+    warn_contamination(report.get("contamination"))
     return report
+
+
+def warn_contamination(block: Any) -> None:
+    """Say on stderr (always, not only with -v) when --benchmark was asked for but the screen did
+    not run, or did not read everything."""
+    if not isinstance(block, dict):
+        return
+    if block.get("status") == ScanStatus.NOT_RUN.value:
+        stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
+    elif block.get("status") == ScanStatus.INCOMPLETE.value:
+        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+               "problems in the report), so it is not verified clean")
 
 
 def emit(text: str, out: Optional[str]) -> None:

@@ -67,6 +67,23 @@ def evidence_location(ev: dict[str, Any]) -> str:
     return f"{where} · {ev['doc']} [{ev['start']}:{ev['end']}]"
 
 
+def status_lines(c: dict[str, Any]) -> list[str]:
+    """Plain-text lines on how far a contamination block got, for the report cards: why it did not
+    run, which repository files were (not) used, what was skipped. Empty for a complete --train run."""
+    out = []
+    if c.get("status") == "not_run":
+        out.append(f"Not run ({c.get('reason')}): {c.get('message')}")
+    files = c.get("training_files") if isinstance(c.get("training_files"), dict) else {}
+    if files.get("origin") == "repository":
+        used = ", ".join(str(u.get("path")) for u in files.get("used") or []) or "none"
+        out.append(f"Training data from the repository: {used}")
+        for e in files.get("excluded") or []:
+            out.append(f"Not used: {e.get('path')} ({e.get('reason')}: {e.get('why')})")
+    if isinstance(c.get("benchmarks"), list):
+        out.extend(problem_lines(c))
+    return out
+
+
 def problem_lines(report: dict[str, Any]) -> list[str]:
     """What was not read (capped or skipped), one line per benchmark that is incomplete."""
     out = []

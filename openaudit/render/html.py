@@ -24,6 +24,7 @@ from openaudit.render._common import (
     text,
     unverified_text,
 )
+from openaudit.render.contamination import status_lines
 from openaudit.render.svg import score_chart
 
 _CSS = """
@@ -213,6 +214,9 @@ def _contamination(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
     h = ["<h2>Benchmark contamination</h2>"]
+    h.extend(f"<p>{_e(line)}</p>" for line in status_lines(c))
+    if c.get("status") == "not_run":
+        return h
     if as_dict(c.get("method")):
         h.append(f'<p class="meta">Method: {_e(as_dict(c.get("method")))}</p>')
     h.append("<table><tr><th>Benchmark</th><th>Items</th><th>Contaminated</th><th>Rate</th><th>Buckets</th></tr>")

@@ -23,6 +23,7 @@ from openaudit.render._common import (
     text,
     unverified_text,
 )
+from openaudit.render.contamination import status_lines
 
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
@@ -186,6 +187,10 @@ def _contamination(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
     out = ["## Benchmark contamination", ""]
+    for line in status_lines(c):
+        out.extend([md(line), ""])
+    if c.get("status") == "not_run":
+        return out
     method = as_dict(c.get("method"))
     if method:
         out.append(f"Method: {md(method)}")
