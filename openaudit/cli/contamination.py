@@ -53,7 +53,7 @@ def contamination_cmd(
     report = run(
         benchmark, train, text_field=text_field, id_field=id_field, answer_field=answer_field, ngram=ngram,
         fuzzy=fuzzy, engine=engine, workers=workers, train_text_field=train_text_field,
-        frequent_docs=frequent_docs, progress=(lambda _m: None) if quiet else stderr,
+        frequent_docs=frequent_docs, progress=(lambda _m: None) if quiet else stderr, quiet=quiet,
     )
     emit(render(report, fmt), output)
     return 0

@@ -66,7 +66,7 @@ def run(
     **options: Any,
 ) -> dict[str, Any]:
     """Screen every benchmark item against the training data; deterministic output. ``options``:
-    ngram, fuzzy, engine, workers, frequent_docs (see ``screen``).
+    ngram, fuzzy, engine, workers, frequent_docs, quiet (see ``screen``).
 
     Raises ``OpenAuditError`` subclasses (UsageError, InvalidInput, ...) for bad input.
     """
@@ -84,8 +84,10 @@ def screen(
     workers: int | None = None,
     frequent_docs: int = DEFAULT_FREQUENT_DOCS,
     progress: Progress | None = None,
+    quiet: bool = False,
 ) -> dict[str, Any]:
-    """Screen loaded benchmarks against training shards: the contamination report."""
+    """Screen loaded benchmarks against training shards: the contamination report. ``quiet``
+    also keeps the engine's own start-up messages (Ray's) off stderr."""
     from openaudit.contamination.engines import run_shards
     from openaudit.contamination.scan import ScanOptions
 
@@ -94,7 +96,7 @@ def screen(
         raise UsageError(f"frequent_docs must be at least 1, got {frequent_docs}")
     say(f"contamination: {sum(len(b.items) for b in named)} items in {len(named)} benchmark(s), {len(shards)} training shard(s)")
     index = build_index(named, ngram=ngram, fuzzy_threshold=report.FUZZY_THRESHOLD if fuzzy else None)
-    results = run_shards(index, shards, ScanOptions(fuzzy=fuzzy), engine=engine, workers=workers)
+    results = run_shards(index, shards, ScanOptions(fuzzy=fuzzy), engine=engine, workers=workers, quiet=quiet)
     out_benches, totals, train_problems = report.merge(index, results, frequent_docs=frequent_docs, fuzzy=fuzzy)
     method = {
         "schema_version": SCHEMA_VERSION,
