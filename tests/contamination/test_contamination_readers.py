@@ -185,5 +185,7 @@ def test_hub_offline_miss_is_one_line_error(monkeypatch, tmp_path):
     import huggingface_hub.constants as c
 
     monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
-    with pytest.raises(OpenAuditError):
+    with pytest.raises(OpenAuditError) as err:
         hub.dataset_files("nobody/nothing-here", role="train")
+    assert "snapshot" not in err.value.hint  # `openaudit snapshot` captures models, not datasets
+    assert "online" in err.value.hint and "local path" in err.value.hint
