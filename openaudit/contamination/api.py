@@ -10,9 +10,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from openaudit.contamination import hashing, minhash, normalise, report
 from openaudit.contamination.benchsets import check_fields, load_benchmark
+from openaudit.contamination.engines import run_shards
 from openaudit.contamination.index import ANSWER_LABELS, MIN_TOKENS, N_MAX, N_MIN, Benchmark, build_index
 from openaudit.contamination.readers import Shard, expand
 from openaudit.contamination.repo_data import Exclusion, select_training_files
+from openaudit.contamination.scan import ScanOptions
 from openaudit.errors import OpenAuditError, UsageError
 from openaudit.model import FileEntry, ScanStatus
 
@@ -88,9 +90,6 @@ def screen(
 ) -> dict[str, Any]:
     """Screen loaded benchmarks against training shards: the contamination report. ``quiet``
     also keeps the engine's own start-up messages (Ray's) off stderr."""
-    from openaudit.contamination.engines import run_shards
-    from openaudit.contamination.scan import ScanOptions
-
     say = _say(progress)
     if frequent_docs < 1:
         raise UsageError(f"frequent_docs must be at least 1, got {frequent_docs}")

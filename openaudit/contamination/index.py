@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from openaudit.contamination.hashing import TokenHasher, ngram_hashes
+from openaudit.contamination.minhash import FUZZY_SHINGLE, FuzzyIndex, shingles
+from openaudit.contamination.normalise import token_bytes
 from openaudit.errors import UsageError
 
 N_MIN, N_MAX = 8, 13
@@ -93,8 +96,6 @@ def _answer_part(q, a, n: int, labels: list[Any]):
     ``hashes`` with one unused position between them."""
     import numpy as np
 
-    from openaudit.contamination.hashing import ngram_hashes
-
     tail = q[max(0, int(q.size) - (n - 1)) :]
     size = int(tail.size + a.size)
     use = 0 if not a.size else (n if size >= n else (size if size >= MIN_TOKENS else 0))
@@ -116,10 +117,6 @@ def _answer_part(q, a, n: int, labels: list[Any]):
 
 def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None) -> BenchIndex:
     import numpy as np
-
-    from openaudit.contamination.hashing import TokenHasher, ngram_hashes
-    from openaudit.contamination.minhash import FUZZY_SHINGLE, FuzzyIndex, shingles
-    from openaudit.contamination.normalise import token_bytes
 
     if ngram is not None and not (1 <= ngram <= 64):
         raise UsageError(f"--ngram must be between 1 and 64, got {ngram}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from openaudit.contamination.index import ANSWER, QUESTION, BenchIndex
+from openaudit.contamination.normalise import tokens
 from openaudit.contamination.problems import merge_logs
 from openaudit.model import ScanStatus
 
@@ -77,8 +78,6 @@ def merge(
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """(benchmark results, training totals, training-side problems) of the shard results. A
     benchmark is ``complete`` only when no training input and none of its records were skipped."""
-    from openaudit.contamination.normalise import tokens
-
     df: dict[int, int] = {}
     matched: dict[int, set[int]] = {}
     cands: dict[int, list[dict[str, Any]]] = {}

@@ -10,9 +10,14 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
+from openaudit.contamination import vocab
+from openaudit.contamination.hashing import ngram_hashes, ngram_hashes_multi
 from openaudit.contamination.index import ANSWER, PREFILTER_SHIFT, QUESTION, BenchIndex
+from openaudit.contamination.minhash import FUZZY_SHINGLE, jaccard, shingles, template
+from openaudit.contamination.normalise import token_span_arrays
 from openaudit.contamination.problems import ReadLog
 from openaudit.contamination.readers import Doc, Shard, iter_documents
+from openaudit.contamination.sigs import window_signatures
 
 BATCH_CHARS = 2_000_000
 BATCH_DOCS = 4096
@@ -59,8 +64,6 @@ _SPANS: list = [None, None]  # (text, (starts, ends)) of the last document asked
 
 def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
     """Character span in ``text`` of its tokens ``first..last`` (``normalise.token_spans``)."""
-    from openaudit.contamination.normalise import token_span_arrays
-
     if _SPANS[0] is not text:
         _SPANS[0], _SPANS[1] = text, token_span_arrays(text)
     starts, ends = _SPANS[1]
@@ -123,9 +126,6 @@ class _Acc:
 
 def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> None:
     import numpy as np
-
-    from openaudit.contamination.hashing import ngram_hashes_multi
-    from openaudit.contamination.minhash import jaccard, shingles
 
     index = acc.index
     texts = [doc.text for doc in docs]
@@ -225,20 +225,15 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
     datasketch's), matched against the LSH bands of the benchmark side in one pass."""
     import numpy as np
 
-    from openaudit.contamination.hashing import ngram_hashes
-    from openaudit.contamination.minhash import FUZZY_SHINGLE as SHINGLE
-    from openaudit.contamination.minhash import template
-    from openaudit.contamination.sigs import window_signatures
-
     index = acc.index
     w = index.fuzzy_window
-    sh = ngram_hashes(tok, SHINGLE)  # shingle j covers tokens j..j+SHINGLE-1 of the batch
+    sh = ngram_hashes(tok, FUZZY_SHINGLE)  # shingle j covers tokens j..j+FUZZY_SHINGLE-1 of the batch
     starts: list[int] = []
     ends: list[int] = []
     owner: list[tuple[int, int]] = []  # window -> (doc, first shingle in the doc)
     for d in range(len(docs)):
         base = int(offsets[d])
-        for a, e in fuzzy_windows(int(offsets[d + 1]) - base, w, SHINGLE):
+        for a, e in fuzzy_windows(int(offsets[d + 1]) - base, w, FUZZY_SHINGLE):
             starts.append(base + a)
             ends.append(base + e)
             owner.append((d, a))
@@ -262,10 +257,8 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
 
 def scan_shard(index: BenchIndex, shard: Shard, options: ScanOptions = ScanOptions()) -> dict[str, Any]:
     """Scan one shard; return its partial result (plain, picklable, deterministic)."""
-    from openaudit.contamination.vocab import default_batch_hasher
-
     acc = _Acc(index, shard.source)
-    hasher = default_batch_hasher()  # the vocabulary is reused across the shards a worker scans
+    hasher = vocab.default_batch_hasher()  # the vocabulary is reused across the shards a worker scans
     batch: list[Doc] = []
     size = 0
     for doc in iter_documents(shard, acc.log):
