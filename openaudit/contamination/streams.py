@@ -28,6 +28,7 @@ MAX_EXPANSION = 100  # decompressed : compressed bytes (text and JSON lines comp
 EXPANSION_FLOOR = 16 << 20  # the ratio is checked once this much has been decompressed
 ROW_GROUP_BYTES = 256 << 20  # uncompressed bytes of the columns read, per parquet row group
 BATCH_BYTES = 32 << 20  # parquet batch size target
+BATCH_ROWS = 64  # and at most this many rows per batch (a row may decode larger than the metadata says)
 DRAIN_CHUNK = 1 << 20
 SNIFF = 4096
 GZIP_MAGIC = b"\x1f\x8b"
@@ -178,8 +179,10 @@ def capped_lines(fh: io.TextIOBase, source: str, log: ReadLog, limit: int | None
 
 
 def parquet_batches(path: str, source: str, log: ReadLog, columns: list[str] | None = None) -> Iterator[Any]:
-    """Record batches of a parquet file, one row group at a time, in batches of about
-    ``BATCH_BYTES``; row groups over ``ROW_GROUP_BYTES`` (uncompressed, columns read) are skipped."""
+    """Record batches of a parquet file, one row group at a time, in batches of at most
+    ``BATCH_ROWS`` rows and about ``BATCH_BYTES`` (from the file's metadata). A row group whose
+    columns exceed ``ROW_GROUP_BYTES`` uncompressed is skipped; one that decodes to more than
+    ``MAX_EXPANSION`` times its stored size (dictionary pages repeating a huge value) is stopped."""
     sniff_binary(path)
     import pyarrow.parquet as pq
 
@@ -192,19 +195,25 @@ def parquet_batches(path: str, source: str, log: ReadLog, columns: list[str] | N
     row = 0
     for r in range(meta.num_row_groups):
         rg = meta.row_group(r)
-        size = sum(
-            rg.column(j).total_uncompressed_size
-            for j in range(rg.num_columns)
-            if wanted is None or rg.column(j).path_in_schema.split(".")[0] in wanted
-        )
+        chunks = [rg.column(j) for j in range(rg.num_columns) if wanted is None or rg.column(j).path_in_schema.split(".")[0] in wanted]
+        size = sum(c.total_uncompressed_size for c in chunks)
+        rows = f"rows {row}..{row + rg.num_rows - 1}"
         if size > ROW_GROUP_BYTES:
-            log.add(ProblemCode.ROW_GROUP_TOO_LARGE, source, f"row group {r} (rows {row}..{row + rg.num_rows - 1}) "
-                    f"holds {size} bytes uncompressed, over the {ROW_GROUP_BYTES} cap: skipped")
+            log.add(ProblemCode.ROW_GROUP_TOO_LARGE, source, f"row group {r} ({rows}) holds {size} bytes uncompressed, "
+                    f"over the {ROW_GROUP_BYTES} cap: skipped")
             row += rg.num_rows
             continue
+        budget = max(ROW_GROUP_BYTES, MAX_EXPANSION * sum(c.total_compressed_size for c in chunks))
         per_row = max(1, size // max(1, rg.num_rows))
+        decoded = 0
         try:
-            yield from pf.iter_batches(batch_size=max(1, min(1024, BATCH_BYTES // per_row)), row_groups=[r], columns=columns)
+            for batch in pf.iter_batches(batch_size=max(1, min(BATCH_ROWS, BATCH_BYTES // per_row)), row_groups=[r], columns=columns):
+                decoded += batch.nbytes
+                if decoded > budget:
+                    log.add(ProblemCode.EXPANSION, source, f"row group {r} ({rows}) decodes to over {budget} bytes: the rest "
+                            f"of it is not read")
+                    break
+                yield batch
         except Exception as exc:  # pyarrow's errors for corrupt pages (ArrowInvalid, OSError, ...)
             raise InvalidInput(f"{source}: unreadable parquet row group {r} ({type(exc).__name__})") from None
         row += rg.num_rows

@@ -22,13 +22,17 @@ GIB = 1 << 30
 QUESTION = "And the earth was without form and void and darkness was upon the face of the deep"
 BENCH_LINE = json.dumps({"id": "q1", "text": QUESTION}) + "\n"
 
-# The child runs the real CLI in-process and reports its own peak RSS (RUSAGE_SELF: independent of
-# whatever other children the test process has had).
+# The child runs the real CLI in-process and reports its own peak RSS (VmHWM of its own memory map:
+# independent of the test process's size and of whatever other children it has had).
 CHILD = (
     "import resource, sys\n"
     "from openaudit.cli.main import main\n"
     "rc = main(sys.argv[1:])\n"
-    "sys.stderr.write('\\nMAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "try:\n"  # VmHWM: this process's own peak (ru_maxrss would include the parent's size at fork)
+    "    kb = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "except OSError:\n"
+    "    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "sys.stderr.write('\\nMAXRSS_KB %d\\n' % kb)\n"
     "sys.exit(rc)\n"
 )
 
@@ -182,6 +186,13 @@ def test_parquet_caps(tmp_path, monkeypatch):
     log = ReadLog()
     assert list(iter_documents(Shard("b.parquet", str(tmp_path / "b.parquet")), log)) == []
     assert log.counts == {"row_group_too_large": 2}
+    # a dictionary page repeating one value: small on disk and in the metadata, large decoded
+    pq.write_table(pa.table({"text": ["r" * 900] * 5000}), tmp_path / "c.parquet")
+    assert pq.ParquetFile(tmp_path / "c.parquet").metadata.row_group(0).total_byte_size < 100_000
+    monkeypatch.setattr(streams, "ROW_GROUP_BYTES", 200_000)
+    log = ReadLog()
+    docs = list(iter_documents(Shard("c.parquet", str(tmp_path / "c.parquet")), log))
+    assert 0 < len(docs) < 5000 and log.counts == {"decompression_budget": 1}
 
 
 def test_truncated_gzip_is_a_problem_not_a_crash(tmp_path):
