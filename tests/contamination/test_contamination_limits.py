@@ -258,3 +258,19 @@ def test_table_says_incomplete(tmp_path, monkeypatch, capsys):
     assert main(["contamination", "-b", str(_bench(tmp_path)), "-t", str(train), "-f", "table", "-q", "-j", "1"]) == 0
     out = capsys.readouterr().out
     assert "incomplete" in out and "INCOMPLETE, not verified clean" in out and "line_too_long" in out
+
+
+@pytest.mark.parametrize("text, code", [
+    ('{"text": "a \\ud800 b"}', "not_text"),  # ASCII line, lone surrogate escape
+    ('{"text": "a \ud800 b"}', "not_text"),  # a raw lone surrogate
+    ('{"text": "' + "é" * 20 + '"}', "too_large"),  # 20 characters, 40+ bytes: over a 40-byte cap
+])
+def test_hardened_parser_fast_paths_still_refuse(text, code):
+    """The JSON lines of training data go through base.parse.load_json; its ASCII/size fast paths
+    (which keep the screen at its speed) must refuse exactly what they refused before."""
+    from openaudit.base.parse import ParseProblem, load_json
+
+    with pytest.raises(ParseProblem) as err:
+        load_json(text, max_bytes=40 if code == "too_large" else 1 << 20)
+    assert err.value.code.value == code
+    assert load_json('{"text": "caf\\u00e9 ok"}')["text"] == "café ok"
