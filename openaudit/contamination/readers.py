@@ -129,7 +129,7 @@ def _iter_jsonl(shard: Shard, log: ReadLog) -> Iterator[Doc]:
     src = shard.source
     with open_text(shard.path) as fh:
         for lineno, line in capped_lines(fh, src, log):
-            if not line.strip():
+            if line.isspace():
                 continue
             try:
                 rec = load_json(line, source=f"{src}:{lineno}", max_bytes=4 * len(line) + 4)
