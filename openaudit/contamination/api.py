@@ -121,6 +121,9 @@ def screen(
     say(f"contamination: scanned {totals['docs']} documents, {totals['bytes']} bytes")
     for code, count in train_problems["counts"].items():
         say(f"contamination: training data incomplete: {count} x {code} (see problems in the report)")
+    for b in named:
+        for code, count in b.problems["counts"].items():
+            say(f"contamination: benchmark {b.name} incomplete: {count} item(s) skipped ({code})")
     complete = all(b["status"] == ScanStatus.COMPLETE.value for b in out_benches)
     return {
         "status": (ScanStatus.COMPLETE if complete else ScanStatus.INCOMPLETE).value,
