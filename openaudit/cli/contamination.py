@@ -32,8 +32,8 @@ def contamination_cmd(
     """Find benchmark items inside training data: exact n-gram screen + MinHash evidence."""
     from openaudit.cli.common import stderr
     from openaudit.contamination.api import run
-    from openaudit.render.contamination import FORMATS, render
     from openaudit.errors import UsageError
+    from openaudit.render.contamination import FORMATS, render
     from openaudit.render.output import emit
 
     if token:  # read by huggingface_hub in this process and inherited by the worker processes

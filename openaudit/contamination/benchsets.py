@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
 from openaudit.contamination import hub
-from openaudit.contamination.index import Benchmark, BenchItem
+from openaudit.contamination.index import BenchItem, Benchmark
 from openaudit.contamination.problems import ProblemCode, ReadLog
 from openaudit.contamination.streams import StreamStopped, capped_lines, open_text, parquet_batches, sniff_binary
 from openaudit.errors import InvalidInput, UsageError

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
-from openaudit.contamination import hub
+from openaudit.contamination import hub, streams
 from openaudit.contamination.problems import ProblemCode, ReadLog
-from openaudit.contamination import streams
 from openaudit.contamination.streams import capped_lines, open_text, parquet_batches, sniff_binary
 from openaudit.errors import InvalidInput, UsageError
 

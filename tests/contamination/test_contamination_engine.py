@@ -115,9 +115,9 @@ def test_ray_quiet_prints_nothing_on_stderr(humaneval, planted, tmp_path):
 
 
 def test_fuzzy_mode_finds_paraphrase(tmp_path, humaneval, he_items, plays):
-    from contamination_plant import paraphrase
-
     import random
+
+    from contamination_plant import paraphrase
 
     para = paraphrase(he_items[10].question, random.Random(0))
     (tmp_path / "t.jsonl").write_text(json.dumps({"id": "x", "text": plays[0][1][:20000] + "\n" + para}) + "\n")

@@ -7,6 +7,11 @@ import sys
 
 import pytest
 
+# benchmarks/ is on sys.path (conftest). CHILD runs the real CLI in a fresh process that reports its
+# own peak RSS (VmHWM: independent of this process's size); bombs are built as the benchmark builds them.
+from contamination_memory import CHILD
+from contamination_memory import gzip_members as _gzip_members
+
 from openaudit.cli.main import main
 from openaudit.contamination import streams
 from openaudit.contamination.api import run
@@ -21,30 +26,6 @@ from openaudit.probes.registry import ProbeContext
 GIB = 1 << 30
 QUESTION = "And the earth was without form and void and darkness was upon the face of the deep"
 BENCH_LINE = json.dumps({"id": "q1", "text": QUESTION}) + "\n"
-
-# The child runs the real CLI in-process and reports its own peak RSS (VmHWM of its own memory map:
-# independent of the test process's size and of whatever other children it has had).
-CHILD = (
-    "import resource, sys\n"
-    "from openaudit.cli.main import main\n"
-    "rc = main(sys.argv[1:])\n"
-    "try:\n"  # VmHWM: this process's own peak (ru_maxrss would include the parent's size at fork)
-    "    kb = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
-    "except OSError:\n"
-    "    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-    "sys.stderr.write('\\nMAXRSS_KB %d\\n' % kb)\n"
-    "sys.exit(rc)\n"
-)
-
-
-def _gzip_members(path, member: bytes, count: int, head: bytes = b"") -> None:
-    """A gzip file of ``count`` copies of one compressed member (cheap to build, huge to expand)."""
-    z = gzip.compress(member, compresslevel=9)
-    with open(path, "wb") as fh:
-        if head:
-            fh.write(gzip.compress(head))
-        for _ in range(count):
-            fh.write(z)
 
 
 def _cli_in_child(args):
