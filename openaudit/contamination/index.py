@@ -88,31 +88,45 @@ class BenchIndex:
     answer_tail: list[int] = field(default_factory=list)  # item -> question words before the answer
 
 
-def _answer_part(q, a, n: int, labels: list[Any]):
-    """The answer part of an item: ``(n used, hashes, positions to index, spans)``.
+def _usable(size: int, n: int) -> int:
+    """The n-gram size a part of ``size`` words is screened with: n, the whole part when it is
+    shorter but has at least ``MIN_TOKENS`` words, else 0 (not screened)."""
+    return n if size >= n else (size if size >= MIN_TOKENS else 0)
 
-    Each span is the question's last ``n - 1`` words, optionally an answer label, then the answer;
-    its ``n``-grams are kept only when they hold an answer word. Spans follow each other in
-    ``hashes`` with one unused position between them."""
+
+def _answer_spans(q, a, n: int, labels: list[Any]) -> tuple[int, list[tuple[Any, int]]]:
+    """The answer part of an item: ``(n used, [(span tokens, words before the answer)])``.
+
+    A span is the question's last ``n - 1`` words, optionally an answer label, then the answer."""
     import numpy as np
 
     tail = q[max(0, int(q.size) - (n - 1)) :]
-    size = int(tail.size + a.size)
-    use = 0 if not a.size else (n if size >= n else (size if size >= MIN_TOKENS else 0))
+    use = _usable(int(tail.size + a.size), n) if a.size else 0
     if not use:
-        return 0, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), ()
-    seqs = [(tail, int(tail.size))]
+        return 0, []
+    spans = [(np.concatenate([tail, a]), int(tail.size))]
     if a.size < n and tail.size:  # a short answer may follow a label
-        seqs += [(np.concatenate([tail, lab]), int(tail.size + lab.size)) for lab in labels]
-    pieces, keep, spans, base = [], [], [], 0
-    for head, prefix in seqs:
-        g = ngram_hashes(np.concatenate([head, a]), use)
-        pos = np.arange(g.size, dtype=np.int64)
-        keep.append(base + pos[pos + use > prefix])
-        spans.append((base, prefix))
-        pieces += [g, np.zeros(1, dtype=np.uint64)]
-        base += int(g.size) + 1
-    return use, np.concatenate(pieces)[:-1], np.concatenate(keep), tuple(spans)
+        spans += [(np.concatenate([tail, lab, a]), int(tail.size + lab.size)) for lab in labels]
+    return use, spans
+
+
+def _hash_all(jobs: list[tuple[Any, int, Any]]) -> dict[Any, Any]:
+    """``{key: ngram_hashes(tokens, use)}`` for ``(key, use, tokens)`` jobs (each at least ``use``
+    tokens long): one pass per n-gram size over all the token arrays laid end to end; windows that
+    straddle two arrays are computed and dropped."""
+    import numpy as np
+
+    out: dict[Any, Any] = {}
+    by_use: dict[int, list[tuple[Any, Any]]] = {}
+    for key, use, toks in jobs:
+        by_use.setdefault(use, []).append((key, toks))
+    for use, group in by_use.items():
+        g = ngram_hashes(np.concatenate([t for _k, t in group]), use)
+        off = 0
+        for key, toks in group:
+            out[key] = g[off : off + int(toks.size) - use + 1]
+            off += int(toks.size)
+    return out
 
 
 def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None) -> BenchIndex:
@@ -127,6 +141,7 @@ def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_
     lengths: set[int] = set()
     fuzzy = FuzzyIndex(fuzzy_threshold) if fuzzy_threshold is not None else None
     q_lengths_all: list[int] = []
+    empty = np.zeros(0, dtype=np.uint64)
 
     def add(part: int, use: int, g, where) -> None:
         hashes.append(g[where])
@@ -139,30 +154,42 @@ def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_
         q_lengths = [int(q.size) for q, _ in toks]
         n = ngram if ngram is not None else ngram_size([ql for ql in q_lengths if ql >= MIN_TOKENS])
         idx.n_by_bench.append(n)
-        for q, a in toks:
+        answers = [_answer_spans(q, a, n, labels) for q, a in toks]
+        jobs = [(("q", k), _usable(int(q.size), n), q) for k, (q, _a) in enumerate(toks) if _usable(int(q.size), n)]
+        jobs += [(("a", k, v), use, span) for k, (use, spans) in enumerate(answers) for v, (span, _pre) in enumerate(spans)]
+        hashed = _hash_all(jobs)
+        for k, ((q, a), (a_use, spans)) in enumerate(zip(toks, answers)):
             item = len(idx.item_bench)
             idx.item_bench.append(b_i)
-            sh = shingles(q)
-            idx.question_shingles.append(sh)
+            idx.question_shingles.append(shingles(q))
             if fuzzy is not None and q.size >= MIN_TOKENS:
                 fuzzy.add(item, shingles(q, FUZZY_SHINGLE))
                 q_lengths_all.append(int(q.size))
-            size = int(q.size)
-            use = n if size >= n else (size if size >= MIN_TOKENS else 0)
-            g = ngram_hashes(q, use) if use else np.zeros(0, dtype=np.uint64)
-            idx.part_tokens.append(size)
+            use = _usable(int(q.size), n)
+            g = hashed.get(("q", k), empty)
+            idx.part_tokens.append(int(q.size))
             idx.part_n.append(use)
             idx.part_hashes.append(g)
             if use:
                 add(item * 2 + QUESTION, use, g, np.arange(g.size, dtype=np.int64))
-            use, g, where, spans = _answer_part(q, a, n, labels)
+            # the answer part: its spans end to end, one unused position between two; a span's
+            # n-grams are indexed only when they hold an answer word
+            pieces, keep, layout, base = [], [], [], 0
+            for v, (_span, prefix) in enumerate(spans):
+                g = hashed[("a", k, v)]
+                pos = np.arange(g.size, dtype=np.int64)
+                keep.append(base + pos[pos + a_use > prefix])
+                layout.append((base, prefix))
+                pieces += [g, np.zeros(1, dtype=np.uint64)]
+                base += int(g.size) + 1
+            g = np.concatenate(pieces)[:-1] if pieces else empty
             idx.part_tokens.append(int(a.size))
-            idx.part_n.append(use)
+            idx.part_n.append(a_use)
             idx.part_hashes.append(g)
-            idx.answer_spans.append(spans)
+            idx.answer_spans.append(tuple(layout))
             idx.answer_tail.append(min(int(q.size), n - 1))
-            if use:
-                add(item * 2 + ANSWER, use, g, where)
+            if a_use:
+                add(item * 2 + ANSWER, a_use, g, np.concatenate(keep))
     if hashes:
         h = np.concatenate(hashes)
         p = np.concatenate(parts)

@@ -229,3 +229,45 @@ def test_optimised_scan_equals_reference_implementation(monkeypatch, humaneval, 
     if fuzzy:
         assert any(it["fuzzy_jaccard"] > 0 for it in items)
     assert json.dumps(fast, sort_keys=True) == json.dumps(ref, sort_keys=True)
+
+
+def _reference_index_parts(items, n):
+    """Per item, the straightforward way: the question's n-grams, and each answer span (question
+    tail, optional label, answer) hashed on its own, spans end to end with one unused position."""
+    from openaudit.contamination.index import ANSWER_LABELS, MIN_TOKENS
+
+    hasher = TokenHasher()
+    labels = [hasher.hashes(token_bytes(lab)) for lab in ANSWER_LABELS]
+    out = []
+    for it in items:
+        q, a = hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))
+        use = n if q.size >= n else (q.size if q.size >= MIN_TOKENS else 0)
+        qh = ngram_hashes(q, use).tolist() if use else []
+        tail = q[max(0, q.size - (n - 1)):]
+        size = tail.size + a.size
+        a_use = 0 if not a.size else (n if size >= n else (size if size >= MIN_TOKENS else 0))
+        heads = [tail] + ([np.concatenate([tail, lab]) for lab in labels] if a_use and a.size < n and tail.size else [])
+        ah = []
+        for h in heads if a_use else []:
+            ah += ngram_hashes(np.concatenate([h, a]), a_use).tolist() + [0]
+        out.append((qh, ah[:-1]))
+    return out
+
+
+def test_batched_index_equals_per_item_hashing():
+    from openaudit.contamination.index import BenchItem, Benchmark, build_index
+
+    rng = random.Random(4)
+    vocab_words = [f"w{i}" for i in range(300)]
+    items = []
+    for k in range(300):
+        q = " ".join(rng.choice(vocab_words) for _ in range(rng.choice([0, 2, 3, 5, 9, 12, 13, 20, 40])))
+        a = " ".join(rng.choice(vocab_words) for _ in range(rng.choice([0, 0, 1, 2, 3, 8, 13, 30])))
+        items.append(BenchItem(str(k), q, a or None))
+    for n in (8, 13):
+        idx = build_index([Benchmark("b", tuple(items))], ngram=n)
+        ref = _reference_index_parts(items, n)
+        for k, (qh, ah) in enumerate(ref):
+            assert idx.part_hashes[2 * k].tolist() == qh, k
+            assert idx.part_hashes[2 * k + 1].tolist() == ah, k
+        assert sum(1 for _q, ah in ref if ah) > 100  # answers of every kind were indexed
