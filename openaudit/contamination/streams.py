@@ -26,7 +26,7 @@ from openaudit.errors import InvalidInput
 MAX_LINE_CHARS = 8 << 20  # one JSON record / text line / parquet value
 MAX_EXPANSION = 100  # decompressed : compressed bytes (text and JSON lines compress 3-10x)
 EXPANSION_FLOOR = 16 << 20  # the ratio is checked once this much has been decompressed
-ROW_GROUP_BYTES = 256 << 20  # uncompressed bytes of the columns read, per parquet row group
+ROW_GROUP_BYTES = 128 << 20  # uncompressed bytes of the columns read, per parquet row group (a 128 MiB value peaks near 600 MiB)
 BATCH_BYTES = 32 << 20  # parquet batch size target
 BATCH_ROWS = 64  # and at most this many rows per batch (a row may decode larger than the metadata says)
 DRAIN_CHUNK = 1 << 20
