@@ -7,8 +7,8 @@ import typer
 
 from openaudit.cli import common as c
 from openaudit.cli.app import app
-
-FORMATS = ("table", "json", "markdown", "html", "sarif", "junit")
+from openaudit.errors import UsageError
+from openaudit.render import FORMATS, render
 
 
 @app.command("audit")
@@ -26,11 +26,10 @@ def audit_cmd(
     device: c.Device = "auto",
     benchmark: c.Benchmark = None,
     train: c.Train = None,
+    capture: c.Capture = False,
 ) -> None:
     """Audit a model repository and print its openness report card."""
-    from openaudit.errors import UsageError
-    from openaudit.render import render
-
+    c.ignore_config_inside(target)
     output = c.default_output(output)
     fmt = c.default_format(fmt, output)
     if fmt not in FORMATS:
@@ -38,5 +37,6 @@ def audit_cmd(
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        capture=capture,
     )
     c.emit(render(report, fmt), output)

@@ -7,8 +7,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from openaudit.cli.app import config
+from openaudit import api
+from openaudit.base.text import terminal_safe
+from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-exported for the commands)
 from openaudit.errors import UsageError
+from openaudit.model import RunStatus
+from openaudit.render.output import emit as _emit
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -21,6 +25,7 @@ Verify = Annotated[bool, typer.Option("--verify", help="Replay a published train
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
 Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
 Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
+Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
 
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
@@ -35,9 +40,19 @@ def default_output(out: Optional[str]) -> Optional[str]:
     return out or config().get("output")
 
 
-def stderr(msg: str) -> None:
-    from openaudit.base.text import terminal_safe
+def hub_token(token: Optional[str]) -> Optional[str]:
+    """--token, else the variable the configuration names (token_env), else HF_TOKEN."""
+    env = config().get("token_env", "HF_TOKEN")
+    return token or os.environ.get(env) or os.environ.get("HF_TOKEN") or None
 
+
+def offline_mode(offline: bool) -> bool:
+    """--offline, or `offline = true` in the configuration, or HF_HUB_OFFLINE=1."""
+    env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return offline or bool(config().get("offline")) or env
+
+
+def stderr(msg: str) -> None:
     sys.stderr.write(terminal_safe(msg) + "\n")
 
 
@@ -54,23 +69,23 @@ def run_audit(
     device: str = "auto",
     benchmark: Optional[list[str]] = None,
     train: Optional[list[str]] = None,
+    capture: bool = False,
 ) -> dict[str, Any]:
-    from openaudit import api
-
     cfg = config()
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
     if train and not benchmark:
         raise UsageError("--train needs at least one --benchmark")
     rubric = rubric or cfg.get("rubric") or "openaudit"
-    token = token or os.environ.get(cfg.get("token_env", "HF_TOKEN")) or os.environ.get("HF_TOKEN") or None
-    offline = offline or bool(cfg.get("offline")) or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    token = hub_token(token)
+    offline = offline_mode(offline)
     no_timestamp = no_timestamp or cfg.get("timestamp") is False
     verify = verify or bool(cfg.get("verify"))
     cfg_cont = cfg.get("contamination") or {}
     benchmark = benchmark or cfg_cont.get("benchmarks")
     train = train or cfg_cont.get("train")
     contamination = {"benchmarks": list(benchmark), "train": list(train or [])} if benchmark else None
+    walk = _WalkProgress(verbose)
     report = api.audit(
         target,
         revision=revision,
@@ -82,14 +97,53 @@ def run_audit(
         contamination=contamination,
         timestamp=not no_timestamp,
         progress=stderr if verbose else (lambda _m: None),
+        capture=capture,
+        walk_progress=walk,
     )
+    walk.finish()
     if verbose and report.get("network"):
         net = report["network"]
         stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
+    warn_contamination(report.get("contamination"))
     return report
 
 
-def emit(text: str, out: Optional[str]) -> None:
-    from openaudit.render.output import emit as _emit
+class _WalkProgress:
+    """Progress of a long local walk on stderr (the walker calls it every 1,000 files): a live line
+    on a terminal (rich), one line per 10,000 files with -v otherwise."""
 
+    def __init__(self, verbose: bool):
+        self.verbose, self.console, self.shown = verbose, None, False
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        what = f"listing: {done:,} files" if total is None else f"reading: {done:,}/{total:,} files"
+        if self.console is not None:
+            self.console.print(f"[dim]{what}[/dim]", end="\r")
+            self.shown = True
+        elif self.verbose and done % 10_000 == 0:
+            stderr(what)
+
+    def finish(self) -> None:
+        if self.shown and self.console is not None:
+            self.console.print(" " * 40, end="\r")
+
+
+def warn_contamination(block: Any) -> None:
+    """Say on stderr (always, not only with -v) when --benchmark was asked for but the screen did
+    not run, or did not read everything."""
+    if not isinstance(block, dict):
+        return
+    if block.get("status") == RunStatus.NOT_RUN.value:
+        stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
+    elif block.get("status") == RunStatus.INCOMPLETE.value:
+        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+               "problems in the report), so it is not verified clean")
+
+
+def emit(text: str, out: Optional[str]) -> None:
+    """The command's result to stdout, or atomically to the file ``out``."""
     _emit(text, out)

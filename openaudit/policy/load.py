@@ -8,7 +8,13 @@ from typing import Any, Mapping
 
 from openaudit.probes.catalog import CATALOG, DIMENSIONS
 from openaudit.resources import schema
-from openaudit.rubric.docload import invalid, json_path, load_document
+from openaudit.errors import InvalidPolicy
+from openaudit.rubric.docload import json_path, load_document
+from openaudit.rubric.docload import invalid as _invalid
+
+
+def invalid(source: str, path: str, reason: str) -> InvalidPolicy:
+    return _invalid(source, path, reason, InvalidPolicy)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class Policy:
     require_osai: Mapping[str, str] = field(default_factory=dict)
     max_contamination_rate: float | None = None
     require_verification: tuple[str, ...] = ()
+    fail_on_error: bool = False  # any probe with outcome error is a violation
+    min_confidence: float | None = None  # overall confidence below this is a violation
     treat_not_available_as: str = "unverified"  # pass | fail | unverified
 
 
@@ -71,11 +79,13 @@ def policy_from_data(data: Mapping[str, Any], source: str, sha256: str = "") -> 
         require_osai=dict(data.get("require_osai", {})),
         max_contamination_rate=data.get("max_contamination_rate"),
         require_verification=tuple(data.get("require_verification", ())),
+        fail_on_error=bool(data.get("fail_on_error", False)),
+        min_confidence=data.get("min_confidence"),
         treat_not_available_as=data.get("treat_not_available_as", "unverified"),
     )
 
 
 def load_policy(path: str | Path) -> Policy:
     """Load and validate a policy YAML file. Raises InvalidDocument (file, JSON path, reason)."""
-    doc = load_document(path, schema("policy"))
+    doc = load_document(path, schema("policy"), err=InvalidPolicy)
     return policy_from_data(doc.data, doc.path, doc.sha256)

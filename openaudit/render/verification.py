@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any, Callable
 
+from openaudit.base.text import terminal_safe
+
 
 def num(x: Any) -> str:
     if x is None:
@@ -64,8 +66,9 @@ def _summary(v: dict[str, Any]) -> list[tuple[str, str]]:
                                        f"{'yes' if m.get('bitwise_equal') else 'no'})"))
     tol = m.get("tolerance")
     if tol:
+        per_tensor = f", per tensor at least {num(tol['tensor_rel_floor'])}" if tol.get("tensor_rel_floor") is not None else ""
         out.append(("tolerance", f"loss {num(tol.get('loss_rel'))} relative, weights {num(tol.get('weight_distance'))} "
-                                 f"of the update, per tensor at least {num(tol.get('tensor_rel_floor'))}"))
+                                 f"of the update{per_tensor}"))
     floor = m.get("detection_floor")
     if floor:
         out.append(("detection floor", f"a change of {num(floor.get('tensor_rel'))} (relative) to any one tensor; "
@@ -153,7 +156,7 @@ def to_table(v: dict[str, Any]) -> str:
             lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines += [f"{'issue':<21} {i}" for i in _issues(v)]
     lines.append(f"{'environment':<21} {_env(v)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
 
 
 def to_markdown(v: dict[str, Any], esc: Callable[[Any], str]) -> list[str]:
@@ -180,14 +183,15 @@ def to_html(v: dict[str, Any], esc: Callable[[Any], str]) -> list[str]:
     """The report card's HTML section (``esc`` HTML-escapes untrusted text)."""
     if not v:
         return []
-    h = ["<h2>Training replay</h2>", '<div class="card"><table>']
+    h = ["<h2>Training replay</h2>", '<div class="card"><table class="kv">']
     h += [f"<tr><th>{esc(label.capitalize())}</th><td>{'<strong>' + esc(text) + '</strong>' if label == 'verdict' else esc(text)}</td></tr>"
           for label, text in _summary(v)]
     h.append("</table>")
     for title, head, fn in TABLES:
         rows = fn(v)
         if rows:
-            h.append(f"<h3>{esc(title.capitalize())}</h3><table><tr>" + "".join(f"<th>{esc(x)}</th>" for x in head) + "</tr>")
+            h.append(f'<h3>{esc(title.capitalize())}</h3><table class="nested"><tr>'
+                     + "".join(f"<th>{esc(x)}</th>" for x in head) + "</tr>")
             h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
             h.append("</table>")
     issues = _issues(v)

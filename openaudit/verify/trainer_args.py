@@ -75,14 +75,14 @@ def read_bin(path: Path, rel: str) -> dict[str, Any]:
 
     data = _pickle_bytes(path, rel)
     reader = CappedReader(io.BytesIO(data), MAX_ARGS_BYTES)
-    value, res = static_value(reader)
-    if not res.error and value == LEGACY_MAGIC:  # legacy format: magic, protocol, sys info, object
+    value, error = static_value(reader)
+    if error is None and value == LEGACY_MAGIC:  # legacy format: magic, protocol, sys info, object
         for _ in range(3):
-            value, res = static_value(reader)
-            if res.error:
+            value, error = static_value(reader)
+            if error is not None:
                 break
-    if res.error:
-        raise ArtifactProblem(f"{rel}: {res.error}")
+    if error is not None:
+        raise ArtifactProblem(f"{rel}: {error}")
     args = plain(value)
     if not isinstance(args, dict) or not str(args.get("__class__", "")).endswith("TrainingArguments"):
         raise ArtifactProblem(f"{rel}: does not hold a TrainingArguments object")
