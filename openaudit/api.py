@@ -92,7 +92,6 @@ def audit(
         progress("replaying a training segment")
         extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget)
 
-    probes.load_all()
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
     return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp, rubric_score=rubric_score, fw=fw)

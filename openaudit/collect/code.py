@@ -75,9 +75,6 @@ class CodeFacts:
     diffusers_pipeline: str | None = None  # model_index.json _class_name
     mentioned: tuple[tuple[str, str, Evidence], ...] = ()  # (file, purpose, card line) scripts the card names
 
-    def links_for(self, purpose: str) -> tuple[Link, ...]:
-        return tuple(l for l in self.links if purpose in l.purposes)
-
     def scripts_for(self, role: str) -> tuple[ScriptFile, ...]:
         return tuple(s for s in self.scripts if s.role == role)
 

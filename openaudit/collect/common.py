@@ -6,7 +6,6 @@ Pure functions over a Snapshot / CardFacts; no I/O.
 from __future__ import annotations
 
 import functools
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -150,26 +149,6 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(strip_boilerplate(text)))
 
 
-def is_substantive(text: str, min_words: int = 8) -> bool:
-    """True when ``text`` says something beyond template boilerplate ("[More Information Needed]")."""
-    return word_count(text) >= min_words
-
-
-def section_words(s: Section) -> int:
-    return word_count(s.text)
-
-
-def best_section(card: CardFacts, title_rx: str, min_words: int = 8) -> tuple[Section | None, Section | None]:
-    """(substantive section, boilerplate-only section) matching ``title_rx`` — the first of each."""
-    good = empty = None
-    for s in card.find_sections(title_rx):
-        if is_substantive(s.text, min_words):
-            good = good or s
-        else:
-            empty = empty or s
-    return good, empty
-
-
 def meaningful_lines(card: CardFacts, rx: re.Pattern[str] | str, sections: Iterable[Section] | None = None,
                      limit: int = 5) -> list[tuple[int, str]]:
     """Card lines matching ``rx`` that are not template boilerplate."""
@@ -211,14 +190,6 @@ def files_readable(snapshot: Snapshot) -> tuple[bool, str]:
     for n in snapshot.notes_with(Condition.ACCESS_DENIED):
         return False, n.message
     return True, ""
-
-
-def basename(path: str) -> str:
-    return posixpath.basename(path)
-
-
-def top_dir(path: str) -> str:
-    return path.split("/", 1)[0] if "/" in path else ""
 
 
 def note_evidence(snapshot: Snapshot, *codes: Condition) -> list[Evidence]:

@@ -141,10 +141,6 @@ def _key(s: str) -> str:
     return " ".join(s.strip().lower().split())
 
 
-def hub_ids() -> tuple[str, ...]:
-    return tuple(i.hub for i in all_licenses() if i.hub)
-
-
 def _spdx_info(license_id: str) -> LicenseInfo | None:
     from openaudit.licenses.index import spdx_meta
 

@@ -71,22 +71,13 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
                             f"GitHub/GitLab/Codeberg/Spaces described as {role} code")])
 
 
-@probe("code.training_code")
+@probe("code.training_code", dimension="code",
+       question="Is training code published (in the repo or a linked code repository)?")
 def training_code(ctx: ProbeContext) -> Finding:
     return _scripts_or_links(ctx, "code.training_code", "training", "training code")
 
 
-@probe("code.evaluation_code")
-def evaluation_code(ctx: ProbeContext) -> Finding:
-    return _scripts_or_links(ctx, "code.evaluation_code", "evaluation", "evaluation code")
-
-
-@probe("code.preprocessing_code")
-def preprocessing_code(ctx: ProbeContext) -> Finding:
-    return _scripts_or_links(ctx, "code.preprocessing_code", "preprocessing", "data preprocessing code")
-
-
-@probe("code.training_config")
+@probe("code.training_config", dimension="code", question="Are training configuration files published?")
 def training_config(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     if c.configs:
@@ -100,7 +91,8 @@ def training_config(ctx: ProbeContext) -> Finding:
                             "deepspeed/fsdp configs, hparams.yaml, adapter_config.json")])
 
 
-@probe("code.inference_code")
+@probe("code.inference_code", dimension="code",
+       question="Can the model be run with an open standard library (library_name / architectures)?")
 def inference_code(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     ev = [e for e in (c.library_evidence, c.config_evidence) if e is not None]
@@ -126,7 +118,8 @@ def inference_code(ctx: ProbeContext) -> Finding:
 _TRUST = re.compile(r"trust_remote_code\s*=\s*True", re.I)
 
 
-@probe("code.no_remote_code")
+@probe("code.no_remote_code", dimension="code",
+       question="Does inference work without trust_remote_code / repo Python files?")
 def no_remote_code(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     card = ctx.facts["card"]
@@ -150,7 +143,18 @@ def no_remote_code(ctx: ProbeContext) -> Finding:
                    [absence("config.json / model_index.json; card usage code for trust_remote_code=True")])
 
 
-@probe("code.repository_link")
+@probe("code.evaluation_code", dimension="code", question="Is evaluation code published or linked?")
+def evaluation_code(ctx: ProbeContext) -> Finding:
+    return _scripts_or_links(ctx, "code.evaluation_code", "evaluation", "evaluation code")
+
+
+@probe("code.preprocessing_code", dimension="code",
+       question="Is data preprocessing / filtering code published or linked?")
+def preprocessing_code(ctx: ProbeContext) -> Finding:
+    return _scripts_or_links(ctx, "code.preprocessing_code", "preprocessing", "data preprocessing code")
+
+
+@probe("code.repository_link", dimension="code", question="Does the card link a source code repository?")
 def repository_link(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     card = ctx.facts["card"]

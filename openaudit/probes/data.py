@@ -21,7 +21,7 @@ def _d(ctx: ProbeContext):
     return ctx.facts["data"]
 
 
-@probe("data.declared")
+@probe("data.declared", dimension="data", question="Are the training datasets named (datasets: metadata or prose)?")
 def declared(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.declared", ctx.facts, "training datasets")
@@ -48,7 +48,8 @@ def declared(ctx: ProbeContext) -> Finding:
                    [absence("card metadata 'datasets:', huggingface.co/datasets links, dataset names in training-data sections")])
 
 
-@probe("data.documented")
+@probe("data.documented", dimension="data",
+       question="Does the card document the training data (sources, sizes, mixture, filtering)?")
 def documented(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]
@@ -78,7 +79,7 @@ def documented(ctx: ProbeContext) -> Finding:
                    [absence("card sections titled training data / dataset / data sources / corpus")])
 
 
-@probe("data.available")
+@probe("data.available", dimension="data", question="Are the named training datasets publicly available?")
 def available(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.available", ctx.facts, "training data availability")
@@ -129,7 +130,7 @@ def _public(info) -> bool:
     return info is True
 
 
-@probe("data.data_card")
+@probe("data.data_card", dimension="data", question="Is there a datasheet / data card for the training data?")
 def data_card(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.data_card", ctx.facts, "data cards")
@@ -145,7 +146,7 @@ def data_card(ctx: ProbeContext) -> Finding:
                    [absence("card sections/lines: datasheet, data card, dataset card, data statement; huggingface.co/datasets links")])
 
 
-@probe("data.evaluation_data")
+@probe("data.evaluation_data", dimension="data", question="Are the evaluation datasets named?")
 def evaluation_data(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]

@@ -23,7 +23,7 @@ def _topic_probe(ctx: ProbeContext, pid: str, topic: str, what: str, searched: s
     return finding(pid, F, f"the card does not document {what}", [absence(searched)])
 
 
-@probe("docs.model_card")
+@probe("docs.model_card", dimension="documentation", question="Is there a substantive model card?")
 def model_card(ctx: ProbeContext) -> Finding:
     cu = card_unavailable("docs.model_card", ctx.facts, "the model")
     if cu is not None:
@@ -46,19 +46,20 @@ def model_card(ctx: ProbeContext) -> Finding:
     return finding("docs.model_card", F, "the model card has no substantive content", ev, value=d.words)
 
 
-@probe("docs.intended_use")
+@probe("docs.intended_use", dimension="documentation", question="Does the card state intended uses?")
 def intended_use(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.intended_use", "intended_use", "intended uses",
                         "sections: intended use / uses / direct use / use cases; lines 'intended for', 'can be used for'")
 
 
-@probe("docs.limitations")
+@probe("docs.limitations", dimension="documentation", question="Does the card state limitations, biases or risks?")
 def limitations(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.limitations", "limitations", "limitations, biases or risks",
                         "sections: limitations / bias / risks / ethical considerations / out-of-scope; lines about limitations")
 
 
-@probe("docs.evaluation")
+@probe("docs.evaluation", dimension="documentation",
+       question="Are evaluation results reported (model-index or an evaluation section)?")
 def evaluation(ctx: ProbeContext) -> Finding:
     d = ctx.facts["docs"]
     return _topic_probe(ctx, "docs.evaluation", "evaluation", "evaluation results",
@@ -66,13 +67,14 @@ def evaluation(ctx: ProbeContext) -> Finding:
                         extra=d.model_index)
 
 
-@probe("docs.training_details")
+@probe("docs.training_details", dimension="documentation", question="Does the card describe the training procedure?")
 def training_details(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.training_details", "training", "the training procedure",
                         "sections: training / fine-tuning / training procedure / pre-training")
 
 
-@probe("docs.architecture")
+@probe("docs.architecture", dimension="documentation",
+       question="Is the model architecture documented (config or card)?")
 def architecture(ctx: ProbeContext) -> Finding:
     c = ctx.facts.get("code")
     cfg = c.config_evidence if c is not None else None
@@ -84,7 +86,7 @@ def architecture(ctx: ProbeContext) -> Finding:
                         "config.json architectures/model_type; sections: architecture / model details / model description")
 
 
-@probe("docs.sample_outputs")
+@probe("docs.sample_outputs", dimension="documentation", question="Are sample inputs/outputs shown?")
 def sample_outputs(ctx: ProbeContext) -> Finding:
     d = ctx.facts["docs"]
     card = ctx.facts["card"]
@@ -95,6 +97,6 @@ def sample_outputs(ctx: ProbeContext) -> Finding:
                         "widget metadata; sections: usage / how to use / examples / quickstart; code blocks", extra=extra)
 
 
-@probe("docs.citation")
+@probe("docs.citation", dimension="documentation", question="Does the card give a citation?")
 def citation(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.citation", "citation", "a citation", "sections: citation / cite / bibtex / reference; BibTeX entries")

@@ -32,7 +32,8 @@ def _name(lf) -> str:
     return f"{lf.primary_expression or p.id} ({p.category})" if p else "unknown"
 
 
-@probe("license.declared")
+@probe("license.declared", dimension="license",
+       question="Does the model declare a license (card metadata or LICENSE file)?")
 def declared(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.declared"
@@ -54,7 +55,8 @@ def declared(ctx: ProbeContext) -> Finding:
     return Finding(pid, Outcome.FAIL, why, tuple(lf.card_evidence) + _absence())
 
 
-@probe("license.open")
+@probe("license.open", dimension="license",
+       question="Is the weights' license an open license (OSI-approved / open data or model license without use restrictions)?")
 def open_license(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.open"
@@ -74,7 +76,8 @@ def open_license(ctx: ProbeContext) -> Finding:
     return Finding(pid, Outcome.FAIL, f"{_name(lf)} is not an open license", _ev(lf), value=p.id)
 
 
-@probe("license.commercial_use")
+@probe("license.commercial_use", dimension="license",
+       question="Does the license allow commercial use without a separate agreement?")
 def commercial_use(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.commercial_use"
@@ -89,7 +92,8 @@ def commercial_use(ctx: ProbeContext) -> Finding:
     return Finding(pid, Outcome.FAIL, f"{_name(lf)} does not allow commercial use", _ev(lf), value=False)
 
 
-@probe("license.no_use_restrictions")
+@probe("license.no_use_restrictions", dimension="license",
+       question="Is the license free of use-based restrictions, user thresholds and output-use bans?")
 def no_use_restrictions(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.no_use_restrictions"
@@ -102,7 +106,8 @@ def no_use_restrictions(ctx: ProbeContext) -> Finding:
     return Finding(pid, Outcome.FAIL, f"{_name(lf)}: " + "; ".join(found), _ev(lf), value=found)
 
 
-@probe("license.file_present")
+@probe("license.file_present", dimension="license",
+       question="Does the repository carry the license text (LICENSE/NOTICE file)?")
 def file_present(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.file_present"
@@ -118,7 +123,8 @@ def file_present(ctx: ProbeContext) -> Finding:
                    _absence("LICENSE*, LICENCE*, COPYING*, NOTICE*, MODEL_LICENSE* at the repository root"))
 
 
-@probe("license.consistent")
+@probe("license.consistent", dimension="license",
+       question="Do the card metadata, the LICENSE file and the card prose name the same license?")
 def consistent(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.consistent"
@@ -133,7 +139,8 @@ def consistent(ctx: ProbeContext) -> Finding:
                    tuple(s.evidence for s in lf.sources[:4]))
 
 
-@probe("license.base_model_compatible")
+@probe("license.base_model_compatible", dimension="license",
+       question="Is the model no more open than its base model allows?")
 def base_model_compatible(ctx: ProbeContext) -> Finding:
     from openaudit.licenses import compare
 
@@ -177,11 +184,11 @@ def _component(ctx: ProbeContext, pid: str, comp: str, noun: str) -> Finding:
     return Finding(pid, Outcome.NOT_AVAILABLE, f"{noun} license {lid} is not one openaudit has facts for", ev, value=lid)
 
 
-@probe("license.code_license")
+@probe("license.code_license", dimension="code", question="Is the code released under an open-source license?")
 def code_license(ctx: ProbeContext) -> Finding:
     return _component(ctx, "license.code_license", "code", "code")
 
 
-@probe("license.data_license")
+@probe("license.data_license", dimension="data", question="Is the training data released under an open data license?")
 def data_license(ctx: ProbeContext) -> Finding:
     return _component(ctx, "license.data_license", "data", "training data")

@@ -36,7 +36,7 @@ def _format_summary(w) -> Evidence:
     return Evidence(kind="computed", snippet=short(f"weight formats by bytes — {parts}; safe-format share {share}", 300))
 
 
-@probe("weights.present")
+@probe("weights.present", dimension="weights", question="Are final model weights published in the repository?")
 def present(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if w.present:
@@ -62,7 +62,8 @@ def present(ctx: ProbeContext) -> Finding:
                             "(*.safetensors, *.bin, *.pt, *.pth, *.ckpt, *.gguf, *.onnx, *.h5, *.msgpack, *.tflite, *.npz ...)")])
 
 
-@probe("weights.safe_format")
+@probe("weights.safe_format", dimension="weights",
+       question="Are the weights in a safe, non-executable format (safetensors, GGUF, ONNX)?")
 def safe_format(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if not w.present:
@@ -86,7 +87,7 @@ def safe_format(ctx: ProbeContext) -> Finding:
                    ev, value=share, score=share if share is not None else 0.5)
 
 
-@probe("weights.index_complete")
+@probe("weights.index_complete", dimension="weights", question="Does every shard named in a sharded index exist?")
 def index_complete(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if not w.indexes and not w.shard_gaps:
@@ -108,7 +109,8 @@ def index_complete(ctx: ProbeContext) -> Finding:
                    + [Evidence(kind="file", path=ix.path, snippet=ix.problem) for ix in unread])
 
 
-@probe("weights.params_known")
+@probe("weights.params_known", dimension="weights",
+       question="Can the parameter count and dtypes be read from the weight headers?")
 def params_known(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if w.param_count:
@@ -144,7 +146,8 @@ def params_known(ctx: ProbeContext) -> Finding:
                    [_format_summary(w)])
 
 
-@probe("weights.ungated")
+@probe("weights.ungated", dimension="weights",
+       question="Can the weights be downloaded without gated access or approval?")
 def ungated(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     g = w.gated
@@ -160,7 +163,8 @@ def ungated(ctx: ProbeContext) -> Finding:
     return finding("weights.ungated", NA, why, [absence("Hub API field 'gated'; card metadata extra_gated_*")])
 
 
-@probe("weights.intermediate_checkpoints")
+@probe("weights.intermediate_checkpoints", dimension="reproducibility",
+       question="Are intermediate training checkpoints published?")
 def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     strong = [e for e in w.checkpoints if e.kind in ("api_field", "file") or "revision" in (e.snippet or "").lower()
@@ -180,7 +184,8 @@ def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
                    [absence(f"{refs}; checkpoint-*/step*/global_step*/ folders with weights; card mentions of revisions/intermediate checkpoints")])
 
 
-@probe("weights.no_dangerous_pickles")
+@probe("weights.no_dangerous_pickles", dimension="weights",
+       question="Are weight files free of pickles that import dangerous callables?")
 def no_dangerous_pickles(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     dangerous = dict(w.dangerous)

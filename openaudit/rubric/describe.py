@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric.docload import invalid, parse_text, read_bytes
 from openaudit.rubric.load import load_rubric, load_rubric_file, shipped_rubric_files
 from openaudit.rubric.types import Rubric

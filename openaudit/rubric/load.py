@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidDocument
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric.docload import Document, invalid, json_path, load_document
 from openaudit.rubric.types import Criterion, Dimension, GradeBand, Rubric, framework_probe_paths

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from openaudit.model import Finding, Outcome
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric import evaluate_frameworks, load_rubric
 
 

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from openaudit.model import Evidence, Finding, Outcome, Report
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.resources import schema
 from openaudit.rubric import evaluate_frameworks, load_rubric, rubric_info
 from openaudit.rubric.score import score

@@ -33,7 +33,6 @@ def _probe(snap, probe_id: str):
     from openaudit import collect, probes
 
     facts = collect.collect_all(snap)
-    probes.load_all()
     return probes.run_probes(probes.ProbeContext(snapshot=snap, facts=facts, extra={}))[probe_id]
 
 
