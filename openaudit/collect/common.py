@@ -84,6 +84,29 @@ class Link:
         return Evidence(kind="url", path=path, line=self.line, url=self.url, snippet=short(self.text, 200))
 
 
+_REPO = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|gitee\.com|huggingface\.co/spaces)/"
+                   r"([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?]|$)", re.I)
+
+
+def repo_key(url: str) -> str:
+    """The repository a code link points into (``github.com/owner/name``), for counting repositories
+    rather than links; the URL itself when it is not a recognisable repository link."""
+    m = _REPO.match(url)
+    return f"{m.group(1)}/{m.group(2)}/{m.group(3)}".lower() if m else url
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word`` in the right number: 1 code repository, 2 code repositories, 2 indexes."""
+    if n == 1:
+        return f"{n} {word}"
+    low = word.lower()
+    if low.endswith("y") and low[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return f"{n} {word[:-1]}ies"
+    if low.endswith(("s", "x", "z", "ch", "sh")):
+        return f"{n} {word}es"
+    return f"{n} {word}s"
+
+
 def short(s: str, n: int = 160) -> str:
     s = " ".join(str(s).split())
     return s if len(s) <= n else s[: n - 1] + "…"

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from openaudit.collect.card import CardFacts
-from openaudit.collect.common import word_count
+from openaudit.collect.common import plural, word_count
 from openaudit.model import Evidence
 
 TOPICS: dict[str, str] = {
@@ -67,7 +67,7 @@ def _model_index(card: CardFacts) -> tuple[list[Evidence], int]:
         for r in (entry.get("results") if isinstance(entry, dict) and isinstance(entry.get("results"), list) else []):
             metrics = r.get("metrics") if isinstance(r, dict) else None
             n += sum(1 for m in metrics if isinstance(m, dict) and m.get("value") is not None) if isinstance(metrics, list) else 0
-    return ([card.field_evidence("model-index", snippet=f"model-index: {n} reported metric value(s)")] if n else []), n
+    return ([card.field_evidence("model-index", snippet=f"model-index: {plural(n, 'reported metric value')}")] if n else []), n
 
 
 def collect(card: CardFacts) -> DocsFacts:

@@ -317,7 +317,7 @@ def _mismatches(sources: list[Source], declared: DeclaredLicense) -> tuple[list[
     else:
         ids = {s.info.family for s in others}
         if len(ids) > 1:
-            out.append("the license file(s) and card prose name different licenses: " + ", ".join(sorted({s.license_id for s in others})))
+            out.append("the license files and card prose name different licenses: " + ", ".join(sorted({s.license_id for s in others})))
             ev += [s.evidence for s in others]
     return out[:6], ev[:8]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from openaudit.collect.code import STANDARD_LIBS
-from openaudit.collect.common import absence, card_only
+from openaudit.collect.common import absence, card_only, repo_key
 from openaudit.collect.findings import F, NA, P, PA, card_unavailable, files_unavailable, finding, listing_unavailable, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
@@ -45,7 +45,7 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
         if scripts:
             parts.append(f"{plural(len(scripts), 'script')} in the repository")
         if links:
-            parts.append(f"{plural(len(links), 'linked code repository', )}")
+            parts.append(plural(len({repo_key(l.url) for l in links}), "linked code repository"))
         ev = [s.evidence for s in scripts[:3]] + [l.evidence(card.path) for l in links[:3]]
         return finding(pid, P, f"{what} published: " + " and ".join(parts), ev)
     files = {f.path for f in ctx.snapshot.files}
@@ -163,7 +163,7 @@ def repository_link(ctx: ProbeContext) -> Finding:
         return cu
     links = _model_links(c)
     if links:
-        return finding("code.repository_link", P, f"the card links {plural(len({l.url for l in links}), 'code repository')}",
+        return finding("code.repository_link", P, f"the card links {plural(len({repo_key(l.url) for l in links}), 'code repository')}",
                        [l.evidence(card.path) for l in links[:4]], value=sorted({l.url for l in links})[:10])
     libs = [l for l in c.links if LIBRARY_REPOS.search(l.url)]
     return finding("code.repository_link", F, "the card links no source code repository for this model",

@@ -4,7 +4,7 @@ bodies do not count."""
 from __future__ import annotations
 
 from openaudit.collect.common import absence
-from openaudit.collect.findings import F, P, PA, card_unavailable, finding
+from openaudit.collect.findings import F, P, PA, card_unavailable, finding, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -92,7 +92,7 @@ def sample_outputs(ctx: ProbeContext) -> Finding:
     card = ctx.facts["card"]
     extra = [d.widget]
     if d.code_examples and not (d.topics.get("examples") and d.topics["examples"].present):
-        extra.append(Evidence(kind="computed", path=card.path, snippet=f"{d.code_examples} code block(s) in the card"))
+        extra.append(Evidence(kind="computed", path=card.path, snippet=f"{plural(d.code_examples, 'code block')} in the card"))
     return _topic_probe(ctx, "docs.sample_outputs", "examples", "sample inputs/outputs",
                         "widget metadata; sections: usage / how to use / examples / quickstart; code blocks", extra=extra)
 

@@ -6,6 +6,7 @@ import re
 
 from openaudit.collect.common import absence, note_evidence, short
 from openaudit.collect.findings import F, NA, NAP, P, PA, files_unavailable, finding, partial_cache_note, plural
+from openaudit.collect.weights import checkpoint_dir
 from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -40,8 +41,12 @@ def _format_summary(w) -> Evidence:
 def present(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if w.present:
-        return finding("weights.present", P, f"{plural(len(w.files), 'weight file')} published",
-                       _file_ev(ctx, [f.path for f in w.files]) + [_format_summary(w)], value=len(w.files))
+        paths = sorted((f.path for f in w.files), key=lambda p: (checkpoint_dir(p) is not None, p))  # final weights first
+        in_ckpt = sum(1 for p in paths if checkpoint_dir(p) is not None)
+        more = [Evidence(kind="computed", snippet=f"… and {plural(len(paths) - 3, 'more weight file')}")] if len(paths) > 3 else []
+        return finding("weights.present", P, f"{plural(len(paths), 'weight file')} published"
+                       + (f" ({in_ckpt} of them in checkpoint folders)" if in_ckpt else ""),
+                       _file_ev(ctx, paths) + more + [_format_summary(w)], value=len(paths))
     st = ctx.snapshot.api.get("safetensors") if ctx.snapshot.api else None
     if isinstance(st, dict) and st.get("total"):
         return finding("weights.present", P, "the Hub reports safetensors weights for this repository",
