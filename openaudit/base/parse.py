@@ -277,14 +277,18 @@ def _has_surrogate(obj: Any) -> bool:
 # its line; the block ends at the first line that is '---' (trailing spaces/tabs allowed).
 _FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_CR_LF = re.compile(r"\r+\n")
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """Return (yaml_text or None, body, body_start_line), splitting exactly as huggingface_hub does
     (``RepoCard``/``metadata_load``). A byte-order mark is dropped first (it is an encoding mark, not
-    text). No front matter (or an unterminated block): (None, the whole text, 1)."""
+    text) and CR+LF line ends become LF (also the CR CR LF of cards mangled by a double conversion,
+    which huggingface_hub's pattern does not match). No front matter (or an unterminated block): (None, the whole text, 1)."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" in text:  # CRLF and mangled CR CR LF endings end a line once, as LF does (lines stay lines)
+        text = _CR_LF.sub("\n", text)
     m = _FRONT_MATTER.search(text)
     if not m:
         return None, text, 1

@@ -77,3 +77,11 @@ def test_real_cards_with_leading_whitespace_keep_their_metadata(corpus):
             continue  # openaudit's hardened loader refuses more (aliases, duplicate keys)
         assert dict(ours.metadata) == (hub or {}), p.name
     assert leading >= 1
+
+
+def test_crlf_and_mangled_cr_cr_lf_line_ends():
+    """Cards converted twice end lines with CR CR LF; the metadata is read and lines stay lines."""
+    card = parse_card_text("---\r\r\nlicense: mit\r\r\ndatasets:\r\r\n- wikipedia\r\r\n---\r\r\n\r\r\n# Title\r\r\n")
+    assert dict(card.metadata) == {"license": "mit", "datasets": ["wikipedia"]}
+    assert card.key_lines == {"license": 2, "datasets": 3}
+    assert card.sections[0].line == 7 and card.sections[0].title == "Title"
