@@ -7,7 +7,7 @@ import re
 from openaudit.collect.common import absence, short
 from openaudit.collect.data import KNOWN_DATA
 from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, plural
-from openaudit.model import Evidence, Finding
+from openaudit.model import Evidence, Finding, LinkKind, LinkStatus
 from openaudit.probes.registry import ProbeContext, probe
 
 BENCH = re.compile(r"\b(mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
@@ -69,6 +69,10 @@ def documented(ctx: ProbeContext) -> Finding:
             return finding("data.documented", P, "the card documents the training data (sources, sizes or processing)", ev, value=words)
         return finding("data.documented", PA, "the card's training-data description is thin", ev, value=words,
                        score=min(0.75, 0.25 + 0.25 * traits))
+    sized = [e for e, ok in d.statements if ok]
+    if sized and (d.declared or d.linked or d.prose_names):
+        return finding("data.documented", P, "the card names its training datasets with sizes or mixture "
+                       "(outside a training-data section)", sized[:3], value=len(sized))
     if d.empty_sections:
         return finding("data.documented", F, "training-data headings hold only template text",
                        [card.section_evidence(s) for s in d.empty_sections[:3]])
@@ -114,8 +118,12 @@ def available(ctx: ProbeContext) -> Finding:
         return finding("data.available", PA, "some named datasets, but the card also says part of the data is private",
                        list(d.private_lines[:2]) + [r.evidence for r in (d.declared + d.linked)[:2]], score=0.3)
     if ids or d.prose_names:
+        failed = sorted({lk.status.value for lk in ctx.snapshot.links if lk.kind is LinkKind.HUB_DATASET and lk.status is not LinkStatus.OK})
         why = "offline" if ctx.snapshot.offline or not ctx.snapshot.api else "not checked"
         ev = [r.evidence for r in (d.declared + d.linked)[:3]] + [e for _, e in d.prose_names[:2]]
+        if failed:
+            return finding("data.available", NA, f"dataset availability not observed: the dataset lookups did not succeed ({', '.join(failed)})",
+                           ev + [Evidence(kind="note", snippet="dataset lookups: " + ", ".join(failed))])
         return finding("data.available", NA, f"dataset availability {why}: named datasets were not looked up",
                        ev + [Evidence(kind="note", snippet=f"availability {why}")])
     return finding("data.available", F, "no training data is named, so none is available",

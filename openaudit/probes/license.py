@@ -1,7 +1,7 @@
 """license.* probes over :class:`openaudit.collect.license.LicenseFacts`."""
 from __future__ import annotations
 
-from openaudit.licenses.facts import OPEN_CATEGORIES, RESTRICTED_OPEN_WEIGHTS
+from openaudit.licenses.facts import CUSTOM, OPEN_CATEGORIES, RESTRICTED_OPEN_WEIGHTS
 from openaudit.collect.findings import finding
 from openaudit.model import Evidence, Finding, Outcome
 from openaudit.probes.registry import ProbeContext, probe
@@ -30,6 +30,8 @@ def _ev(lf) -> tuple[Evidence, ...]:
 
 def _name(lf) -> str:
     p = lf.primary
+    if p is not None and p.category == CUSTOM and p.name and p.name != p.id:
+        return f'"{p.name}" ({lf.primary_expression or p.id}, custom)'
     return f"{lf.primary_expression or p.id} ({p.category})" if p else "unknown"
 
 
@@ -71,6 +73,9 @@ def open_license(ctx: ProbeContext) -> Finding:
     if p.category in OPEN_CATEGORIES and not p.use_restrictions:
         osi = "OSI-approved" if p.osi_approved else "open"
         return finding(pid, Outcome.PASS, f"{_name(lf)} is an {osi} license without use restrictions", _ev(lf), value=p.id)
+    if p.category == CUSTOM:
+        return finding(pid, Outcome.FAIL, f"{_name(lf)}: a custom license, not an OSI-approved or open-data license "
+                       "(its terms are not known to openaudit)", _ev(lf), value=p.id)
     if p.category in RESTRICTED_OPEN_WEIGHTS or (p.category in OPEN_CATEGORIES and p.use_restrictions):
         return finding(pid, Outcome.PARTIAL, f"{_name(lf)}: open weights under use restrictions, not an open-source license",
                        _ev(lf), value=p.id)
@@ -84,7 +89,8 @@ def commercial_use(ctx: ProbeContext) -> Finding:
     pid = "license.commercial_use"
     p = lf.primary
     if p is None or p.commercial_use is None:
-        return finding(pid, Outcome.NOT_AVAILABLE, "commercial use cannot be determined (license unknown)", _ev(lf))
+        why = f"the terms of the custom license {_name(lf)} are not known" if p is not None and p.category == CUSTOM else "license unknown"
+        return finding(pid, Outcome.NOT_AVAILABLE, f"commercial use cannot be determined ({why})", _ev(lf))
     if p.commercial_use == "conditional":
         return finding(pid, Outcome.PARTIAL, f"{_name(lf)} allows commercial use only conditionally: {p.user_threshold}",
                        _ev(lf), value="conditional")
@@ -99,8 +105,9 @@ def no_use_restrictions(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.no_use_restrictions"
     p = lf.primary
-    if p is None or p.category == "unknown":
-        return finding(pid, Outcome.NOT_AVAILABLE, "use restrictions cannot be determined (license unknown)", _ev(lf))
+    if p is None or p.category in ("unknown", CUSTOM):
+        why = "license unknown" if p is None or p.category == "unknown" else f"the terms of the custom license {_name(lf)} are not known"
+        return finding(pid, Outcome.NOT_AVAILABLE, f"use restrictions cannot be determined ({why})", _ev(lf))
     found = [r for r in lf.restrictions() if not r.startswith("revocable")]
     if not found:
         return finding(pid, Outcome.PASS, f"{_name(lf)} carries no use, user-count or output restrictions", _ev(lf))
@@ -168,6 +175,11 @@ def _component(ctx: ProbeContext, pid: str, comp: str, noun: str) -> Finding:
     c = lf.components.get(comp) or {}
     ev = lf.component_evidence.get(comp) or _absence(f"a {noun} license (LICENSE-{comp.upper()} file, card prose, dataset info)")
     lid, appr = c.get("license"), c.get("appropriateness", "unknown")
+    if lid is None and comp == "code" and lf.code_unchecked:
+        repos = ", ".join(lf.code_unchecked[:3])
+        return finding(pid, Outcome.NOT_AVAILABLE, f"the code is in a linked repository ({repos}): linked, license not checked"
+                       + (" (links are not followed offline)" if ctx.snapshot.offline else ""),
+                       (Evidence(kind="url", url=f"https://{lf.code_unchecked[0]}", snippet="linked code repository; license not checked"),))
     if lid is None:
         return finding(pid, Outcome.NOT_AVAILABLE, f"no license found for the {noun}", ev)
     src = f" (from the {c.get('source')})" if c.get("source") else ""

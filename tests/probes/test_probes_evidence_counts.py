@@ -64,7 +64,7 @@ def test_linked_repositories_are_counted_once_and_pluralised():
             "- Pre-training scripts: https://github.com/acme/pretrain.git\n")
     snap = card_only(card)
     f = run_probes(ProbeContext(snap, collect_all(snap)), only={"code.training_code", "code.repository_link"})
-    assert f["code.training_code"].message == "training code published: 2 linked code repositories"
+    assert f["code.training_code"].message == "training code published: 2 linked code repositories (linked, contents not checked)"
     assert f["code.repository_link"].message == "the card links 2 code repositories"
     assert repo_key("https://github.com/acme/pretrain.git") == repo_key("https://github.com/Acme/pretrain/") == "github.com/acme/pretrain"
 
