@@ -10,11 +10,16 @@ from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, 
 from openaudit.model import Evidence, Finding, LinkKind, LinkStatus
 from openaudit.probes.registry import ProbeContext, probe
 
-BENCH = re.compile(r"\b(mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
+BENCH = re.compile(r"\b(imdb|sst-?2|sst|ag[_ ]?news|yelp|rotten[_ ]tomatoes|tweet[_ ]?eval|cola|mrpc|qqp|qnli|rte|wnli|"
+                   r"race|hotpot ?qa|samsum|ptb|penn treebank|c-eval|cmmlu|agieval|ds-1000|evalplus|livecodebench|"
+                   r"wikiann|xtreme|paws-?x?|mlqa|tydi ?qa|xquad|belebele|"
+                   r"mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
                    r"glue|superglue|squad|mteb|beir|wmt\d*|flores|librispeech|common ?voice|imagenet|coco|"
                    r"big-?bench|bbh|drop|piqa|boolq|lambada|math\b|mt-?bench|alpacaeval|ifeval|gpqa|musr|"
                    r"conll|xnli|stsb|sts-?b|ms ?marco|natural questions|trivia ?qa|fleurs|cifar|voc|ade20k)\b", re.I)
 EVAL_SECTION = r"evaluat|results?$|benchmark|performance|metrics|scores"
+EVAL_SET = re.compile(r"\bresults on the (?:evaluation|test|validation|eval) (?:set|split)\b", re.I)
+ON_DATASET = re.compile(r"\b(?:fine-?tuned|trained|evaluated|tested)\b(?:[^.]|\.(?!\s)){0,160}?\bon the \[?([\w./-]{2,60})\]?(?:\([^)]*\))? dataset\b", re.I)
 
 
 def _d(ctx: ProbeContext):
@@ -174,6 +179,14 @@ def evaluation_data(ctx: ProbeContext) -> Finding:
     if hits:
         return finding("data.evaluation_data", P, "evaluation datasets named in the card's evaluation section",
                        [card.line_evidence(ln, t) for ln, t in sorted(set(hits))[:4]])
+    # "fine-tuned ... on the imdb dataset. It achieves the following results on the evaluation set": the
+    # evaluation split of that dataset (the Trainer's card template)
+    if card.grep(EVAL_SET):
+        on = [(ln, t, m.group(1)) for ln, t in card.grep(ON_DATASET) for m in [ON_DATASET.search(t)] if m]
+        if on:
+            return finding("data.evaluation_data", P, f"evaluated on the evaluation split of the {on[0][2]} dataset",
+                           [card.line_evidence(ln, t) for ln, t, _ in on[:2]] + [card.line_evidence(*card.grep(EVAL_SET)[0])],
+                           value=[n for _, _, n in on[:5]])
     loose = [h for h in card.grep(BENCH) if re.search(r"eval|benchmark|score|accuracy|result", h[1], re.I)]
     if loose:
         return finding("data.evaluation_data", PA, "benchmarks are mentioned but not in an evaluation section",
