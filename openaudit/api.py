@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 from openaudit import __version__
 from openaudit.model import Finding, Report, Snapshot
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"  # 1.1: frameworks.explain (additive)
 ProgressFn = Callable[[str], None]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from openaudit.render import explain
 from openaudit.render._common import (
     OUTCOME_ICON,
     OUTCOME_LABEL,
@@ -106,6 +107,7 @@ def render_html(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None
         h.extend(f"<tr><th>{_e(k.replace('_', ' '))}</th><td>{_e(facts[k], '–')}</td></tr>" for k in sorted(facts))
         h.append("</table></div>")
     h.append("</div>")
+    h.extend(explain.html_lines(report))
     h.append("<h2>Findings</h2>")
     for d in dimensions(report):
         h.append(f"<h3>{_e(d.get('name') or d.get('id'))} — {score_text(d.get('score'))}/10 "

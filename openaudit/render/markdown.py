@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from openaudit.render import explain
 from openaudit.render._common import (
     OUTCOME_ICON,
     OUTCOME_LABEL,
@@ -112,6 +113,7 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
             out.append("- **European Open Source AI Index:** "
                        + ", ".join(f"{md(k)}: {md(v)}" for k, v in sorted(osai.items())))
         out.append("")
+    out.extend(explain.markdown_lines(report, md))
 
     facts = as_dict(report.get("facts"))
     if facts:

@@ -135,7 +135,7 @@ def test_custom_framework_rubric_with_closed_absence(tmp_path):
     p = tmp_path / "osai.yaml"
     p.write_text(yaml.safe_dump(d))
     r = evaluate_frameworks({}, rubrics=[load_rubric(str(p))])
-    assert set(r) == {"osai", "osai_evidence"}
+    assert set(r) == {"osai", "osai_evidence", "explain"} and set(r["explain"]) == {"osai"}
     assert r["osai"]["open_code"] == "closed" and r["osai"]["data"] == "not_available"
 
 

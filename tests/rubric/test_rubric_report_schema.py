@@ -57,7 +57,7 @@ def _validate(d):
 def test_schema_is_valid_and_versioned():
     s = schema("report")
     jsonschema.Draft202012Validator.check_schema(s)
-    assert "/1.0/" in s["$id"]
+    assert "/1.1/" in s["$id"]
 
 
 def test_full_report_validates():
