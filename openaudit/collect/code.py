@@ -72,16 +72,21 @@ _INSTALL = re.compile(r"\b(install\w*|pip |requirements?|dependenc\w*|conda)\b",
 
 
 FINETUNED_MODEL = re.compile(r"\b(?:is|was) (?:a |an )?(?:fine-?tuned|instruction[- ]tuned)\b|\bfine-?tuned (?:version )?(?:of|from)\b|"
-                             r"\b(?:fine-?tuned|instruction[- ]tuned) (?:on top of|based on)\b|\b(?:this|it) is\b[^.]{0,80}?\bfine-?tuned (?:on|with)\b", re.I)
+                             r"\b(?:fine-?tuned|instruction[- ]tuned) (?:on top of|based on)\b|\b(?:this|it) is\b[^.]{0,80}?\bfine-?tuned (?:on|with)\b|"
+                             r"\bwe (?:have )?fine-?tuned\b|\bto fine-?tuned? (?:the|a) [\w.-]+ model,? we (?:have )?used\b|\bPeftModel\.from_pretrained\b|"
+                             r"\b(?:q?lora) (?:adapter|weights)\b", re.I)
 # Code that only fine-tunes (SFT / LoRA recipes offered to users) - not the code that trained a base model.
 FINETUNE_ONLY = re.compile(r"fine-?tun|finetun|(?<![a-z])(?:sft|q?lora)(?![a-z])", re.I)
+USER_GUIDE = re.compile(r"\b(?:tutorials?|notebooks?|colab|examples?|how to)\b", re.I)
 TRAINING_WORD = re.compile(r"pre-?train|(?<![a-z])train(?:ing|ed|s)?(?![a-z])", re.I)
 
 
 def finetune_only(text: str) -> bool:
     """The text speaks of fine-tuning (SFT, LoRA) and not of training or pre-training."""
     text = re.sub(r"(?:fine-?tun|finetun)\w*[\s-]+train\w*", "fine-tuning", text, flags=re.I)  # "finetune training"
-    return bool(FINETUNE_ONLY.search(text)) and not TRAINING_WORD.search(text)
+    if not FINETUNE_ONLY.search(text):
+        return False
+    return not TRAINING_WORD.search(text) or bool(USER_GUIDE.search(text))  # a tutorial that fine-tunes "with training"
 
 
 def is_model_code_link(link: Link) -> bool:

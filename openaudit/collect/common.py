@@ -127,7 +127,7 @@ def clean_url(url: str) -> str:
 
 
 def link_kind(url: str) -> str:
-    if _CODE_HOSTS.match(url):
+    if _CODE_HOSTS.match(url) and not url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".pdf"):  # a PDF is a document
         return "code"
     if _PAPER_HOSTS.match(url):
         return "paper"
@@ -158,9 +158,14 @@ def link_purposes(url: str, line_text: str, anchor: str = "") -> tuple[str, ...]
     return tuple(name for name, rx in PURPOSES if rx.search(probe_text))
 
 
-_CODE_WORD = re.compile(r"\b(code|codebase|repo(sitory)?|github|scripts?|implementation|library|framework|toolkit)\b", re.I)
+_CODE_WORD = re.compile(r"\b(code|codebase|repo(sitory)?|github|scripts?|implementation|library|framework|toolkit|"
+                        r"q?lora|peft|train\w*|fine-?tun\w*|recipes?)\b", re.I)
 
 
+# Code announced for later is not published: "(Pre-training code coming out soon!)", "will be released".
+PROMISED = re.compile(r"\bcoming (?:out )?soon\b|\bwill be (?:released|published|made (?:publicly )?available|open[- ]sourced)\b|"
+                      r"\bto be (?:released|published|open[- ]sourced)\b|\bnot yet (?:released|available|public)\b|"
+                      r"\b(?:release|publish)\w* (?:it |them )?(?:later|soon|in the future)\b", re.I)
 # The model's code, presented as such: "- **Code:** [repo](...)", "Source code is available at ...".
 _CODE_STATEMENT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
                              r"\b(?:source|our|the|full|complete|all(?: the)?) code\b[^.]{0,20}?\b(?:is|are|has been|have been)\s+"
@@ -199,12 +204,19 @@ def _sentence_of(line: str, start: int) -> str:
     return line[begin:].strip()
 
 
+_HTML_ANCHOR = re.compile(r"""^[^"'>]*["']?[^>]*>(.*?)</a\s*>""", re.I | re.S)
+
+
 def _anchor_of(line: str, start: int) -> str:
-    """The text of a Markdown link ``[text](url)`` whose URL starts at ``start``."""
+    """The text of a Markdown link ``[text](url)`` or an HTML ``<a href="url">text</a>`` at ``start``."""
     if start >= 2 and line[start - 1] == "(" and line[start - 2] == "]":
         i = line.rfind("[", 0, start - 2)
         if i >= 0:
             return line[i + 1 : start - 2].strip()
+    if re.search(r"href\s*=\s*[\"']?$", line[max(0, start - 8):start], re.I):
+        m = _HTML_ANCHOR.match(line[start:])
+        if m:
+            return re.sub(r"<[^>]*>", " ", m.group(1)).strip()
     return ""
 
 
@@ -228,8 +240,8 @@ def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
             seen.add((url, lineno))
             sentence, anchor = _sentence_of(ln, m.start()), _anchor_of(ln, m.start())
             # the link's purpose is judged from its own sentence; the whole line when that says nothing
-            purposes = (("framework",) if TRAINING_FRAMEWORKS.search(url) else _framework(sentence, anchor)) \
-                or link_purposes(url, sentence, anchor) or link_purposes(url, ln, anchor)
+            purposes = (("promised",) if PROMISED.search(sentence) else ("framework",) if TRAINING_FRAMEWORKS.search(url)
+                        else _framework(sentence, anchor)) or link_purposes(url, sentence, anchor) or link_purposes(url, ln, anchor)
             if not purposes and _CODE_STATEMENT.search(sentence):  # "Source code is available at ...", "**Code:** ..."
                 purposes = ("training",)
             out.append(Link(url=url, line=lineno, text=ln.strip(), kind=link_kind(url), purposes=purposes,

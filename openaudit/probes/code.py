@@ -93,12 +93,18 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
     if generic and role == "training":
         return finding(pid, PA, "a code repository is linked, but the card does not say it holds training code",
                        [l.evidence(card.path) for l in generic[:3]], score=0.5)
-    trained_in = [l for l in c.model_links("training") if not finetune_only(l.sentence or l.text) or c.finetuned] + list(c.clones)
+    runs_training = any(p == "training" and not any(x == f or x.endswith("/" + f) for x in files) for f, p, _ in c.mentioned)
+    trained_in = [l for l in c.model_links("training") if not finetune_only(l.sentence or l.text) or c.finetuned] \
+        + (list(c.clones) if runs_training else [])  # a cloned repository whose training script the card runs
     unseen = _unobserved(c, trained_in) if role != "training" else []
     if unseen:  # this model's code lives in a linked repository whose files were not observed
         return finding(pid, NA, f"{what} not checked: the card links this model's code repository ({_repos(unseen)}), "
                        f"whose files were not observed: {_not_followed(ctx, unseen)}",
                        [l.evidence(card.path) for l in unseen[:3]])
+    promised = [l for l in c.links if "promised" in l.purposes]
+    if promised and role == "training":
+        return finding(pid, F, "the card announces the training code for later; it is not published",
+                       [l.evidence(card.path) for l in promised[:3]])
     checked = [c.lookup(l).evidence(role) for l in c.model_links() if c.lookup(l) is not None and c.lookup(l).has(role) is False]
     return finding(pid, F, f"no {what} in the repository or linked from the card",
                    [absence(f"{len(ctx.snapshot.files)} repository files for {role} scripts; card links to "

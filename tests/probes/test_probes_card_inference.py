@@ -164,3 +164,36 @@ def test_full_repository_offline_with_linked_training_code():
     f, _ = _run(snap)
     assert f["code.training_config"].outcome.value == "not_available"
     assert "not followed offline" in f["code.training_config"].message
+
+
+def test_code_announced_for_later_is_not_published():
+    card = HEAD + "- **Repository:** https://github.com/acme/ (Pre-training and research code coming out soon!)\n"
+    f, _ = _run(card_only(card))
+    assert f["code.training_code"].outcome.value == "fail" and "announces" in f["code.training_code"].message
+
+
+def test_a_clone_without_a_training_command_is_not_training_code():
+    card = HEAD + "```bash\ngit clone https://github.com/acme/tts.git\n```\n\n## Inference\n\nRun the demo.\n"
+    f, _ = _run(card_only(card))
+    assert f["code.training_code"].outcome.value == "partial"
+    assert f["code.preprocessing_code"].outcome.value == "fail"
+
+
+def test_a_fine_tuning_tutorial_for_a_pretrained_model():
+    card = HEAD + ("- [Case study](https://github.com/acme/acme/blob/main/tutorials/case.ipynb) -- This tutorial also shows how "
+                   "to fine-tune the model, performing training and inference on multiple GPUs.\n")
+    assert _run(card_only(card))[0]["code.training_code"].outcome.value == "partial"
+
+
+def test_html_links_and_documents_are_judged_by_their_text():
+    """Found by sampling the hf-readme corpus: an HTML link named for a dataset is data, and a PDF on a
+    code host is a document, not code."""
+    card = HEAD + ('The models are trained with <a href="https://github.com/acme/Corpus-Data">RedPajama dataset</a> for 100B '
+                   'tokens, as suggested in their <a href="https://github.com/acme/papers/blob/main/Training_Tips_Code.pdf">paper</a>.\n')
+    assert _run(card_only(card))[0]["code.training_code"].outcome.value == "fail"
+
+
+def test_a_lora_fine_tune_counts_its_fine_tuning_code():
+    card = HEAD + ("To finetuned the base model we used the code available on [Acme Lora](https://github.com/acme/acme-lora), "
+                   "which provides code to finetune the model using PEFT.\n")
+    assert _run(card_only(card))[0]["code.training_code"].outcome.value == "pass"
