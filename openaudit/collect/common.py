@@ -170,7 +170,6 @@ PROMISED = re.compile(r"\bcoming (?:out )?soon\b|\bwill be (?:released|published
 _CODE_STATEMENT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
                              r"\b(?:source|our|the|full|complete|all(?: the)?) code\b[^.]{0,20}?\b(?:is|are|has been|have been)\s+"
                              r"(?:now\s+)?(?:publicly\s+|openly\s+)?(?:available|released|published|open[- ]sourced)\b", re.I)
-_MD_LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 # General training frameworks: a model "built with" one links a supporting library, not its own
@@ -187,7 +186,7 @@ def _framework(sentence: str, anchor: str) -> tuple[str, ...]:
     model's own training code and configuration."""
     if not anchor or re.search(r"\btrain", anchor, re.I):  # "[EasyLM: training and serving framework]": training code
         return ()
-    plain = _MD_LINK_TEXT.sub(r"\1", sentence)
+    plain = _MD_LINK.sub(r"\1", sentence)
     rx = re.escape(anchor) + r"(?:\s+(?:library|framework|toolkit)\b)"
     if re.search(r"\b(?:library|framework|toolkit)\b", anchor, re.I) or re.search(rx, plain, re.I):
         return ("framework",)

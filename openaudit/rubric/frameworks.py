@@ -121,19 +121,28 @@ def evaluate_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> 
     return {"verdict": verdict, "missing": missing, "items": items}
 
 
+def _tally(dim: Mapping[str, Any], findings: Mapping[str, Finding]) -> tuple[float, float, list[float | None]]:
+    """(earned weight, observed weight, credit per criterion) of one OSAI dimension; a criterion whose
+    finding does not count (not_available, not_applicable, error, not run) is left out of both sums."""
+    earned = observed = 0.0
+    credits: list[float | None] = []
+    for c in dim["criteria"]:
+        f = findings.get(c["probe"])
+        credit = None if f is None else f.credit
+        credits.append(credit)
+        if credit is not None:
+            observed += c["weight"]
+            earned += c["weight"] * credit
+    return earned, observed, credits
+
+
 def evaluate_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> tuple[dict[str, str], dict[str, Any]]:
     th = spec["thresholds"]
     grades: dict[str, str] = {}
     detail: dict[str, Any] = {}
     for dim in spec["dimensions"]:
-        earned = observed = 0.0
         probes = [c["probe"] for c in dim["criteria"]]
-        for c in dim["criteria"]:
-            f = findings.get(c["probe"])
-            credit = None if f is None else f.credit
-            if credit is not None:
-                observed += c["weight"]
-                earned += c["weight"] * credit
+        earned, observed, _ = _tally(dim, findings)
         if observed <= 0:
             share = None
             grade = dim["unobserved"]
@@ -190,15 +199,9 @@ def explain_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding], grade
     th = spec["thresholds"]
     out: dict[str, Any] = {}
     for dim in spec["dimensions"]:
-        rows, earned, observed = [], 0.0, 0.0
-        for c in dim["criteria"]:
-            f = findings.get(c["probe"])
-            credit = None if f is None else f.credit
-            if credit is not None:
-                observed += c["weight"]
-                earned += c["weight"] * credit
-            rows.append(_criterion(c["probe"], findings, weight=c["weight"],
-                                   credit=None if credit is None else round(credit, 3), counted=credit is not None))
+        earned, observed, credits = _tally(dim, findings)
+        rows = [_criterion(c["probe"], findings, weight=c["weight"], credit=None if cr is None else round(cr, 3),
+                           counted=cr is not None) for c, cr in zip(dim["criteria"], credits)]
         grade = grades[dim["id"]]
         lowered = [r["probe"] for r in rows if r["counted"] and r["credit"] < 1]
         unseen = [r["probe"] for r in rows if not r["counted"]]
