@@ -2,12 +2,11 @@
 item, the criteria (probe, weight or role, outcome) and the findings that decided the grade.
 
 Reads ``frameworks.explain`` of the JSON report (schema 1.1; absent in older reports, then nothing
-is rendered). Renderers call ``markdown_lines(report, md)`` / ``html_lines(report)`` with their own
-escaping; nothing here computes a verdict.
+is rendered). Renderers call ``markdown_lines(report, md)`` / ``html_lines(report, h)`` with their
+own escaping of untrusted text; nothing here computes a verdict.
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Any, Callable
 
 from openaudit.render._common import OUTCOME_LABEL, as_dict, as_list, text
@@ -73,17 +72,18 @@ def markdown_lines(report: dict[str, Any], md: Callable[[Any], str]) -> list[str
     return out
 
 
-def html_lines(report: dict[str, Any]) -> list[str]:
-    """A collapsible section per framework; [] when the report has no explanations."""
+def html_lines(report: dict[str, Any], esc: Callable[[Any], str]) -> list[str]:
+    """A collapsible section per framework (``esc`` escapes untrusted text for HTML text and
+    attributes); [] when the report has no explanations."""
     parts = _rows(report)
     if not parts:
         return []
-    out = [f"<h2>{escape(TITLE)}</h2>"]
+    out = [f"<h2>{esc(TITLE)}</h2>"]
     for heading, cols, rows in parts:
-        out.append(f'<details class="card"><summary><strong>{escape(heading)}</strong></summary><table>')
-        out.append("<tr>" + "".join(f"<th>{escape(c)}</th>" for c in cols) + "</tr>")
+        out.append(f'<details class="card"><summary><strong>{esc(heading)}</strong></summary><table>')
+        out.append("<tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
         for row in rows:
-            cells = [f'<td class="{escape(v)}">{escape(v)}</td>' if i == 1 else f"<td>{escape(v)}</td>" for i, v in enumerate(row)]
+            cells = [f'<td class="{esc(v)}">{esc(v)}</td>' if i == 1 else f"<td>{esc(v)}</td>" for i, v in enumerate(row)]
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table></details>")
     return out
