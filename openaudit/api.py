@@ -78,12 +78,18 @@ def audit(
     contamination: Mapping[str, Any] | None = None,
     timestamp: bool = True,
     progress: ProgressFn = _noop,
+    capture: bool = False,
+    max_files: int | None = None,
+    walk_progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, Any]:
-    """Audit ``target`` (Hub id, local folder, HF cache snapshot or capture folder) and return the
-    JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only."""
+    """Audit ``target`` (Hub id, local folder, HF cache snapshot, or — with ``capture`` — a capture
+    folder written by ``snapshot``) and return the JSON report dict (rubrics/schema/report.schema.json).
+    ``max_files`` caps a local listing; ``walk_progress(done, total)`` reports long local walks.
+    Raises OpenAuditError subclasses only."""
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
-    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token)
+    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, capture=capture,
+                               max_files=max_files, progress=walk_progress)
     progress(f"collecting evidence from {len(snapshot.files)} files")
     facts = collect.collect_all(snapshot)
 

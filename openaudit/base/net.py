@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextvars
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -268,36 +267,9 @@ class RangeReader:
         return data
 
     def settles(self, res: dict, size: int) -> bool:
-        """True when a scan result over what was read stands for the whole file: a dangerous global
-        was seen, nothing pickled, the file was read whole, members of a zip were read whole, an
-        unscannable file is provably no pickle from its first byte, or the pickles ended inside the
-        window and the bytes after them provably are not a pickle (raw tensor data), rather than a
-        pickle cut off by the window."""
-        if res.get("status") in ("dangerous", "not_pickle") or res.get("format") in ("zip", "torch-zip"):
-            return True
-        if len(self.prefix) >= size:
-            return True
-        if res.get("status") == "unscannable" and not_a_pickle(self.prefix):
-            return True  # not a pickle from its first byte on (GGML/fastText .bin ...): more bytes change nothing
-        m = _TRAILING.search(str(res.get("reason", "")))
-        return bool(m) and not_a_pickle(self.prefix[int(m.group(1)):])
+        """True when a scan result over what was read stands for the whole file. The scanner says so
+        with a typed code: BUDGET means the bytes read ended before the scan could (a larger window
+        may settle it); every other result already accounts for what lies beyond the window."""
+        from openaudit.model import ScanCode
 
-
-_TRAILING = re.compile(r"non-pickle data from byte (\d+)")
-
-
-def not_a_pickle(data: bytes) -> bool:
-    """True when ``data`` cannot be the start of a pickle: walking its opcodes statically
-    (pickletools.genops, nothing is built or run) meets an unknown opcode. A pickle cut short
-    instead runs out of bytes, which proves nothing."""
-    import io
-    import pickletools
-
-    try:
-        for _ in pickletools.genops(io.BytesIO(data)):
-            pass
-    except ValueError as exc:
-        return "unknown" in str(exc)
-    except Exception:  # noqa: BLE001 - any other parse failure proves nothing either way
-        return False
-    return False
+        return len(self.prefix) >= size or res.get("code") != ScanCode.BUDGET.value

@@ -117,6 +117,21 @@ class _HardenedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return {(k if isinstance(k, str) else str(k)): v for k, v in mapping.items()}
 
 
+_MAX_INT_BITS = 4096  # ~1,233 decimal digits: more than any card field needs, far below what str() refuses
+
+
+def _construct_int(loader: Any, node: Any) -> int:
+    """YAML ints (hex/octal/binary ones escape Python's decimal-digit limit when parsed) that could
+    not be written back as text are refused: a 5,000-digit ``license: 0x...`` is bad input, not a crash."""
+    value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise _Refused(ParseCode.BAD_VALUE, f"integer of more than {_MAX_INT_BITS} bits (line {node.start_mark.line + 1})")
+    return value
+
+
+_HardenedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _check_events(text: str) -> None:
     """Refuse anchors/aliases (billion laughs) and nesting deeper than MAX_DEPTH, streaming."""
     loader = _HardenedLoader(text)

@@ -9,7 +9,7 @@ import typer
 
 from openaudit import api
 from openaudit.base.text import terminal_safe
-from openaudit.cli.app import config
+from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-exported for the commands)
 from openaudit.errors import UsageError
 from openaudit.render.output import emit as _emit
 
@@ -24,6 +24,7 @@ Verify = Annotated[bool, typer.Option("--verify", help="Replay a published train
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
 Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
 Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
+Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
 
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
@@ -67,6 +68,7 @@ def run_audit(
     device: str = "auto",
     benchmark: Optional[list[str]] = None,
     train: Optional[list[str]] = None,
+    capture: bool = False,
 ) -> dict[str, Any]:
     cfg = config()
     if device not in ("auto", "cpu", "cuda"):
@@ -82,6 +84,7 @@ def run_audit(
     benchmark = benchmark or cfg_cont.get("benchmarks")
     train = train or cfg_cont.get("train")
     contamination = {"benchmarks": list(benchmark), "train": list(train or [])} if benchmark else None
+    walk = _WalkProgress(verbose)
     report = api.audit(
         target,
         revision=revision,
@@ -93,11 +96,38 @@ def run_audit(
         contamination=contamination,
         timestamp=not no_timestamp,
         progress=stderr if verbose else (lambda _m: None),
+        capture=capture,
+        walk_progress=walk,
     )
+    walk.finish()
     if verbose and report.get("network"):
         net = report["network"]
         stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
     return report
+
+
+class _WalkProgress:
+    """Progress of a long local walk on stderr (the walker calls it every 1,000 files): a live line
+    on a terminal (rich), one line per 10,000 files with -v otherwise."""
+
+    def __init__(self, verbose: bool):
+        self.verbose, self.console, self.shown = verbose, None, False
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        what = f"listing: {done:,} files" if total is None else f"reading: {done:,}/{total:,} files"
+        if self.console is not None:
+            self.console.print(f"[dim]{what}[/dim]", end="\r")
+            self.shown = True
+        elif self.verbose and done % 10_000 == 0:
+            stderr(what)
+
+    def finish(self) -> None:
+        if self.shown and self.console is not None:
+            self.console.print(" " * 40, end="\r")
 
 
 def emit(text: str, out: Optional[str]) -> None:

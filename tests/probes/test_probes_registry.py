@@ -80,3 +80,18 @@ def test_a_missing_probe_module_fails_the_import():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "refused: True", out.stdout + out.stderr
+
+
+def test_swapped_runs_another_function_and_restores():
+    from openaudit.probes import ProbeContext, run_probes
+    from openaudit.model import Snapshot, SourceKind, Target
+
+    snap = Snapshot(target=Target(id="x", source=SourceKind.LOCAL), commit_sha=None, files=())
+    before = registered()["license.open"]
+    with REGISTRY.swapped({"license.open": lambda ctx: (_ for _ in ()).throw(RuntimeError("boom"))}):
+        f = run_probes(ProbeContext(snap, {}), only={"license.open"})["license.open"]
+        assert f.outcome is Outcome.ERROR and "boom" in f.message
+    assert registered()["license.open"] is before
+    with pytest.raises(ProbeRegistryError, match="not registered"):
+        with REGISTRY.swapped({"license.nope": _fn}):
+            pass
