@@ -118,6 +118,15 @@ class ScanCode(str, enum.Enum):
     SCANNER_ERROR = "scanner_error"  # the scanner itself failed
 
 
+class RunStatus(str, enum.Enum):
+    """How far a heavy pass (benchmark contamination) got. Only COMPLETE can clear anything: an
+    INCOMPLETE result keeps the matches it found but is never "clean"; NOT_RUN says why in a reason."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"  # inputs capped or skipped (listed under ``problems``)
+    NOT_RUN = "not_run"  # asked for but not run (``reason`` code + message)
+
+
 @dataclass(frozen=True)
 class Note:
     """One thing a source could not do: a typed ``code``, the file it concerns (if any) and a message."""

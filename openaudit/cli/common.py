@@ -11,6 +11,7 @@ from openaudit import api
 from openaudit.base.text import terminal_safe
 from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-exported for the commands)
 from openaudit.errors import UsageError
+from openaudit.model import RunStatus
 from openaudit.render.output import emit as _emit
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
@@ -103,6 +104,7 @@ def run_audit(
     if verbose and report.get("network"):
         net = report["network"]
         stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
+    warn_contamination(report.get("contamination"))
     return report
 
 
@@ -128,6 +130,18 @@ class _WalkProgress:
     def finish(self) -> None:
         if self.shown and self.console is not None:
             self.console.print(" " * 40, end="\r")
+
+
+def warn_contamination(block: Any) -> None:
+    """Say on stderr (always, not only with -v) when --benchmark was asked for but the screen did
+    not run, or did not read everything."""
+    if not isinstance(block, dict):
+        return
+    if block.get("status") == RunStatus.NOT_RUN.value:
+        stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
+    elif block.get("status") == RunStatus.INCOMPLETE.value:
+        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+               "problems in the report), so it is not verified clean")
 
 
 def emit(text: str, out: Optional[str]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from openaudit.errors import InvalidDocument
+from openaudit.model import RunStatus
 from openaudit.policy.licenses import expression_allowed, expression_denied
 from openaudit.policy.load import Policy
 
@@ -216,6 +217,9 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         benches = _get(report, "contamination", "benchmarks")
         rates = [(b.get("name"), _num(b.get("rate"))) for b in _list(benches) if isinstance(b, Mapping)]
         rates = [(n, r) for n, r in rates if r is not None]
+        # an incomplete scan's rate is a lower bound: it can fail the rule, never meet it
+        partial = [str(b.get("name")) for b in _list(benches)
+                   if isinstance(b, Mapping) and b.get("status", RunStatus.COMPLETE.value) != RunStatus.COMPLETE.value]
         if not rates:
             acc.unknown("max_contamination_rate", p.max_contamination_rate, None, "no contamination result in the report", ("contamination",))
         else:
@@ -224,6 +228,10 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
                 acc.fail("max_contamination_rate", p.max_contamination_rate, worst,
                          f"benchmark {name} contamination rate {worst:.4g} exceeds {p.max_contamination_rate:g}",
                          (f"contamination.benchmarks.{name}",))
+            elif partial:
+                acc.unknown("max_contamination_rate", p.max_contamination_rate, worst,
+                            f"contamination scan incomplete for {', '.join(partial)}: the rate is a lower bound",
+                            tuple(f"contamination.benchmarks.{n}.problems" for n in partial))
     if p.require_verification:
         verdict = _get(report, "verification", "verdict")
         if not isinstance(verdict, str):
