@@ -22,7 +22,7 @@ from openaudit.rubric import load as rubric_load
 from openaudit.rubric import score as rubric_score
 from openaudit.rubric.docload import document_kind, load_document, read_document
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"  # 1.1: frameworks.explain (additive)
 ProgressFn = Callable[[str], None]
 
 
@@ -86,7 +86,6 @@ def audit(
         progress("replaying a training segment")
         extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget)
 
-    probes.load_all()
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
     return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp)
