@@ -1,7 +1,15 @@
 """Point the real huggingface_hub client at a fake Hub (for tests and benchmarks)."""
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+
+
+def dead_endpoint() -> str:
+    """A 127.0.0.1 URL nobody listens on (connection refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def point_hf_at(monkeypatch, endpoint: str, home: Path) -> None:
