@@ -6,5 +6,6 @@
   Markdown front matter
 * ``formats``: the one byte-level format sniffer
 * ``net``: the one HTTP/Hub client family (the only code that imports huggingface_hub or an HTTP
-  library): metering, timeouts, bounded retries, typed failure kinds, Hub access
+  library): metering, timeouts, bounded retries, typed failure kinds, Hub, GitHub and paper access,
+  the lookup cache
 """

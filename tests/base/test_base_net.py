@@ -1,5 +1,5 @@
 """The one HTTP layer's pure parts: failure classification (typed kinds, rate-limit headers), bounded
-retries, and the Range reader's settling test."""
+retries, the lookup cache, the public-address guard, and the Range reader's settling test."""
 from __future__ import annotations
 
 import email.utils
@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from openaudit.base.net import cache, papers
 from openaudit.base.net import http as nethttp
 from openaudit.base.net.failures import (
     FailKind,
@@ -123,6 +124,82 @@ def test_errors_from_failures():
     assert isinstance(to_error(Failure(FailKind.NOT_FOUND, 404, "x"), "a/b"), TargetNotFound)
     err = to_error(Failure(FailKind.RATE_LIMITED, 429, "rate limited\n(HTTP 429)"), "a/b")
     assert isinstance(err, NetworkError) and "\n" not in err.message
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("OPENAUDIT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("OPENAUDIT_CACHE_TTL", raising=False)
+    cache.clear_memory()
+    yield tmp_path / "xdg" / "openaudit" / "lookups"
+    cache.clear_memory()
+
+
+def test_cache_round_trip_disk_and_expiry(cache_home, monkeypatch):
+    cache.put("GET https://x/y anon", {"json": {"a": 1}})
+    assert cache.get("GET https://x/y anon") == {"json": {"a": 1}}
+    cache.clear_memory()
+    assert cache.get("GET https://x/y anon") == {"json": {"a": 1}}  # from disk
+    assert len(list(cache_home.glob("*.json"))) == 1
+    monkeypatch.setenv("OPENAUDIT_CACHE_TTL", "0.000001")
+    time.sleep(0.01)
+    cache.clear_memory()
+    assert cache.get("GET https://x/y anon") is None  # expired
+    monkeypatch.setenv("OPENAUDIT_CACHE_TTL", "0")  # off: nothing stored, nothing read
+    cache.put("k2", {"v": 1})
+    assert cache.get("k2") is None and len(list(cache_home.glob("*.json"))) == 1
+
+
+def test_cache_ignores_damaged_foreign_and_symlinked_entries(cache_home, tmp_path):
+    cache.put("k", {"v": 1})
+    (entry,) = cache_home.glob("*.json")
+    cache.clear_memory()
+    entry.write_text("{not json", encoding="utf-8")
+    assert cache.get("k") is None
+    entry.write_text(json.dumps({"format": 1, "key": "other", "time": time.time(), "value": 1}), encoding="utf-8")
+    assert cache.get("k") is None
+    target = tmp_path / "elsewhere.json"
+    target.write_text(json.dumps({"format": 1, "key": "k", "time": time.time(), "value": 2}), encoding="utf-8")
+    entry.unlink()
+    entry.symlink_to(target)
+    assert cache.get("k") is None
+
+
+def test_cache_is_kept_apart_per_folder_and_token(cache_home, tmp_path, monkeypatch):
+    cache.put("k", {"v": 1})
+    monkeypatch.setenv("OPENAUDIT_CACHE_DIR", str(tmp_path / "other"))
+    assert cache.get("k") is None
+    assert cache.auth_key(None) == "anon" and cache.auth_key("hf_secret") != cache.auth_key("hf_other")
+    assert "hf_secret" not in cache.auth_key("hf_secret")
+
+
+def test_unwritable_cache_folder_still_answers_in_process(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("OPENAUDIT_CACHE_DIR", str(blocker))  # a file where the folder should be
+    cache.clear_memory()
+    cache.put("k", {"v": 1})
+    assert cache.get("k") == {"v": 1}
+    cache.clear_memory()
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://example.org/a.pdf", True),
+    ("http://93.184.216.34/a.pdf", True),
+    ("http://127.0.0.1:8000/a.pdf", False),
+    ("http://localhost/a.pdf", False),
+    ("http://10.0.0.1/a.pdf", False),
+    ("http://169.254.169.254/latest/meta-data", False),
+    ("http://[::1]/a.pdf", False),
+    ("http://printer.local/a.pdf", False),
+    ("http://intranet/a.pdf", False),
+    ("https://user:pw@example.org/a.pdf", False),
+    ("file:///etc/passwd", False),
+])
+def test_public_url_guard(url, ok, monkeypatch):
+    monkeypatch.delenv("OPENAUDIT_ALLOW_LOCAL_LINKS", raising=False)
+    assert papers.public_url(url) is ok
 
 
 def test_not_a_pickle_decides_on_bytes():

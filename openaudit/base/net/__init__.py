@@ -6,6 +6,9 @@ HTTP libraries; sources, contamination, verify and batch all go through it.
 * ``failures``: typed failure kinds (:class:`FailKind`), classification of any HTTP error, mapping to
   the ``openaudit.errors`` hierarchy (:func:`to_error`)
 * ``hub``: Hugging Face Hub access (repo info, trees, files, downloads, listings, the HF cache)
+* ``github``: the GitHub REST API (repository metadata, commit, tree, README)
+* ``papers``: does a cited paper exist (arXiv, DOI, other PDF links)
+* ``cache``: the lookup cache (per process and on disk, keyed by URL)
 * ``ranges``: Range-request reading for the static pickle scanner
 
 Heavy clients (huggingface_hub, httpx2) are imported inside the functions that need them, so

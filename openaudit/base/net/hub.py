@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from openaudit.base.net import cache
 from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, is_network_error
 from openaudit.base.net.http import active_meter, call, guard, install, with_retries
 
@@ -138,13 +139,14 @@ def list_tree(api: Any, repo_id: str, sha: str, repo_type: str = "model") -> lis
 
 def repo_meta(kind: str, repo_id: str, *, token: str | None = None, fields: tuple[str, ...] = META_FIELDS) -> dict[str, Any]:
     """The Hub's info JSON of a ``model`` or ``dataset`` repo, only ``fields`` (a few hundred bytes,
-    no file list), retried; within one metered session every answer (a network failure too) is asked
-    once. Raises NetFailure."""
+    no file list), retried. Definite answers (the JSON; missing, private or gated) are kept in the
+    lookup cache, keyed by URL and token fingerprint, so a second lookup makes no request; within one
+    metered session every answer (a network failure too) is asked once. Raises NetFailure."""
     if kind not in ("model", "dataset"):
         raise ValueError(f"not a repo kind: {kind!r}")
     url = f"{endpoint()}/api/{kind}s/{repo_id}"
     hdrs = headers(token)
-    key = f"GET {url}?expand={','.join(fields)} {hdrs.get('authorization') is not None}"
+    key = f"GET {url}?expand={','.join(fields)} {cache.auth_key(hdrs.get('authorization'))}"
     meter = active_meter()
     memo = meter.memo if meter is not None else {}
     if key in memo:
@@ -161,6 +163,11 @@ def repo_meta(kind: str, repo_id: str, *, token: str | None = None, fields: tupl
 
 
 def _repo_meta(url: str, key: str, hdrs: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
+    hit = cache.get(key)
+    if isinstance(hit, dict) and isinstance(hit.get("json"), dict):
+        return dict(hit["json"])
+    if isinstance(hit, dict) and hit.get("failure") in {k.value for k in FailKind if k.definite}:
+        raise NetFailure(Failure(FailKind(hit["failure"]), hit.get("status"), str(hit.get("detail", ""))))
     install()
     from huggingface_hub import get_session, hf_raise_for_status
 
@@ -169,9 +176,16 @@ def _repo_meta(url: str, key: str, hdrs: dict[str, str], fields: tuple[str, ...]
         hf_raise_for_status(r)
         return r.json()
 
-    data = call(get)
+    try:
+        data = call(get)
+    except NetFailure as exc:
+        f = exc.failure
+        if f.kind.definite:
+            cache.put(key, {"failure": f.kind.value, "status": f.status, "detail": f.detail})
+        raise
     if not isinstance(data, dict):
         raise NetFailure(Failure(FailKind.MALFORMED, 200, "malformed response (not a JSON object)"))
+    cache.put(key, {"json": data})
     return data
 
 
