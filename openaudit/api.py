@@ -68,9 +68,11 @@ def audit(
     contamination: Mapping[str, Any] | None = None,
     timestamp: bool = True,
     progress: ProgressFn = _noop,
+    follow_links: bool | None = None,
 ) -> dict[str, Any]:
     """Audit ``target`` (Hub id, local folder, HF cache snapshot or capture folder) and return the
-    JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only."""
+    JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only.
+    ``follow_links``: see ``sources.resolve`` (None: Hub targets online only)."""
     from openaudit import collect, probes, sources
     from openaudit.rubric import frameworks as fw
     from openaudit.rubric import load as rubric_load
@@ -78,7 +80,7 @@ def audit(
 
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
-    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token)
+    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, follow_links=follow_links)
     progress(f"collecting evidence from {len(snapshot.files)} files")
     facts = collect.collect_all(snapshot)
 
@@ -140,6 +142,8 @@ def build_report(
         generated_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat() if timestamp else None,
     )
     d = report.to_dict()
+    if snapshot.links:  # which links of the card were followed, and what each lookup found
+        d["facts"]["links"] = [link.to_dict() for link in snapshot.links]
     if snapshot.notes:
         d["notes"] = [n.message for n in snapshot.notes]
     return d

@@ -26,6 +26,7 @@ def audit_cmd(
     device: c.Device = "auto",
     benchmark: c.Benchmark = None,
     train: c.Train = None,
+    follow_links: c.FollowLinks = None,
 ) -> None:
     """Audit a model repository and print its openness report card."""
     from openaudit.errors import UsageError
@@ -38,5 +39,6 @@ def audit_cmd(
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        follow_links=follow_links,
     )
     c.emit(render(report, fmt), output)

@@ -27,6 +27,7 @@ def check_cmd(
     device: c.Device = "auto",
     benchmark: c.Benchmark = None,
     train: c.Train = None,
+    follow_links: c.FollowLinks = None,
 ) -> int:
     """Gate a model on a policy: exit 0 when it holds, 1 when violated (each violation listed)."""
     from openaudit.api import check
@@ -44,6 +45,7 @@ def check_cmd(
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        follow_links=follow_links,
     )
     verdict = check(report, policy)
     vd = verdict.to_dict()

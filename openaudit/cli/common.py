@@ -20,6 +20,7 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, reques
 Verify = Annotated[bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")]
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
 Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
+FollowLinks = Annotated[Optional[bool], typer.Option("--follow-links/--no-follow-links", help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].", show_default=False)]
 Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
 
 
@@ -54,6 +55,7 @@ def run_audit(
     device: str = "auto",
     benchmark: Optional[list[str]] = None,
     train: Optional[list[str]] = None,
+    follow_links: Optional[bool] = None,
 ) -> dict[str, Any]:
     from openaudit import api
 
@@ -82,6 +84,7 @@ def run_audit(
         contamination=contamination,
         timestamp=not no_timestamp,
         progress=stderr if verbose else (lambda _m: None),
+        follow_links=follow_links,
     )
     if verbose and report.get("network"):
         net = report["network"]

@@ -3,7 +3,8 @@ and small text files, safetensors headers by HTTP Range request, static scans of
 by capped Range reads, and the declared datasets' and base models' own Hub info. Never downloads weights.
 
 Everything is fetched at the commit sha the revision resolves to. All HTTP goes through
-``openaudit.base.net`` and is counted (``Meter``) into Snapshot.network.
+``openaudit.base.net`` and is counted (``Meter``) into Snapshot.network; the card's links are then
+followed (``sources.follow``) inside the same meter.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from openaudit.base.net import hub as hubnet
 from openaudit.base.text import terminal_safe as escape
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
-from openaudit.sources import select
+from openaudit.sources import follow, select
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
 from openaudit.sources.local import safetensors_header
 
@@ -93,6 +94,7 @@ def read_hub(
     token: str | None = None,
     max_text_bytes: int = select.TOTAL_TEXT_CAP,
     timeout: float = 10.0,
+    follow_links: bool = True,
 ) -> Snapshot:
     endpoint = hubnet.endpoint()
     token = token or os.environ.get("HF_TOKEN") or None
@@ -124,7 +126,10 @@ def read_hub(
         sizes = {f.path: f.size for f in files}
         texts, st_headers, heads = _read_files(fetch, files, max_text_bytes, notes, info)
         scans = scan_remote(fetch, files, heads, notes)
-        api_fields.update(lookup_declared(api_fields.get("cardData"), texts.get("README.md"), notes, token))
+        card_data = api_fields.get("cardData")
+        api_fields.update(lookup_declared(card_data, texts.get("README.md"), notes, token))
+        links = follow.follow_card_links(texts.get("README.md"), card_data, meter=meter, token=token,
+                                         notes=notes, self_id=repo_id) if follow_links else ()
     return Snapshot(
         target=Target(id=repo_id, source=SourceKind.HUB, revision=revision),
         commit_sha=sha,
@@ -139,6 +144,7 @@ def read_hub(
         notes=tuple(notes),
         scans=scans,
         base_url=f"{endpoint}/{repo_id}",
+        links=links,
     )
 
 

@@ -6,10 +6,9 @@ from typing import Any
 
 from openaudit.base.net import FailKind, Failure, NetFailure
 from openaudit.base.net import hub as hubnet
-from openaudit.base.parse import ParseProblem, load_yaml, split_front_matter
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note
-from openaudit.sources import looks_like_repo_id
+from openaudit.sources.links import declared_ids
 
 __all__ = ["declared_ids", "lookup_declared", "repo_info"]
 
@@ -18,34 +17,9 @@ MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
 MAX_LOOKUP_FAILURES = 2  # consecutive network failures before the remaining lookups are skipped
 
 
-def _front_matter(card_text: str | None) -> dict:
-    """The card's YAML front matter (hardened safe loader), {} when absent or broken."""
-    yaml_text = split_front_matter(card_text)[0] if card_text else None
-    if yaml_text is None:
-        return {}
-    try:
-        meta = load_yaml(yaml_text, source="README.md")
-    except ParseProblem:
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def declared_ids(key: str, card_data: dict | None, card_text: str | None) -> list[str]:
-    """Hub ids ("name" or "org/name") declared under ``key`` (str or list) in the API's cardData,
-    else in the card's front matter; other entries (URLs, prose) are left out."""
-    meta = card_data if isinstance(card_data, dict) and key in card_data else _front_matter(card_text)
-    v = meta.get(key)
-    out: list[str] = []
-    for it in v if isinstance(v, list) else [v]:
-        s = it.strip() if isinstance(it, str) else ""
-        if s and looks_like_repo_id(s) and s not in out:
-            out.append(s)
-    return out
-
-
 def repo_info(kind: str, repo_id: str, token: str | None) -> dict[str, Any]:
     """The Hub's info JSON (card metadata, gating, visibility, sha, tags) of a ``model`` or
-    ``dataset`` repo. Raises NetFailure."""
+    ``dataset`` repo: one cached lookup shared with the link follower. Raises NetFailure."""
     return hubnet.repo_meta(kind, repo_id, token=token)
 
 
