@@ -1,4 +1,5 @@
-"""Library surface: ``audit(target) -> report dict`` and ``check(report, policy) -> verdict``.
+"""Library surface: ``audit(target) -> report dict``, ``check(report, policy) -> verdict``,
+``bom(target, fmt) -> text`` and ``validate_document(path)``.
 
 This module only wires the stages together (sources -> collect -> probes -> rubric -> report); each
 stage owns its logic. Heavy passes (contamination, verification) are imported lazily.
@@ -9,8 +10,17 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from openaudit import __version__
+from openaudit import __version__, collect, probes, sources
+from openaudit.errors import InvalidLicenseFacts
 from openaudit.model import Finding, Report, Snapshot
+from openaudit.policy import evaluate, load_policy
+from openaudit.render.bom import check_bom_format, render_bom
+from openaudit.render.load import load_report
+from openaudit.resources import schema
+from openaudit.rubric import frameworks as fw
+from openaudit.rubric import load as rubric_load
+from openaudit.rubric import score as rubric_score
+from openaudit.rubric.docload import document_kind, load_document, read_document
 
 REPORT_SCHEMA_VERSION = "1.0"
 ProgressFn = Callable[[str], None]
@@ -73,11 +83,6 @@ def audit(
     """Audit ``target`` (Hub id, local folder, HF cache snapshot or capture folder) and return the
     JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only.
     ``follow_links``: see ``sources.resolve`` (None: Hub targets online only)."""
-    from openaudit import collect, probes, sources
-    from openaudit.rubric import frameworks as fw
-    from openaudit.rubric import load as rubric_load
-    from openaudit.rubric import score as rubric_score
-
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
     snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, follow_links=follow_links)
@@ -97,7 +102,7 @@ def audit(
     probes.load_all()
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
-    return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp, rubric_score=rubric_score, fw=fw)
+    return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp)
 
 
 def build_report(
@@ -108,11 +113,7 @@ def build_report(
     extra: Mapping[str, Any],
     *,
     timestamp: bool,
-    rubric_score: Any,
-    fw: Any,
 ) -> dict[str, Any]:
-    from openaudit import collect
-
     scored = rubric_score.score(rubric_obj, findings)
     lic = facts.get("license")
     license_block = lic.to_report() if lic is not None else {
@@ -151,7 +152,38 @@ def build_report(
 
 def check(report: Mapping[str, Any], policy_path: str) -> Any:
     """Evaluate a report dict against the policy file at ``policy_path``; returns the policy Verdict."""
-    from openaudit.policy import evaluate, load_policy
-
     return evaluate(dict(report), load_policy(policy_path))
+
+
+def report_for(target: str, *, revision: str | None = None, offline: bool = False,
+               token: str | None = None) -> dict[str, Any]:
+    """The report of ``target``: a stored JSON report file (``*.json``) is read and validated, anything
+    else is audited with the default rubric."""
+    if target.endswith(".json") and Path(target).is_file():
+        return load_report(target)
+    return audit(target, revision=revision, offline=offline, token=token)
+
+
+def bom(target: str, fmt: str, *, revision: str | None = None, offline: bool = False,
+        token: str | None = None) -> str:
+    """An SPDX 2.3 (``spdx``) or CycloneDX 1.6 (``cyclonedx``) document for ``target`` (anything
+    ``audit`` takes, or a stored JSON report). The format is checked before any audit work."""
+    check_bom_format(fmt)
+    return render_bom(report_for(target, revision=revision, offline=offline, token=token), fmt)
+
+
+def validate_document(path: str | Path) -> dict[str, str]:
+    """Validate a rubric, policy or license-facts file with the loader the commands use, so
+    `rubric validate` gives the same reason as `audit --rubric` / `check --policy`. Returns
+    ``{file, type, id, version}``; raises InvalidDocument (or FileMissing)."""
+    source = str(path)
+    kind = document_kind(read_document(path).data)
+    if kind == "policy":
+        return {"file": source, "type": "policy", "id": load_policy(path).name, "version": ""}
+    if kind == "license-facts":
+        data = load_document(path, schema("licenses"), err=InvalidLicenseFacts).data
+        return {"file": source, "type": "license facts", "id": f"{len(data['licenses'])} licenses",
+                "version": str(data.get("version", ""))}
+    r = rubric_load.load_rubric_file(path)
+    return {"file": source, "type": f"rubric ({r.kind})", "id": r.id, "version": r.version}
 

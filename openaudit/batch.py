@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from openaudit.errors import InvalidDocument, InvalidInput, OpenAuditError, UsageError
+from openaudit.errors import (
+    InvalidDocument,
+    InvalidInput,
+    InvalidTargets,
+    OpenAuditError,
+    OutputError,
+    UsageError,
+)
+from openaudit.base.text import json_safe, read_user_text, terminal_safe
+from openaudit.render._common import as_dict, frameworks, score_text, text
+from openaudit.render.jsonfmt import json_text
 from openaudit.render.output import write_atomic
 
 AuditFn = Callable[..., Any]
@@ -52,21 +62,19 @@ class BatchResult:
 
 def read_targets(path: str | Path) -> list[str]:
     """Targets from a text file: one per line; blank lines and ``#`` comments ignored; duplicates once."""
-    from openaudit.base.text import read_user_text
-
     p = Path(path)
     raw = read_user_text(p, what="targets file", max_bytes=MAX_TARGETS_FILE)
     out: list[str] = []
-    for n, line in enumerate(raw.splitlines(), 1):
+    for n, line in enumerate(raw.split("\n"), 1):  # not splitlines(): \x85 and U+2028 are not line ends here
         t = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
         if not t:
             continue
-        if any(ord(c) < 0x20 for c in t):
-            raise InvalidDocument(f"{p}:{n}: target contains control characters")
+        if terminal_safe(t) != t:
+            raise InvalidTargets(f"{terminal_safe(str(p))}:{n}: target contains control, bidi or invisible characters")
         if t not in out:
             out.append(t)
     if not out:
-        raise InvalidDocument(f"{p} names no targets (one per line, # comments)")
+        raise InvalidTargets(f"{p} names no targets")
     return out
 
 
@@ -120,7 +128,7 @@ def _load_state(out: Path) -> dict[str, dict[str, Any]]:
     if not p.exists():
         return {}
     try:
-        lines = p.read_text(encoding="utf-8").splitlines()
+        lines = p.read_text(encoding="utf-8").removesuffix("\n").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidDocument(f"{p} is not a batch state file ({exc}); use another --out folder") from exc
     state: dict[str, dict[str, Any]] = {}
@@ -139,14 +147,12 @@ def _load_state(out: Path) -> dict[str, dict[str, Any]]:
 
 def _append_state(out: Path, entry: dict[str, Any]) -> None:
     with open(out / STATE_FILE, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
+        fh.write(json_safe(json.dumps(entry, sort_keys=True, ensure_ascii=False)) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 
 
 def summary_row(target: str, report: dict[str, Any] | None, error: str | None, report_file: str | None) -> dict[str, Any]:
-    from openaudit.render._common import as_dict, frameworks
-
     row: dict[str, Any] = {k: None for k in SUMMARY_FIELDS}
     row.update(target=target, status="error" if report is None else "done", error=error, report=report_file)
     if report is not None:
@@ -183,7 +189,7 @@ def run_batch(targets: Iterable[str], out_dir: str | Path, *, audit_fn: AuditFn 
         raise UsageError(f"executor must be 'process' or 'thread', not {executor!r}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InvalidInput(f"--out is not a folder: {out}")
+        raise OutputError(f"--out is not a folder: {out}")
     (out / "reports").mkdir(parents=True, exist_ok=True)
     state = _load_state(out)
     kwargs = dict(audit_kwargs or {})
@@ -216,9 +222,7 @@ def run_batch(targets: Iterable[str], out_dir: str | Path, *, audit_fn: AuditFn 
                     rel = None
                     if report is not None:
                         rel = f"reports/{slug(t)}.json"
-                        from openaudit.render.jsonfmt import render_json
-
-                        write_atomic(out / rel, render_json(report))
+                        write_atomic(out / rel, json_text(report))
                         state[t] = {"target": t, "status": "done", "report": rel}
                     else:
                         state[t] = {"target": t, "status": "error", "error": err}
@@ -252,28 +256,42 @@ def write_summaries(out: Path, rows: list[dict[str, Any]]) -> None:
     write_atomic(out / "summary.csv", summary_csv(rows))
     doc = {"targets": len(rows), "done": sum(r["status"] == "done" for r in rows),
            "errors": sum(r["status"] == "error" for r in rows), "rows": rows}
-    write_atomic(out / "summary.json", json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_atomic(out / "summary.json", json_text(doc))
 
 
-def summary_table(rows: list[dict[str, Any]], *, width: int = 110) -> str:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_table(rows: list[dict[str, Any]], *, width: int | None = None) -> str:
+    """The batch summary for a terminal, ``width`` columns wide (default: the terminal's, at least 80):
+    one row per target (grades, classes and licenses never wrapped or cut; a target folds only when
+    it cannot fit on the line at all), then one ``error:`` line per failed target."""
+    import shutil
+
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from openaudit.render._common import score_text, text
-    from openaudit.base.text import terminal_safe
-
+    width = width or max(80, shutil.get_terminal_size((120, 24)).columns)
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, no_color=True, highlight=False, emoji=False)
-    t = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
-    for col in ("Target", "Status", "Score", "Grade", "MOF", "OSAID", "License", "Error"):
-        t.add_column(col, overflow="fold")
-    for r in rows:
-        t.add_row(*(Text(terminal_safe(x)) for x in (
-            text(r["target"]), r["status"], score_text(r["score"]) if r["status"] == "done" else "",
-            text(r["grade"]), text(r["mof_class"]), text(r["osaid"]), text(r["license"]), text(r["error"]))))
+    t = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False, collapse_padding=True)
+    cells = [[terminal_safe(x) for x in (
+        text(r["target"]), r["status"], score_text(r["score"]) if r["status"] == "done" else "",
+        text(r["grade"]), text(r["mof_class"]), text(r["osaid"]), text(r["license"]))] for r in rows]
+    for i, col in enumerate(("Target", "Status", "Score", "Grade", "MOF", "OSAID", "License")):
+        if i == 0:  # the target takes what is left, folding only when it cannot fit at all
+            t.add_column(col, overflow="fold", ratio=1)
+        else:  # short values: exactly as wide as the widest, never wrapped or cut
+            t.add_column(col, no_wrap=True, min_width=max([len(col)] + [len(c[i]) for c in cells]))
+    for c in cells:
+        t.add_row(*(Text(x) for x in c))
     console.print(t)
+    for r in rows:
+        if r["status"] == "error":
+            console.print(Text(f"error: {terminal_safe(text(r['target']))}: {terminal_safe(text(r['error']))}"))
     done = sum(r["status"] == "done" for r in rows)
-    console.print(Text(f"{len(rows)} targets: {done} audited, {len(rows) - done} errors"))
+    console.print(Text(f"{_plural(len(rows), 'target')}: {done} audited, {_plural(len(rows) - done, 'error')}"))
     return buf.getvalue()

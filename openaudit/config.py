@@ -1,8 +1,10 @@
 """Project configuration: ``openaudit.toml`` or ``[tool.openaudit]`` in ``pyproject.toml``.
 
 Looked up in ``start_dir`` (the current directory): ``openaudit.toml`` wins over ``pyproject.toml``;
-``--config PATH`` names a file directly. Validated with ``rubrics/schema/config.schema.json``: an
-unknown key or a wrong type is ``InvalidDocument`` naming the file and the key. Command-line options
+``--config PATH`` names a file directly. In ``openaudit.toml`` the keys sit at the top level (a
+``[tool.openaudit]`` table copied from a ``pyproject.toml`` is accepted too); in ``pyproject.toml``
+they sit under ``[tool.openaudit]``. Validated with ``rubrics/schema/config.schema.json``: an
+unknown key or a wrong type is ``InvalidConfig`` naming the file and the key. Command-line options
 always override the configuration (the CLI merges them).
 """
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openaudit.errors import InvalidDocument, InvalidInput
+from openaudit.errors import FileMissing, InvalidConfig
 
 CONFIG_FILE = "openaudit.toml"
 PYPROJECT = "pyproject.toml"
@@ -26,7 +28,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidDocument(f"{path} is not valid TOML: {exc}") from exc
+        raise InvalidConfig(f"{path} is not valid TOML: {exc}") from exc
 
 
 def validate_config(config: Any, source: str) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def validate_config(config: Any, source: str) -> dict[str, Any]:
     from openaudit.resources import schema
 
     if not isinstance(config, dict):
-        raise InvalidDocument(f"{source}: configuration must be a table")
+        raise InvalidConfig(f"{source}: configuration must be a table")
     sch = schema("config")
     validator = jsonschema.Draft202012Validator(sch)
     errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
@@ -47,21 +49,24 @@ def validate_config(config: Any, source: str) -> dict[str, Any]:
         allowed = set(err.schema.get("properties", {}))
         extra = sorted(k for k in err.instance if k not in allowed) if isinstance(err.instance, dict) else []
         key = ".".join(x for x in (where, extra[0] if extra else "") if x)
-        raise InvalidDocument(f"{source}: unknown key '{key}' (known: {', '.join(sorted(allowed))})")
-    raise InvalidDocument(f"{source}: key '{where or '(top level)'}': {err.message}")
+        raise InvalidConfig(f"{source}: unknown key '{key}' (known: {', '.join(sorted(allowed))})")
+    raise InvalidConfig(f"{source}: key '{where or '(top level)'}': {err.message}")
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
     """Read one config file: an ``openaudit.toml`` (whole file) or a ``pyproject.toml`` ([tool.openaudit])."""
     p = Path(path)
     if not p.is_file():
-        raise InvalidInput(f"config file not found: {p}")
+        raise FileMissing(f"no such file: {p} (config file)")
     data = _read_toml(p)
     if p.name == PYPROJECT:
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "openaudit" not in tool:
             return {}  # a pyproject.toml without [tool.openaudit] configures nothing
         return validate_config(tool["openaudit"], f"{p} [tool.openaudit]")
+    tool = data.get("tool")
+    if set(data) == {"tool"} and isinstance(tool, dict) and set(tool) == {"openaudit"}:
+        return validate_config(tool["openaudit"], f"{p} [tool.openaudit]")  # the pyproject form, copied
     return validate_config(data, str(p))
 
 

@@ -7,8 +7,8 @@ import typer
 
 from openaudit.cli import common as c
 from openaudit.cli.app import app
-
-FORMATS = ("table", "json", "markdown", "html", "sarif", "junit")
+from openaudit.errors import UsageError
+from openaudit.render import FORMATS, render
 
 
 @app.command("audit")
@@ -29,9 +29,6 @@ def audit_cmd(
     follow_links: c.FollowLinks = None,
 ) -> None:
     """Audit a model repository and print its openness report card."""
-    from openaudit.errors import UsageError
-    from openaudit.render import render
-
     output = c.default_output(output)
     fmt = c.default_format(fmt, output)
     if fmt not in FORMATS:

@@ -1,13 +1,19 @@
 """`openaudit check TARGET --policy FILE`: the CI gate (exit 0 met, 1 violated, 2 cannot evaluate)."""
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from openaudit.cli import common as c
-from openaudit.cli.app import app
-from openaudit.errors import ExitCode
+from openaudit.cli.app import app, config
+from openaudit.api import check
+from openaudit.errors import ExitCode, UsageError
+from openaudit.policy import load_policy
+from openaudit.render import render
+from openaudit.render.jsonfmt import json_text
+from openaudit.render.verdict import verdict_text
 
 
 @app.command("check")
@@ -30,14 +36,6 @@ def check_cmd(
     follow_links: c.FollowLinks = None,
 ) -> int:
     """Gate a model on a policy: exit 0 when it holds, 1 when violated (each violation listed)."""
-    from openaudit.api import check
-    from openaudit.policy import load_policy
-    from openaudit.render import render
-    from openaudit.base.text import terminal_safe
-
-    from openaudit.cli.app import config
-    from openaudit.errors import UsageError
-
     policy = policy or config().get("policy")
     if not policy:
         raise UsageError("check needs --policy FILE (or `policy` in the configuration)")
@@ -47,23 +45,13 @@ def check_cmd(
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
         follow_links=follow_links,
     )
-    verdict = check(report, policy)
-    vd = verdict.to_dict()
+    verdict = check(report, policy).to_dict()
     if verdict_out:
-        import json
-
-        c.emit(json.dumps(vd, indent=2, sort_keys=True, ensure_ascii=False) + "\n", verdict_out)
-    if output or fmt:
-        c.emit(render(report, fmt or "json", policy_verdict=vd), output)
-    lines = [f"policy {'met' if verdict.ok else 'VIOLATED'}: {report['target']['id']} ({policy})"]
-    for v in vd.get("violations", []):
-        lines.append(f"  violation [{v.get('rule')}]: {v.get('message')}")
-    for u in vd.get("unverified", []):
-        msg = u.get("message") if isinstance(u, dict) else str(u)
-        lines.append(f"  unverified: {msg}")
-    out_lines = "\n".join(terminal_safe(x) for x in lines)
-    if output or fmt:
-        c.stderr(out_lines)
+        c.emit(json_text(verdict), verdict_out)
+    summary = verdict_text(report["target"]["id"], policy, verdict)
+    if output or fmt:  # the report goes to stdout or -o: the verdict lines go to stderr
+        c.emit(render(report, fmt or "json", policy_verdict=verdict), output)
+        sys.stderr.write(summary)
     else:
-        typer.echo(out_lines)
-    return int(ExitCode.OK if verdict.ok else ExitCode.POLICY_VIOLATED)
+        sys.stdout.write(summary)
+    return int(ExitCode.OK if verdict["ok"] else ExitCode.POLICY_VIOLATED)

@@ -7,8 +7,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from openaudit import api
+from openaudit.base.text import terminal_safe
 from openaudit.cli.app import config
 from openaudit.errors import UsageError
+from openaudit.render.output import emit as _emit
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -36,9 +39,19 @@ def default_output(out: Optional[str]) -> Optional[str]:
     return out or config().get("output")
 
 
-def stderr(msg: str) -> None:
-    from openaudit.base.text import terminal_safe
+def hub_token(token: Optional[str]) -> Optional[str]:
+    """--token, else the variable the configuration names (token_env), else HF_TOKEN."""
+    env = config().get("token_env", "HF_TOKEN")
+    return token or os.environ.get(env) or os.environ.get("HF_TOKEN") or None
 
+
+def offline_mode(offline: bool) -> bool:
+    """--offline, or `offline = true` in the configuration, or HF_HUB_OFFLINE=1."""
+    env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return offline or bool(config().get("offline")) or env
+
+
+def stderr(msg: str) -> None:
     sys.stderr.write(terminal_safe(msg) + "\n")
 
 
@@ -57,16 +70,14 @@ def run_audit(
     train: Optional[list[str]] = None,
     follow_links: Optional[bool] = None,
 ) -> dict[str, Any]:
-    from openaudit import api
-
     cfg = config()
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
     if train and not benchmark:
         raise UsageError("--train needs at least one --benchmark")
     rubric = rubric or cfg.get("rubric") or "openaudit"
-    token = token or os.environ.get(cfg.get("token_env", "HF_TOKEN")) or os.environ.get("HF_TOKEN") or None
-    offline = offline or bool(cfg.get("offline")) or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    token = hub_token(token)
+    offline = offline_mode(offline)
     no_timestamp = no_timestamp or cfg.get("timestamp") is False
     verify = verify or bool(cfg.get("verify"))
     cfg_cont = cfg.get("contamination") or {}
@@ -93,6 +104,5 @@ def run_audit(
 
 
 def emit(text: str, out: Optional[str]) -> None:
-    from openaudit.render.output import emit as _emit
-
+    """The command's result to stdout, or atomically to the file ``out``."""
     _emit(text, out)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from openaudit.cli.app import app
+from openaudit.cli.app import App, app
 from openaudit.errors import UsageError
 
-license_app = typer.Typer(help="License tools: identify a license text.", no_args_is_help=True)
+license_app = App(help="License tools: identify a license text.", no_args_is_help=True)
 app.add_typer(license_app, name="license")
 
 _FORMATS = ("table", "json")

@@ -1,12 +1,28 @@
 """Entry point: registers the command modules and turns every failure into one line + exit code."""
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
 import click
 
+# One module per command (or command group); importing it registers it on ``app``. Imported
+# explicitly: a missing command module is an ImportError at start-up, never a silently absent command.
+from openaudit.cli import (  # noqa: F401
+    audit,
+    badge,
+    batch,
+    bom,
+    check,
+    contamination,
+    license,
+    render,
+    rubric,
+    snapshot,
+    verify,
+)
+from openaudit.base.text import terminal_safe
+from openaudit.cli.app import app
 from openaudit.errors import ExitCode, OpenAuditError
 
 
@@ -30,44 +46,14 @@ def _exception_classes() -> tuple[tuple[type[BaseException], ...], ...]:
 
 _EXIT, _USAGE, _ABORT = _exception_classes()
 
-# One module per command (or command group); each registers itself on openaudit.cli.app.app.
-COMMAND_MODULES = (
-    "audit",
-    "check",
-    "rubric",
-    "license",
-    "contamination",
-    "verify",
-    "render",
-    "badge",
-    "bom",
-    "snapshot",
-    "batch",
-)
-
-
-def _load_commands() -> None:
-    for name in COMMAND_MODULES:
-        full = f"openaudit.cli.{name}"
-        try:
-            importlib.import_module(full)
-        except ModuleNotFoundError as exc:  # a command not built yet in this checkout
-            if exc.name != full:
-                raise
-
 
 def _err(line: str) -> None:
-    from openaudit.base.text import terminal_safe
-
     sys.stderr.write(terminal_safe(line) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("OPENAUDIT_DEBUG") == "1"
     try:
-        _load_commands()
-        from openaudit.cli.app import app
-
         rv = app(args=argv, prog_name="openaudit", standalone_mode=False)
         return int(rv or 0) if isinstance(rv, int) else 0
     except OpenAuditError as exc:

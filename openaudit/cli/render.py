@@ -5,24 +5,23 @@ from typing import Optional
 
 import typer
 
+from openaudit.cli import common as c
 from openaudit.cli.app import app
+from openaudit.render import FORMATS, render
+from openaudit.render.load import load_report, load_verdict
 
 
 @app.command("render")
 def render_cmd(
     report: str = typer.Argument(..., help="a JSON report written by `openaudit audit --format json`"),
-    format: str = typer.Option("table", "--format", "-f",
-                               help="table | json | markdown | html | sarif | junit"),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="write to FILE (atomically) instead of stdout"),
+    format: str = typer.Option("table", "--format", "-f", help=" | ".join(FORMATS)),
+    output: c.OutFile = None,
     policy_verdict: Optional[str] = typer.Option(
-        None, "--policy-verdict", help="a policy verdict JSON (`openaudit check --format json`) to include"),
+        None, "--policy-verdict",
+        help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report"),
 ) -> int:
     """Render a stored JSON report in another format."""
-    from openaudit.render import render
-    from openaudit.render.load import load_report, load_verdict
-    from openaudit.render.output import emit
-
     doc = load_report(report)
     verdict = load_verdict(policy_verdict) if policy_verdict else None
-    emit(render(doc, format, policy_verdict=verdict), output)
+    c.emit(render(doc, format, policy_verdict=verdict), output)
     return 0

@@ -8,7 +8,13 @@ from typing import Any, Mapping
 
 from openaudit.probes.catalog import CATALOG, DIMENSIONS
 from openaudit.resources import schema
-from openaudit.rubric.docload import invalid, json_path, load_document
+from openaudit.errors import InvalidPolicy
+from openaudit.rubric.docload import json_path, load_document
+from openaudit.rubric.docload import invalid as _invalid
+
+
+def invalid(source: str, path: str, reason: str) -> InvalidPolicy:
+    return _invalid(source, path, reason, InvalidPolicy)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -77,5 +83,5 @@ def policy_from_data(data: Mapping[str, Any], source: str, sha256: str = "") -> 
 
 def load_policy(path: str | Path) -> Policy:
     """Load and validate a policy YAML file. Raises InvalidDocument (file, JSON path, reason)."""
-    doc = load_document(path, schema("policy"))
+    doc = load_document(path, schema("policy"), err=InvalidPolicy)
     return policy_from_data(doc.data, doc.path, doc.sha256)

@@ -5,7 +5,7 @@ them, treating every optional key as possibly absent.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 OUTCOME_LABEL = {
     "pass": "pass",
@@ -15,14 +15,16 @@ OUTCOME_LABEL = {
     "not_available": "not available",
     "error": "ERROR",
 }
-OUTCOME_ICON = {
+OUTCOME_ICON = {  # in the order counts and the legend list them
     "pass": "✔",
-    "fail": "✘",
     "partial": "◐",
-    "not_applicable": "–",
+    "fail": "✘",
     "not_available": "?",
+    "not_applicable": "–",
     "error": "!",
 }
+# The legend of the outcome icons, shown wherever the icons are.
+LEGEND = "✔ pass  ◐ partial  ✘ fail  ? not available (unobserved: lowers confidence)  – n/a  ! error"
 GRADE_COLOR = {  # shields.io / HTML colours per grade
     "A": "#2e7d32",
     "B": "#7cb342",
@@ -104,15 +106,6 @@ def evidence_location(ev: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def safe_url(url: Any) -> str | None:
-    """Only http(s) URLs are ever turned into links."""
-    if isinstance(url, str) and url.lower().startswith(("https://", "http://")) and not any(
-        c.isspace() or ord(c) < 0x20 for c in url
-    ):
-        return url
-    return None
-
-
 def policy_violations(verdict: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [v for v in as_list(as_dict(verdict).get("violations")) if isinstance(v, dict)]
 
@@ -122,28 +115,43 @@ def frameworks(report: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], 
     return as_dict(fw.get("mof")), as_dict(fw.get("osaid")), as_dict(fw.get("osai"))
 
 
-def missing_text(item: Any) -> str:
-    """One missing framework item ({component|item, name, reason} or a plain string) as text."""
-    if isinstance(item, dict):
-        name = item.get("name") or item.get("component") or item.get("item") or "?"
-        return f"{name} ({item['reason']})" if item.get("reason") else str(name)
-    return text(item)
+class MofClass(NamedTuple):
+    cls: str  # "III", "II", "I"
+    name: str  # "Class III - Open Model"
+    share: str  # "met/required"
+    own_missing: list[Any]  # the gaps among this class's own components
+    lower_missing: int  # gaps inherited from the classes below (MOF classes are cumulative)
 
 
-def mof_progress_rows(mof: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
-    """(class, "met/required" or text, missing[]) per MOF class, in the order the report gives."""
+def _required(prog: Any) -> float:
+    r = as_dict(prog).get("required", as_dict(prog).get("total"))
+    return float(r) if isinstance(r, (int, float)) and not isinstance(r, bool) else float("inf")
+
+
+def mof_classes(mof: dict[str, Any]) -> list[MofClass]:
+    """MOF progress per class, from the least demanding class (fewest required components, Class
+    III) to the most (Class I) — the same order whether the report came straight from ``audit`` or
+    was read back from its JSON file. Each class lists only its own gaps; ``missing`` in the report
+    is cumulative, so the lower classes' gaps are counted, not repeated."""
     rows = []
-    for cls, prog in as_dict(mof.get("progress")).items():
-        if isinstance(prog, dict):
-            met = prog.get("met")
-            total = prog.get("required", prog.get("total"))
-            share = f"{met}/{total}" if met is not None and total is not None else text(
-                {k: v for k, v in prog.items() if k != "missing"}
-            )
-            rows.append((str(cls), share, [missing_text(m) for m in as_list(prog.get("missing"))]))
-        else:
-            rows.append((str(cls), text(prog), []))
+    for cls, prog in sorted(as_dict(mof.get("progress")).items(), key=lambda kv: (_required(kv[1]), str(kv[0]))):
+        p = as_dict(prog)
+        met, total = p.get("met"), p.get("required", p.get("total"))
+        share = f"{met}/{total}" if met is not None and total is not None else text(prog, "n/a")
+        missing = as_list(p.get("missing"))
+        own = [m for m in missing if not isinstance(m, dict) or m.get("class") in (None, cls)]
+        rows.append(MofClass(str(cls), text(p.get("name"), f"Class {cls}"), share, own, len(missing) - len(own)))
     return rows
+
+
+def findings_counts(dim: dict[str, Any]) -> str:
+    """``✔4 ◐1 ?1``: how many findings of each outcome a dimension has (see ``LEGEND``)."""
+    counts: dict[str, int] = {}
+    for f in findings(dim):
+        counts[str(f.get("outcome"))] = counts.get(str(f.get("outcome")), 0) + 1
+    order = list(OUTCOME_ICON)
+    return " ".join(f"{OUTCOME_ICON.get(k, '?')}{v}" for k, v in
+                    sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])))
 
 
 def unverified_text(item: Any) -> str:

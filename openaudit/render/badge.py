@@ -1,11 +1,11 @@
 """Badges: shields.io endpoint JSON (https://shields.io/badges/endpoint-badge) and a static SVG."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from openaudit.errors import UsageError
 from openaudit.render._common import as_dict, frameworks, grade_color, score_text, text
+from openaudit.render.jsonfmt import json_text
 from openaudit.render.svg import flat_badge
 
 KINDS = ("grade", "mof")
@@ -35,7 +35,7 @@ def render_badge(report: dict[str, Any], *, kind: str = "grade", format: str = "
     label, message, color = badge_fields(report, kind)
     if format == "endpoint":
         doc = {"schemaVersion": 1, "label": label, "message": message, "color": color.lstrip("#")}
-        return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        return json_text(doc)
     if format == "svg":
         return flat_badge(label, message, color)
     raise UsageError(f"unknown badge format {format!r}; choose one of: {', '.join(BADGE_FORMATS)}")

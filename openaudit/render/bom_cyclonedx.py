@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from typing import Any
 
-from openaudit.render._common import as_dict, as_list, dimensions, frameworks, safe_url, target_id, text
+from openaudit.render._common import as_dict, as_list, dimensions, frameworks, target_id, text
+from openaudit.render.bom_facts import hub_model_url, model_facts, training_datasets
 from openaudit.render.bom_license import bom_license
+from openaudit.render.jsonfmt import json_text
 
 _NS = uuid.UUID("8a0c2f0e-4f55-4b7e-9a57-0b8c6f4d1d21")
-
-
-def _hub_url(report: dict[str, Any]) -> str | None:
-    tgt = as_dict(report.get("target"))
-    if tgt.get("source") == "hub" and isinstance(tgt.get("id"), str) and "/" in tgt["id"]:
-        return f"https://huggingface.co/{tgt['id']}"
-    return None
-
-
-def _datasets(report: dict[str, Any]) -> list[str]:
-    return [str(d) for d in as_list(as_dict(report.get("facts")).get("datasets")) if isinstance(d, (str, int))]
 
 
 def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +37,7 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
                       description=f"Model audited by openaudit (target source: {text(tgt.get('source'), 'unknown')})")
     if lic.expression:
         model.licenses.add(LicenseExpression(lic.expression))
-    hub = _hub_url(report)
+    hub = hub_model_url(report)
     if hub:
         model.external_references.add(ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(hub)))
         model.external_references.add(ExternalReference(type=ExternalReferenceType.MODEL_CARD,
@@ -57,12 +47,13 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
     bom = Bom(components=[model])
     bom.serial_number = uuid.uuid5(_NS, digest)
     data_refs = []
-    for i, ds in enumerate(_datasets(report)):
+    for i, ds in enumerate(training_datasets(report)):
         ref = f"dataset-{i + 1}"
-        comp = Component(name=ds, type=ComponentType.DATA, bom_ref=ref)
-        if re.fullmatch(r"[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?", ds):
-            comp.external_references.add(ExternalReference(
-                type=ExternalReferenceType.DISTRIBUTION, url=XsUri(f"https://huggingface.co/datasets/{ds}")))
+        comp = Component(name=ds.name, type=ComponentType.DATA, bom_ref=ref,
+                         description=f"Training dataset {ds.how}")
+        if ds.url:
+            comp.external_references.add(ExternalReference(type=ExternalReferenceType.DISTRIBUTION,
+                                                           url=XsUri(ds.url)))
         bom.components.add(comp)
         bom.register_dependency(model, [comp])
         data_refs.append(ref)
@@ -82,7 +73,7 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_cyclonedx(report: dict[str, Any], **_opts: Any) -> str:
-    return json.dumps(build_cyclonedx(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(build_cyclonedx(report))
 
 
 def _properties(report: dict[str, Any]) -> list[tuple[str, str]]:
@@ -103,15 +94,11 @@ def _properties(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _model_card(report: dict[str, Any], data_refs: list[str]) -> dict[str, Any]:
-    facts = as_dict(report.get("facts"))
+    facts = model_facts(report)
     params: dict[str, Any] = {}
-    if facts.get("pipeline_tag"):
-        params["task"] = text(facts["pipeline_tag"])
-    archs = as_list(facts.get("architectures"))
-    if archs:
-        params["modelArchitecture"] = text(archs)
-    if facts.get("model_type"):
-        params["architectureFamily"] = text(facts["model_type"])
+    for key, field in (("task", "task"), ("architecture", "modelArchitecture"), ("family", "architectureFamily")):
+        if key in facts:
+            params[field] = facts[key]
     if data_refs:
         params["datasets"] = [{"ref": r} for r in data_refs]
     card: dict[str, Any] = {"bom-ref": "model-card"}
@@ -127,13 +114,8 @@ def _model_card(report: dict[str, Any], data_refs: list[str]) -> dict[str, Any]:
                    if isinstance(f, dict) and f.get("outcome") == "fail" and f.get("message")]
     if limitations:
         card["considerations"] = {"technicalLimitations": limitations[:50]}
-    props = [{"name": "openaudit:parameters", "value": text(facts.get("parameters"))}] if facts.get("parameters") else []
-    for key in ("library", "base_model", "paper"):
-        if facts.get(key):
-            props.append({"name": f"openaudit:{key}", "value": text(facts[key])})
-    for k in ("url",):
-        if safe_url(facts.get(k)):
-            props.append({"name": "openaudit:url", "value": facts[k]})
+    props = [{"name": f"openaudit:{key}", "value": facts[key]}
+             for key in ("library", "parameters", "dtypes", "base_model", "papers") if key in facts]
     if props:
         card["properties"] = props
     return card

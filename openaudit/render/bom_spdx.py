@@ -10,13 +10,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 from datetime import datetime, timezone
 from typing import Any
 
 from openaudit.errors import InvalidDocument
 from openaudit.render._common import as_dict, as_list, dimensions, frameworks, target_id, text
+from openaudit.render.bom_facts import hub_model_url, model_facts, training_datasets
 from openaudit.render.bom_license import bom_license
+from openaudit.render.jsonfmt import json_text
+from openaudit.render.sections import gap
 
 NAMESPACE_BASE = "https://openaudit.dev/spdxdocs"
 
@@ -26,6 +30,8 @@ def _spdx_id(s: str) -> str:
 
 
 def _created(report: dict[str, Any]) -> datetime:
+    """SPDX requires a creation time: the report's ``generated_at``; for a report without one
+    (``--no-timestamp``), ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
     stamp = report.get("generated_at")
     if isinstance(stamp, str):
         try:
@@ -34,6 +40,9 @@ def _created(report: dict[str, Any]) -> datetime:
                 microsecond=0, tzinfo=None)
         except ValueError:
             pass
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None)
     return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
 
 
@@ -72,10 +81,7 @@ def build_spdx(report: dict[str, Any]) -> Any:
     lic = bom_license(report)
     licensing = get_spdx_licensing()
     declared = licensing.parse(lic.expression) if lic.expression else SpdxNoAssertion()
-    hub = None
-    if tgt.get("source") == "hub" and "/" in tid:
-        hub = f"https://huggingface.co/{tid}"
-    facts = as_dict(report.get("facts"))
+    hub = hub_model_url(report)
     version = text(tgt.get("commit_sha") or tgt.get("revision")) or None
     model = Package(
         spdx_id="SPDXRef-Model", name=tid, download_location=hub or SpdxNoAssertion(), version=version,
@@ -83,7 +89,7 @@ def build_spdx(report: dict[str, Any]) -> Any:
         license_comment=(f"Declared by the repository as: {lic.declared}" if lic.declared else None),
         copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.OTHER,
         summary="Machine-learning model (weights and configuration)",
-        description=_ai_description(facts),
+        description=_ai_description(report),
         comment="AI model; openaudit openness results are in this document's annotations.",
     )
     if hub:
@@ -91,17 +97,13 @@ def build_spdx(report: dict[str, Any]) -> Any:
                                                         f"pkg:huggingface/{tid}" + (f"@{version}" if version else ""))]
     packages = [model]
     rels = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, "SPDXRef-Model")]
-    for i, ds in enumerate(as_list(facts.get("datasets"))):
-        if not isinstance(ds, (str, int)):
-            continue
+    for i, ds in enumerate(training_datasets(report)):
         sid = f"SPDXRef-Dataset-{i + 1}"
-        ok = bool(re.fullmatch(r"[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?", str(ds)))
         packages.append(Package(
-            spdx_id=sid, name=str(ds),
-            download_location=f"https://huggingface.co/datasets/{ds}" if ok else SpdxNoAssertion(),
+            spdx_id=sid, name=ds.name, download_location=ds.url or SpdxNoAssertion(),
             files_analyzed=False, license_concluded=SpdxNoAssertion(), license_declared=SpdxNoAssertion(),
             copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.OTHER,
-            summary="Training dataset named by the model card"))
+            summary=f"Training dataset {ds.how}"))
         rels.append(Relationship("SPDXRef-Model", RelationshipType.GENERATED_FROM, sid))
     annotations = [Annotation("SPDXRef-Model", AnnotationType.REVIEW, tool_actor, created, line)
                    for line in _annotation_lines(report)]
@@ -128,13 +130,11 @@ def render_spdx(report: dict[str, Any], **_opts: Any) -> str:
         raise InvalidDocument(f"SPDX document for {target_id(report)} is invalid: {problems[0]}")
     buf = io.StringIO()
     write_document_to_stream(doc, buf, validate=False)
-    return json.dumps(json.loads(buf.getvalue()), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(json.loads(buf.getvalue()))
 
 
-def _ai_description(facts: dict[str, Any]) -> str | None:
-    keys = ("pipeline_tag", "architectures", "parameters", "dtypes", "library", "base_model", "weights")
-    parts = [f"{k}: {text(facts[k])}" for k in keys if facts.get(k) not in (None, "", [], {})]
-    return "; ".join(parts) or None
+def _ai_description(report: dict[str, Any]) -> str | None:
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in model_facts(report).items()) or None
 
 
 def _annotation_lines(report: dict[str, Any]) -> list[str]:
@@ -148,7 +148,13 @@ def _annotation_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"Model Openness Framework class: {text(mof.get('class'), 'none')}")
     if osaid:
         lines.append(f"OSAID verdict: {text(osaid.get('verdict'), 'n/a')}"
-                     + (f"; missing: {text(osaid.get('missing'))}" if as_list(osaid.get("missing")) else ""))
+                     + (f"; missing: {'; '.join(_gap_text(m) for m in as_list(osaid.get('missing')))}"
+                        if as_list(osaid.get("missing")) else ""))
     if osai:
-        lines.append("Open Source AI Index: " + text(osai))
+        lines.append("Open Source AI Index: " + ", ".join(f"{k}: {text(v)}" for k, v in sorted(osai.items())))
     return lines
+
+
+def _gap_text(item: object) -> str:
+    g = gap(item)
+    return f"{g.name} ({g.reason})" if g.reason else g.name

@@ -2,10 +2,10 @@
 not_available/not_applicable, error for error), plus a ``policy`` suite for violations."""
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from openaudit.base.text import visible
 from openaudit.render._common import (
     as_list,
     dimensions,
@@ -18,13 +18,10 @@ from openaudit.render._common import (
     unverified_text,
 )
 
-# Characters XML 1.0 cannot carry at all, plus C1 controls and bidi overrides that would mislead a reader.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-                      "\u202a-\u202e\u2066-\u2069]")
-
-
 def xml_text(value: Any) -> str:
-    return _XML_BAD.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text(value))
+    """Text XML 1.0 can carry and a reader cannot be misled by: controls, bidi, invisibles and
+    surrogates shown as escapes (``base.text.visible``); tab and newline kept."""
+    return visible(text(value))
 
 
 def _details(f: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openaudit.errors import InvalidDocument
+from openaudit.errors import InvalidDocument, InvalidReport, InvalidVerdict
 
 MAX_BYTES = 64 * 1024 * 1024
 _REQUIRED = ("schema_version", "target", "dimensions")
@@ -15,7 +15,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
 
 
-def read_json(path: str | Path, what: str = "JSON file") -> Any:
+def read_json(path: str | Path, what: str = "JSON file", err: type[InvalidDocument] = InvalidDocument) -> Any:
     from openaudit.base.text import read_user_text
 
     p = Path(path)
@@ -23,19 +23,19 @@ def read_json(path: str | Path, what: str = "JSON file") -> Any:
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
-        raise InvalidDocument(f"{p} is not valid JSON: {exc}") from exc
+        raise err(f"{p} is not valid JSON: {exc}") from exc
 
 
 def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
     """Check the dict is an openaudit JSON report: the published schema when present, else the keys
     every renderer relies on."""
     if not isinstance(report, dict):
-        raise InvalidDocument(f"{source} is not an openaudit report (top level is not a JSON object)")
+        raise InvalidReport(f"{source} is not an openaudit report (top level is not a JSON object)")
     missing = [k for k in _REQUIRED if k not in report]
     if missing:
-        raise InvalidDocument(f"{source} is not an openaudit report: missing key(s) {', '.join(missing)}")
+        raise InvalidReport(f"{source} is not an openaudit report: missing key(s) {', '.join(missing)}")
     if not isinstance(report.get("dimensions"), list) or not isinstance(report.get("target"), dict):
-        raise InvalidDocument(f"{source} is not an openaudit report: 'target' must be an object and "
+        raise InvalidReport(f"{source} is not an openaudit report: 'target' must be an object and "
                               "'dimensions' a list")
     schema = _report_schema()
     if schema is not None:
@@ -45,7 +45,7 @@ def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
         err = jsonschema.exceptions.best_match(validator.iter_errors(report))
         if err is not None:
             where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-            raise InvalidDocument(f"{source} does not match the report schema at {where}: {err.message}")
+            raise InvalidReport(f"{source} does not match the report schema at {where}: {err.message}")
     return report
 
 
@@ -61,14 +61,14 @@ def _report_schema() -> dict[str, Any] | None:
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
-    return validate_report(read_json(path, "report"), str(path))
+    return validate_report(read_json(path, "report", InvalidReport), str(path))
 
 
 def load_verdict(path: str | Path) -> dict[str, Any]:
     """A policy verdict as written by ``openaudit check --format json``: {ok, violations[], unverified[]}."""
-    doc = read_json(path, "policy verdict")
+    doc = read_json(path, "policy verdict", InvalidVerdict)
     if not isinstance(doc, dict) or not isinstance(doc.get("ok"), bool) or not isinstance(
         doc.get("violations", []), list
     ):
-        raise InvalidDocument(f"{path} is not a policy verdict (needs 'ok': true|false and 'violations': [...])")
+        raise InvalidVerdict(f"{path} is not a policy verdict (needs 'ok': true|false and 'violations': [...])")
     return doc

@@ -1,10 +1,14 @@
-"""Markdown report card (GitHub-flavoured): what a person reads in a PR, a job summary or a model page."""
+"""Markdown report card (GitHub-flavoured): what a person reads in a PR, a job summary or a model page.
+
+Nested report data (license components and evidence, facts, contamination method, replay metrics)
+goes through the one nested-value renderer, ``md.md_block``."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from openaudit.render import nested
 from openaudit.render._common import (
+    LEGEND,
     OUTCOME_ICON,
     OUTCOME_LABEL,
     as_dict,
@@ -13,31 +17,25 @@ from openaudit.render._common import (
     evidence,
     evidence_location,
     findings,
+    findings_counts,
     frameworks,
-    missing_text,
-    mof_progress_rows,
+    mof_classes,
     policy_violations,
-    safe_url,
     score_text,
     target_id,
-    text,
     unverified_text,
 )
+from openaudit.render.md import md, md_block, md_code, md_inline, md_link
+from openaudit.render.sections import (
+    LICENSE_SUMMARY,
+    contamination_rows,
+    facts_groups,
+    gap,
+    license_details,
+    rate_text,
+)
 
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
-
-
-def md(value: Any, default: str = "") -> str:
-    """Untrusted text as inert inline Markdown: one line, control chars dropped, markup escaped."""
-    s = " ".join(_CTRL.sub("", text(value, default)).split())
-    s = s.replace("&", "&amp;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
-
-def _code(value: Any) -> str:
-    s = " ".join(_CTRL.sub("", text(value)).split()).replace("`", "'")
-    return f"`{s}`" if s else ""
+__all__ = ["md", "render_markdown"]
 
 
 def _bar(score: Any) -> str:
@@ -52,7 +50,6 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
     out: list[str] = []
     tgt = as_dict(report.get("target"))
     overall = as_dict(report.get("overall"))
-    lic = as_dict(report.get("license"))
     out.append(f"# Openness report: {md(target_id(report))}")
     out.append("")
     meta = [f"**Overall:** {score_text(overall.get('score'))}/10 — grade **{md(overall.get('grade'), 'n/a')}**"]
@@ -62,9 +59,9 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
     out.append("")
     src = [f"source: {md(tgt.get('source'), 'unknown')}"]
     if tgt.get("revision"):
-        src.append(f"revision: {_code(tgt.get('revision'))}")
+        src.append(f"revision: {md_code(tgt.get('revision'))}")
     if tgt.get("commit_sha"):
-        src.append(f"commit: {_code(tgt.get('commit_sha'))}")
+        src.append(f"commit: {md_code(tgt.get('commit_sha'))}")
     rub = as_dict(report.get("rubric"))
     if rub:
         src.append(f"rubric: {md(rub.get('id'))} {md(rub.get('version'))}")
@@ -76,62 +73,31 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
 
     out.append("## Scores")
     out.append("")
-    out.append("| Dimension | Score | | Grade | Confidence |")
-    out.append("|---|---:|---|:---:|---:|")
+    out.append("| Dimension | Score | | Grade | Confidence | Findings |")
+    out.append("|---|---:|---|:---:|---:|---|")
     for d in dimensions(report):
         out.append(f"| {md(d.get('name') or d.get('id'))} | {score_text(d.get('score'))} | {_bar(d.get('score'))} "
-                   f"| {md(d.get('grade'), '–')} | {md(d.get('confidence'), '–')} |")
+                   f"| {md(d.get('grade'), '–')} | {md(d.get('confidence'), '–')} | {md(findings_counts(d))} |")
     out.append("")
-
-    out.append("## License")
+    out.append(f"Findings: {md(LEGEND)}")
     out.append("")
-    out.append("| Fact | Value |")
-    out.append("|---|---|")
-    for key in ("declared", "spdx", "category", "commercial_use", "mismatch"):
-        out.append(f"| {key.replace('_', ' ')} | {md(lic.get(key), 'unknown')} |")
-    out.append(f"| restrictions | {md(as_list(lic.get('restrictions')), 'none listed')} |")
-    for key in sorted(k for k in lic if k not in ("declared", "spdx", "category", "commercial_use", "mismatch",
-                                                   "restrictions")):
-        out.append(f"| {md(key.replace('_', ' '))} | {md(lic.get(key), '–')} |")
-    out.append("")
-
-    mof, osaid, osai = frameworks(report)
-    if mof or osaid or osai:
-        out.append("## Frameworks")
-        out.append("")
-        if mof:
-            out.append(f"- **Model Openness Framework:** class {md(mof.get('class'), 'none reached')}")
-            for cls, share, missing in mof_progress_rows(mof):
-                tail = f" — missing: {md(missing)}" if missing else ""
-                out.append(f"  - Class {md(cls)}: {md(share)}{tail}")
-        if osaid:
-            out.append(f"- **OSI Open Source AI Definition:** {md(osaid.get('verdict'), 'n/a')}")
-            for m in as_list(osaid.get("missing")):
-                out.append(f"  - missing: {md(missing_text(m))}")
-        if osai:
-            out.append("- **European Open Source AI Index:** "
-                       + ", ".join(f"{md(k)}: {md(v)}" for k, v in sorted(osai.items())))
-        out.append("")
-
-    facts = as_dict(report.get("facts"))
-    if facts:
-        out.append("## Facts")
-        out.append("")
-        for k in sorted(facts):
-            out.append(f"- **{md(k.replace('_', ' '))}:** {md(facts[k], '–')}")
-        out.append("")
+    out.extend(_license(as_dict(report.get("license"))))
+    out.extend(_frameworks(report))
+    out.extend(_facts(as_dict(report.get("facts"))))
 
     out.append("## Findings")
+    out.append("")
+    out.append(md(LEGEND))
     for d in dimensions(report):
         out.append("")
-        out.append(f"### {md(d.get('name') or d.get('id'))}")
+        out.append(f"### {md(d.get('name') or d.get('id'))} {md(findings_counts(d))}".rstrip())
         out.append("")
         fs = findings(d)
         if not fs:
             out.append("_No findings._")
         for f in fs:
             o = str(f.get("outcome"))
-            out.append(f"- {OUTCOME_ICON.get(o, '?')} **{md(OUTCOME_LABEL.get(o, o))}** {_code(f.get('probe'))}: "
+            out.append(f"- {OUTCOME_ICON.get(o, '?')} **{md(OUTCOME_LABEL.get(o, o))}** {md_code(f.get('probe'))}: "
                        f"{md(f.get('message'))}")
             for ev in evidence(f):
                 out.append(f"  - {_evidence_md(ev)}")
@@ -148,18 +114,79 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
     return "\n".join(out) + "\n"
 
 
+def _license(lic: dict[str, Any]) -> list[str]:
+    out = ["## License", "", "| Fact | Value |", "|---|---|"]
+    summary, details = license_details(lic)
+    for key, value in summary:
+        default = "none listed" if key == "restrictions" else "unknown" if key in LICENSE_SUMMARY else nested.NONE
+        shown = md_inline(value) if not nested.is_empty(value) else md(default)
+        out.append(f"| {md(nested.label(key))} | {shown} |")
+    out.append("")
+    for key, value in details:
+        out.extend([f"### {md(nested.label(key).capitalize())}", "", *md_block(value), ""])
+    return _squeeze(out)
+
+
+def _frameworks(report: dict[str, Any]) -> list[str]:
+    mof, osaid, osai = frameworks(report)
+    if not (mof or osaid or osai):
+        return []
+    out = ["## Frameworks", ""]
+    if mof:
+        out.append(f"- **Model Openness Framework:** class {md(mof.get('class'), 'none reached')}")
+        for row in mof_classes(mof):
+            lower = f" (plus the {row.lower_missing} gaps of the classes below)" if row.lower_missing else ""
+            tail = "; missing:" if row.own_missing else ""
+            out.append(f"  - **{md(row.name)}:** {md(row.share + ' met' + lower)}{tail}")
+            out.extend(f"    - {md(_missing_line(m))}" for m in row.own_missing)
+    if osaid:
+        out.append(f"- **OSI Open Source AI Definition:** {md(osaid.get('verdict'), 'n/a')}")
+        out.extend(f"  - missing: {md(_missing_line(m))}" for m in as_list(osaid.get("missing")))
+    if osai:
+        out.append("- **European Open Source AI Index:**")
+        out.extend(md_block(osai, "  "))
+    out.append("")
+    return _squeeze(out)
+
+
+def _missing_line(item: Any) -> str:
+    g = gap(item)
+    return g.name + (f" [{g.status}]" if g.status else "") + (f" — {g.reason}" if g.reason else "")
+
+
+def _facts(facts: dict[str, Any]) -> list[str]:
+    if not facts:
+        return []
+    out = ["## Facts", ""]
+    loose, groups = facts_groups(facts)
+    if loose:
+        out.extend([*md_block(loose), ""])
+    for key, value in groups:
+        out.extend([f"### {md(nested.label(key).capitalize())}", "", *md_block(value), ""])
+    return _squeeze(out)
+
+
+def _squeeze(lines: list[str]) -> list[str]:
+    """No two blank lines in a row (nested tables bring their own)."""
+    out: list[str] = []
+    for line in lines:
+        if line == "" and out and out[-1] == "":
+            continue
+        out.append(line)
+    return out
+
+
 def _evidence_md(ev: dict[str, Any]) -> str:
     parts = [md(ev.get("kind"), "evidence")]
     loc = evidence_location(ev)
-    url = safe_url(ev.get("url"))
-    if loc and url:
-        parts.append(f"[{md(loc)}](<{url.replace('>', '%3E')}>)")
+    if loc and ev.get("url"):
+        parts.append(md_link(loc, ev.get("url")))
     elif loc:
-        parts.append(_code(loc))
-    elif url:
-        parts.append(f"<{url.replace('>', '%3E')}>")
+        parts.append(md_code(loc))
+    elif ev.get("url"):
+        parts.append(md_link(str(ev["url"]), ev.get("url")))
     if ev.get("snippet"):
-        parts.append(_code(str(ev["snippet"])[:200]))
+        parts.append(md_code(str(ev["snippet"])[:200]))
     return " ".join(p for p in parts if p)
 
 
@@ -173,7 +200,8 @@ def _policy(verdict: dict[str, Any]) -> list[str]:
         out.append("| Rule | Expected | Actual | Message |")
         out.append("|---|---|---|---|")
         for v in viol:
-            out.append(f"| {md(v.get('rule'))} | {md(v.get('expected'))} | {md(v.get('actual'))} | {md(v.get('message'))} |")
+            out.append(f"| {md(v.get('rule'))} | {md_inline(v.get('expected'))} | {md_inline(v.get('actual'))} "
+                       f"| {md(v.get('message'))} |")
         out.append("")
     unv = as_list(as_dict(verdict).get("unverified"))
     if unv:
@@ -186,20 +214,19 @@ def _contamination(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
     out = ["## Benchmark contamination", ""]
-    method = as_dict(c.get("method"))
-    if method:
-        out.append(f"Method: {md(method)}")
-        out.append("")
+    benches, examples = contamination_rows(c)
     out.append("| Benchmark | Items | Contaminated | Rate | Buckets |")
     out.append("|---|---:|---:|---:|---|")
-    for b in as_list(c.get("benchmarks")):
-        b = as_dict(b)
-        rate = b.get("rate")
-        rate_s = f"{float(rate):.2%}" if isinstance(rate, (int, float)) and not isinstance(rate, bool) else "n/a"
-        out.append(f"| {md(b.get('name'))} | {md(b.get('items_total'))} | {md(b.get('items_contaminated'))} "
-                   f"| {rate_s} | {md(as_dict(b.get('buckets')))} |")
+    for b in benches:
+        out.append(f"| {md(b['name'])} | {md_inline(b['items'])} | {md_inline(b['contaminated'])} "
+                   f"| {rate_text(b['rate'])} | {md_inline(b['buckets'])} |")
     out.append("")
-    return out
+    if examples:
+        out.extend(["### Contaminated items", "", *md_block(examples), ""])
+    method = as_dict(c.get("method"))
+    if method:
+        out.extend(["### Method", "", *md_block(method), ""])
+    return _squeeze(out)
 
 
 def _verification(v: dict[str, Any]) -> list[str]:
@@ -209,11 +236,7 @@ def _verification(v: dict[str, Any]) -> list[str]:
     out.append(f"- **Verdict:** {md(v.get('verdict'), 'n/a')} (tier {md(v.get('tier'), 'n/a')})")
     if v.get("first_divergent_step") is not None:
         out.append(f"- **First divergent step:** {md(v.get('first_divergent_step'))}")
-    for k, val in sorted(as_dict(v.get("metrics")).items()):
-        out.append(f"- {md(k)}: {md(val)}")
-    if as_list(v.get("missing")):
-        out.append(f"- **Missing:** {md(as_list(v.get('missing')))}")
-    if as_dict(v.get("environment")):
-        out.append(f"- Environment: {md(as_dict(v.get('environment')))}")
+    rest = {k: val for k, val in v.items() if k not in ("verdict", "tier", "first_divergent_step")}
+    out.extend(md_block(rest))
     out.append("")
-    return out
+    return _squeeze(out)

@@ -5,14 +5,14 @@ import os
 import sys
 from pathlib import Path
 
-from openaudit.errors import InvalidInput
+from openaudit.errors import OutputError
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` so that readers see the old file or the new one, never half."""
     target = Path(path)
     if target.is_dir():
-        raise InvalidInput(f"output path is a directory: {target}")
+        raise OutputError(f"output path is a directory: {target}")
     if target.exists() and not target.is_file():
         # A device or pipe (/dev/null, /dev/stdout, a FIFO): write through it. Renaming a temp file
         # over it would replace the device node itself (as root: /dev/null becomes a regular file).
@@ -20,11 +20,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
             with open(target, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         return target
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise InvalidInput(f"output folder does not exist: {parent}")
+        raise OutputError(f"output folder does not exist: {parent}")
     import tempfile
 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
@@ -46,7 +46,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
             os.unlink(tmp)
         except OSError:
             pass
-        raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     except BaseException:
         try:
             os.unlink(tmp)

@@ -16,6 +16,8 @@ from openaudit.render._common import (
     text,
 )
 
+from openaudit.render.jsonfmt import json_text
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/openaudit/openaudit"
 LEVEL = {"fail": "warning", "partial": "note", "error": "error"}
@@ -29,7 +31,7 @@ def _catalog() -> dict[str, Any]:
 
 
 def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256("\x1f".join(text(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(text(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _locations(evs: list[dict[str, Any]], default_uri: str | None) -> list[dict[str, Any]]:
@@ -130,4 +132,4 @@ def render_sarif(report: dict[str, Any], *, policy_verdict: dict[str, Any] | Non
                        "overall": as_dict(report.get("overall"))},
     }
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)

@@ -1,10 +1,10 @@
 """Inline SVG pieces (no fonts, scripts or network): the dimension score chart and badges share them."""
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from openaudit.render._common import NEUTRAL_COLOR, dimensions, grade_color, score_text, text
+from openaudit.render._common import NEUTRAL_COLOR, dimensions, grade_color, score_text
+from openaudit.render.htmltext import h
 
 
 def _score(d: dict[str, Any]) -> float | None:
@@ -33,7 +33,7 @@ def score_chart(report: dict[str, Any], *, width: int = 640) -> str:
         parts.append(f'<text x="{x:.1f}" y="{top - 10}" font-size="11" text-anchor="middle" fill="#666">{tick}</text>')
     for i, d in enumerate(dims):
         y = top + i * (bar_h + gap)
-        name = escape(text(d.get("name") or d.get("id"), "?"))
+        name = h(d.get("name") or d.get("id"), "?")
         s = _score(d)
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" text-anchor="end" '
                      f'fill="#222">{name}</text>')
@@ -44,7 +44,7 @@ def score_chart(report: dict[str, Any], *, width: int = 640) -> str:
             color = grade_color(d.get("grade")) if d.get("grade") else NEUTRAL_COLOR
             parts.append(f'<rect x="{label_w}" y="{y}" width="{plot_w * s / 10:.1f}" height="{bar_h}" '
                          f'fill="{color}" rx="3"><title>{name}: {score_text(s)}/10</title></rect>')
-        grade = escape(text(d.get("grade"), ""))
+        grade = h(d.get("grade"), "")
         label = f"{score_text(s)}" + (f" · {grade}" if grade else "")
         parts.append(f'<text x="{label_w + plot_w + 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" '
                      f'fill="#222">{label}</text>')
@@ -61,7 +61,7 @@ def _text_width(s: str) -> int:
 
 def flat_badge(label: str, message: str, color: str) -> str:
     """A static shields.io-style 'flat' badge as standalone SVG."""
-    label, message = escape(label), escape(message)
+    label, message = h(label), h(message)
     lw, mw = _text_width(label), _text_width(message)
     w = lw + mw
     return (
@@ -71,7 +71,7 @@ def flat_badge(label: str, message: str, color: str) -> str:
         '<stop offset="1" stop-opacity=".1"/></linearGradient>'
         f'<clipPath id="r"><rect width="{w}" height="20" rx="3" fill="#fff"/></clipPath>'
         f'<g clip-path="url(#r)"><rect width="{lw}" height="20" fill="#555"/>'
-        f'<rect x="{lw}" width="{mw}" height="20" fill="{escape(color)}"/>'
+        f'<rect x="{lw}" width="{mw}" height="20" fill="{h(color)}"/>'
         f'<rect width="{w}" height="20" fill="url(#s)"/></g>'
         '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
         f'<text x="{lw / 2:.1f}" y="15" fill="#010101" fill-opacity=".3">{label}</text>'

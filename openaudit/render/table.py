@@ -5,6 +5,7 @@ import io
 from typing import Any
 
 from openaudit.render._common import (
+    LEGEND,
     OUTCOME_ICON,
     OUTCOME_LABEL,
     as_dict,
@@ -12,6 +13,7 @@ from openaudit.render._common import (
     evidence,
     evidence_location,
     findings,
+    findings_counts,
     frameworks,
     score_text,
     target_id,
@@ -61,13 +63,10 @@ def render_table(report: dict[str, Any], *, width: int = 100, color: bool = Fals
                       ("Findings", "left")):
         dims.add_column(col, justify=just)  # type: ignore[arg-type]
     for d in dimensions(report):
-        counts: dict[str, int] = {}
-        for f in findings(d):
-            counts[str(f.get("outcome"))] = counts.get(str(f.get("outcome")), 0) + 1
-        summary = " ".join(f"{OUTCOME_ICON.get(k, '?')}{v}" for k, v in sorted(counts.items()))
         dims.add_row(Text(_s(d.get("name") or d.get("id"))), score_text(d.get("score")),
-                     Text(_s(d.get("grade"), "-")), Text(_s(d.get("confidence"), "-")), Text(summary))
+                     Text(_s(d.get("grade"), "-")), Text(_s(d.get("confidence"), "-")), Text(findings_counts(d)))
     console.print(dims)
+    console.print(Text(LEGEND, style="dim"))
 
     mof, osaid, osai = frameworks(report)
     if mof or osaid or osai:
@@ -75,7 +74,7 @@ def render_table(report: dict[str, Any], *, width: int = 100, color: bool = Fals
         fw.append(f"MOF class {_s(mof.get('class'), 'none')}; ")
         fw.append(f"OSAID {_s(osaid.get('verdict'), 'n/a')}")
         if osai:
-            fw.append("; OSAI " + ", ".join(f"{_s(k)}={_s(v)}" for k, v in sorted(osai.items())))
+            fw.append("; OSAI " + ", ".join(f"{_s(k)}={_s(v)}" for k, v in sorted(osai.items(), key=lambda kv: str(kv[0]))))
         console.print(fw)
 
     if details:

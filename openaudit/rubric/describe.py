@@ -1,11 +1,9 @@
-"""Plain-data descriptions of rubrics for `openaudit rubric list|show|validate` (no rendering here)."""
+"""Plain-data descriptions of rubrics for `openaudit rubric list|show` (no rendering here)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from openaudit.probes.catalog import CATALOG
-from openaudit.rubric.docload import invalid, parse_text, read_bytes
 from openaudit.rubric.load import load_rubric, load_rubric_file, shipped_rubric_files
 from openaudit.rubric.types import Rubric
 
@@ -69,22 +67,3 @@ def describe(rubric: Rubric) -> dict[str, Any]:
 
 def show(name_or_path: str) -> dict[str, Any]:
     return describe(load_rubric(name_or_path))
-
-
-def validate_file(path: str | Path) -> dict[str, str]:
-    """Validate a rubric or a policy file (a policy has ``kind: policy`` or a top-level ``policy`` key).
-    Returns ``{file, type, id, version}``; raises InvalidDocument."""
-    source = str(path)
-    raw = read_bytes(path)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise invalid(source, "$", f"not UTF-8 text (byte {exc.start})") from None
-    data = parse_text(text.lstrip("\ufeff"), source)
-    if isinstance(data, dict) and (data.get("kind") == "policy" or "policy" in data):
-        from openaudit.policy.load import load_policy
-
-        pol = load_policy(path)
-        return {"file": source, "type": "policy", "id": pol.name, "version": ""}
-    r = load_rubric_file(path)
-    return {"file": source, "type": f"rubric ({r.kind})", "id": r.id, "version": r.version}

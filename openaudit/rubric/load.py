@@ -8,15 +8,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from openaudit.errors import InvalidDocument
+from openaudit.errors import InvalidDocument, InvalidRubric, UnknownRubric
 from openaudit.probes.catalog import CATALOG
 from openaudit.resources import rubrics_dir, schema
-from openaudit.rubric.docload import Document, invalid, json_path, load_document
+from openaudit.rubric.docload import Document, json_path, load_document
+from openaudit.rubric.docload import invalid as _invalid
 from openaudit.rubric.types import Criterion, Dimension, GradeBand, Rubric, framework_probe_paths
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SHIPPED_FRAMEWORKS = {"mof": "mof-1.0", "osaid": "osaid-1.0", "osai": "osai-index"}
 DEFAULT_RUBRIC = "openaudit"
+
+
+def invalid(source: str, path: str, reason: str) -> InvalidRubric:
+    return _invalid(source, path, reason, InvalidRubric)  # type: ignore[return-value]
 
 
 def shipped_rubric_files() -> list[Path]:
@@ -27,7 +32,7 @@ def shipped_rubric_files() -> list[Path]:
 def resolve(name_or_path: str) -> Path:
     """A bare name (``openaudit``, ``mof-1.0``) -> the shipped file; anything else is a path."""
     if not isinstance(name_or_path, str) or not name_or_path.strip():
-        raise InvalidDocument("rubric: $: empty rubric name or path")
+        raise UnknownRubric("rubric: $: empty rubric name or path")
     s = name_or_path.strip()
     looks_like_path = "/" in s or "\\" in s or s.endswith((".yaml", ".yml", ".json"))
     if not looks_like_path and _NAME.match(s):
@@ -37,7 +42,7 @@ def resolve(name_or_path: str) -> Path:
         if Path(s).is_file():
             return Path(s)
         names = ", ".join(x.stem for x in shipped_rubric_files())
-        raise InvalidDocument(f"{s}: $: no shipped rubric of that name (shipped: {names})")
+        raise UnknownRubric(f"no shipped rubric named {s!r} (shipped: {names})")
     return Path(s)
 
 
@@ -136,7 +141,7 @@ def load_rubric_file(path: str | Path) -> Rubric:
     and any surprise falls back to the full schema validation so errors stay exact."""
     p = Path(path)
     if _is_shipped(p):
-        doc = load_document(p, None, shipped=True)
+        doc = load_document(p, None, shipped=True, err=InvalidRubric)
         try:
             _check_meaning(doc)
             return _build(doc)
@@ -144,7 +149,7 @@ def load_rubric_file(path: str | Path) -> Rubric:
             raise
         except (KeyError, TypeError, AttributeError, ValueError, IndexError):
             pass  # not the shape the schema promises: let the schema say why
-    doc = load_document(path, schema("rubric"))
+    doc = load_document(path, schema("rubric"), err=InvalidRubric)
     _check_meaning(doc)
     return _build(doc)
 

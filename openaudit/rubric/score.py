@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from openaudit.errors import InvalidDocument
+from openaudit.errors import UnknownRubric
 from openaudit.model import DimensionResult, Evidence, Finding, Outcome
 from openaudit.rubric.load import rubric_info
 from openaudit.rubric.types import Dimension, Rubric
@@ -65,7 +65,7 @@ def score_dimension(dim: Dimension, findings: Mapping[str, Finding], rubric: Rub
 def score(rubric: Rubric, findings: Mapping[str, Finding]) -> ScoreResult:
     """Score ``findings`` (probe id -> Finding) with a ``kind: score`` rubric."""
     if rubric.kind != "score":
-        raise InvalidDocument(f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric")
+        raise UnknownRubric(f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric")
     dims = tuple(score_dimension(d, findings, rubric) for d in rubric.dimensions)
     weights = rubric.overall_weights or {}
     num = den = conf_num = conf_den = 0.0

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openaudit.errors import InvalidDocument
+from openaudit.errors import FileMissing, InvalidDocument
 from openaudit.policy import load_policy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def test_policy_defaults(tmp_path):
 
 
 def test_missing_and_huge_policy(tmp_path):
-    with pytest.raises(InvalidDocument, match="no such file"):
+    with pytest.raises(FileMissing, match=r"^no such file: .*nope\.yaml$"):
         load_policy(tmp_path / "nope.yaml")
     big = tmp_path / "big.yaml"
     big.write_text("kind: policy\nname: x\ndescription: " + "y" * 2_000_000 + "\n")

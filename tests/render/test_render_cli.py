@@ -71,7 +71,7 @@ def test_render_schema_violation_binary_missing_and_bad_format(capsys, tmp_path:
     (tmp_path / "b.json").write_bytes(b"\xff\xfe\x00garbage")
     for args, needle in (((str(tmp_path / "s.json"), "-f", "json"), "report schema"),
                          ((str(tmp_path / "b.json"), "-f", "json"), "not UTF-8"),
-                         ((str(tmp_path / "nope.json"), "-f", "json"), "not found"),
+                         ((str(tmp_path / "nope.json"), "-f", "json"), "no such file"),
                          ((str(SAMPLE), "-f", "pdf"), "unknown format"),
                          ((str(SAMPLE), "--policy-verdict", str(SAMPLE)), "not a policy verdict")):
         rc, out, err = run(capsys, "render", *args)

@@ -53,3 +53,24 @@ def test_explicit_config_path_and_bad_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00\x01")
     with pytest.raises(InvalidInput):
         load_config(tmp_path, binary)
+
+
+def test_the_pyproject_form_is_accepted_in_openaudit_toml(tmp_path: Path) -> None:
+    """The docs' `[tool.openaudit]` example copied into openaudit.toml works (issue 10 item 7)."""
+    (tmp_path / "openaudit.toml").write_text('[tool.openaudit]\nrubric = "mof-1.0"\n[tool.openaudit.batch]\njobs = 3\n',
+                                            encoding="utf-8")
+    assert load_config(tmp_path) == {"rubric": "mof-1.0", "batch": {"jobs": 3}}
+    (tmp_path / "openaudit.toml").write_text('format = "json"\n[tool.openaudit]\nrubric = "x"\n', encoding="utf-8")
+    with pytest.raises(InvalidDocument, match="unknown key 'tool'"):  # mixing both forms is still an error
+        load_config(tmp_path)
+
+
+def test_batch_reads_its_configuration(tmp_path: Path, monkeypatch, capsys) -> None:
+    from openaudit.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "openaudit.toml").write_text('[batch]\nout = "from-config"\njobs = 1\n', encoding="utf-8")
+    (tmp_path / "t.txt").write_text(f"{tmp_path / 'missing-model'}\n", encoding="utf-8")
+    assert main(["batch", "t.txt", "--offline"]) == 2
+    assert (tmp_path / "from-config" / "state.jsonl").is_file()
+    assert "1 target: 0 audited, 1 error" in capsys.readouterr().out

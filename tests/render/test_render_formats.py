@@ -119,7 +119,19 @@ def test_cyclonedx_validates_against_official_1_6_schema() -> None:
     doc = json.loads(render_bom(sample(), "cyclonedx"))
     model = next(c for c in doc["components"] if c["type"] == "machine-learning-model")
     assert model["licenses"] == [{"expression": "Apache-2.0"}]
-    assert len(model["modelCard"]["modelParameters"]["datasets"]) == 5
+    # 5 datasets declared in the card metadata + 1 linked from the card (facts.data)
+    data = [c for c in doc["components"] if c["type"] == "data"]
+    assert sorted(c["name"] for c in data) == sorted([
+        "s2orc", "flax-sentence-embeddings/stackexchange_xml", "ms_marco", "gooaq", "yahoo_answers_topics",
+        "sentence-transformers/embedding-training-data"])
+    refs = [d["ref"] for d in model["modelCard"]["modelParameters"]["datasets"]]
+    assert sorted(refs) == sorted(c["bom-ref"] for c in data)
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert sorted(deps["model"]) == sorted(refs)
+    s2orc = next(c for c in data if c["name"] == "s2orc")
+    assert s2orc["externalReferences"][0]["url"] == "https://huggingface.co/datasets/s2orc"
+    assert model["modelCard"]["modelParameters"]["task"] == "sentence-similarity"
+    assert model["modelCard"]["modelParameters"]["modelArchitecture"] == "BertModel"
     assert doc["specVersion"] == "1.6"
 
 
@@ -159,7 +171,12 @@ def test_spdx_document_is_valid_and_describes_model_and_datasets() -> None:
     assert doc["spdxVersion"] == "SPDX-2.3"
     rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in doc["relationships"]}
     assert ("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Model") in rels
-    assert sum(1 for r in rels if r[1] == "GENERATED_FROM") == 5
+    generated = sorted(r[2] for r in rels if r[0] == "SPDXRef-Model" and r[1] == "GENERATED_FROM")
+    assert generated == [f"SPDXRef-Dataset-{i}" for i in range(1, 7)]
+    names = {p["SPDXID"]: p["name"] for p in doc["packages"]}
+    assert names["SPDXRef-Dataset-6"] == "sentence-transformers/embedding-training-data"
+    model = next(p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Model")
+    assert "task: sentence-similarity" in model["description"] and "parameters: 22713216" in model["description"]
     assert validate_spdx(build_spdx(hostile())) == []
     assert validate_spdx(build_spdx(minimal())) == []
 
@@ -169,7 +186,7 @@ def test_html_is_self_contained_and_escapes_everything() -> None:
     assert "<script" not in out.lower()
     assert 'href="javascript' not in out
     assert "&lt;script&gt;" in out
-    assert 'href="https://ok.example/x?a=1&amp;b=&quot;2&quot;"' in out
+    assert 'href="https://ok.example/x?a=1&amp;b=%222%22"' in out  # quotes percent-encoded, & escaped
     assert not re.search(r'(src|href)="(?!https?://ok\.example|https://huggingface\.co)', out)
     assert "<svg" in out and "@import" not in out and "url(http" not in out
 

@@ -43,7 +43,8 @@ def test_show_table(capsys, name, needle):
 def test_show_unknown_and_bad_format(capsys):
     assert main(["rubric", "show", "nope"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: nope: $: no shipped rubric") and "Traceback" not in err
+    assert err.startswith("error: no shipped rubric named 'nope'") and "Traceback" not in err
+    assert "hint: `openaudit rubric list` shows the shipped rubric names" in err
     assert main(["rubric", "show", "openaudit", "--format", "xml"]) == 2
     assert "unknown format" in capsys.readouterr().err
 

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openaudit.errors import InvalidDocument
+from openaudit.errors import FileMissing, InvalidDocument
 from openaudit.probes.catalog import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric import load_rubric, rubric_info
@@ -156,9 +156,9 @@ def test_huge_and_binary_and_missing_files(tmp_path):
     binf.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InvalidDocument, match="not UTF-8"):
         load_rubric(str(binf))
-    with pytest.raises(InvalidDocument, match="no such file"):
+    with pytest.raises(FileMissing, match=r"^no such file: .*absent\.yaml$"):
         load_rubric(str(tmp_path / "absent.yaml"))
-    with pytest.raises(InvalidDocument, match="no such file"):
+    with pytest.raises(InvalidDocument, match="a folder, not a file"):
         load_rubric(str(tmp_path))  # a folder
     with pytest.raises(InvalidDocument, match="no shipped rubric"):
         load_rubric("nonexistent-rubric")
