@@ -46,8 +46,16 @@ def test_verify_fetch_downloads_the_recipe_and_its_files(fakehub):
     assert again.get("name") == "tiny-open" and fakehub.log == []
 
 
-def test_verify_fetch_failures_are_typed_errors(fakehub):
+def test_verify_fetch_failures_are_typed_errors(fakehub, monkeypatch):
+    import types
+
+    import huggingface_hub.utils._http as hf_http
+
     from openaudit.verify.hub import fetch
+
+    # downloads keep huggingface_hub's own retry of their metadata request (5 tries, 1..8 s apart):
+    # keep the retries, skip the waiting
+    monkeypatch.setattr(hf_http, "time", types.SimpleNamespace(sleep=lambda s: None))
 
     fakehub.add(FakeRepo("acme/no-recipe", {"README.md": b"# x\n"}))
     with pytest.raises(TargetNotFound, match="no recipe.yaml"):
@@ -71,6 +79,7 @@ def test_batch_author_listing_through_the_one_client(fakehub):
     fakehub.add(FakeRepo("acme/b", {"README.md": b"# b\n"}))
     fakehub.add(FakeRepo("other/c", {"README.md": b"# c\n"}))
     assert list_author("acme") == ["acme/a", "acme/b"]
+    assert list_author("acme", limit=1) == ["acme/a"]
     with pytest.raises(InvalidInput, match="lists no models"):
         list_author("nobody")
 

@@ -108,33 +108,38 @@ def get_bytes(url: str, hdrs: dict[str, str], limit: int) -> bytes:
         return bytes(buf)
 
 
-def list_tree(api: Any, repo_id: str, sha: str, repo_type: str = "model") -> list[Any]:
-    """The files (``RepoFile``) of the recursive tree at ``sha``, page by page (the route and parsing
-    of ``HfApi.list_repo_tree``, whose internal http_backoff would retry for ~20 s; each page is
-    retried with our bounded policy instead)."""
+def _pages(url: str, params: dict[str, Any] | None, hdrs: dict[str, str], what: str) -> Any:
+    """The JSON list items of a paginated Hub listing (``Link: <...>; rel="next"``), each page retried
+    with our bounded policy (huggingface_hub's own paging would retry each page for ~20 s)."""
     install()
-    from huggingface_hub import get_session
-    from huggingface_hub.hf_api import RepoFile
-    from huggingface_hub import hf_raise_for_status
+    from huggingface_hub import get_session, hf_raise_for_status
 
-    url: str | None = f"{api.endpoint}/api/{repo_type}s/{repo_id}/tree/{quote(sha, safe='')}"
-    params: dict[str, Any] | None = {"recursive": True, "expand": False}
-    hdrs = api._build_hf_headers()
-    out: list[Any] = []
+    next_url: str | None = url
     pages = 0
-    while url is not None:
-        def page(u: str = url, p: dict[str, Any] | None = params) -> tuple[Any, str | None]:
+    while next_url is not None:
+        def page(u: str = next_url, p: dict[str, Any] | None = params) -> tuple[Any, str | None]:
             r = get_session().get(u, params=p, headers=hdrs)
             hf_raise_for_status(r)
             return r.json(), r.links.get("next", {}).get("url")
 
-        items, url = with_retries(page)
+        items, next_url = with_retries(page)
         params = None  # the next link carries its own query
-        out.extend(RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file")  # type: ignore[no-untyped-call]
+        if not isinstance(items, list):
+            raise NetFailure(Failure(FailKind.MALFORMED, 200, f"malformed response ({what} is not a list)"))
+        yield from items
         pages += 1
         if pages > MAX_TREE_PAGES:
-            raise NetFailure(Failure(FailKind.OTHER, None, f"the file tree has more than {MAX_TREE_PAGES} pages"))
-    return out
+            raise NetFailure(Failure(FailKind.OTHER, None, f"the {what} has more than {MAX_TREE_PAGES} pages"))
+
+
+def list_tree(api: Any, repo_id: str, sha: str, repo_type: str = "model") -> list[Any]:
+    """The files (``RepoFile``) of the recursive tree at ``sha``, page by page (the route and parsing
+    of ``HfApi.list_repo_tree``)."""
+    from huggingface_hub.hf_api import RepoFile
+
+    url = f"{api.endpoint}/api/{repo_type}s/{repo_id}/tree/{quote(sha, safe='')}"
+    items = _pages(url, {"recursive": True, "expand": False}, api._build_hf_headers(), "file tree")
+    return [RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file"]  # type: ignore[no-untyped-call]
 
 
 def repo_meta(kind: str, repo_id: str, *, token: str | None = None, fields: tuple[str, ...] = META_FIELDS) -> dict[str, Any]:
@@ -228,6 +233,20 @@ def dataset_listing(repo_id: str, revision: str | None = None, token: str | None
 
 
 def list_models(author: str, *, token: str | None = None, limit: int | None = None) -> list[str]:
-    """Model ids of a Hub author or organisation (the listing API). Raises NetFailure."""
-    api = client(token)
-    return call(lambda: [m.id for m in api.list_models(author=author, limit=limit)])
+    """Model ids of a Hub author or organisation (the listing API, paginated; at most ``limit``).
+    Raises NetFailure."""
+    params: dict[str, Any] = {"author": author}
+    if limit is not None:
+        params["limit"] = min(limit, 1000)
+    ids: list[str] = []
+
+    def walk() -> None:
+        for item in _pages(f"{endpoint()}/api/models", params, headers(token), "model listing"):
+            rid = item.get("id") or item.get("modelId") if isinstance(item, dict) else None
+            if isinstance(rid, str):
+                ids.append(rid)
+            if limit is not None and len(ids) >= limit:
+                return
+
+    guard(walk)
+    return ids
