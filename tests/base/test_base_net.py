@@ -210,13 +210,15 @@ def test_not_a_pickle_decides_on_bytes():
     assert not not_a_pickle(b"")
 
 
-def test_settling_prefers_a_typed_field_over_the_reason_text():
+def test_settling_decides_on_the_typed_code_when_the_scanner_gives_one():
     data = pickle.dumps({"a": 1}, protocol=2)
     end = len(data)
     reader = RangeReader(lambda n, off: (data + b"\x00" * 64)[off:off + n], keep=1 << 20)
     reader(0, end + 16)
-    assert pickles_end({"trailing_from": end}) == end
+    assert reader.settles({"status": "unscannable", "code": "truncated"}, size=10_000)
+    assert not reader.settles({"status": "unscannable", "code": "budget"}, size=10_000)
+    assert reader.settles({"status": "unscannable", "code": "budget"}, size=end + 16)  # read whole
+    # a scanner without codes: the reason text (its only signal) and the bytes decide
     assert pickles_end({"reason": f"non-pickle data from byte {end}"}) == end
-    assert pickles_end({"trailing_from": True, "reason": ""}) is None
-    assert reader.settles({"status": "clean", "trailing_from": end}, size=10_000)
-    assert not reader.settles({"status": "clean"}, size=10_000)  # no end known: a cut pickle is not clean
+    assert reader.settles({"status": "clean", "reason": f"non-pickle data from byte {end}"}, size=10_000)
+    assert not reader.settles({"status": "clean", "reason": "complete"}, size=10_000)  # a cut pickle is not clean

@@ -34,14 +34,18 @@ class RangeReader:
         return data
 
     def settles(self, res: Mapping[str, Any], size: int) -> bool:
-        """True when a scan result over what was read stands for the whole file: a dangerous global
-        was seen, nothing pickled, the file was read whole, members of a zip were read whole, an
-        unscannable file is provably no pickle from its first byte, or the pickles ended inside the
-        window and the bytes after them provably are not a pickle (raw tensor data), rather than a
-        pickle cut off by the window."""
-        if res.get("status") in ("dangerous", "not_pickle") or res.get("format") in ("zip", "torch-zip"):
-            return True
+        """True when a scan result over what was read stands for the whole file. A scanner that
+        gives its results a typed ``code`` says so itself: only ``budget`` (the bytes read ended before
+        the scan could) leaves it open. Without a code: a dangerous global was seen, nothing pickled,
+        the file was read whole, members of a zip were read whole, an unscannable file is provably no
+        pickle from its first byte, or the pickles ended inside the window and the bytes after them
+        provably are not a pickle (raw tensor data), rather than a pickle cut off by the window."""
         if len(self.prefix) >= size:
+            return True
+        code = res.get("code")
+        if isinstance(code, str):
+            return code != SCAN_BUDGET
+        if res.get("status") in ("dangerous", "not_pickle") or res.get("format") in ("zip", "torch-zip"):
             return True
         if res.get("status") == "unscannable" and not_a_pickle(self.prefix):
             return True  # not a pickle from its first byte on (GGML/fastText .bin ...): more bytes change nothing
@@ -49,16 +53,13 @@ class RangeReader:
         return end is not None and not_a_pickle(self.prefix[end:])
 
 
+SCAN_BUDGET = "budget"  # the scanner's code for "the byte budget ended before the scan did"
 _TRAILING = re.compile(r"non-pickle data from byte (\d+)")
 
 
 def pickles_end(res: Mapping[str, Any]) -> int | None:
-    """Where the scanned pickles ended and non-pickle data began, from the scan result: its typed
-    field ``trailing_from`` when the scanner sets one, else the scanner's reason text (the scanner
-    had no typed field for it when this was written; see docs/targets.md)."""
-    typed = res.get("trailing_from")
-    if isinstance(typed, int) and not isinstance(typed, bool) and typed >= 0:
-        return typed
+    """Where the scanned pickles ended and non-pickle data began, for a scan result without a typed
+    code: the scanner's reason text is all such a scanner gives (see docs/targets.md)."""
     m = _TRAILING.search(str(res.get("reason", "")))
     return int(m.group(1)) if m else None
 
