@@ -9,7 +9,6 @@ and question + answer), lightly edited and paraphrased; the rest are clean contr
 from __future__ import annotations
 
 import argparse
-import gzip
 import importlib.util
 import json
 import sys
@@ -28,9 +27,10 @@ def corpus_docs(limit: int | None = None):
 
 
 def main() -> None:
+    from contamination_plant import plant, score, write_jsonl
+
     from openaudit.contamination.api import run
     from openaudit.contamination.benchsets import humaneval_path, load_benchmark
-    from openaudit.contamination.plant import plant, score, write_jsonl
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-kind", type=int, default=20)

@@ -30,32 +30,15 @@ def _noop(_: str) -> None:
     return None
 
 
-def _local_training_files(snapshot: Snapshot) -> list[str]:
-    """Training-data files shipped inside a local repo (used when --benchmark is given without --train)."""
-    if not snapshot.target.path:
-        return []
-    exts = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet", ".txt")
-    root = Path(snapshot.target.path)
-    out = []
-    for f in snapshot.files:
-        top = f.path.split("/", 1)[0].lower()
-        if f.kind == "file" and top in ("data", "dataset", "datasets", "train_data", "training_data") and f.path.lower().endswith(exts):
-            out.append(str(root / f.path))
-    return sorted(out)
-
-
-def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Run the contamination probe for an audit. ``spec`` = {benchmarks: [...], train: [...], ...}."""
-    benchmarks = list(spec.get("benchmarks") or [])
-    if not benchmarks:
-        return None
-    train = list(spec.get("train") or []) or _local_training_files(snapshot)
-    if not train:
+def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any], progress: ProgressFn = _noop) -> dict[str, Any] | None:
+    """Run the contamination probe for an audit. ``spec`` = {benchmarks: [...], train: [...], ...};
+    without ``train`` the repository's own training files are used (held-out files excluded), and
+    when nothing can be screened the block says why (``status: not_run``, ``reason``)."""
+    if not spec.get("benchmarks"):
         return None
     from openaudit.contamination import api as contamination_api
 
-    extra = {k: v for k, v in spec.items() if k not in ("benchmarks", "train")}
-    return contamination_api.run(benchmarks, train, **extra)
+    return contamination_api.run_for_audit(snapshot.target.path, snapshot.files, spec, progress=progress)
 
 
 def run_verification(snapshot: Snapshot, *, device: str = "auto", budget_seconds: float | None = None) -> dict[str, Any]:
@@ -78,21 +61,27 @@ def audit(
     contamination: Mapping[str, Any] | None = None,
     timestamp: bool = True,
     progress: ProgressFn = _noop,
+    capture: bool = False,
+    max_files: int | None = None,
+    walk_progress: Callable[[int, int | None], None] | None = None,
     follow_links: bool | None = None,
 ) -> dict[str, Any]:
-    """Audit ``target`` (Hub id, local folder, HF cache snapshot or capture folder) and return the
-    JSON report dict (rubrics/schema/report.schema.json). Raises OpenAuditError subclasses only.
-    ``follow_links``: see ``sources.resolve`` (None: Hub targets online only)."""
+    """Audit ``target`` (Hub id, local folder, HF cache snapshot, or — with ``capture`` — a capture
+    folder written by ``snapshot``) and return the JSON report dict (rubrics/schema/report.schema.json).
+    ``max_files`` caps a local listing; ``walk_progress(done, total)`` reports long local walks;
+    ``follow_links``: see ``sources.resolve`` (None: Hub targets online only).
+    Raises OpenAuditError subclasses only."""
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
-    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, follow_links=follow_links)
+    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, capture=capture,
+                               max_files=max_files, progress=walk_progress, follow_links=follow_links)
     progress(f"collecting evidence from {len(snapshot.files)} files")
     facts = collect.collect_all(snapshot)
 
     extra: dict[str, Any] = {}
     if contamination:
         progress("probing benchmark contamination")
-        result = run_contamination(snapshot, contamination)
+        result = run_contamination(snapshot, contamination, progress)
         if result is not None:
             extra["contamination"] = result
     if verify:

@@ -3,7 +3,9 @@
 Looked up in ``start_dir`` (the current directory): ``openaudit.toml`` wins over ``pyproject.toml``;
 ``--config PATH`` names a file directly. In ``openaudit.toml`` the keys sit at the top level (a
 ``[tool.openaudit]`` table copied from a ``pyproject.toml`` is accepted too); in ``pyproject.toml``
-they sit under ``[tool.openaudit]``. Validated with ``rubrics/schema/config.schema.json``: an
+they sit under ``[tool.openaudit]``. A configuration *found* inside the folder being audited is
+ignored for that audit (the audited repository never configures its own audit; see ``inside``).
+Validated with ``rubrics/schema/config.schema.json``: an
 unknown key or a wrong type is ``InvalidConfig`` naming the file and the key. Command-line options
 always override the configuration (the CLI merges them).
 """
@@ -70,13 +72,31 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return validate_config(data, str(p))
 
 
+def discover(start_dir: Path) -> Path | None:
+    """The configuration file found in ``start_dir`` (``openaudit.toml`` wins over ``pyproject.toml``)."""
+    d = Path(start_dir)
+    for name in (CONFIG_FILE, PYPROJECT):
+        if (d / name).is_file():
+            return d / name
+    return None
+
+
 def load_config(start_dir: Path, config_path: str | Path | None = None) -> dict[str, Any]:
     """The configuration that applies in ``start_dir`` (``{}`` when there is none)."""
     if config_path is not None:
         return load_config_file(config_path)
-    d = Path(start_dir)
-    if (d / CONFIG_FILE).is_file():
-        return load_config_file(d / CONFIG_FILE)
-    if (d / PYPROJECT).is_file():
-        return load_config_file(d / PYPROJECT)
-    return {}
+    found = discover(start_dir)
+    return load_config_file(found) if found is not None else {}
+
+
+def inside(config_file: Path, target: str) -> bool:
+    """Is ``config_file`` inside (or in) the local folder ``target``? The audited repository never
+    configures its own audit: a configuration found there is not used for that audit."""
+    import os
+
+    folder = Path(os.path.expanduser(target))
+    if not folder.is_dir():
+        return False
+    root = os.path.realpath(folder)
+    where = os.path.realpath(config_file)
+    return where == root or where.startswith(root.rstrip(os.sep) + os.sep)

@@ -78,6 +78,53 @@ class Condition(str, enum.Enum):
     HEADER_UNREADABLE = "header_unreadable"  # a safetensors header could not be read (truncated, over the cap)
     SCAN_INCOMPLETE = "scan_incomplete"  # pickle-family files were not (fully) scanned
     LOOKUP_INCOMPLETE = "lookup_incomplete"  # Hub lookups (datasets, base models) capped or failed
+    DIRS_SKIPPED = "dirs_skipped"  # local walk: virtualenv / VCS / tool-cache folders not walked (no model loader reads them)
+    CAPTURE_IGNORED = "capture_ignored"  # a capture manifest inside a folder audited as a plain folder (no --capture)
+
+
+class ScanStatus(str, enum.Enum):
+    """Verdict of a static pickle scan (``Snapshot.scans[path]["status"]``). Only CLEAN and NOT_PICKLE
+    come from a scan that ran to the end; UNSCANNABLE never counts as clean."""
+
+    CLEAN = "clean"  # every pickle a loader reads was parsed to the end and names only allowlisted callables
+    DANGEROUS = "dangerous"  # names a denylisted callable, a dunder/unlisted attribute walk or an unresolvable global
+    UNSCANNABLE = "unscannable"  # cannot be vouched for (``code`` says why)
+    NOT_PICKLE = "not_pickle"  # no pickle loader runs anything from these bytes
+
+
+class ScanCode(str, enum.Enum):
+    """Why a scan has its status (``Snapshot.scans[path]["code"]``). Decisions read this code (and the
+    typed fields next to it, e.g. ``offset``), never the human ``reason``."""
+
+    OK = "ok"  # complete scan, nothing outside the allowlist
+    NOT_PICKLE = "not_pickle"  # a format that holds no pickle, or bytes no pickle loader accepts
+    DANGEROUS_GLOBAL = "dangerous_global"  # a denylisted callable, a dunder or unlisted attribute step
+    UNRESOLVED_GLOBAL = "unresolved_global"  # STACK_GLOBAL operands / extension codes not static
+    UNKNOWN_GLOBAL = "unknown_global"  # a callable outside the allowlist (importing it runs its module)
+    MALFORMED = "malformed"  # not what a real loader accepts (opcodes, stack, container structure)
+    TRUNCATED = "truncated"  # the data ends inside a pickle or a container record
+    TRAILING_DATA = "trailing_data"  # bytes after the pickles a loader could still read (``offset``)
+    CAP_REACHED = "cap_reached"  # opcode / byte / member / nesting / decompression caps
+    BUDGET = "budget"  # the byte budget of a ranged (remote) scan ended before the scan did
+    UNSUPPORTED = "unsupported"  # a construct the static model cannot follow (joblib arrays it cannot size, lz4, ...)
+    ENCRYPTED = "encrypted"  # an encrypted archive member
+    ZIP_BOMB = "zip_bomb"  # a compression ratio only a zip bomb has
+    CORRUPT_CONTAINER = "corrupt_container"  # a zip / tar / compressed stream that cannot be read
+    UNKNOWN_FORMAT = "unknown_format"  # a pickle-family file whose bytes no scanner recognises
+    EMPTY = "empty"  # an empty pickle-family file
+    TORCHSCRIPT = "torchscript"  # TorchScript code run by torch.jit.load
+    LINK_MEMBER = "link_member"  # an archive link member a loader would follow
+    READ_ERROR = "read_error"  # the bytes could not be read (I/O, HTTP)
+    SCANNER_ERROR = "scanner_error"  # the scanner itself failed
+
+
+class ScanStatus(str, enum.Enum):
+    """How far a heavy pass (benchmark contamination) got. Only COMPLETE can clear anything: an
+    INCOMPLETE result keeps the matches it found but is never "clean"; NOT_RUN says why in a reason."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"  # inputs capped or skipped (listed under ``problems``)
+    NOT_RUN = "not_run"  # asked for but not run (``reason`` code + message)
 
 
 @dataclass(frozen=True)
@@ -298,9 +345,15 @@ class DimensionResult:
     grade: str | None
     confidence: float  # share of the dimension's weight that was actually observed (0-1)
     findings: tuple[Finding, ...]
+    errors: tuple[str, ...] = ()  # probes whose check failed (ERROR): scored as a fail, not observed
+    unrun: tuple[str, ...] = ()  # probes the rubric names that produced no finding
+
+    @property
+    def unverified(self) -> bool:
+        return bool(self.errors or self.unrun)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "score": None if self.score is None else round(self.score, 2),
@@ -308,6 +361,13 @@ class DimensionResult:
             "confidence": round(self.confidence, 3),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.errors:
+            d["errors"] = list(self.errors)
+        if self.unrun:
+            d["unrun"] = list(self.unrun)
+        if self.unverified:
+            d["unverified"] = True
+        return d
 
 
 @dataclass(frozen=True)

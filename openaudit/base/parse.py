@@ -76,13 +76,14 @@ def _as_text(text: Any, source: str) -> str:
         text = decoded
     if not isinstance(text, str):
         raise ParseProblem(source, f"expected text, got {type(text).__name__}", code=ParseCode.NOT_TEXT)
-    if _SURROGATE.search(text):
+    if not text.isascii() and _SURROGATE.search(text):  # isascii: C speed, and no surrogate is ASCII
         raise ParseProblem(source, "contains lone surrogate code points (not valid Unicode text)", code=ParseCode.NOT_TEXT)
     return text
 
 
 def _check_size(text: str, source: str, max_bytes: int) -> None:
-    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+    # a character is at most 4 bytes: the encoded length is needed only when that could exceed the cap
+    if len(text) > max_bytes or (4 * len(text) > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes):
         raise ParseProblem(source, f"document larger than {max_bytes} bytes", code=ParseCode.TOO_LARGE)
 
 
@@ -115,6 +116,21 @@ class _HardenedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         mapping = super().construct_mapping(node, deep=deep)
         # Non-string keys (YAML 1.1 turns `no:` into False, `1:` into 1): keep them as strings.
         return {(k if isinstance(k, str) else str(k)): v for k, v in mapping.items()}
+
+
+_MAX_INT_BITS = 4096  # ~1,233 decimal digits: more than any card field needs, far below what str() refuses
+
+
+def _construct_int(loader: Any, node: Any) -> int:
+    """YAML ints (hex/octal/binary ones escape Python's decimal-digit limit when parsed) that could
+    not be written back as text are refused: a 5,000-digit ``license: 0x...`` is bad input, not a crash."""
+    value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise _Refused(ParseCode.BAD_VALUE, f"integer of more than {_MAX_INT_BITS} bits (line {node.start_mark.line + 1})")
+    return value
+
+
+_HardenedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _check_events(text: str) -> None:
@@ -251,7 +267,7 @@ def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYT
         raise ParseProblem(source, f"invalid JSON: {exc}", code=ParseCode.BAD_VALUE) from None
     if _depth(data, max_depth) > max_depth:
         raise ParseProblem(source, f"nesting deeper than {max_depth} levels", code=ParseCode.TOO_DEEP)
-    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
         raise ParseProblem(source, "contains an unpaired surrogate escape (not valid Unicode text)",
                            code=ParseCode.NOT_TEXT)
     return data

@@ -56,14 +56,36 @@ app = App(
 # Configuration ([tool.openaudit] in pyproject.toml, openaudit.toml, or --config PATH), loaded once
 # per invocation by the callback below; commands read it through ``config()``.
 _CONFIG: dict = {}
+_FOUND: list = []  # the configuration file discovered in the working directory (not given by --config)
+_DEFERRED: list = []  # why a discovered configuration could not be loaded (raised when it is used)
+_TARGET_COMMANDS = ("audit", "check")  # commands that may audit the folder holding the configuration
 
 
 def config() -> dict:
+    if _DEFERRED:
+        raise _DEFERRED[0]
     return _CONFIG
+
+
+def ignore_config_inside(target: str) -> None:
+    """Drop a discovered configuration that lies inside the folder being audited, and say so:
+    the audited repository never configures its own audit (output path, rubric, policy ...)."""
+    from openaudit.config import inside
+
+    if _FOUND and (_CONFIG or _DEFERRED) and inside(_FOUND[0], target):
+        import sys
+
+        from openaudit.base.text import terminal_safe
+
+        sys.stderr.write(terminal_safe(f"note: ignoring {_FOUND[0]}: a configuration inside the audited folder "
+                                       "does not configure its own audit (pass --config to use one)") + "\n")
+        _CONFIG.clear()
+        _DEFERRED.clear()
 
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     config_path: str = typer.Option(
         None, "--config", help="Configuration file (default: ./openaudit.toml, else [tool.openaudit] in ./pyproject.toml)."
     ),
@@ -71,7 +93,20 @@ def _global_options(
     """Audit how open a machine-learning model really is."""
     from pathlib import Path
 
-    from openaudit.config import load_config
+    from openaudit.config import discover, load_config
+    from openaudit.errors import OpenAuditError
 
     _CONFIG.clear()
-    _CONFIG.update(load_config(Path.cwd(), config_path))
+    _FOUND.clear()
+    _DEFERRED.clear()
+    found = discover(Path.cwd()) if config_path is None else None
+    if found is not None:
+        _FOUND.append(found)
+    try:
+        _CONFIG.update(load_config(Path.cwd(), config_path))
+    except OpenAuditError as exc:
+        # A broken configuration found in the folder about to be audited must not stop its audit:
+        # the audit command decides (ignore_config_inside) before anything reads it.
+        if found is None or ctx.invoked_subcommand not in _TARGET_COMMANDS:
+            raise
+        _DEFERRED.append(exc)

@@ -26,9 +26,11 @@ def audit_cmd(
     device: c.Device = "auto",
     benchmark: c.Benchmark = None,
     train: c.Train = None,
+    capture: c.Capture = False,
     follow_links: c.FollowLinks = None,
 ) -> None:
     """Audit a model repository and print its openness report card."""
+    c.ignore_config_inside(target)
     output = c.default_output(output)
     fmt = c.default_format(fmt, output)
     if fmt not in FORMATS:
@@ -36,6 +38,7 @@ def audit_cmd(
     report = c.run_audit(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        capture=capture,
         follow_links=follow_links,
     )
     c.emit(render(report, fmt), output)

@@ -9,8 +9,9 @@ import typer
 
 from openaudit import api
 from openaudit.base.text import terminal_safe
-from openaudit.cli.app import config
+from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-exported for the commands)
 from openaudit.errors import UsageError
+from openaudit.model import ScanStatus
 from openaudit.render.output import emit as _emit
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
@@ -25,6 +26,7 @@ Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto
 Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
 FollowLinks = Annotated[Optional[bool], typer.Option("--follow-links/--no-follow-links", help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].", show_default=False)]
 Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
+Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
 
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
@@ -68,6 +70,7 @@ def run_audit(
     device: str = "auto",
     benchmark: Optional[list[str]] = None,
     train: Optional[list[str]] = None,
+    capture: bool = False,
     follow_links: Optional[bool] = None,
 ) -> dict[str, Any]:
     cfg = config()
@@ -84,6 +87,7 @@ def run_audit(
     benchmark = benchmark or cfg_cont.get("benchmarks")
     train = train or cfg_cont.get("train")
     contamination = {"benchmarks": list(benchmark), "train": list(train or [])} if benchmark else None
+    walk = _WalkProgress(verbose)
     report = api.audit(
         target,
         revision=revision,
@@ -95,12 +99,52 @@ def run_audit(
         contamination=contamination,
         timestamp=not no_timestamp,
         progress=stderr if verbose else (lambda _m: None),
+        capture=capture,
+        walk_progress=walk,
         follow_links=follow_links,
     )
+    walk.finish()
     if verbose and report.get("network"):
         net = report["network"]
         stderr(f"network: {net.get('requests', 0)} requests, {net.get('bytes', 0)} bytes")
+    warn_contamination(report.get("contamination"))
     return report
+
+
+class _WalkProgress:
+    """Progress of a long local walk on stderr (the walker calls it every 1,000 files): a live line
+    on a terminal (rich), one line per 10,000 files with -v otherwise."""
+
+    def __init__(self, verbose: bool):
+        self.verbose, self.console, self.shown = verbose, None, False
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        what = f"listing: {done:,} files" if total is None else f"reading: {done:,}/{total:,} files"
+        if self.console is not None:
+            self.console.print(f"[dim]{what}[/dim]", end="\r")
+            self.shown = True
+        elif self.verbose and done % 10_000 == 0:
+            stderr(what)
+
+    def finish(self) -> None:
+        if self.shown and self.console is not None:
+            self.console.print(" " * 40, end="\r")
+
+
+def warn_contamination(block: Any) -> None:
+    """Say on stderr (always, not only with -v) when --benchmark was asked for but the screen did
+    not run, or did not read everything."""
+    if not isinstance(block, dict):
+        return
+    if block.get("status") == ScanStatus.NOT_RUN.value:
+        stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
+    elif block.get("status") == ScanStatus.INCOMPLETE.value:
+        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+               "problems in the report), so it is not verified clean")
 
 
 def emit(text: str, out: Optional[str]) -> None:

@@ -32,8 +32,8 @@ def contamination_cmd(
     """Find benchmark items inside training data: exact n-gram screen + MinHash evidence."""
     from openaudit.cli.common import stderr
     from openaudit.contamination.api import run
-    from openaudit.contamination.render import FORMATS, render
     from openaudit.errors import UsageError
+    from openaudit.render.contamination import FORMATS, render
     from openaudit.render.output import emit
 
     if token:  # read by huggingface_hub in this process and inherited by the worker processes
@@ -49,7 +49,7 @@ def contamination_cmd(
     report = run(
         benchmark, train, text_field=text_field, id_field=id_field, answer_field=answer_field, ngram=ngram,
         fuzzy=fuzzy, engine=engine, workers=workers, train_text_field=train_text_field,
-        frequent_docs=frequent_docs, progress=(lambda _m: None) if quiet else stderr,
+        frequent_docs=frequent_docs, progress=(lambda _m: None) if quiet else stderr, quiet=quiet,
     )
     emit(render(report, fmt), output)
     return 0

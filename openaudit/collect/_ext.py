@@ -46,12 +46,14 @@ class RemoteCode:
     evidence: tuple[Any, ...]
     imports: dict[str, list[str]]
     via: str  # "safety.remote_code"
+    unverified: tuple[Any, ...] = ()  # Evidence: configs neither the strict parser nor json.loads could read for auto_map
 
 
 def remote_code(snapshot: Snapshot) -> RemoteCode:
     """Does inference need repo code? (safety.remote_code, plus the config's auto_map for the facts)."""
     from openaudit.base.parse import ParseProblem, load_json
-    from openaudit.safety.remote_code import summarize
+    from openaudit.model import Evidence
+    from openaudit.safety.remote_code import loader_view, summarize
 
     py = tuple(sorted(f.path for f in snapshot.files if f.path.endswith(".py")))
     auto_map: dict[str, Any] = {}
@@ -60,12 +62,14 @@ def remote_code(snapshot: Snapshot) -> RemoteCode:
         try:
             data = load_json(cfg, source="config.json")
         except ParseProblem:
-            data = None
+            data = loader_view(cfg)  # what transformers would see
         if isinstance(data, dict) and isinstance(data.get("auto_map"), dict):
             auto_map = data["auto_map"]
     s = summarize(snapshot)
+    unverified = tuple(Evidence(kind="file", path=p, snippet=f"config not readable for auto_map: {why}"[:200])
+                       for p, why in sorted(s.unverified.items()))
     return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
-                      imports=dict(s.imports or {}), via="safety.remote_code")
+                      imports=dict(s.imports or {}), via="safety.remote_code", unverified=unverified)
 
 
 def license_facts(snapshot: Snapshot, card: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import short
-from openaudit.model import Evidence, Snapshot
+from openaudit.model import Condition, Evidence, Snapshot
 from openaudit.base.formats import sniff
 from openaudit.base.parse import ParseProblem, load_json
 
@@ -92,10 +92,14 @@ class WeightsFacts:
     checkpoints: tuple[Evidence, ...] = ()  # evidence of intermediate checkpoints (refs, folders, card)
     checkpoint_refs: tuple[str, ...] = ()
     checkpoint_dirs: tuple[str, ...] = ()
+    # Pickle scans over EVERY file a pickle loader may read (weights, training_args.bin, optimizer.pt,
+    # pickles with text names...), not only weight files:
     dangerous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, dangerous globals)
-    unscannable: tuple[tuple[str, str], ...] = ()  # (path, reason)
-    unscanned: tuple[str, ...] = ()  # pickle-family files with no scan result
-    clean: tuple[str, ...] = ()
+    unscannable: tuple[tuple[str, str], ...] = ()  # (path, "<ScanCode value>: reason")
+    unscanned: tuple[str, ...] = ()  # pickle-family files (by name or by a weight format) with no scan result
+    clean: tuple[str, ...] = ()  # scanned to the end: clean, or no pickle in them
+    scan_gaps: tuple[Evidence, ...] = ()  # typed source notes that leave files unseen or unscanned
+    skipped_dirs: tuple[Evidence, ...] = ()  # folders a local walk did not enter (DIRS_SKIPPED)
 
     @property
     def present(self) -> bool:
@@ -310,20 +314,9 @@ def collect(snapshot: Snapshot, card: CardFacts) -> WeightsFacts:
     if gate_keys:
         gated_ev.append(card.field_evidence(gate_keys[0], snippet=f"{gate_keys[0]}: … (access form in card metadata)"))
     ckpt_ev, refs, dirs = _checkpoints(snapshot, card, files)
-    dangerous, unscannable, unscanned, clean = [], [], [], []
-    for wf in files:
-        pickle_family = wf.format in ("pickle", "torch-zip", "zip", "numpy", "joblib") or (wf.scan is not None)
-        if not pickle_family:
-            continue
-        st = (wf.scan or {}).get("status")
-        if st == "dangerous":
-            dangerous.append((wf.path, tuple(str(g) for g in (wf.scan or {}).get("dangerous") or ()) or ("(unnamed)",)))
-        elif st == "unscannable":
-            unscannable.append((wf.path, short(str((wf.scan or {}).get("reason") or "could not be parsed"), 160)))
-        elif st in ("clean", "not_pickle"):
-            clean.append(wf.path)
-        else:
-            unscanned.append(wf.path)
+    dangerous, unscannable, unscanned, clean = _pickle_scans(snapshot, files)
+    scan_gaps = tuple(Evidence(kind="note", path=n.path, snippet=short(n.message, 200)) for n in snapshot.notes_with(*SCAN_GAPS))
+    skipped = tuple(Evidence(kind="note", path=n.path, snippet=short(n.message, 300)) for n in snapshot.notes_with(Condition.DIRS_SKIPPED))
     return WeightsFacts(
         files=tuple(files), formats=dict(sorted(formats.items())), total_bytes=total, safe_bytes=safe,
         unknown_size=unknown, groups=tuple(groups), param_count=params, param_source=source,
@@ -331,4 +324,35 @@ def collect(snapshot: Snapshot, card: CardFacts) -> WeightsFacts:
         indexes=tuple(indexes), shard_gaps=tuple(gaps), gated=gated, gated_evidence=tuple(gated_ev),
         checkpoints=tuple(ckpt_ev), checkpoint_refs=tuple(refs), checkpoint_dirs=tuple(dirs),
         dangerous=tuple(dangerous), unscannable=tuple(unscannable), unscanned=tuple(unscanned), clean=tuple(clean),
+        scan_gaps=scan_gaps, skipped_dirs=skipped,
     )
+
+
+# Typed source notes after which not every file a pickle loader may read was seen or scanned.
+SCAN_GAPS = (Condition.LISTING_CAPPED, Condition.SCAN_INCOMPLETE, Condition.FOLDER_UNLISTED, Condition.READS_STOPPED,
+             Condition.ACCESS_DENIED, Condition.TREE_UNLISTED, Condition.FILE_UNREADABLE)
+
+
+def _pickle_scans(snapshot: Snapshot, files: list[WeightFile]) -> tuple[list, list, list, list]:
+    """Sort every scan result (and every pickle-family file without one) into dangerous /
+    unscannable / unscanned / clean. Decided on the typed ``status`` and ``code``."""
+    from openaudit.model import ScanStatus
+    from openaudit.safety.results import code_of, status_of
+    from openaudit.safety.roles import strict_name
+
+    dangerous, unscannable, clean = [], [], []
+    for path in sorted(snapshot.scans):
+        scan = snapshot.scans[path]
+        st = status_of(scan)
+        if st is ScanStatus.DANGEROUS:
+            dangerous.append((path, tuple(str(g) for g in scan.get("dangerous") or ()) or ("(unnamed)",)))
+        elif st is ScanStatus.UNSCANNABLE:
+            unscannable.append((path, short(f"{code_of(scan).value}: {scan.get('reason') or 'could not be parsed'}", 160)))
+        else:
+            clean.append(path)
+    pickle_weights = {wf.path for wf in files if wf.format in ("pickle", "torch-zip", "zip", "numpy", "joblib", "nemo", "keras")}
+    unscanned = sorted(f.path for f in snapshot.files
+                       if f.path not in snapshot.scans and (f.path in pickle_weights or strict_name(f.path))
+                       and f.kind in ("file", "symlink") and f.size != 0)
+    return dangerous, unscannable, unscanned, clean
+

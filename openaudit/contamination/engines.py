@@ -5,8 +5,10 @@ identical. Ray is an optional extra, imported only when ``engine="ray"`` is aske
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from typing import Any
+from typing import Any, Iterator
 
 from openaudit.contamination.index import BenchIndex
 from openaudit.contamination.readers import Shard
@@ -46,19 +48,38 @@ def run_local(index: BenchIndex, shards: list[Shard], options: ScanOptions, work
         return list(ex.map(_run_in_worker, shards, [options] * len(shards)))
 
 
-def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None) -> list[dict[str, Any]]:
+@contextlib.contextmanager
+def _ray_logs_silenced(quiet: bool) -> Iterator[None]:
+    """With -q: Ray's own warnings while it starts (e.g. its token-authentication banner) are
+    not shown. Only Ray's loggers are raised to ERROR, and only for the call; its settings (token
+    authentication stays as Ray chooses) are untouched."""
+    if not quiet:
+        yield
+        return
+    ray_logger = logging.getLogger("ray")
+    before = ray_logger.level
+    ray_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        ray_logger.setLevel(before)
+
+
+def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None, quiet: bool = False) -> list[dict[str, Any]]:
     try:
         import ray
     except ImportError:
         raise UsageError("--engine ray needs Ray: pip install 'openaudit[ray]'") from None
     started = False
     if not ray.is_initialized():
-        ray.init(
-            num_cpus=workers or default_workers(),
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
+        with _ray_logs_silenced(quiet):
+            ray.init(
+                num_cpus=workers or default_workers(),
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                logging_level=logging.ERROR if quiet else logging.INFO,
+            )
         started = True
     try:
         remote = ray.remote(scan_shard)
@@ -72,14 +93,17 @@ def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, worker
             raise
     finally:
         if started:
-            ray.shutdown()
+            with _ray_logs_silenced(quiet):
+                ray.shutdown()
 
 
-def run_shards(index: BenchIndex, shards: list[Shard], options: ScanOptions, *, engine: str = "local", workers: int | None = None) -> list[dict[str, Any]]:
+def run_shards(
+    index: BenchIndex, shards: list[Shard], options: ScanOptions, *, engine: str = "local", workers: int | None = None, quiet: bool = False,
+) -> list[dict[str, Any]]:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
     if engine == "ray":
-        return run_ray(index, shards, options, workers)
+        return run_ray(index, shards, options, workers, quiet)
     return run_local(index, shards, options, workers)

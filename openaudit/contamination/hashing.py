@@ -72,8 +72,9 @@ def default_hasher() -> TokenHasher:
     return _DEFAULT
 
 
-def _mix(x):
-    """splitmix64 finaliser, in place on a uint64 array."""
+def splitmix64(x):
+    """The splitmix64 finaliser, in place on a uint64 array (returned). Used for n-gram hashes
+    here and for the LSH band keys of ``sigs``."""
     np = _np()
     x ^= x >> np.uint64(30)
     x *= np.uint64(0xBF58476D1CE4E5B9)
@@ -95,7 +96,7 @@ def ngram_hashes(tok, n: int):
         acc *= q
         acc += tok[k : k + m]
     acc ^= np.uint64(n)
-    return _mix(acc)
+    return splitmix64(acc)
 
 
 def ngram_hashes_multi(tok, lengths):
@@ -118,7 +119,7 @@ def ngram_hashes_multi(tok, lengths):
             have += 1
         out = acc[:m].copy()
         out ^= np.uint64(n)
-        yield n, _mix(out)
+        yield n, splitmix64(out)
 
 
 def token_hashes(text: str, hasher: TokenHasher | None = None):

@@ -66,6 +66,8 @@ def select_data_files(files: list[str], role: str, config: str | None = None) ->
 
 
 _HINT_PRIVATE = "check the dataset id; a private dataset needs HF_TOKEN (or `huggingface-cli login`)"
+HINT_OFFLINE = ("the dataset is not in the local Hugging Face cache: run the same command once online (without --offline "
+                "or HF_HUB_OFFLINE=1) to cache it, or download its data files and pass their local path")
 
 
 def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] | None:
@@ -116,7 +118,7 @@ def _from_cache(repo: str, revision: str | None, why: str) -> tuple[str, list[st
     cached = _cached_snapshot(repo, revision)
     if cached is None:
         if why == "offline":
-            raise OfflineMiss(f"{repo}: offline and the dataset is not in the local Hugging Face cache")
+            raise OfflineMiss(f"{repo}: offline and the dataset is not in the local Hugging Face cache", HINT_OFFLINE)
         raise NetworkError(f"{repo}: could not reach the Hub ({why}) and the dataset is not in the local cache")
     return cached
 
@@ -166,7 +168,7 @@ def fetch(repo: str, name: str, commit: str) -> str:
         if f.kind in (FailKind.ENTRY, FailKind.NOT_FOUND):
             raise InvalidInput(f"{repo}/{name}: the file is not in the dataset at {commit[:12]}") from None
         if f.kind is FailKind.OFFLINE:
-            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache") from None
+            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache", HINT_OFFLINE) from None
         if f.kind is FailKind.AUTH:
             raise AuthError(f"{repo}/{name}: download refused (HTTP {f.status})") from None
         raise NetworkError(f"{repo}/{name}: download failed ({f.detail}) and the file is not in the local cache") from None

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from openaudit.contamination.hashing import ngram_hashes
+from openaudit.contamination.sigs import BandMatcher
+
 NUM_PERM = 128
 SEED = 1
 SHINGLE = 5
@@ -35,8 +38,6 @@ def method() -> dict[str, Any]:
 def shingles(tok, size: int = SHINGLE):
     """Distinct word ``size``-gram hashes of a token-hash array (the whole text when shorter)."""
     import numpy as np
-
-    from openaudit.contamination.hashing import ngram_hashes
 
     n = size if tok.size >= size else max(int(tok.size), 1)
     return np.unique(ngram_hashes(tok, n)) if tok.size else np.zeros(0, dtype=np.uint64)
@@ -104,8 +105,6 @@ class FuzzyIndex:
 
     def matcher(self):
         """A ``sigs.BandMatcher`` over the inserted signatures, with this LSH's bands."""
-        from openaudit.contamination.sigs import BandMatcher
-
         if self._matcher is None:
             keys = sorted(self.sigs)
             self._matcher = BandMatcher(keys, [self.sigs[k].hashvalues for k in keys], self.lsh.hashranges)

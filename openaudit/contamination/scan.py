@@ -10,8 +10,14 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
+from openaudit.contamination import vocab
+from openaudit.contamination.hashing import ngram_hashes, ngram_hashes_multi
 from openaudit.contamination.index import ANSWER, PREFILTER_SHIFT, QUESTION, BenchIndex
-from openaudit.contamination.readers import Shard, iter_documents
+from openaudit.contamination.minhash import FUZZY_SHINGLE, jaccard, shingles, template
+from openaudit.contamination.normalise import token_span_arrays
+from openaudit.contamination.problems import ReadLog
+from openaudit.contamination.readers import Doc, Shard, iter_documents
+from openaudit.contamination.sigs import window_signatures
 
 BATCH_CHARS = 2_000_000
 BATCH_DOCS = 4096
@@ -58,8 +64,6 @@ _SPANS: list = [None, None]  # (text, (starts, ends)) of the last document asked
 
 def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
     """Character span in ``text`` of its tokens ``first..last`` (``normalise.token_spans``)."""
-    from openaudit.contamination.normalise import token_span_arrays
-
     if _SPANS[0] is not text:
         _SPANS[0], _SPANS[1] = text, token_span_arrays(text)
     starts, ends = _SPANS[1]
@@ -80,6 +84,7 @@ class _Acc:
     def __init__(self, index: BenchIndex, source: str) -> None:
         self.index = index
         self.source = source
+        self.log = ReadLog()
         self.docs = 0
         self.chars = 0
         self.bytes = 0
@@ -115,17 +120,15 @@ class _Acc:
             "matched": {int(p): sorted(s) for p, s in sorted(self.matched.items())},
             "candidates": cands,
             "fuzzy": [self.fuzzy[k] for k in sorted(self.fuzzy)],
+            "problems": self.log.to_dict(),
         }
 
 
-def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, hasher) -> None:
+def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> None:
     import numpy as np
 
-    from openaudit.contamination.hashing import ngram_hashes, ngram_hashes_multi
-    from openaudit.contamination.minhash import jaccard, shingles
-
     index = acc.index
-    texts = [t for _d, t in docs]
+    texts = [doc.text for doc in docs]
     tok, offsets = hasher.hash_texts(texts)
     acc.tokens += int(tok.size)
     if tok.size == 0:
@@ -165,17 +168,10 @@ def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, ha
                 acc.matched.setdefault(part, set()).add(ip)
                 pairs.setdefault(d, {}).setdefault(part // 2, {}).setdefault(part % 2, []).append((ip, dp))
     for d, items in pairs.items():
-        doc_id, text = docs[d]
+        doc = docs[d]
+        text = doc.text
         dtok = tok[offsets[d] : offsets[d + 1]]
         for item, by_part in items.items():
-            apart = item * 2 + ANSWER
-            if apart in index.local_parts and ANSWER not in by_part:
-                short = index.part_hashes[apart]
-                found = np.flatnonzero(ngram_hashes(dtok, index.part_n[apart]) == short[0]) if short.size else []
-                if len(found):
-                    acc.matched.setdefault(apart, set()).add(0)
-                    acc.df[int(short[0])] = acc.df.get(int(short[0]), 0) + 1
-                    by_part[ANSWER] = [(0, int(found[0]))]
             qp = by_part.get(QUESTION, [])
             ap = by_part.get(ANSWER, [])
             part = item * 2 + (QUESTION if qp else ANSWER)
@@ -185,7 +181,7 @@ def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, ha
             q_matched = len({ip for ip, _ in qp})
             a_matched = len({ip for ip, _ in ap})
 
-            def make(doc_id=doc_id, text=text, dtok=dtok, item=item, i0=i0, d0=d0, longest=longest, q_matched=q_matched, a_matched=a_matched, from_q=bool(qp)):
+            def make(doc=doc, text=text, dtok=dtok, item=item, i0=i0, d0=d0, longest=longest, q_matched=q_matched, a_matched=a_matched, from_q=bool(qp)):
                 start, end = _span(text, int(dtok.size), d0, d0 + longest - 1)
                 j = 0.0
                 if from_q:
@@ -193,7 +189,7 @@ def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, ha
                     w0 = max(0, d0 - i0)
                     j = jaccard(index.question_shingles[item], shingles(dtok[w0 : w0 + qlen]))
                 return {
-                    "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
+                    "item": item, "source": acc.source, "doc": doc.id, "line": doc.line_at(start), "start": start, "end": end,
                     "snippet": _snippet(text, start, end), "longest": longest, "q_matched": q_matched,
                     "a_matched": a_matched, "jaccard": round(j, 4),
                 }
@@ -201,6 +197,14 @@ def _scan_batch(acc: _Acc, docs: list[tuple[str, str]], options: ScanOptions, ha
             acc.offer(item, (q_matched + a_matched, longest), make)
     if options.fuzzy and index.fuzzy is not None:
         _fuzzy_batch(acc, docs, tok, offsets)
+
+
+def fuzzy_hit(source: str, item: int, doc: Doc, start: int, end: int, jaccard: float) -> dict[str, Any]:
+    """A fuzzy-mode match: the window ``start:end`` of ``doc`` (characters)."""
+    return {
+        "item": item, "source": source, "doc": doc.id, "line": doc.line_at(start), "start": start, "end": end,
+        "snippet": _snippet(doc.text, start, end), "jaccard": round(jaccard, 4),
+    }
 
 
 def fuzzy_windows(tok_count: int, window: int, shingle: int) -> list[tuple[int, int]]:
@@ -221,19 +225,15 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
     datasketch's), matched against the LSH bands of the benchmark side in one pass."""
     import numpy as np
 
-    from openaudit.contamination.hashing import ngram_hashes
-    from openaudit.contamination.minhash import FUZZY_SHINGLE as SHINGLE
-    from openaudit.contamination.sigs import window_signatures
-
     index = acc.index
     w = index.fuzzy_window
-    sh = ngram_hashes(tok, SHINGLE)  # shingle j covers tokens j..j+SHINGLE-1 of the batch
+    sh = ngram_hashes(tok, FUZZY_SHINGLE)  # shingle j covers tokens j..j+FUZZY_SHINGLE-1 of the batch
     starts: list[int] = []
     ends: list[int] = []
     owner: list[tuple[int, int]] = []  # window -> (doc, first shingle in the doc)
     for d in range(len(docs)):
         base = int(offsets[d])
-        for a, e in fuzzy_windows(int(offsets[d + 1]) - base, w, SHINGLE):
+        for a, e in fuzzy_windows(int(offsets[d + 1]) - base, w, FUZZY_SHINGLE):
             starts.append(base + a)
             ends.append(base + e)
             owner.append((d, a))
@@ -241,35 +241,32 @@ def _fuzzy_batch(acc: _Acc, docs, tok, offsets) -> None:
         return
     starts_a, ends_a = np.array(starts), np.array(ends)
     hits = []
+    perms = template().permutations
     for c in range(0, len(starts), WINDOWS_AT_ONCE):  # bounded memory: WINDOWS_AT_ONCE x num_perm
-        sigs = window_signatures(sh, starts_a[c : c + WINDOWS_AT_ONCE], ends_a[c : c + WINDOWS_AT_ONCE])
+        sigs = window_signatures(sh, starts_a[c : c + WINDOWS_AT_ONCE], ends_a[c : c + WINDOWS_AT_ONCE], perms)
         hits += [(row + c, item, j) for row, item, j in index.fuzzy.query_windows(sigs)]
     for row, item, j in hits:
         best = acc.fuzzy.get(item)
         if best is None or j > best["jaccard"]:
             d, a = owner[row]
-            doc_id, text = docs[d]
+            doc = docs[d]
             ntok = int(offsets[d + 1] - offsets[d])
-            start, end = _span(text, ntok, a, min(a + w, ntok) - 1)
-            acc.fuzzy[item] = {
-                "item": item, "source": acc.source, "doc": doc_id, "start": start, "end": end,
-                "snippet": _snippet(text, start, end), "jaccard": round(j, 4),
-            }
+            start, end = _span(doc.text, ntok, a, min(a + w, ntok) - 1)
+            acc.fuzzy[item] = fuzzy_hit(acc.source, item, doc, start, end, j)
 
 
 def scan_shard(index: BenchIndex, shard: Shard, options: ScanOptions = ScanOptions()) -> dict[str, Any]:
     """Scan one shard; return its partial result (plain, picklable, deterministic)."""
-    from openaudit.contamination.vocab import default_batch_hasher
-
     acc = _Acc(index, shard.source)
-    hasher = default_batch_hasher()  # the vocabulary is reused across the shards a worker scans
-    batch: list[tuple[str, str]] = []
+    hasher = vocab.default_batch_hasher()  # the vocabulary is reused across the shards a worker scans
+    batch: list[Doc] = []
     size = 0
-    for doc_id, text in iter_documents(shard):
+    for doc in iter_documents(shard, acc.log):
+        text = doc.text
         acc.docs += 1
         acc.chars += len(text)
         acc.bytes += len(text.encode("utf-8", "surrogatepass")) if not text.isascii() else len(text)
-        batch.append((doc_id, text))
+        batch.append(doc)
         size += len(text)
         if size >= BATCH_CHARS or len(batch) >= BATCH_DOCS:
             _scan_batch(acc, batch, options, hasher)

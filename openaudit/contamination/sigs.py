@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openaudit.contamination.hashing import splitmix64
+
 CHUNK_ROWS = 4096  # shingles permuted at a time: num_perm x CHUNK_ROWS x 8 bytes (4 MiB at 128)
 _FMIX = (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)
 _FOLD = 0x9E3779B97F4A7C15
@@ -33,16 +35,9 @@ def fmix64(x):
     return x
 
 
-def permutations():
-    """datasketch's (a, b) permutation parameters for our (num_perm, seed, scheme)."""
-    from openaudit.contamination.minhash import template
-
-    a, b = template().permutations
-    return a, b
-
-
-def window_signatures(shingle_hashes, starts, ends):
-    """MinHash signatures, shape (len(starts), num_perm), of ``shingle_hashes[starts[i]:ends[i]]``.
+def window_signatures(shingle_hashes, starts, ends, perms):
+    """MinHash signatures, shape (len(starts), num_perm), of ``shingle_hashes[starts[i]:ends[i]]``,
+    with datasketch's permutation parameters ``perms = (a, b)`` (``minhash.template().permutations``).
 
     ``starts`` must be ascending and every window non-empty. Overlapping windows share work:
     the permuted values are first minimised over the elementary segments between consecutive
@@ -50,7 +45,7 @@ def window_signatures(shingle_hashes, starts, ends):
     """
     import numpy as np
 
-    a, b = permutations()
+    a, b = perms
     starts = np.asarray(starts, dtype=np.int64)
     ends = np.asarray(ends, dtype=np.int64)
     out = np.empty((starts.size, a.size), dtype=np.uint64)
@@ -85,8 +80,6 @@ def _fold(sig, ranges):
     """One 64-bit key per (row, band): the band's values folded, then salted with the band."""
     import numpy as np
 
-    from openaudit.contamination.hashing import _mix
-
     keys = np.empty((sig.shape[0], len(ranges)), dtype=np.uint64)
     q = np.uint64(_FOLD)
     for i, (s, e) in enumerate(ranges):
@@ -95,7 +88,7 @@ def _fold(sig, ranges):
             acc *= q
             acc += sig[:, c]
         acc ^= np.uint64(((i + 1) * _FOLD) & 0xFFFFFFFFFFFFFFFF)
-        keys[:, i] = _mix(acc)
+        keys[:, i] = splitmix64(acc)
     return keys
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from openaudit.errors import InvalidDocument
+from openaudit.model import ScanStatus
 from openaudit.policy.licenses import expression_allowed, expression_denied
 from openaudit.policy.load import Policy
 
@@ -85,14 +86,19 @@ def _findings(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return out
 
 
+def _overall_minimum(report: Mapping[str, Any], acc: _Acc, key: str, minimum: float, why: str = "") -> None:
+    """``overall.<key>`` must be at least ``minimum`` (rules ``min_overall_score`` / ``min_confidence``)."""
+    rule = "min_overall_score" if key == "score" else f"min_{key}"
+    v = _num(_get(report, "overall", key))
+    if v is None:
+        acc.unknown(rule, minimum, None, f"overall {key} is not available", (f"overall.{key}",))
+    elif v < minimum:
+        acc.fail(rule, minimum, v, f"overall {key} {v:g} is below {minimum:g}{why}", (f"overall.{key}",))
+
+
 def _scores(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
     if p.min_overall_score is not None:
-        s = _num(_get(report, "overall", "score"))
-        if s is None:
-            acc.unknown("min_overall_score", p.min_overall_score, None, "overall score is not available", ("overall.score",))
-        elif s < p.min_overall_score:
-            acc.fail("min_overall_score", p.min_overall_score, s,
-                     f"overall score {s:g} is below {p.min_overall_score:g}", ("overall.score",))
+        _overall_minimum(report, acc, "score", p.min_overall_score)
     dims = {d.get("id"): d for d in _list(report.get("dimensions")) if isinstance(d, Mapping)}
     for dim, minimum in p.min_dimension_scores.items():
         d = dims.get(dim)
@@ -211,6 +217,9 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         benches = _get(report, "contamination", "benchmarks")
         rates = [(b.get("name"), _num(b.get("rate"))) for b in _list(benches) if isinstance(b, Mapping)]
         rates = [(n, r) for n, r in rates if r is not None]
+        # an incomplete scan's rate is a lower bound: it can fail the rule, never meet it
+        partial = [str(b.get("name")) for b in _list(benches)
+                   if isinstance(b, Mapping) and b.get("status", ScanStatus.COMPLETE.value) != ScanStatus.COMPLETE.value]
         if not rates:
             acc.unknown("max_contamination_rate", p.max_contamination_rate, None, "no contamination result in the report", ("contamination",))
         else:
@@ -219,6 +228,10 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
                 acc.fail("max_contamination_rate", p.max_contamination_rate, worst,
                          f"benchmark {name} contamination rate {worst:.4g} exceeds {p.max_contamination_rate:g}",
                          (f"contamination.benchmarks.{name}",))
+            elif partial:
+                acc.unknown("max_contamination_rate", p.max_contamination_rate, worst,
+                            f"contamination scan incomplete for {', '.join(partial)}: the rate is a lower bound",
+                            tuple(f"contamination.benchmarks.{n}.problems" for n in partial))
     if p.require_verification:
         verdict = _get(report, "verification", "verdict")
         if not isinstance(verdict, str):
@@ -226,6 +239,18 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         elif verdict not in p.require_verification:
             acc.fail("require_verification", list(p.require_verification), verdict,
                      f"verification verdict {verdict} is not one of {', '.join(p.require_verification)}", ("verification.verdict",))
+
+
+def _failed_checks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
+    """A failed check never improves a verdict: ``fail_on_error`` turns every ERROR finding into a
+    violation; ``min_confidence`` gates on how much of the rubric was actually observed."""
+    if p.fail_on_error:
+        errors = sorted(pid for pid, f in _findings(report).items() if f.get("outcome") == "error")
+        if errors:
+            acc.fail("fail_on_error", "no errors", errors, f"{len(errors)} check(s) failed to run: {', '.join(errors[:6])}",
+                     tuple(errors))
+    if p.min_confidence is not None:
+        _overall_minimum(report, acc, "confidence", p.min_confidence, " (too little of the rubric was observed)")
 
 
 def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
@@ -238,5 +263,6 @@ def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
     _license(report, policy, acc)
     _frameworks(report, policy, acc)
     _heavy(report, policy, acc)
+    _failed_checks(report, policy, acc)
     return Verdict(ok=not acc.violations, violations=tuple(acc.violations), unverified=tuple(acc.unverified),
                    policy=policy.name)

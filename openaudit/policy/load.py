@@ -36,6 +36,8 @@ class Policy:
     require_osai: Mapping[str, str] = field(default_factory=dict)
     max_contamination_rate: float | None = None
     require_verification: tuple[str, ...] = ()
+    fail_on_error: bool = False  # any probe with outcome error is a violation
+    min_confidence: float | None = None  # overall confidence below this is a violation
     treat_not_available_as: str = "unverified"  # pass | fail | unverified
 
 
@@ -77,6 +79,8 @@ def policy_from_data(data: Mapping[str, Any], source: str, sha256: str = "") -> 
         require_osai=dict(data.get("require_osai", {})),
         max_contamination_rate=data.get("max_contamination_rate"),
         require_verification=tuple(data.get("require_verification", ())),
+        fail_on_error=bool(data.get("fail_on_error", False)),
+        min_confidence=data.get("min_confidence"),
         treat_not_available_as=data.get("treat_not_available_as", "unverified"),
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from openaudit.collect.code import STANDARD_LIBS
-from openaudit.collect.common import absence, card_only
+from openaudit.collect.common import absence, card_only, short
 from openaudit.collect.findings import F, NA, P, PA, card_unavailable, files_unavailable, finding, listing_unavailable, plural
-from openaudit.model import Evidence, Finding
+from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
 # Links to general-purpose libraries/tools are not this model's code.
@@ -128,26 +128,43 @@ _TRUST = re.compile(r"trust_remote_code\s*=\s*True", re.I)
 
 @probe("code.no_remote_code")
 def no_remote_code(ctx: ProbeContext) -> Finding:
+    pid = "code.no_remote_code"
     c = ctx.facts["code"]
     card = ctx.facts["card"]
     if c.remote_code:
-        return finding("code.no_remote_code", F, "inference needs the repository's Python code (trust_remote_code)",
+        return finding(pid, F, "inference needs the repository's Python code (trust_remote_code)",
                        list(c.remote_evidence[:4]) + [Evidence(kind="file", path=p) for p in c.py_files[:2]])
     lines = card.grep(_TRUST) if card.exists else []
     if lines:
-        return finding("code.no_remote_code", F, "the card's usage code passes trust_remote_code=True",
+        return finding(pid, F, "the card's usage code passes trust_remote_code=True",
                        [card.line_evidence(ln, t) for ln, t in lines[:2]])
+    gaps = [n for n in ctx.snapshot.notes if n.code in _LISTING_GAPS or (n.code in _FILE_GAPS and _is_config(n.path))]
+    skipped = [Evidence(kind="note", path=n.path, snippet=short(n.message, 300)) for n in ctx.snapshot.notes_with(Condition.DIRS_SKIPPED)][:1]
+    if c.remote_unverified or gaps:
+        ev = list(c.remote_unverified[:3]) + [Evidence(kind="note", path=n.path, snippet=short(n.message, 200)) for n in gaps[:2]]
+        why = "a config could not be read for auto_map" if c.remote_unverified else "not every file of the repository was seen"
+        return finding(pid, NA, f"remote code cannot be ruled out: {why}", ev + skipped)
     if "config.json" in ctx.snapshot.texts or ctx.snapshot.file("model_index.json") is not None or c.library_name in ("sentence-transformers", "diffusers"):
         ev = [e for e in (c.config_evidence, c.library_evidence) if e is not None]
         if c.py_files:
             ev.append(Evidence(kind="file", path=c.py_files[0], snippet=f"{plural(len(c.py_files), '.py file')} present but not referenced by auto_map"))
-        return finding("code.no_remote_code", P, "no auto_map or custom pipeline: runs without the repository's code",
-                       ev or [absence("config.json auto_map, custom_pipelines")])
-    na = listing_unavailable("code.no_remote_code", ctx.snapshot, "remote code")
+        return finding(pid, P, "no auto_map or custom pipeline: runs without the repository's code",
+                       (ev or [absence("config.json auto_map, custom_pipelines")]) + skipped)
+    na = listing_unavailable(pid, ctx.snapshot, "remote code")
     if na:
         return na
-    return finding("code.no_remote_code", NA, "no config.json to check for auto_map",
+    return finding(pid, NA, "no config.json to check for auto_map",
                    [absence("config.json / model_index.json; card usage code for trust_remote_code=True")])
+
+
+# Typed source notes after which a config (or the .py files it names) may not have been seen.
+_LISTING_GAPS = (Condition.LISTING_CAPPED, Condition.FOLDER_UNLISTED, Condition.READS_STOPPED, Condition.ACCESS_DENIED)
+_FILE_GAPS = (Condition.FILE_UNREADABLE, Condition.TEXT_SKIPPED)
+
+
+def _is_config(path: str | None) -> bool:
+    base = (path or "").rsplit("/", 1)[-1]
+    return base.endswith("config.json") or base == "model_index.json"
 
 
 @probe("code.repository_link")

@@ -1,7 +1,7 @@
 """Probes over the optional heavy passes (contamination, replay). Each pass has its own function."""
 from __future__ import annotations
 
-from openaudit.model import Evidence, Finding, Outcome
+from openaudit.model import Evidence, Finding, Outcome, ScanStatus
 from openaudit.probes.registry import ProbeContext, probe
 
 # ---------------------------------------------------------------- data.contamination ------------
@@ -11,21 +11,35 @@ _EVIDENCE_MAX = 10
 
 @probe("data.contamination")
 def data_contamination(ctx: ProbeContext) -> Finding:
-    """Reads the contamination report (openaudit.contamination.api.run) from ctx.extra."""
+    """Reads the contamination report (openaudit.contamination.api.run) from ctx.extra. Decides on
+    the typed ``status`` codes: only a complete scan can pass; an incomplete one keeps its matches
+    (its rate is a lower bound) and is never clean."""
     report = ctx.extra.get("contamination") if ctx.extra else None
     pid = "data.contamination"
+    if report and report.get("status") == ScanStatus.NOT_RUN.value:
+        why = str(report.get("message") or report.get("reason") or "not run")
+        return Finding(pid, Outcome.NOT_AVAILABLE, f"contamination not run: {why}",
+                       (Evidence(kind="note", snippet=f"contamination not run ({report.get('reason')})"),))
     if not report or not report.get("benchmarks"):
-        return Finding(pid, Outcome.NOT_AVAILABLE, "contamination not run (pass --benchmark and --train)",
+        return Finding(pid, Outcome.NOT_AVAILABLE, "contamination not run (pass --benchmark, and --train unless the repo ships training data)",
                        (Evidence(kind="note", snippet="contamination not run"),))
     benches = report["benchmarks"]
     total = sum(b["items_total"] for b in benches)
     leaked = sum(b["items_contaminated"] for b in benches)
     worst = max(b["rate"] for b in benches)
     summary = "; ".join(f"{b['name']}: {b['items_contaminated']}/{b['items_total']} ({100 * b['rate']:.1f}%)" for b in benches)
+    incomplete = [b for b in benches if b.get("status", ScanStatus.COMPLETE.value) != ScanStatus.COMPLETE.value]
+    gap = ""
+    if incomplete:
+        codes = sorted({c for b in incomplete for c in (b.get("problems") or {}).get("counts", {})})
+        gap = f"; scan incomplete for {', '.join(b['name'] for b in incomplete)} ({', '.join(codes) or 'inputs skipped'})"
     if leaked == 0:
+        if incomplete:
+            return Finding(pid, Outcome.NOT_AVAILABLE, f"no benchmark item found in what was read, but not verified clean ({summary}{gap})",
+                           (Evidence(kind="computed", snippet=summary + gap),))
         return Finding(pid, Outcome.PASS, f"no benchmark item found in the training data ({summary})",
                        (Evidence(kind="computed", snippet=summary),), value=0.0)
-    evidence = [Evidence(kind="computed", snippet=summary)]
+    evidence = [Evidence(kind="computed", snippet=summary + gap)]
     for b in benches:
         for it in b["items"]:
             if it["contaminated"] and it["evidence"] and len(evidence) <= _EVIDENCE_MAX:
@@ -33,12 +47,13 @@ def data_contamination(ctx: ProbeContext) -> Finding:
                 evidence.append(Evidence(
                     kind="computed",
                     path=f"{ev['source']}#{ev['doc']}:{ev['start']}-{ev['end']}",
+                    line=ev.get("line"),
                     snippet=f"{b['name']} {it['id']} ({it['bucket']}, coverage {it['coverage']:.2f}): {ev['snippet']}"[:300],
                 ))
     outcome = Outcome.FAIL if worst >= CONTAMINATION_FAIL_RATE else Outcome.PARTIAL
-    return Finding(pid, outcome, f"{leaked} of {total} benchmark items found in the training data ({summary})",
-                   tuple(evidence), value=round(leaked / total, 4) if total else 0.0,
-                   score=None if outcome is Outcome.FAIL else max(0.0, 1.0 - worst / CONTAMINATION_FAIL_RATE))
+    score = None if outcome is Outcome.FAIL else (0.0 if incomplete else max(0.0, 1.0 - worst / CONTAMINATION_FAIL_RATE))
+    return Finding(pid, outcome, f"{leaked} of {total} benchmark items found in the training data ({summary}{gap})",
+                   tuple(evidence), value=round(leaked / total, 4) if total else 0.0, score=score)
 
 
 # ---------------------------------------------------------------- repro.replay ------------------

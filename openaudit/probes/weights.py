@@ -182,31 +182,29 @@ def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
 
 @probe("weights.no_dangerous_pickles")
 def no_dangerous_pickles(ctx: ProbeContext) -> Finding:
+    """Every file a pickle loader may read (weights, training_args.bin, optimizer.pt, pickles under
+    any name), judged by its bytes. Only a complete picture passes: an unscannable or unscanned file,
+    a capped listing or any other scan gap makes the answer not_available."""
+    pid = "weights.no_dangerous_pickles"
     w = _w(ctx)
-    dangerous = dict(w.dangerous)
-    for path, scan in ctx.snapshot.scans.items():  # non-weight pickles (training_args.bin ...) count too
-        if isinstance(scan, dict) and scan.get("status") == "dangerous" and path not in dangerous:
-            dangerous[path] = tuple(str(g) for g in scan.get("dangerous") or ()) or ("(unnamed)",)
-    if dangerous:
+    if w.dangerous:
         ev = [Evidence(kind="file", path=p, url=ctx.snapshot.url_for(p), snippet=short("dangerous imports: " + ", ".join(g), 200))
-              for p, g in sorted(dangerous.items())]
-        names = sorted({x for g in dangerous.values() for x in g})
-        return finding("weights.no_dangerous_pickles", F, "pickles import dangerous callables: " + ", ".join(names[:6]), ev, value=names)
-    pick = [f for f in w.files if f.format in ("pickle", "torch-zip", "zip", "numpy", "joblib")]
-    if not pick:
-        if not w.present:
-            na = files_unavailable("weights.no_dangerous_pickles", ctx.snapshot, "pickle files")
-            return na or finding("weights.no_dangerous_pickles", NAP, "no weight files", [absence("weight files")])
-        return finding("weights.no_dangerous_pickles", P, "no pickle-family weight files (safe formats only)", [_format_summary(w)])
+              for p, g in w.dangerous]
+        names = sorted({x for _, g in w.dangerous for x in g})
+        return finding(pid, F, "pickles import dangerous callables: " + ", ".join(names[:6]), ev, value=names)
     unsure = list(w.unscannable) + [(p, "not scanned") for p in w.unscanned]
-    ev = [Evidence(kind="note", path=p, snippet=short(f"unscannable: {r}", 200)) for p, r in unsure[:4]]
-    ev += note_evidence(ctx.snapshot, Condition.SCAN_INCOMPLETE)[:2]
-    if unsure and not w.clean:
-        return finding("weights.no_dangerous_pickles", NA, f"{plural(len(unsure), 'pickle-family file')} could not be scanned", ev)
-    if unsure:
-        return finding("weights.no_dangerous_pickles", PA, f"{plural(len(w.clean), 'file')} scanned clean, {len(unsure)} could not be scanned",
-                       ev + [Evidence(kind="file", path=p, snippet="scan: clean") for p in w.clean[:2]],
-                       score=len(w.clean) / (len(w.clean) + len(unsure)))
-    return finding("weights.no_dangerous_pickles", P, f"{plural(len(w.clean), 'pickle-family file')} scanned: no dangerous imports",
-                   [Evidence(kind="file", path=p, snippet="scan: clean") for p in w.clean[:4]])
-
+    if unsure or w.scan_gaps:
+        ev = [Evidence(kind="note", path=p, snippet=short(f"unscannable: {r}", 200)) for p, r in unsure[:4]]
+        ev += list(w.scan_gaps[:3]) + list(w.skipped_dirs[:1])
+        if unsure:
+            msg = f"{plural(len(unsure), 'file')} a pickle loader may read could not be scanned to the end"
+        else:
+            msg = "not every file could be seen or scanned (" + short(w.scan_gaps[0].snippet or "scan incomplete", 120) + ")"
+        return finding(pid, NA, msg, ev)
+    if not w.clean:
+        if not w.present:
+            na = files_unavailable(pid, ctx.snapshot, "pickle files")
+            return na or finding(pid, NAP, "no weight files", [absence("weight files")] + list(w.skipped_dirs[:1]))
+        return finding(pid, P, "no pickle-family weight files (safe formats only)", [_format_summary(w)] + list(w.skipped_dirs[:1]))
+    return finding(pid, P, f"{plural(len(w.clean), 'pickle-family file')} scanned: no dangerous imports",
+                   [Evidence(kind="file", path=p, snippet="scan: clean") for p in w.clean[:4]] + list(w.skipped_dirs[:1]))

@@ -27,6 +27,7 @@ from openaudit.render._common import (
     text,
     unverified_text,
 )
+from openaudit.render.contamination import status_lines
 from openaudit.render.htmltext import h, html_fields, html_inline, html_table, html_value, link
 from openaudit.render.sections import (
     LICENSE_SUMMARY,
@@ -260,10 +261,12 @@ def _policy(verdict: dict[str, Any]) -> list[str]:
 def _contamination(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
+    out = ["<h2>Benchmark contamination</h2>", *(f"<p>{h(line)}</p>" for line in status_lines(c))]
+    if c.get("status") == "not_run":
+        return out
     benches, examples = contamination_rows(c)
     rows = [[b["name"], b["items"], b["contaminated"], rate_text(b["rate"]), b["buckets"]] for b in benches]
-    out = ["<h2>Benchmark contamination</h2>",
-           html_table(["benchmark", "items", "contaminated", "rate", "buckets"], rows, cls="")]
+    out.append(html_table(["benchmark", "items", "contaminated", "rate", "buckets"], rows, cls=""))
     if examples:
         out.append(f'<h3>Contaminated items</h3><div class="scroll">{html_value(examples)}</div>')
     method = as_dict(c.get("method"))

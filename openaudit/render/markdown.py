@@ -25,6 +25,7 @@ from openaudit.render._common import (
     target_id,
     unverified_text,
 )
+from openaudit.render.contamination import status_lines
 from openaudit.render.md import md, md_block, md_code, md_inline, md_link
 from openaudit.render.sections import (
     LICENSE_SUMMARY,
@@ -214,6 +215,10 @@ def _contamination(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
     out = ["## Benchmark contamination", ""]
+    for line in status_lines(c):
+        out.extend([md(line), ""])
+    if c.get("status") == "not_run":
+        return _squeeze(out)
     benches, examples = contamination_rows(c)
     out.append("| Benchmark | Items | Contaminated | Rate | Buckets |")
     out.append("|---|---:|---:|---:|---|")

@@ -63,10 +63,13 @@ ALLOWLIST: frozenset[str] = frozenset(
         "datetime.timezone", "decimal.Decimal", "fractions.Fraction", "uuid.UUID",
         "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
     ]
+    # numpy 2 pickles some dtypes through their numpy.dtypes classes: each listed exactly, no prefix.
+    + [f"numpy.dtypes.{n}DType" for n in (
+        "Bool", "Byte", "Bytes", "CLongDouble", "Complex128", "Complex64", "DateTime64", "Float16", "Float32",
+        "Float64", "Int16", "Int32", "Int64", "Int8", "Int", "Long", "LongDouble", "LongLong", "Object", "Short",
+        "Str", "String", "TimeDelta64", "UByte", "UInt16", "UInt32", "UInt64", "UInt8", "UInt", "ULong",
+        "ULongLong", "UShort", "Void")]
 )
-# numpy 2 pickles dtypes through numpy.dtypes.<Name>DType classes: data only.
-_ALLOW_PREFIX_NAMES = ("numpy.dtypes.",)
-
 # Whole modules whose import or any callable may run code, touch files/network or unpickle again.
 DENY_MODULES: frozenset[str] = frozenset(
     """os posix nt subprocess sys socket shutil webbrowser pty runpy code codeop commands
@@ -97,19 +100,43 @@ DENY_NAMES: frozenset[str] = frozenset(
 )
 
 
-def normalise(module: str, name: str) -> str:
-    module = _ALIASES.get(module, module)
+def normalise(module: str, name: str, proto: int = 0) -> tuple[str, str]:
+    """(module, name) as the unpickler resolves them: Python 2 names are mapped like ``pickle`` does
+    with ``fix_imports`` (``_compat_pickle``) — always, which can only map to a real module."""
+    import _compat_pickle
+
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    elif module in _compat_pickle.IMPORT_MAPPING:
+        module = _compat_pickle.IMPORT_MAPPING[module]
+    return _ALIASES.get(module, module), name
+
+
+def full_name(module: str, name: str) -> str:
     return f"{module}.{name}" if name else module
 
 
-def classify(full: str) -> str:
-    """``safe`` | ``dangerous`` | ``unknown`` for a global written ``module.name``."""
-    if full in ALLOWLIST or full.startswith(_ALLOW_PREFIX_NAMES):
-        return "safe"
-    parts = full.split(".")
+def _denied(parts: list[str]) -> bool:
     # Every dotted prefix counts: "os.path.join", "torch.serialization.load", "builtins.getattr.x".
-    for i in range(1, len(parts) + 1):
-        prefix = ".".join(parts[:i])
-        if prefix in DENY_MODULES or prefix in DENY_NAMES:
-            return "dangerous"
+    return any(".".join(parts[:i]) in DENY_MODULES or ".".join(parts[:i]) in DENY_NAMES for i in range(1, len(parts) + 1))
+
+
+def classify(module: str, name: str) -> str:
+    """``safe`` | ``dangerous`` | ``unknown`` for the callable an unpickler gets from ``module`` +
+    ``name`` (``name`` may be a dotted attribute path: protocol 4 resolves it step by step).
+
+    Only exact allowlisted callables are safe. An attribute step that is a dunder (``__builtins__``,
+    ``__globals__``, ``__class__`` ...) or any attribute walk past a module-level name that is not
+    itself allowlisted is dangerous: it reaches objects no allowlist entry vouches for."""
+    module, name = normalise(module, name)
+    full = full_name(module, name)
+    if full in ALLOWLIST:
+        return "safe"
+    mod_parts, name_parts = module.split("."), name.split(".") if name else []
+    if _denied(mod_parts + name_parts):
+        return "dangerous"
+    if any(p.startswith("__") for p in name_parts) or any(p.startswith("__") for p in mod_parts[1:]):
+        return "dangerous"
+    if len(name_parts) > 1:
+        return "dangerous"
     return "unknown"

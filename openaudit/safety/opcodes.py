@@ -1,10 +1,15 @@
 """Static pickle analysis: walk the opcodes with ``pickletools.genops`` (never ``pickle.load``) and a
 small stack/memo model, so that STACK_GLOBAL operands pushed earlier (directly, via the memo, or
-built by DUP) resolve to the ``module.name`` they import.
+built by DUP) resolve to the ``module`` + ``name`` they import.
 
 Only plain data is modelled (strings, numbers, tuples, lists, dicts); everything else is an opaque
-placeholder. The model is good enough to follow joblib files, whose pickle stream is interleaved
-with raw numpy array bytes after each ``NumpyArrayWrapper`` BUILD.
+placeholder. The model follows joblib files exactly where joblib reads: after a ``NumpyArrayWrapper``
+BUILD, joblib reads the array's bytes (after an alignment padding byte only when the wrapper's
+``numpy_array_alignment_bytes`` is not None) or, for object arrays, a nested pickle.
+
+Failures are typed (``openaudit.safety.reader``), because they mean different things to a verdict:
+``Malformed`` / ``Truncated`` (a real unpickler stops there too) versus ``ScanLimit`` / ``Unsupported``
+(our limits: the real loader would go on, so the stream can never be clean).
 """
 from __future__ import annotations
 
@@ -13,12 +18,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from openaudit.safety.globals_policy import classify, normalise
+from openaudit.safety.globals_policy import classify, full_name, normalise
+from openaudit.safety.reader import (  # noqa: F401  (re-exported: the walker's typed stops)
+    CappedReader, Malformed, ScanLimit, ScanStop, Truncated, Unsupported,
+)
 
 MAX_OPS = 5_000_000  # opcodes per stream (~15 s of genops at worst)
-MAX_PICKLES = 1_000  # concatenated pickles per stream
-MAX_LINE = 1 << 20  # bytes of one newline-terminated opcode argument
+MAX_DEPTH = 8  # nested pickles (joblib object arrays)
 JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+_RECONSTRUCTORS = {"copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__"}
 _STRING_OPS = {
     "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
 }
@@ -26,14 +34,6 @@ _VALUE_OPS = _STRING_OPS | {
     "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1",
     "LONG4", "FLOAT", "BINFLOAT",
 }
-
-
-class ScanLimit(Exception):
-    """A cap was reached (bytes, opcodes, pickles): the stream cannot be fully checked."""
-
-
-class Malformed(Exception):
-    """The opcodes cannot be what a real unpickler accepts (stack underflow, bad memo, ...)."""
 
 
 class _Mark:
@@ -62,73 +62,9 @@ class Obj:
 
 @dataclass
 class StreamResult:
-    globals: set[str] = field(default_factory=set)
+    globals: dict[str, str] = field(default_factory=dict)  # module.name -> safe | dangerous | unknown
     unresolved: list[str] = field(default_factory=list)  # STACK_GLOBAL/EXT that name nothing static
-    pickles: int = 0  # complete pickles
-    error: str | None = None  # why the first pickle (or a nested one) could not be parsed
-    trailing: int | None = None  # byte offset where non-pickle data started after >= 1 pickle
-    notes: list[str] = field(default_factory=list)
-
-
-class CappedReader:
-    """File-like wrapper for genops: counts bytes, refuses to go past ``cap``, supports one-byte peek."""
-
-    def __init__(self, f: BinaryIO, cap: int):
-        self._f = f
-        self.cap = cap
-        self.pos = 0
-        self._pushback = b""
-
-    def _take(self, n: int) -> bytes:
-        if self.pos + n > self.cap:
-            raise ScanLimit(f"pickle data goes past the {self.cap}-byte scan cap")
-        out = b""
-        if self._pushback and n > 0:
-            out, self._pushback = self._pushback[:n], self._pushback[n:]
-            n -= len(out)
-        if n > 0:
-            out += self._f.read(n)
-        self.pos += len(out)
-        return out
-
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            n = self.cap - self.pos + 1
-        return self._take(n)
-
-    def readline(self, limit: int = -1) -> bytes:
-        """Read through the next newline in chunks (text-opcode arguments); lines over MAX_LINE
-        bytes are not something a real pickle writes."""
-        buf = bytearray()
-        while True:
-            want = min(4096, max(self.cap - self.pos, 1))
-            chunk = self._take(want) if self.pos < self.cap else b""
-            if not chunk:
-                return bytes(buf)
-            nl = chunk.find(b"\n")
-            if nl >= 0:
-                rest = chunk[nl + 1 :]
-                self._pushback = rest + self._pushback
-                self.pos -= len(rest)
-                buf += chunk[: nl + 1]
-                return bytes(buf)
-            buf += chunk
-            if len(buf) > MAX_LINE:
-                raise Malformed(f"text argument longer than {MAX_LINE} bytes")
-
-    def tell(self) -> int:
-        return self.pos
-
-    def at_eof(self) -> bool:
-        if self._pushback:
-            return False
-        if self.pos >= self.cap:
-            return True
-        b = self._f.read(1)
-        if not b:
-            return True
-        self._pushback = b
-        return False
+    pickles: int = 0  # complete top-level pickles
 
 
 def _pop(stack: list) -> Any:
@@ -154,71 +90,104 @@ def _pop_mark(stack: list) -> list:
 _DTYPE_RE = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)$")
 
 
-def _itemsize(dtype: Any) -> tuple[int | None, bool]:
-    """(itemsize, has_object) of a modelled numpy.dtype(...) object; (None, False) if unknown."""
-    if not (isinstance(dtype, Obj) and isinstance(dtype.callable, GlobalRef)):
-        return None, False
-    if dtype.callable.full not in ("numpy.dtype",) and not dtype.callable.full.startswith("numpy.dtypes."):
-        return None, False
+def _itemsize(dtype: Any) -> tuple[int | None, bool | None]:
+    """(itemsize, has_object) of a modelled ``numpy.dtype(...)``; (None, None) when it cannot be known."""
+    if not (isinstance(dtype, Obj) and isinstance(dtype.callable, GlobalRef) and dtype.callable.full == "numpy.dtype"):
+        return None, None
     args = dtype.args if isinstance(dtype.args, tuple) else ()
     st = dtype.state if isinstance(dtype.state, tuple) else ()
     if len(st) > 3 and st[3] is not None:  # structured dtype (fields): not modelled
-        return None, False
+        return None, None
     m = _DTYPE_RE.match(args[0]) if args and isinstance(args[0], str) else None
     if not m:
-        return None, False
+        return None, None
     kind, n = m.group(1), int(m.group(2) or 0)
     if kind == "O":
         return 8, True
-    if kind == "U":
-        return 4 * n, False
     if kind in ("b", "?") and n == 0:
         return 1, False
+    if kind == "U":
+        return 4 * n, False
+    if kind == "V" and len(st) > 5 and isinstance(st[5], int) and st[5] >= 0:
+        return st[5], False
     return (n if n > 0 else None), False
 
 
-def _joblib_array(obj: Obj, reader: CappedReader, res: StreamResult, depth: int) -> None:
-    """Skip (or scan, for object dtype) the array data joblib writes right after the wrapper."""
-    state = obj.state if isinstance(obj.state, dict) else {}
+def _wrapper_state(obj: Any) -> dict | None:
+    """The BUILD state of a joblib NumpyArrayWrapper (built directly or through copyreg), else None."""
+    if not isinstance(obj, Obj):
+        return None
+    fn = obj.callable
+    cls = fn
+    if isinstance(fn, GlobalRef) and fn.full in _RECONSTRUCTORS:
+        cls = obj.args[0] if isinstance(obj.args, tuple) and obj.args else UNKNOWN
+    if isinstance(cls, GlobalRef) and cls.full == JOBLIB_WRAPPER:
+        if not isinstance(obj.state, dict):
+            raise Unsupported("joblib array wrapper whose state is not a plain dict")
+        return obj.state
+    if not isinstance(cls, GlobalRef):
+        raise Unsupported("BUILD on an object whose class cannot be known statically in a joblib stream")
+    return None
+
+
+def _int64(x: int) -> int:
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >> 63 else x
+
+
+def _joblib_array(state: dict, reader: CappedReader, res: StreamResult, depth: int) -> None:
+    """Read past the array joblib reads right after a wrapper BUILD, exactly as joblib does."""
     shape = state.get("shape")
-    if not (isinstance(shape, tuple) and all(isinstance(x, int) and x >= 0 for x in shape)):
-        raise Malformed("joblib array wrapper without a static shape")
+    if not (isinstance(shape, (tuple, list)) and all(isinstance(x, int) and not isinstance(x, bool) for x in shape)):
+        raise Unsupported("joblib array wrapper without a static shape")
     size, has_object = _itemsize(state.get("dtype"))
-    if has_object:
+    if has_object is None:
+        raise Unsupported("joblib array wrapper with a dtype that cannot be sized statically")
+    if has_object:  # joblib reads a nested pickle (no padding)
         _scan_one(reader, res, depth + 1)
         return
-    if size is None:
-        raise Malformed("joblib array wrapper with a dtype that cannot be sized statically")
-    count = 1
-    for x in shape:
-        count *= x
-    if "numpy_array_alignment_bytes" in state:
+    align = state.get("numpy_array_alignment_bytes")
+    if align is UNKNOWN or isinstance(align, (Obj, GlobalRef)):
+        raise Unsupported("joblib alignment attribute that cannot be known statically")
+    if align is not None:  # joblib: getattr(..., None) is not None -> one padding-length byte, then the padding
         pad = reader.read(1)
-        if pad:
-            reader.read(pad[0])
-    remaining = count * size
-    while remaining > 0:
-        chunk = reader.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise Malformed("joblib array data truncated")
-        remaining -= len(chunk)
+        if not pad:
+            raise Truncated("joblib padding byte missing", reader.pos)
+        reader.skip(pad[0], "joblib padding")
+    if any(x < -(1 << 63) or x >= (1 << 63) for x in shape):
+        raise Malformed("joblib array dimension outside int64")
+    count = 1
+    for x in shape:  # numpy.multiply.reduce over int64: wraps around like joblib's own computation
+        count = _int64(count * x)
+    if size == 0 or count < 0:
+        raise Malformed("joblib array that numpy cannot allocate")
+    reader.skip(count * size if shape else size, "joblib array data")
 
 
-def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
-    """Parse one pickle (to its STOP) from ``reader``; add its globals to ``res``. Raises ValueError
-    (genops), Malformed or ScanLimit when the bytes are not a complete, plausible pickle."""
-    if depth > 8:
-        raise Malformed("nested pickles deeper than 8 levels")
+def _global(res: StreamResult, module: str, name: str) -> GlobalRef:
+    module, name = normalise(module, name)
+    full = full_name(module, name)
+    res.globals[full] = classify(module, name)
+    return GlobalRef(full)
+
+
+def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0, *, joblib_arrays: bool = True) -> Any:
+    """Parse one pickle (to its STOP) from ``reader``; add its globals to ``res``; return the value
+    left by STOP (modelled; opaque objects stay opaque). Raises a ``ScanStop`` subclass otherwise.
+    ``joblib_arrays``: read array data after wrapper BUILDs as joblib does (False: as a plain
+    unpickler does — it reads no array bytes)."""
+    if depth > MAX_DEPTH:
+        raise ScanLimit(f"nested pickles deeper than {MAX_DEPTH} levels", reader.pos)
     stack: list = []
     memo: dict = {}
-    ops = 0
-    stopped = False
-    while not stopped:
-        restart = False
+    ops = callables = 0
+    joblib = False
+    at = reader.tell()  # where the next opcode starts (the failing one, when genops raises)
+    try:
         for op, arg, pos in pickletools.genops(reader):
             ops += 1
             if ops > MAX_OPS:
-                raise ScanLimit(f"more than {MAX_OPS} opcodes")
+                raise ScanLimit(f"more than {MAX_OPS} opcodes", pos)
             name = op.name
             if name in _VALUE_OPS:
                 stack.append(arg)
@@ -233,8 +202,7 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
             elif name == "EMPTY_TUPLE":
                 stack.append(())
             elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-                n = int(name[-1])
-                items = [_pop(stack) for _ in range(n)][::-1]
+                items = [_pop(stack) for _ in range(int(name[-1]))][::-1]
                 stack.append(tuple(items))
             elif name == "TUPLE":
                 stack.append(tuple(_pop_mark(stack)))
@@ -244,12 +212,13 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                 stack.append(_pop_mark(stack))
             elif name == "APPEND":
                 v = _pop(stack)
-                top = stack[-1] if stack else None
-                if isinstance(top, list):
-                    top.append(v)
+                if not stack or stack[-1] is MARK:
+                    raise Malformed("APPEND without a list")
+                if isinstance(stack[-1], list):
+                    stack[-1].append(v)
             elif name == "APPENDS":
                 items = _pop_mark(stack)
-                if not stack:
+                if not stack or stack[-1] is MARK:
                     raise Malformed("APPENDS without a list")
                 if isinstance(stack[-1], list):
                     stack[-1].extend(items)
@@ -261,21 +230,14 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                     raise Malformed(f"{name} with an odd number of items")
                 if name == "DICT":
                     stack.append({})
-                elif not stack:
+                elif not stack or stack[-1] is MARK:
                     raise Malformed("SETITEMS without a dict")
-                target = stack[-1]
-                if isinstance(target, dict):
-                    for k, v in zip(items[::2], items[1::2]):
-                        if isinstance(k, (str, int, bytes, float, bool, type(None), tuple)):
-                            try:
-                                target[k] = v
-                            except TypeError:
-                                pass
+                _set_items(stack[-1], items)
             elif name == "SETITEM":
                 v, k = _pop(stack), _pop(stack)
-                target = stack[-1] if stack else None
-                if isinstance(target, dict) and isinstance(k, (str, int, bytes, float, bool, type(None))):
-                    target[k] = v
+                if not stack or stack[-1] is MARK:
+                    raise Malformed("SETITEM without a dict")
+                _set_items(stack[-1], [k, v])
             elif name == "POP":
                 if not stack:
                     raise Malformed("stack underflow")
@@ -283,40 +245,36 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
             elif name == "POP_MARK":
                 _pop_mark(stack)
             elif name == "DUP":
-                if not stack:
+                if not stack or stack[-1] is MARK:
                     raise Malformed("stack underflow")
                 stack.append(stack[-1])
-            elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-                if not stack:
-                    raise Malformed("PUT on an empty stack")
-                memo[arg] = stack[-1]
-            elif name == "MEMOIZE":
-                if not stack:
-                    raise Malformed("MEMOIZE on an empty stack")
-                memo[len(memo)] = stack[-1]
+            elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+                if not stack or stack[-1] is MARK:
+                    raise Malformed(f"{name} on an empty stack")
+                memo[len(memo) if name == "MEMOIZE" else arg] = stack[-1]
             elif name in ("GET", "BINGET", "LONG_BINGET"):
                 if arg not in memo:
                     raise Malformed(f"memo key {arg!r} read before it was written")
                 stack.append(memo[arg])
             elif name in ("GLOBAL", "INST"):
                 module, _, gname = str(arg).partition(" ")
-                full = normalise(module, gname)
-                res.globals.add(full)
-                if name == "INST":
-                    args = tuple(_pop_mark(stack))
-                    stack.append(Obj(GlobalRef(full), args))
-                else:
-                    stack.append(GlobalRef(full))
+                inst_args = tuple(_pop_mark(stack)) if name == "INST" else ()
+                callables += 1
+                ref = _global(res, module, gname)
+                joblib = joblib or ref.full == JOBLIB_WRAPPER
+                stack.append(Obj(ref, inst_args) if name == "INST" else ref)
             elif name == "STACK_GLOBAL":
                 gname, module = _pop(stack), _pop(stack)
+                callables += 1
                 if isinstance(module, str) and isinstance(gname, str):
-                    full = normalise(module, gname)
-                    res.globals.add(full)
-                    stack.append(GlobalRef(full))
+                    ref = _global(res, module, gname)
+                    joblib = joblib or ref.full == JOBLIB_WRAPPER
+                    stack.append(ref)
                 else:
                     res.unresolved.append(f"STACK_GLOBAL at byte {pos} with operands that are not static strings")
                     stack.append(UNKNOWN)
             elif name in ("EXT1", "EXT2", "EXT4"):
+                callables += 1
                 res.unresolved.append(f"extension-registry global (code {arg}) at byte {pos}")
                 stack.append(UNKNOWN)
             elif name == "REDUCE":
@@ -336,18 +294,18 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                 stack.append(Obj(items[0], tuple(items[1:])))
             elif name == "BUILD":
                 st = _pop(stack)
-                if not stack:
+                if not stack or stack[-1] is MARK:
                     raise Malformed("BUILD without an object")
                 obj = stack[-1]
                 if isinstance(obj, Obj):
                     obj.state = st
-                    if isinstance(obj.callable, GlobalRef) and obj.callable.full == JOBLIB_WRAPPER:
-                        _joblib_array(obj, reader, res, depth)
-                        restart = True
-                        break
+                if joblib and joblib_arrays:
+                    wstate = _wrapper_state(obj)
+                    if wstate is not None:
+                        _joblib_array(wstate, reader, res, depth)
+                        stack[-1] = UNKNOWN  # joblib replaces the wrapper by the array it read
             elif name == "STOP":
-                _pop(stack)
-                stopped = True
+                return _pop(stack)
             elif name in ("PROTO", "FRAME", "READONLY_BUFFER"):
                 pass
             else:  # PERSID, BINPERSID, EMPTY_SET, ADDITEMS, FROZENSET, NEXT_BUFFER ...: generic effect
@@ -358,61 +316,32 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0) -> None:
                 for _ in before:
                     _pop(stack)
                 stack.extend(UNKNOWN for _ in op.stack_after)
-        if not restart and not stopped:
-            raise Malformed("pickle ended without STOP")
+            at = reader.tell()
+        raise Truncated("pickle ended without STOP", reader.tell())
+    except ScanStop as exc:
+        exc.ops += ops
+        exc.callables += callables
+        if exc.pos is None:
+            exc.pos = reader.tell()
+        raise
+    except (ValueError, EOFError, UnicodeDecodeError, OverflowError) as exc:
+        msg = " ".join(str(exc).split())[:160] or type(exc).__name__
+        cls = Truncated if reader.at_eof() else Malformed
+        err = cls(msg, at)
+        err.ops, err.callables = ops, callables
+        raise err from None
+    except MemoryError:
+        err = ScanLimit("out of memory while modelling the stack", reader.tell())
+        err.ops, err.callables = ops, callables
+        raise err from None
 
 
-def scan_stream(reader: CappedReader) -> StreamResult:
-    """Scan concatenated pickles until EOF. The first must parse; after at least one complete pickle,
-    bytes that do not parse are data (legacy torch files put raw storages there) — but any global
-    seen before the parse failed still counts."""
-    res = StreamResult()
-    while True:
-        start = reader.tell()
-        before = set(res.globals)
-        try:
-            _scan_one(reader, res)
-        except ScanLimit as exc:
-            res.error = str(exc)
-            return res
-        except (ValueError, Malformed, EOFError, UnicodeDecodeError, OverflowError, MemoryError) as exc:
-            msg = " ".join(str(exc).split())[:160] or type(exc).__name__
-            if res.pickles == 0:
-                res.error = f"not a parsable pickle: {msg}"
-                return res
-            res.trailing = start
-            new = sorted(res.globals - before)
-            cut = " (cut off at the end of the data)" if reader.at_eof() else ""
-            res.notes.append(f"non-pickle data from byte {start}{cut}" + (f" (partial opcodes named {', '.join(new)})" if new else ""))
-            return res
-        res.pickles += 1
-        if res.pickles >= MAX_PICKLES:
-            res.error = f"more than {MAX_PICKLES} concatenated pickles"
-            return res
-        if reader.at_eof():
-            return res
-
-
-def verdict(res: StreamResult) -> dict[str, Any]:
-    """The scan dict fields for a stream result: status, globals, dangerous, suspicious, reason."""
-    globals_ = sorted(res.globals)
-    dangerous = sorted(g for g in globals_ if classify(g) == "dangerous") + sorted(res.unresolved)
-    suspicious = sorted(g for g in globals_ if classify(g) == "unknown")
-    notes = list(res.notes)
-    if dangerous:
-        status = "dangerous"
-        reason = "imports dangerous callables: " + ", ".join(dangerous[:8])
-    elif res.error:
-        status = "unscannable"
-        reason = res.error
-    elif suspicious:
-        status = "unscannable"
-        reason = ("imports globals outside the allowlist, not provably safe: " + ", ".join(suspicious[:8]))
-    else:
-        status = "clean"
-        reason = f"{res.pickles} pickle(s); only allowlisted globals" if globals_ else f"{res.pickles} pickle(s); no globals"
-    if res.error and status == "dangerous":
-        notes.append(res.error)
-    if notes:
-        reason += "; " + "; ".join(notes)
-    return {"status": status, "globals": globals_, "dangerous": dangerous, "suspicious": suspicious, "reason": reason}
+def _set_items(target: Any, items: list) -> None:
+    if not isinstance(target, dict):
+        return
+    for k, v in zip(items[::2], items[1::2]):
+        if isinstance(k, (str, int, bytes, float, bool, type(None), tuple)):
+            try:
+                target[k] = v
+            except TypeError:
+                pass

@@ -38,6 +38,8 @@ class RemoteCodeSummary:
     errors: dict[str, str] = field(default_factory=dict)  # .py path -> why it was not analysed
     python_files: tuple[str, ...] = ()
     auto_map: dict[str, list[str]] = field(default_factory=dict)  # config path -> class references
+    # configs the hardened parser refused and whose loader view shows no auto_map either: path -> why
+    unverified: dict[str, str] = field(default_factory=dict)
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -100,7 +102,21 @@ def analyse_python(text: str) -> tuple[list[str], list[tuple[str, int]]]:
     return sorted(imports), calls
 
 
-def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, list[str]]) -> set[str]:
+def loader_view(text: str) -> Any:
+    """A config as transformers reads it (``json.loads``: escapes decoded, duplicate keys — last
+    wins —, NaN accepted). Deliberately NOT the hardened parser: this is what the loader would act on,
+    used only to see a remote-code request the hardened parser refused to read. None when even
+    ``json.loads`` fails (the loader would fail too). The text is already size-capped by the source."""
+    import json
+
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, list[str]],
+                  unverified: dict[str, str]) -> set[str]:
     """auto_map / custom_pipelines in any *config.json or model_index.json; returns .py files named."""
     named: set[str] = set()
     for path in sorted(snapshot.texts):
@@ -108,13 +124,16 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         if not (base.endswith("config.json") or base == "model_index.json"):
             continue
         text = snapshot.texts[path]
+        how = ""
         try:
             doc = load_json(text, source=path)
-        except ParseProblem:
-            if '"auto_map"' in text:  # a broken config still shows its intent
-                evidence.append(Evidence(kind="line", path=path, line=_line_of(text, '"auto_map"'), snippet="auto_map (unparsable config)"))
-                auto.setdefault(path, [])
-            continue
+        except ParseProblem as exc:
+            doc = loader_view(text)
+            how = f" (read as transformers reads it: the strict parser refused the file: {exc.reason})"
+            flagged = isinstance(doc, dict) and (isinstance(doc.get("auto_map"), dict) and doc["auto_map"] or doc.get("custom_pipelines"))
+            if not flagged:
+                unverified[path] = exc.reason
+                continue
         if not isinstance(doc, dict):
             continue
         folder = posixpath.dirname(path)
@@ -122,7 +141,8 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         if isinstance(amap, dict) and amap:
             refs = sorted({r for v in amap.values() for r in _refs(v)})
             auto[path] = refs
-            evidence.append(Evidence(kind="line", path=path, line=_line_of(text, '"auto_map"'), field="auto_map", snippet=", ".join(refs)[:200]))
+            line = _line_of(text, '"auto_map"') or _line_of(text, "auto")
+            evidence.append(Evidence(kind="line", path=path, line=line, field="auto_map", snippet=(", ".join(refs) + how)[:200]))
             for r in refs:
                 mod = r.split("--")[-1].rsplit(".", 1)[0]
                 if re.fullmatch(r"[A-Za-z_][\w.]*", mod):
@@ -130,7 +150,8 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         pipes = doc.get("custom_pipelines")
         if pipes:
             auto.setdefault(path, [])
-            evidence.append(Evidence(kind="line", path=path, line=_line_of(text, '"custom_pipelines"'), field="custom_pipelines", snippet=str(pipes)[:200]))
+            evidence.append(Evidence(kind="line", path=path, line=_line_of(text, '"custom_pipelines"'), field="custom_pipelines",
+                                     snippet=(str(pipes) + how)[:200]))
             if isinstance(pipes, dict):
                 for spec in pipes.values():
                     impl = spec.get("impl") if isinstance(spec, dict) else None
@@ -142,7 +163,8 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
 def summarize(snapshot: Snapshot) -> RemoteCodeSummary:
     evidence: list[Evidence] = []
     auto: dict[str, list[str]] = {}
-    named = _config_flags(snapshot, evidence, auto)
+    unverified: dict[str, str] = {}
+    named = _config_flags(snapshot, evidence, auto, unverified)
     py_files = sorted(f.path for f in snapshot.files if f.path.endswith(".py"))
     imports: dict[str, list[str]] = {}
     risky: dict[str, list[str]] = {}
@@ -176,4 +198,5 @@ def summarize(snapshot: Snapshot) -> RemoteCodeSummary:
         errors=errors,
         python_files=tuple(py_files),
         auto_map=auto,
+        unverified=unverified,
     )

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from openaudit.base.text import terminal_safe
 from openaudit.errors import TargetNotFound, UsageError
@@ -41,20 +42,27 @@ def resolve(
     token: str | None = None,
     max_text_bytes: int = select.TOTAL_TEXT_CAP,
     timeout: float = DEFAULT_TIMEOUT,
+    capture: bool = False,
+    max_files: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
     follow_links: bool | None = None,
 ) -> Snapshot:
     """Resolve ``target`` to a Snapshot.
 
-    * an existing folder -> local (SourceKind.LOCAL), a HF cache snapshot folder (SourceKind.CACHE,
-      id "org/name", commit sha from the folder name), or a capture written by ``openaudit snapshot``
-      (read back as captured; ``target.path`` names the capture folder);
+    * an existing folder -> local (SourceKind.LOCAL) or a HF cache snapshot folder (SourceKind.CACHE,
+      id "org/name", commit sha from the folder name);
+    * with ``capture``: a folder written by ``openaudit snapshot``, read back as captured (checked
+      against its files; ``target.path`` names the capture folder). Without it a capture manifest is
+      just a file of the folder (the audited repository never configures its own audit);
     * otherwise a Hub repo id -> the Hub, or the HF cache when offline (``offline`` or HF_HUB_OFFLINE=1).
+
+    ``max_files`` caps a local listing (default ``sources.local.MAX_FILES``); ``progress(done, total)``
+    is called during long local walks.
 
     ``follow_links``: follow the card's links (GitHub repositories, Hub datasets and models, papers)
     into ``Snapshot.links``. None (default): for Hub targets read online only; True: also for local
     folders and cache snapshots; False: never. Offline, links are never followed; a capture keeps
-    the links it captured.
-    """
+    the links it captured."""
     if not isinstance(target, str) or not target.strip():
         raise UsageError("no target given")
     if "\x00" in target:
@@ -62,11 +70,18 @@ def resolve(
     if timeout <= 0 or max_text_bytes < 0:
         raise UsageError("timeout must be positive and max_text_bytes non-negative")
     p = Path(os.path.expanduser(target))
+    if capture:
+        from openaudit.sources import capture as cap
+
+        if not p.is_dir() or not (p / cap.MANIFEST).exists():
+            raise UsageError(f"--capture: {terminal_safe(target)} is not a capture folder written by `openaudit snapshot`")
+        snap = cap.read_capture(p)
+        return dataclasses.replace(snap, target=dataclasses.replace(snap.target, path=str(p)))
     if p.exists():
         if not p.is_dir():
             raise TargetNotFound(f"{terminal_safe(target)} is a file, not a model folder")
-        snap = _from_folder(p, revision, max_text_bytes)
-        if follow_links and not is_offline(offline) and not _is_capture(p):  # a capture keeps what it captured
+        snap = _from_folder(p, revision, max_text_bytes, max_files=max_files, progress=progress)
+        if follow_links and not is_offline(offline):
             snap = _with_links(snap, token, timeout)
         return snap
     if _looks_like_path(target):
@@ -81,12 +96,6 @@ def resolve(
 
     return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout,
                     follow_links=follow_links is not False)
-
-
-def _is_capture(p: Path) -> bool:
-    from openaudit.sources import capture
-
-    return capture.is_capture(p)
 
 
 def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
@@ -104,21 +113,23 @@ def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
     return dataclasses.replace(snap, links=links, network=network, notes=tuple(notes))
 
 
-def _from_folder(p: Path, revision: str | None, max_text_bytes: int) -> Snapshot:
+def _from_folder(p: Path, revision: str | None, max_text_bytes: int, *, max_files: int | None = None,
+                 progress: Callable[[int, int | None], None] | None = None) -> Snapshot:
     from openaudit.sources import capture
     from openaudit.sources.cache import detect_cache_snapshot
 
-    if capture.is_capture(p):
-        snap = capture.read_capture(p)
-        return dataclasses.replace(snap, target=dataclasses.replace(snap.target, path=str(p)))
     cs = detect_cache_snapshot(p)
     if cs is not None:
         return _from_cache(cs, revision, max_text_bytes)
     from openaudit.sources.local import read_folder
 
+    notes: tuple[Note, ...] = ()
+    if os.path.lexists(p / capture.MANIFEST):
+        notes = (Note(Condition.CAPTURE_IGNORED, f"{capture.MANIFEST} found: audited as a plain folder "
+                      "(pass --capture to read a capture written by `openaudit snapshot`)", capture.MANIFEST),)
     name = p.resolve().name or str(p)
     return read_folder(p, Target(id=name, source=SourceKind.LOCAL, revision=revision, path=str(p)),
-                       max_text_bytes=max_text_bytes)
+                       max_text_bytes=max_text_bytes, max_files=max_files, progress=progress, notes=notes)
 
 
 def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[Note, ...] = ()) -> Snapshot:

@@ -6,6 +6,12 @@ Layout: ``DIR/.openaudit-capture.json`` (manifest) and ``DIR/files/<n>`` holding
 from repo paths, so a hostile path cannot land outside DIR. Each blob's sha256 is checked on read.
 The folder is written as a temporary sibling and renamed into place; an existing DIR is replaced
 only when it is empty or a previous capture.
+
+A capture is read only when the user asks for it (``audit --capture DIR``): the audited repository
+never configures its own audit, so a manifest found in a folder being audited is just a file there.
+Read back, the capture must be exactly what ``snapshot`` wrote: the manifest and ``files/`` are no
+symlinks, every blob is a regular file inside ``files/`` matching its recorded size and sha256, and
+the folder holds nothing the manifest does not account for.
 """
 from __future__ import annotations
 
@@ -27,6 +33,31 @@ _MANIFEST_CAP = 256 * 1024 * 1024
 
 def is_capture(folder: Path) -> bool:
     return (folder / MANIFEST).is_file()
+
+
+def _regular(path: Path, what: str, folder: Path) -> None:
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise InvalidInput(f"capture {folder}: {what} cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise InvalidInput(f"capture {folder}: {what} is a symlink: refused (a capture holds only its own files)")
+    if not (stat.S_ISREG(st.st_mode) or (what == "files/" and stat.S_ISDIR(st.st_mode))):
+        raise InvalidInput(f"capture {folder}: {what} is not a regular file: refused")
+
+
+def _check_inventory(folder: Path, blobs: set[str]) -> None:
+    """The folder holds the manifest, ``files/`` and the blobs the manifest names — nothing else."""
+    extra = sorted(p.name for p in folder.iterdir() if p.name not in (MANIFEST, "files"))
+    files_dir = folder / "files"
+    if files_dir.exists():
+        _regular(files_dir, "files/", folder)
+        extra += sorted(f"files/{p.name}" for p in files_dir.iterdir() if f"files/{p.name}" not in blobs)
+    if extra:
+        raise InvalidInput(f"capture {folder}: holds files its manifest does not account for ({', '.join(extra[:3])}): "
+                           "not a capture written by `openaudit snapshot`; audit it without --capture")
 
 
 def check_output(out_dir: Path) -> None:
@@ -114,7 +145,8 @@ def _write_into(snap: Snapshot, folder: Path) -> None:
         "safetensors_headers": {p: store(bytes(v)) for p, v in sorted(snap.safetensors_headers.items())},
         "head_bytes": {p: store(bytes(v)) for p, v in sorted(snap.head_bytes.items())},
     }
-    data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8")
+    # ASCII JSON: file names that are not UTF-8 (kept as surrogate escapes) round-trip as \udcXX escapes
+    data = json.dumps(manifest, ensure_ascii=True, sort_keys=True, indent=1, default=str).encode("ascii")
     with open(folder / MANIFEST, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -127,6 +159,10 @@ def _load_blob(folder: Path, ref: Any, key: str) -> bytes:
     path = (folder / ref["blob"]).resolve()
     if not path.is_relative_to(folder.resolve() / "files") or not path.is_file():
         raise InvalidInput(f"capture {folder}: blob of {key!r} is missing or outside the capture")
+    _regular(folder / ref["blob"], f"blob of {key!r}", folder)
+    size = ref.get("size")
+    if isinstance(size, int) and path.stat().st_size != size:
+        raise InvalidInput(f"capture {folder}: blob of {key!r} does not have its recorded size (modified?)")
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != ref["sha256"]:
         raise InvalidInput(f"capture {folder}: blob of {key!r} does not match its sha256 (modified?)")
@@ -137,6 +173,7 @@ def read_capture(folder: Path) -> Snapshot:
     """The Snapshot stored in ``folder`` (same evidence as when captured; read with no network)."""
     folder = Path(folder)
     mpath = folder / MANIFEST
+    _regular(mpath, MANIFEST, folder)
     try:
         if mpath.stat().st_size > _MANIFEST_CAP:
             raise InvalidInput(f"capture manifest {mpath} is larger than {_MANIFEST_CAP} bytes")
@@ -164,6 +201,8 @@ def read_capture(folder: Path) -> Snapshot:
                 raise InvalidInput(f"capture {folder}: text of {p!r} is not utf-8") from None
         headers = {p: _load_blob(folder, r, p) for p, r in m.get("safetensors_headers", {}).items()}
         heads = {p: _load_blob(folder, r, p) for p, r in m.get("head_bytes", {}).items()}
+        _check_inventory(folder, {str(r.get("blob")) for key in ("texts", "safetensors_headers", "head_bytes")
+                                  for r in (m.get(key) or {}).values() if isinstance(r, dict)})
         net = m.get("network") or {}
         return Snapshot(
             target=target,

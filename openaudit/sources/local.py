@@ -1,109 +1,27 @@
-"""Read a local folder (or a Hugging Face cache snapshot) into a Snapshot, behind guards:
-symlinks never followed out of the allowed root, FIFOs/devices/sockets listed but never opened,
-size/count caps, `.git/` skipped, nothing executed, unpickled or extracted."""
+"""Read a local folder (or a Hugging Face cache snapshot) into a Snapshot, behind guards (see
+``sources.walk``): symlinks never followed out of the allowed root, FIFOs/devices/sockets listed but
+never opened, size/count caps, folders no model loader reads pruned; nothing executed, unpickled or
+extracted. Every regular file's first bytes are sniffed, whatever its name: what a pickle loader
+could read (a pickle start, zip, tar, .npy, compressed stream) is scanned to the end."""
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from openaudit.model import Condition, FileEntry, Note, Snapshot, Target
-from openaudit.sources import select
-from openaudit.base.formats import family_of
+from openaudit.base.formats import family_of, pickle_start
 from openaudit.base.text import terminal_safe as escape
+from openaudit.model import Condition, FileEntry, Note, ScanCode, Snapshot, Target
+from openaudit.sources import select
+from openaudit.sources.walk import walk
 
-MAX_FILES = 100_000
+# progress(done, total): total is None while the folder is being listed
+Progress = Callable[[int, "int | None"], None]
+
+MAX_FILES = 100_000  # read at call time: tests and embedders may lower it
 TOTAL_HASH_CAP = 64 * select.MIB
-_BLOB_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SKIP_DIRS = {".git", ".hg", ".svn"}
-
-
-@dataclass
-class _Item:
-    rel: str
-    real: str | None  # path to open (None: never open)
-    size: int | None
-    kind: str
-    blob_sha256: str | None = None
-
-
-@dataclass
-class _Walk:
-    items: list[_Item] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def _walk(root: Path, allowed_root: Path, cache_layout: bool, max_files: int) -> _Walk:
-    out = _Walk()
-    root_real = os.path.realpath(root)
-    allowed_real = os.path.realpath(allowed_root)
-    stack: list[tuple[str, str]] = [(str(root), "")]
-    count = 0
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            out.notes.append(Note(Condition.FOLDER_UNLISTED, f"folder {escape(prefix or '.')} could not be listed: {exc.strerror or exc}", prefix or "."))
-            continue
-        subdirs = []
-        for e in entries:
-            rel = f"{prefix}{e.name}"
-            if count >= max_files:
-                out.notes.append(Note(Condition.LISTING_CAPPED, f"more than {max_files} files: listing stopped at {escape(rel)}", rel))
-                return out
-            if escape(e.name) != e.name:
-                out.notes.append(Note(Condition.BAD_NAME, f"file name with control characters: {escape(rel)}", rel))
-            try:
-                st = os.lstat(e.path)
-            except OSError as exc:
-                out.notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel))
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                if e.name in _SKIP_DIRS:
-                    continue
-                subdirs.append((e.path, rel + "/"))
-                continue
-            count += 1
-            if stat.S_ISLNK(st.st_mode):
-                out.items.append(_symlink(e.path, rel, root_real, allowed_real, cache_layout, out.notes))
-            elif stat.S_ISREG(st.st_mode):
-                out.items.append(_Item(rel, e.path, st.st_size, "file"))
-            else:
-                out.items.append(_Item(rel, None, None, "special"))
-                out.notes.append(Note(Condition.SPECIAL_FILE, f"{escape(rel)} is a special file (FIFO, device or socket): listed, not opened", rel))
-        stack.extend(reversed(subdirs))
-    return out
-
-
-def _symlink(path: str, rel: str, root_real: str, allowed_real: str, cache_layout: bool, notes: list[Note]) -> _Item:
-    target = os.path.realpath(path)
-    if not _within(target, allowed_real):
-        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points outside the folder: not followed", rel))
-        return _Item(rel, None, None, "symlink")
-    try:
-        st = os.stat(target)
-    except OSError:
-        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} is broken", rel))
-        return _Item(rel, None, None, "symlink")
-    if stat.S_ISDIR(st.st_mode):
-        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points to a folder: not followed", rel))
-        return _Item(rel, None, None, "symlink")
-    if not stat.S_ISREG(st.st_mode):
-        notes.append(Note(Condition.SPECIAL_FILE, f"symlink {escape(rel)} points to a special file: not opened", rel))
-        return _Item(rel, None, None, "special")
-    if cache_layout:  # snapshots/<sha>/file -> ../../blobs/<hash>: the normal cache layout
-        name = os.path.basename(target)
-        return _Item(rel, target, st.st_size, "file", name if _BLOB_SHA256.match(name) else None)
-    return _Item(rel, target, st.st_size, "symlink")
 
 
 def _open_regular(path: str) -> int:
@@ -143,38 +61,63 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def safetensors_header(read, size: int | None, rel: str, notes: list[Note]) -> bytes | None:
-    """Header bytes of a safetensors file via ``read(n, offset)``; None + a note when refused."""
-    if size is not None and size < 8:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
+def safetensors_header(read, size: int | None, rel: str, notes: list[Note], *, check_pickle: bool = True) -> bytes | None:
+    """Header bytes of a safetensors file via ``read(n, offset)``; None + a note when refused.
+    ``check_pickle``: note (SCAN_INCOMPLETE) a file whose first bytes also start a pickle — a source
+    that does not scan every file by its bytes (the Hub) cannot vouch for it."""
+    if check_pickle and size:
+        probe = read(min(size, SNIFF_FIRST), 0)
+        if pickle_start(probe, whole=len(probe) >= size):
+            notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} is named like safetensors but its first bytes start a "
+                              "pickle: not scanned as one here", rel))
+    got = _header(read, size, rel)
+    if isinstance(got, str):
+        notes.append(Note(Condition.HEADER_UNREADABLE, got, rel))
         return None
+    return got
+
+
+SNIFF_FIRST = 4096  # bytes a remote source checks for a pickle start (within its first range read)
+
+
+def _header(read, size: int | None, rel: str) -> bytes | str:
+    """The header bytes, or why they cannot be read."""
+    if size is not None and size < 8:
+        return f"safetensors file {escape(rel)} is shorter than its 8-byte header length"
     first = read(8, 0)
     if len(first) < 8:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors file {escape(rel)} is shorter than its 8-byte header length", rel))
-        return None
+        return f"safetensors file {escape(rel)} is shorter than its 8-byte header length"
     n = int.from_bytes(first, "little")
     if n > select.SAFETENSORS_HEADER_CAP:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, over the "
-                          f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read", rel))
-        return None
+        return (f"safetensors header of {escape(rel)} declares {n} bytes, over the "
+                f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read")
     if size is not None and 8 + n > size:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file", rel))
-        return None
+        return f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file"
     header = read(n, 8)
     if len(header) < n:
-        notes.append(Note(Condition.HEADER_UNREADABLE, f"safetensors header of {escape(rel)} is truncated", rel))
-        return None
+        return f"safetensors header of {escape(rel)} is truncated"
     return header
 
 
 def _scan(real: str, rel: str, scans: dict, notes: list[Note]) -> None:
-    from openaudit.safety.pickles import scan_path  # loaded only when a folder holds pickle-family files
+    from openaudit.safety.pickles import scan_path  # loaded only when a folder holds something to scan
+    from openaudit.safety.results import unscannable
+    from openaudit.safety.roles import strict_name
 
     try:
-        scans[rel] = dict(scan_path(real))
-    except Exception as exc:  # a scanner failure makes the file unscannable, never clean
-        scans[rel] = {"status": "unscannable", "reason": " ".join(str(exc).split())[:200]}
+        scans[rel] = dict(scan_path(real, strict=strict_name(rel)))
+    except OSError as exc:
+        scans[rel] = unscannable("unknown", ScanCode.READ_ERROR, f"could not be read: {exc.strerror or exc}")
         notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} could not be scanned: {type(exc).__name__}", rel))
+    except Exception as exc:  # a scanner failure makes the file unscannable, never clean
+        scans[rel] = unscannable("unknown", ScanCode.SCANNER_ERROR, " ".join(str(exc).split())[:200] or type(exc).__name__)
+        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} could not be scanned: {type(exc).__name__}", rel))
+
+
+def _needs_scan(rel: str, head: bytes, size: int | None) -> bool:
+    from openaudit.safety.roles import wanted
+
+    return wanted(rel, head, whole=size is not None and len(head) >= size)
 
 
 def read_folder(
@@ -185,22 +128,26 @@ def read_folder(
     allowed_root: Path | None = None,
     cache_layout: bool = False,
     max_text_bytes: int = select.TOTAL_TEXT_CAP,
-    max_files: int = MAX_FILES,
+    max_files: int | None = None,
     refs: tuple[str, ...] = (),
     base_url: str | None = None,
     notes: tuple[Note, ...] = (),
+    progress: Progress | None = None,
 ) -> Snapshot:
     """List and read ``root``. Symlinks are followed only when they land inside ``allowed_root``
-    (default: ``root``); ``cache_layout`` treats those as the cache's blob links (kind "file")."""
-    walk = _walk(root, allowed_root or root, cache_layout, max_files)
-    all_notes = list(notes) + walk.notes
+    (default: ``root``); ``cache_layout`` treats those as the cache's blob links (kind "file") and
+    never prunes (a cache snapshot mirrors a Hub listing). ``max_files`` defaults to ``MAX_FILES``."""
+    listed = walk(str(root), str(allowed_root or root), cache_layout=cache_layout,
+                  max_files=MAX_FILES if max_files is None else max_files, prune=not cache_layout,
+                  progress=None if progress is None else (lambda n: progress(n, None)))
+    all_notes = list(notes) + listed.notes
     texts: dict[str, str] = {}
     headers: dict[str, bytes] = {}
     heads: dict[str, bytes] = {}
     scans: dict[str, dict] = {}
     hashed = 0
     files: list[FileEntry] = []
-    readable = {it.rel: it for it in walk.items if it.real is not None}
+    readable = {it.rel: it for it in listed.items if it.real is not None}
     to_read, text_notes = select.plan_texts([(it.rel, it.size) for it in readable.values()], max_text_bytes)
     all_notes.extend(text_notes)
     for rel in to_read:
@@ -218,26 +165,26 @@ def read_folder(
             all_notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(rel)} is not decodable text (utf-8/utf-16): not read", rel))
         else:
             texts[rel] = text
-    for it in walk.items:
+    total = len(listed.items)
+    for i, it in enumerate(listed.items, 1):
+        if progress is not None and i % 1000 == 0:
+            progress(i, total)
         sha = it.blob_sha256
         if it.real is not None:
-            fam = select.family(it.rel)
             try:
-                if fam is None and select.needs_sniff(it.rel) and it.size:
-                    fam = family_of(_read(it.real, select.SNIFF_BYTES + 262))
+                head = _read(it.real, select.HEAD_BYTES) if it.size else b""
+                fam = select.family(it.rel)
+                content = family_of(head) if head else None
                 if fam == "safetensors":
-                    hdr = safetensors_header(lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes)
+                    hdr = safetensors_header(lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes,
+                                             check_pickle=False)
                     if hdr is not None:
                         headers[it.rel] = hdr
-                    elif it.size:
-                        # Not a readable safetensors file: judge it by its bytes, not its name.
-                        heads[it.rel] = _read(it.real, select.HEAD_BYTES)
-                        content = family_of(heads[it.rel])
-                        if content in select.SCAN_FAMILIES:
-                            fam = content
-                elif fam in select.HEAD_FAMILIES and it.size:
-                    heads[it.rel] = _read(it.real, select.HEAD_BYTES)
-                if fam in select.SCAN_FAMILIES:
+                    elif head:
+                        heads[it.rel] = head  # not a readable safetensors file: judged by its bytes
+                elif head and (fam in select.HEAD_FAMILIES or content in select.HEAD_FAMILIES):
+                    heads[it.rel] = head
+                if _needs_scan(it.rel, head, it.size):
                     _scan(it.real, it.rel, scans, all_notes)
                 if sha is None and it.size is not None and it.size <= select.HASH_CAP and hashed + it.size <= TOTAL_HASH_CAP:
                     sha = _sha256(it.real)

@@ -18,7 +18,6 @@ TEXT_FILE_CAP = 512 * KIB  # per-file cap for text files
 LOG_FILE_CAP = 2 * MIB  # per-file cap for training logs (trainer_state.json, *.jsonl, *.csv ...)
 TOTAL_TEXT_CAP = 16 * MIB  # all texts of one snapshot together
 HEAD_BYTES = 64 * KIB  # first bytes kept for content-sniffed binary files
-SNIFF_BYTES = 64  # bytes read to sniff a file whose extension says nothing
 SAFETENSORS_HEADER_CAP = 100 * MIB  # a header bigger than this is refused (note)
 HASH_CAP = 16 * MIB  # local files up to this size get a computed sha256
 
@@ -48,11 +47,18 @@ _EXT_FAMILY = {
     ".pb": "protobuf",
     ".nemo": "tar",
     ".tar": "tar",
+    ".gz": "compressed",
+    ".tgz": "compressed",
+    ".bz2": "compressed",
+    ".xz": "compressed",
+    ".lzma": "compressed",
 }
 # Families whose first bytes are kept (format sniffed by content downstream; pickle scans).
-HEAD_FAMILIES = frozenset({"pickle", "zip", "numpy", "gguf", "ggml", "onnx", "hdf5", "tar", "tflite", "msgpack"})
-# Families the pickle scanner is asked about.
-SCAN_FAMILIES = frozenset({"pickle", "zip", "numpy"})
+HEAD_FAMILIES = frozenset({"pickle", "zip", "numpy", "gguf", "ggml", "onnx", "hdf5", "tar", "tflite", "msgpack",
+                           "compressed"})
+# Families the pickle scanner is asked about by name (local sources also scan any file whose bytes
+# need it: see openaudit.safety.roles.wanted).
+SCAN_FAMILIES = frozenset({"pickle", "zip", "numpy", "tar"})
 
 _TEXT_EXT = {
     ".md", ".markdown", ".txt", ".rst", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini",
@@ -83,13 +89,6 @@ def family(path: str) -> str | None:
         return _EXT_FAMILY[ext]
     # pytorch_model-00001-of-00002.bin style names are covered by ext; "data.pkl" inside folders too.
     return None
-
-
-def needs_sniff(path: str) -> bool:
-    """True for files whose extension says nothing (local sources read SNIFF_BYTES of them)."""
-    name = posixpath.basename(path).lower()
-    ext = posixpath.splitext(name)[1]
-    return family(path) is None and ext not in _TEXT_EXT and not name.startswith(_LICENSE_STEMS)
 
 
 def text_choice(path: str, size: int | None) -> TextChoice:

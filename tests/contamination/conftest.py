@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from openaudit.contamination.benchsets import humaneval_path
+
+TESTS = Path(__file__).resolve().parents[1]
+BENCHMARKS = TESTS.parent / "benchmarks"
+if str(BENCHMARKS) not in sys.path:  # the planting helpers are test/benchmark code, not package code
+    sys.path.insert(0, str(BENCHMARKS))
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +45,9 @@ def he_items(humaneval):
 def planted(tmp_path_factory, plays, he_items):
     """A training shard with items 0 (question+answer), 1 and 2 (question only) planted verbatim,
     item 3 lightly edited; everything else is clean."""
-    from openaudit.contamination.plant import light_edit
-
     import random
+
+    from contamination_plant import light_edit
 
     d = tmp_path_factory.mktemp("planted")
     recs = [{"id": name, "text": text} for name, text in plays]
@@ -53,9 +59,6 @@ def planted(tmp_path_factory, plays, he_items):
     path = d / "train.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     return path
-
-
-TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import jsonschema
@@ -50,3 +51,25 @@ def test_cli_keeps_existing_output_on_error(humaneval, tmp_path, capsys):
     out.write_text("precious")
     assert main(["contamination", "-b", humaneval, "-t", str(tmp_path / "none.jsonl"), "-o", str(out)]) == 2
     assert out.read_text() == "precious"
+
+
+def test_cli_hints_are_specific(tmp_path, capsys, monkeypatch):
+    train = tmp_path / "t.txt"
+    train.write_text("some text\n")
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({"stem": "a question", "gold": "x"}) + "\n")
+    assert main(["contamination", "-b", str(odd), "-t", str(train), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown benchmark fields (gold, stem)" in err
+    hint = err.split("hint:", 1)[1]
+    assert "--text-field" in hint and "--id-field" in hint and "question" in hint and "humaneval" in hint
+    import huggingface_hub.constants as hub_constants
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    # --offline sets both in this process: registered here so that they are restored afterwards
+    monkeypatch.setenv("HF_HUB_OFFLINE", os.environ.get("HF_HUB_OFFLINE", "0"))
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", hub_constants.HF_HUB_OFFLINE)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
+    assert main(["contamination", "-b", "nobody/no-such-dataset", "-t", str(train), "--offline", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "not in the local Hugging Face cache" in err and "snapshot" not in err and "local path" in err

@@ -96,10 +96,28 @@ def test_ray_engine_equals_local(humaneval, planted, report):
     assert rep["method"]["engine"] == "ray"
 
 
-def test_fuzzy_mode_finds_paraphrase(tmp_path, humaneval, he_items, plays):
-    from openaudit.contamination.plant import paraphrase
+@pytest.mark.slow
+def test_ray_quiet_prints_nothing_on_stderr(humaneval, planted, tmp_path):
+    """`--engine ray -q`: not even Ray's own start-up banner (token authentication notice). Run in a
+    fresh process: pytest's log capture would hide a logging message from an in-process run."""
+    import os
+    import subprocess
+    import sys
 
+    pytest.importorskip("ray")
+    env = dict(os.environ, HOME=str(tmp_path))  # Ray keeps its token under ~/.ray
+    env.pop("RAY_AUTH_MODE", None)
+    args = ["contamination", "-b", humaneval, "-t", str(planted), "--engine", "ray", "-q", "-j", "1", "-f", "json"]
+    proc = subprocess.run([sys.executable, "-m", "openaudit", *args], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert json.loads(proc.stdout)["method"]["engine"] == "ray"
+
+
+def test_fuzzy_mode_finds_paraphrase(tmp_path, humaneval, he_items, plays):
     import random
+
+    from contamination_plant import paraphrase
 
     para = paraphrase(he_items[10].question, random.Random(0))
     (tmp_path / "t.jsonl").write_text(json.dumps({"id": "x", "text": plays[0][1][:20000] + "\n" + para}) + "\n")

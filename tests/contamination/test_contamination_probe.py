@@ -1,4 +1,3 @@
-import pytest
 
 from openaudit.model import Outcome, Snapshot, SourceKind, Target
 from openaudit.probes.heavy import data_contamination

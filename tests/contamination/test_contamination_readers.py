@@ -16,7 +16,7 @@ def _jsonl(recs):
 
 
 def _docs(path, **kw):
-    return list(iter_documents(Shard(str(path), str(path), **kw)))
+    return [(d.id, d.text) for d in iter_documents(Shard(str(path), str(path), **kw))]
 
 
 def test_jsonl_gz_and_zst(tmp_path):
@@ -48,7 +48,7 @@ def test_txt_chunks_and_folder_glob(tmp_path):
     (tmp_path / "sub" / "ignored.bin").write_bytes(b"\x00\x01")
     shards = expand([str(tmp_path)])
     assert [s.path.rsplit("/", 1)[1] for s in shards] == ["x.txt", "y.jsonl"]
-    assert _docs(tmp_path / "sub" / "x.txt") == [("line 1", "line one\n\nline two\n")]
+    assert _docs(tmp_path / "sub" / "x.txt") == [("lines 1-3", "line one\n\nline two\n")]
     assert len(expand([str(tmp_path / "sub" / "*.jsonl")])) == 1
 
 
@@ -113,8 +113,12 @@ def test_csv_with_field_mapping(tmp_path):
     (tmp_path / "b.csv").write_text("qid,prompt,target\n1,first question here,ans one\n2,second question,ans two\n")
     b = load_benchmark(str(tmp_path / "b.csv"), text_field="prompt", answer_field="target", id_field="qid")
     assert [(i.id, i.question, i.answer) for i in b.items] == [("1", "first question here", "ans one"), ("2", "second question", "ans two")]
-    with pytest.raises(InvalidInput, match="unknown benchmark fields"):
-        load_benchmark(str(tmp_path / "b.csv"))
+    generic = load_benchmark(str(tmp_path / "b.csv"))  # prompt/target: a generic question and answer
+    assert generic.format == "generic" and generic.items[1].question == "second question" and generic.items[1].answer == "ans two"
+    (tmp_path / "c.csv").write_text("qid,stem,gold\n1,first question here,ans one\n")
+    with pytest.raises(InvalidInput, match="unknown benchmark fields") as err:
+        load_benchmark(str(tmp_path / "c.csv"))
+    assert "--text-field" in err.value.hint and "question" in err.value.hint and "humaneval" in err.value.hint
     with pytest.raises(InvalidInput, match="no field 'nope'"):
         load_benchmark(str(tmp_path / "b.csv"), text_field="prompt", id_field="nope")
 
@@ -146,7 +150,7 @@ def test_missing_benchmark_and_folder(tmp_path):
 
 
 def test_detect_format_unknown():
-    assert detect_format({"foo", "bar"}) is None
+    assert detect_format({"foo": 1, "bar": 2}) is None
 
 
 def test_hub_repo_id_recognition():
@@ -181,5 +185,7 @@ def test_hub_offline_miss_is_one_line_error(monkeypatch, tmp_path):
     import huggingface_hub.constants as c
 
     monkeypatch.setattr(c, "HF_HUB_OFFLINE", True)
-    with pytest.raises(OpenAuditError):
+    with pytest.raises(OpenAuditError) as err:
         hub.dataset_files("nobody/nothing-here", role="train")
+    assert "snapshot" not in err.value.hint  # `openaudit snapshot` captures models, not datasets
+    assert "online" in err.value.hint and "local path" in err.value.hint

@@ -18,6 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import fail_closed_cases as fcc  # noqa: E402
 import hostile_builders as hb  # noqa: E402
 
 TRIPS: list[str] = []
@@ -161,6 +162,8 @@ def build_all(base: Path) -> dict[str, Path]:
         out[f"pickle:{name}"] = hb.build_pickle_case(base / f"p_{name}", name)[0]
     for name in hb.REPO_CASES:
         out[f"repo:{name}"] = hb.build_repo_case(base / f"r_{name}", name)
+    for name, case in fcc.CASES.items():  # issue 11's fail-closed corpus (tars, zips, compressed, configs)
+        out[f"fail-closed:{name}"] = case.build(base / f"f_{name}")
     return out
 
 

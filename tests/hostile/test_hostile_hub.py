@@ -83,3 +83,27 @@ def test_truncated_bodies_are_not_available(hub):
     fs = _findings(rep)
     assert not [k for k, f in fs.items() if f["outcome"] == "error"]
     assert fs["weights.params_known"]["outcome"] != "pass"
+
+
+def test_hub_files_named_safetensors_that_start_a_pickle_are_never_clean(hub):
+    """The Hub path does not scan safetensors by their bytes: a file that is named so but starts a
+    pickle (GGUF/safetensors-looking pickles, issue 11) makes the pickle verdict not_available."""
+    import struct
+
+    h, server = hub
+    exec_pickle = b"\x80\x02cbuiltins\nexec\nX\x04\x00\x00\x00Noneq\x00\x85R."
+    genuine = safetensors_file({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\x00" * 16)
+    files = {
+        "README.md": b"---\nlicense: mit\n---\n# card\n",
+        "config.json": b'{"model_type": "bert"}',
+        "model.safetensors": b"G\x00\x10\x00\x00\x00\x00\x00{" + exec_pickle,  # beyond-EOF header: the early refusal path
+        "ok.safetensors": genuine,
+        "pickled.safetensors": struct.pack("<Q", 2) + b"{}" + exec_pickle,  # a tiny valid header, then a pickle (not a start)
+    }
+    h.add(server.FakeRepo("evil/st-pickle", files))
+    from openaudit import api
+
+    fs = _findings(api.audit("evil/st-pickle", timestamp=False))
+    w = fs["weights.no_dangerous_pickles"]
+    assert w["outcome"] == "not_available", w
+    assert "model.safetensors" in json.dumps(w) and "ok.safetensors" not in json.dumps(w["evidence"])

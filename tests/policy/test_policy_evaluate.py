@@ -242,3 +242,43 @@ def test_arbitrary_framework_and_license_blocks_never_crash(fw, lic):
             license={"allow": ["MIT"], "deny": ["GPL-3.0-only"]}, require_commercial_use=True)
     v = evaluate({"frameworks": fw, "license": lic}, p)
     assert isinstance(v.ok, bool)
+
+
+def test_fail_on_error_makes_any_failed_check_a_violation():
+    errs = report({"license.open": "error", "weights.no_dangerous_pickles": "error"})
+    assert evaluate(errs, pol()).ok  # without the rule an error alone gates nothing
+    v = evaluate(errs, pol(fail_on_error=True))
+    assert not v.ok and rules_of(v) == {"fail_on_error"}
+    assert v.violations[0].actual == ["license.open", "weights.no_dangerous_pickles"]
+    assert set(v.violations[0].evidence) == {"license.open", "weights.no_dangerous_pickles"}
+    assert evaluate(report(), pol(fail_on_error=True)).ok
+
+
+def test_an_erroring_probe_never_turns_a_policy_green():
+    """The issue's example: crashing license probes lifted a score over the policy's minimum."""
+    failing = report({"license.open": "fail", "license.commercial_use": "fail", "license.no_use_restrictions": "fail"})
+    erroring = report({"license.open": "error", "license.commercial_use": "error", "license.no_use_restrictions": "error"})
+    p = pol(min_dimension_scores={"license": 8})
+    assert not evaluate(failing, p).ok
+    assert not evaluate(erroring, p).ok
+
+
+def test_min_confidence():
+    thin = report({p: "not_available" for p in CATALOG if not p.startswith("license.")})
+    assert thin["overall"]["confidence"] < 0.5
+    v = evaluate(thin, pol(min_confidence=0.5))
+    assert not v.ok and rules_of(v) == {"min_confidence"} and v.violations[0].actual == thin["overall"]["confidence"]
+    assert evaluate(report(), pol(min_confidence=0.5)).ok
+    no_conf = report()
+    del no_conf["overall"]["confidence"]
+    v = evaluate(no_conf, pol(min_confidence=0.5))
+    assert v.ok and [u.rule for u in v.unverified] == ["min_confidence"]
+    assert not evaluate(no_conf, pol(min_confidence=0.5, treat_not_available_as="fail")).ok
+
+
+def test_strict_safety_example_policy_fails_closed():
+    p = load_policy(REPO / "examples" / "policies" / "strict-safety.yaml")
+    assert evaluate(report(), p).ok
+    for outcome in ("fail", "not_available", "error"):
+        for probe in ("weights.no_dangerous_pickles", "code.no_remote_code"):
+            assert not evaluate(report({probe: outcome}), p).ok, (probe, outcome)

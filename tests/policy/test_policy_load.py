@@ -14,7 +14,7 @@ from openaudit.policy import load_policy
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("name", ["permissive-commercial", "open-science", "registry-default"])
+@pytest.mark.parametrize("name", ["permissive-commercial", "open-science", "registry-default", "strict-safety"])
 def test_example_policies_load(name):
     p = load_policy(REPO / "examples" / "policies" / f"{name}.yaml")
     assert p.name == name and len(p.sha256) == 64
@@ -39,6 +39,8 @@ def _write(tmp_path, text):
     ("kind: policy\nname: x\nlicense: {alow: [MIT]}\n", "$.license", "alow"),
     ("kind: policy\nname: x\ntreat_not_available_as: maybe\n", "$.treat_not_available_as", ""),
     ("kind: policy\nname: x\nmax_contamination_rate: 5\n", "$.max_contamination_rate", ""),
+    ("kind: policy\nname: x\nfail_on_error: maybe\n", "$.fail_on_error", ""),
+    ("kind: policy\nname: x\nmin_confidence: 1.5\n", "$.min_confidence", ""),
     ("kind: rubric\nname: x\n", "$.kind", ""),
     ("name: x\n", "$", "kind"),
     ("[1, 2]\n", "$", "must be a mapping"),
@@ -56,6 +58,7 @@ def test_bad_policies(tmp_path, body, path, reason):
 def test_policy_defaults(tmp_path):
     p = load_policy(_write(tmp_path, "kind: policy\nname: empty\n"))
     assert p.treat_not_available_as == "unverified" and p.min_overall_score is None and not p.require_osaid
+    assert p.fail_on_error is False and p.min_confidence is None
 
 
 def test_missing_and_huge_policy(tmp_path):

@@ -42,7 +42,7 @@ def test_all_fail_is_zero_f(rubric):
     assert r.overall["score"] == 0.0 and r.overall["grade"] == "F"
 
 
-@pytest.mark.parametrize("outcome", ["not_available", "not_applicable", "error"])
+@pytest.mark.parametrize("outcome", ["not_available", "not_applicable"])
 def test_unobserved_outcomes_never_fail(rubric, outcome):
     fs = everything("pass")
     lic = rubric.dimensions[0]
@@ -54,6 +54,34 @@ def test_unobserved_outcomes_never_fail(rubric, outcome):
     total = sum(c.weight for c in lic.criteria)
     assert d.score == 10.0
     assert math.isclose(d.confidence, 4 / total)
+
+
+def test_an_error_never_scores_higher_than_a_fail(rubric):
+    """Issue 11 rule 6: making probes raise must not lift a dimension (restricted-weights' license went
+    5.8 -> 10.0 when its failing license probes were made to crash)."""
+    lic = rubric.dimensions[0]
+    others = [c.probe for c in lic.criteria if c.probe != "license.open"]
+    with_fail, with_error = everything("pass"), everything("pass")
+    for p in others:
+        with_fail[p] = F(p, "fail")
+        with_error[p] = F(p, "error")
+    failed, errored = _dim(score(rubric, with_fail), "license"), _dim(score(rubric, with_error), "license")
+    assert errored.score is not None and errored.score <= failed.score
+    assert errored.confidence < failed.confidence  # an error is not an observation
+    assert errored.errors == tuple(others) and errored.unverified and not failed.unverified
+    d = errored.to_dict()
+    assert d["errors"] == others and d["unverified"] is True
+    r = score(rubric, with_error)
+    assert r.overall["errors"] == others and r.overall["unverified"] is True
+    assert "errors" not in score(rubric, with_fail).overall
+
+
+def test_unrun_probes_are_marked(rubric):
+    fs = everything("pass")
+    gone = rubric.dimensions[1].criteria[0].probe
+    del fs[gone]
+    d = _dim(score(rubric, fs), rubric.dimensions[1].id)
+    assert d.unrun == (gone,) and d.unverified and d.to_dict()["unrun"] == [gone] and d.confidence < 1
 
 
 def test_all_unavailable_gives_null_score_and_grade(rubric):

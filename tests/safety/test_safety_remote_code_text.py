@@ -68,7 +68,11 @@ def test_broken_python_and_configs_are_recorded_not_raised():
         "nul.py": "x = 1\x00\n",
     }
     s = summarize(snap(texts, extra_files=("big.py",)))
-    assert s.flagged  # intent still visible in the unparsable config
+    # transformers' json.loads keeps the LAST duplicate (an empty auto_map): not flagged, but the strict
+    # parser refused the file, so the config is recorded as unverified (code.no_remote_code never passes)
+    assert not s.flagged and "config.json" in s.unverified
+    t = summarize(snap({"config.json": '{"auto_map": {}, "auto_map": {"AutoModel": "m.M"}, "x": NaN}'}))
+    assert t.flagged and t.auto_map["config.json"] == ["m.M"]  # the last duplicate, as json.loads sees it
     assert "syntax error" in s.errors["bad.py"]
     assert set(s.errors) >= {"bad.py", "deep.py", "nul.py", "big.py"}
     assert "not read" in s.errors["big.py"]

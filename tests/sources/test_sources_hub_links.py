@@ -284,7 +284,7 @@ def test_capture_keeps_links_and_replays_them_offline(fakehub, fakegithub, tmp_p
     assert main(["snapshot", "acme/open-llm", "-o", str(out)]) == 0
     capsys.readouterr()
     fakegithub.log.clear()
-    assert main(["audit", str(out), "-f", "json", "--no-timestamp", "--follow-links"]) == 0
+    assert main(["audit", str(out), "--capture", "-f", "json", "--no-timestamp", "--follow-links"]) == 0
     (link,) = json.loads(capsys.readouterr().out)["facts"]["links"]
     assert link["facts"]["full_name"] == "acme/trainer" and fakegithub.log == []
 

@@ -116,12 +116,18 @@ def test_git_skipped_and_decoding(tmp_path):
 
 
 def test_pickle_sniffed_by_bytes_and_scanner(tmp_path):
-    _w(tmp_path / "weights", b"\x80\x04\x95" + b"\x00" * 100)  # no extension, pickle bytes
+    import pickle
+
+    _w(tmp_path / "weights", pickle.dumps({"a": [1.0]}, protocol=4))  # no extension, pickle bytes
+    _w(tmp_path / "LICENSE", b"cbuiltins\neval\n(Vx\ntR.")  # a protocol-0 pickle is text too
+    _w(tmp_path / "notes.txt", b"\x80\x04\x95" + b"\x00" * 100)  # a loader stops at byte 11: not a pickle
     _w(tmp_path / "model.bin", b"\x80\x02}q\x00.")
+    _w(tmp_path / "README.md", "# card\n")
     snap = resolve(str(tmp_path))
     assert snap.head_bytes["weights"].startswith(b"\x80\x04")
     assert "model.bin" in snap.head_bytes
-    assert set(snap.scans) == {"weights", "model.bin"}
+    assert set(snap.scans) == {"weights", "model.bin", "LICENSE"}
+    assert snap.scans["LICENSE"]["status"] == "dangerous" and snap.scans["weights"]["status"] == "clean"
 
 
 def test_cache_layout_blob_symlinks(tmp_path):

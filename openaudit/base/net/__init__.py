@@ -24,9 +24,9 @@ from openaudit.base.net.failures import (
     to_error,
 )
 from openaudit.base.net.http import Meter, Response, with_retries
-from openaudit.base.net.ranges import RangeReader, not_a_pickle
+from openaudit.base.net.ranges import RangeReader
 
 __all__ = [
     "Failure", "FailKind", "Meter", "NetFailure", "RangeReader",
-    "Response", "TruncatedBody", "classify", "is_network_error", "not_a_pickle", "to_error", "with_retries",
+    "Response", "TruncatedBody", "classify", "is_network_error", "to_error", "with_retries",
 ]

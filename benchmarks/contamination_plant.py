@@ -1,5 +1,8 @@
 """Plant benchmark items into a text corpus, to measure recall and precision (self-check).
 
+Test and benchmark code (used by ``contamination_recall.py`` and ``tests/contamination``), not part
+of the package.
+
 Kinds: ``verbatim`` (question, or question + answer), ``light`` (about one word in ten
 substituted, dropped or doubled), ``paraphrase`` (synonyms throughout, examples dropped, words
 reordered inside sentences). Items not planted are the clean controls. Deterministic for a seed.
@@ -101,11 +104,14 @@ def write_jsonl(path: str, records: list[dict]) -> None:
 def score(report_items: list[dict], truth: dict[str, str]) -> dict[str, dict[str, float]]:
     """Recall per planted kind, and precision over all flags (clean controls as negatives)."""
     flagged = {it["id"] for it in report_items if it["contaminated"]}
+    with_answer = {it["id"] for it in report_items if it.get("kind") == "question_answer"}
     out: dict[str, dict[str, float]] = {}
     for kind in KINDS:
         ids = [i for i, k in truth.items() if k == kind]
         if ids:
             out[kind] = {"planted": len(ids), "found": sum(i in flagged for i in ids), "recall": round(sum(i in flagged for i in ids) / len(ids), 3)}
+            if kind == "verbatim_qa":  # the answer was planted too: is it reported (kind question_answer)?
+                out[kind]["answer_found"] = sum(i in with_answer for i in ids)
     clean = [i for i, k in truth.items() if k == "clean"]
     fp = sum(i in flagged for i in clean)
     tp = len(flagged) - fp
