@@ -118,7 +118,7 @@ class ScanCode(str, enum.Enum):
     SCANNER_ERROR = "scanner_error"  # the scanner itself failed
 
 
-class ScanStatus(str, enum.Enum):
+class RunStatus(str, enum.Enum):
     """How far a heavy pass (benchmark contamination) got. Only COMPLETE can clear anything: an
     INCOMPLETE result keeps the matches it found but is never "clean"; NOT_RUN says why in a reason."""
 

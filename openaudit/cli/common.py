@@ -11,7 +11,7 @@ from openaudit import api
 from openaudit.base.text import terminal_safe
 from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-exported for the commands)
 from openaudit.errors import UsageError
-from openaudit.model import ScanStatus
+from openaudit.model import RunStatus
 from openaudit.render.output import emit as _emit
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
@@ -140,9 +140,9 @@ def warn_contamination(block: Any) -> None:
     not run, or did not read everything."""
     if not isinstance(block, dict):
         return
-    if block.get("status") == ScanStatus.NOT_RUN.value:
+    if block.get("status") == RunStatus.NOT_RUN.value:
         stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
-    elif block.get("status") == ScanStatus.INCOMPLETE.value:
+    elif block.get("status") == RunStatus.INCOMPLETE.value:
         stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
                "problems in the report), so it is not verified clean")
 

@@ -16,7 +16,7 @@ from openaudit.contamination.readers import Shard, expand
 from openaudit.contamination.repo_data import Exclusion, select_training_files
 from openaudit.contamination.scan import ScanOptions
 from openaudit.errors import OpenAuditError, UsageError
-from openaudit.model import FileEntry, ScanStatus
+from openaudit.model import FileEntry, RunStatus
 
 SCHEMA_VERSION = "1.1"
 DEFAULT_FREQUENT_DOCS = 50
@@ -124,9 +124,9 @@ def screen(
     for b in named:
         for code, count in b.problems["counts"].items():
             say(f"contamination: benchmark {b.name} incomplete: {count} item(s) skipped ({code})")
-    complete = all(b["status"] == ScanStatus.COMPLETE.value for b in out_benches)
+    complete = all(b["status"] == RunStatus.COMPLETE.value for b in out_benches)
     return {
-        "status": (ScanStatus.COMPLETE if complete else ScanStatus.INCOMPLETE).value,
+        "status": (RunStatus.COMPLETE if complete else RunStatus.INCOMPLETE).value,
         "method": method,
         "training_problems": train_problems,
         "benchmarks": out_benches,
@@ -134,7 +134,7 @@ def screen(
 
 
 def not_run(reason: NotRun, message: str, training_files: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": ScanStatus.NOT_RUN.value, "reason": reason.value, "message": message}
+    out: dict[str, Any] = {"status": RunStatus.NOT_RUN.value, "reason": reason.value, "message": message}
     if training_files is not None:
         out["training_files"] = dict(training_files)
     return out

@@ -6,7 +6,7 @@ from typing import Any
 from openaudit.contamination.index import ANSWER, QUESTION, BenchIndex
 from openaudit.contamination.normalise import tokens
 from openaudit.contamination.problems import merge_logs
-from openaudit.model import ScanStatus
+from openaudit.model import RunStatus
 
 CLEAN_BELOW = 0.2  # Llama 2: clean < 20% of the item's tokens covered
 DIRTY_FROM = 0.8  # Llama 2: dirty >= 80%
@@ -149,7 +149,7 @@ def merge(
         problems = merge_logs([train_problems, bench.problems])
         out.append({
             "name": bench.name,
-            "status": (ScanStatus.COMPLETE if not problems["counts"] else ScanStatus.INCOMPLETE).value,
+            "status": (RunStatus.COMPLETE if not problems["counts"] else RunStatus.INCOMPLETE).value,
             "format": bench.format,
             "ngram": index.n_by_bench[b_i],
             "items_total": len(items_out),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from openaudit.errors import InvalidDocument
-from openaudit.model import ScanStatus
+from openaudit.model import RunStatus
 from openaudit.policy.licenses import expression_allowed, expression_denied
 from openaudit.policy.load import Policy
 
@@ -219,7 +219,7 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         rates = [(n, r) for n, r in rates if r is not None]
         # an incomplete scan's rate is a lower bound: it can fail the rule, never meet it
         partial = [str(b.get("name")) for b in _list(benches)
-                   if isinstance(b, Mapping) and b.get("status", ScanStatus.COMPLETE.value) != ScanStatus.COMPLETE.value]
+                   if isinstance(b, Mapping) and b.get("status", RunStatus.COMPLETE.value) != RunStatus.COMPLETE.value]
         if not rates:
             acc.unknown("max_contamination_rate", p.max_contamination_rate, None, "no contamination result in the report", ("contamination",))
         else:

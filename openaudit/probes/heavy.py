@@ -1,7 +1,7 @@
 """Probes over the optional heavy passes (contamination, replay). Each pass has its own function."""
 from __future__ import annotations
 
-from openaudit.model import Evidence, Finding, Outcome, ScanStatus
+from openaudit.model import Evidence, Finding, Outcome, RunStatus
 from openaudit.probes.registry import ProbeContext, probe
 
 # ---------------------------------------------------------------- data.contamination ------------
@@ -16,7 +16,7 @@ def data_contamination(ctx: ProbeContext) -> Finding:
     (its rate is a lower bound) and is never clean."""
     report = ctx.extra.get("contamination") if ctx.extra else None
     pid = "data.contamination"
-    if report and report.get("status") == ScanStatus.NOT_RUN.value:
+    if report and report.get("status") == RunStatus.NOT_RUN.value:
         why = str(report.get("message") or report.get("reason") or "not run")
         return Finding(pid, Outcome.NOT_AVAILABLE, f"contamination not run: {why}",
                        (Evidence(kind="note", snippet=f"contamination not run ({report.get('reason')})"),))
@@ -28,7 +28,7 @@ def data_contamination(ctx: ProbeContext) -> Finding:
     leaked = sum(b["items_contaminated"] for b in benches)
     worst = max(b["rate"] for b in benches)
     summary = "; ".join(f"{b['name']}: {b['items_contaminated']}/{b['items_total']} ({100 * b['rate']:.1f}%)" for b in benches)
-    incomplete = [b for b in benches if b.get("status", ScanStatus.COMPLETE.value) != ScanStatus.COMPLETE.value]
+    incomplete = [b for b in benches if b.get("status", RunStatus.COMPLETE.value) != RunStatus.COMPLETE.value]
     gap = ""
     if incomplete:
         codes = sorted({c for b in incomplete for c in (b.get("problems") or {}).get("counts", {})})
