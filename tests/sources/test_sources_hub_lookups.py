@@ -10,7 +10,7 @@ from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
 from openaudit.model import Condition, Outcome, SourceKind
-from openaudit.base import net as netio
+from openaudit.base.net import http as netio
 from openaudit.sources import hub, hub_lookups, resolve
 
 MB = 1_000_000
