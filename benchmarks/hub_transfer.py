@@ -6,7 +6,11 @@ snapshot_download figure is COMPUTED from the repo's file sizes (downloading GBs
 server is pointless): every file's bytes. Its request count is MEASURED by downloading for real
 a small variant of the repo with the same file layout (tiny shards).
 
-Usage: python benchmarks/hub_transfer.py [--shards N] [--shard-gb G]
+It then measures what following the card's links costs (tests/fakegithub on 127.0.0.1 serving the
+GitHub API, arXiv and DOI): requests and bytes of the same audit with and without links, and of a
+re-run, which the lookup cache answers with 0 link requests.
+
+Usage: python benchmarks/hub_transfer.py [--shards N] [--shard-gb G] [--repo-files F]
 """
 from __future__ import annotations
 
@@ -21,23 +25,65 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def _point(endpoint: str, home: str) -> None:
-    os.environ["HF_ENDPOINT"] = endpoint
-    os.environ["HF_HOME"] = home
-    os.environ.pop("HF_HUB_OFFLINE", None)
-    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    from huggingface_hub import constants
+def _point(endpoint: str, home: str):
+    """Point huggingface_hub at the fake Hub, the caches under ``home`` (tests/fakehub/env.py)."""
+    from _pytest.monkeypatch import MonkeyPatch
+    from fakehub.env import point_hf_at
 
-    constants.ENDPOINT = endpoint
-    constants.HUGGINGFACE_CO_URL_TEMPLATE = endpoint + "/{repo_id}/resolve/{revision}/{filename}"
-    constants.HF_HUB_CACHE = os.path.join(home, "hub")
-    constants.HF_TOKEN_PATH = os.path.join(home, "token")
+    mp = MonkeyPatch()
+    point_hf_at(mp, endpoint, Path(home))
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()
+    return mp
+
+
+def links_figures(hub, home: str, n_files: int) -> None:
+    """Cost of following a card's links: one GitHub repository of ``n_files`` files, two papers, one
+    declared dataset; then a re-run (lookup cache)."""
+    from fakegithub.server import FakeGitHub, GHRepo
+    from fakehub.datasets import FakeDataset
+    from fakehub.env import LINK_BASES
+    from fakehub.server import FakeRepo
+
+    from openaudit.sources import resolve
+
+    files = {f"src/module_{i:05d}.py": b"x = 1\n" for i in range(n_files)}
+    files.update({"README.md": b"# trainer\ntraining code\n", "train.py": b"", "data/prepare.py": b"", "eval/run.py": b""})
+    with FakeGitHub() as gh:
+        for var in LINK_BASES:
+            os.environ[var] = gh.endpoint
+        gh.add(GHRepo("acme/trainer", files))
+        gh.arxiv.add("2401.00001")
+        gh.dois["10.1234/abc"] = "https://publisher.example/abc"
+        hub.add_dataset(FakeDataset("acme/corpus", card_data={"license": "odc-by"}))
+        card = (b"---\nlicense: apache-2.0\ndatasets: [acme/corpus]\n---\n# m\nCode: https://github.com/acme/trainer\n"
+                b"Paper: arXiv:2401.00001, doi:10.1234/abc\n")
+        hub.add(FakeRepo("acme/linked", {"README.md": card, "config.json": b"{}"}))
+        os.environ["OPENAUDIT_CACHE_TTL"] = "0"  # the baseline neither reads nor fills the lookup cache
+        bare = resolve("acme/linked", follow_links=False)
+        del os.environ["OPENAUDIT_CACHE_TTL"]
+        t0 = time.perf_counter()
+        first = resolve("acme/linked")
+        dt = time.perf_counter() - t0
+        second = resolve("acme/linked")
+        link_req = sum(link.requests for link in first.links)
+        print(f"links: {len(first.links)} followed ({', '.join(sorted({link.status.value for link in first.links}))}); "
+              f"GitHub tree of {len(files)} files")
+        print(f"audit without links: {bare.network.requests} requests, {bare.network.bytes} bytes")
+        print(f"audit with links:    {first.network.requests} requests, {first.network.bytes} bytes in {dt:.2f} s "
+              f"(+{first.network.requests - bare.network.requests} requests, "
+              f"+{first.network.bytes - bare.network.bytes} bytes; link lookups counted {link_req})")
+        print(f"re-run (lookup cache): {sum(link.requests for link in second.links)} link requests, "
+              f"{second.network.requests} requests in all (the declared-dataset lookup is cached too)")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shards", type=int, default=4)
     ap.add_argument("--shard-gb", type=float, default=2.0)
+    ap.add_argument("--repo-files", type=int, default=5000, help="files in the linked GitHub repository")
     args = ap.parse_args()
 
     from fakehub.repos import big_repo
@@ -48,7 +94,7 @@ def main() -> int:
     big = big_repo("acme/big-model", shards=args.shards, shard_gb=args.shard_gb)
     small = big_repo("acme/small-variant", shards=args.shards, shard_gb=0.0001)
     with FakeHub([big, small]) as hub, tempfile.TemporaryDirectory() as home:
-        _point(hub.endpoint, home)
+        mp = _point(hub.endpoint, home)
         t0 = time.perf_counter()
         snap = resolve("acme/big-model")
         dt = time.perf_counter() - t0
@@ -71,6 +117,8 @@ def main() -> int:
               f"same file layout), {repo_bytes} bytes (COMPUTED from the file sizes, not downloaded)")
         print(f"ratio bytes snapshot_download / openaudit: {repo_bytes / max(1, snap.network.bytes):,.0f}x")
         print(f"openaudit bytes per GB of weights: {snap.network.bytes / (repo_bytes / 1e9):,.0f}")
+        links_figures(hub, home, args.repo_files)
+        mp.undo()
     return 0
 
 

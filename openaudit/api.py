@@ -22,7 +22,7 @@ from openaudit.rubric import load as rubric_load
 from openaudit.rubric import score as rubric_score
 from openaudit.rubric.docload import document_kind, load_document, read_document
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"  # 1.1: frameworks.explain (additive)
 ProgressFn = Callable[[str], None]
 
 
@@ -69,15 +69,17 @@ def audit(
     capture: bool = False,
     max_files: int | None = None,
     walk_progress: Callable[[int, int | None], None] | None = None,
+    follow_links: bool | None = None,
 ) -> dict[str, Any]:
     """Audit ``target`` (Hub id, local folder, HF cache snapshot, or — with ``capture`` — a capture
     folder written by ``snapshot``) and return the JSON report dict (rubrics/schema/report.schema.json).
-    ``max_files`` caps a local listing; ``walk_progress(done, total)`` reports long local walks.
+    ``max_files`` caps a local listing; ``walk_progress(done, total)`` reports long local walks;
+    ``follow_links``: see ``sources.resolve`` (None: Hub targets online only).
     Raises OpenAuditError subclasses only."""
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
     snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, capture=capture,
-                               max_files=max_files, progress=walk_progress)
+                               max_files=max_files, progress=walk_progress, follow_links=follow_links)
     progress(f"collecting evidence from {len(snapshot.files)} files")
     facts = collect.collect_all(snapshot)
 
@@ -92,7 +94,6 @@ def audit(
         extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget, token=token,
                                                  offline=offline)
 
-    probes.load_all()
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
     return build_report(snapshot, facts, findings, rubric_obj, extra, timestamp=timestamp)
@@ -136,6 +137,8 @@ def build_report(
         generated_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat() if timestamp else None,
     )
     d = report.to_dict()
+    if snapshot.links:  # which links of the card were followed, and what each lookup found
+        d["facts"]["links"] = [link.to_dict() for link in snapshot.links]
     if snapshot.notes:
         d["notes"] = [n.message for n in snapshot.notes]
     return d

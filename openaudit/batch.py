@@ -28,7 +28,6 @@ from openaudit.errors import (
     InvalidDocument,
     InvalidInput,
     InvalidTargets,
-    NetworkError,
     OpenAuditError,
     OutputError,
     UsageError,
@@ -80,18 +79,16 @@ def read_targets(path: str | Path) -> list[str]:
 
 
 def list_author(author: str, *, token: str | None = None, limit: int | None = None) -> list[str]:
-    """Model ids of a Hub author/organisation (Hub listing API)."""
+    """Model ids of a Hub author/organisation (Hub listing API, through ``openaudit.base.net.hub``)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}", author):
         raise UsageError(f"not a Hub author or organisation name: {author!r}")
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from openaudit.base.net import NetFailure, to_error
+    from openaudit.base.net import hub as hubnet
 
     try:
-        ids = [m.id for m in HfApi(token=token).list_models(author=author, limit=limit)]
-    except HfHubHTTPError as exc:
-        raise NetworkError(f"listing models of {author} failed: {exc}") from exc
-    except OSError as exc:
-        raise NetworkError(f"listing models of {author} failed: {exc}") from exc
+        ids = hubnet.list_models(author, token=token, limit=limit)
+    except NetFailure as exc:
+        raise to_error(exc.failure, f"listing models of {author}") from None
     if not ids:
         raise InvalidInput(f"the Hub lists no models for author {author!r}")
     return ids

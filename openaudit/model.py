@@ -161,18 +161,37 @@ class LinkStatus(str, enum.Enum):
     RATE_LIMITED = "rate_limited"  # 403/429 with rate-limit headers
     ERROR = "error"  # timeouts, 5xx after retries, malformed answers
     OFFLINE = "offline"  # not followed: --offline, or links not followed for this source
-    SKIPPED = "skipped"  # not followed: over the per-audit link cap
+    SKIPPED = "skipped"  # not followed: over the per-audit link cap, or not a public http(s) address
 
 
 @dataclass(frozen=True)
 class LinkLookup:
-    """What following one link from the card found (filled by sources; read by collectors).
+    """What following one link from the card found (filled by ``sources.follow``; read by collectors).
 
-    ``facts`` depends on ``kind`` and holds plain JSON-able values, e.g. for a GitHub repository
-    ``{"full_name", "license_spdx", "default_branch", "commit_sha", "redirected_from", "paths": [...]}``,
-    for a Hub dataset ``{"exists", "gated", "private", "license", "sha"}``, for a paper ``{"exists"}``.
+    ``facts`` depends on ``kind`` and holds plain JSON-able values; only ``status`` OK carries facts
+    (any other status: nothing was observed). Keys (stable; docs/targets.md has the details):
+
+    * every kind: ``card_line`` (1-based line of README.md where the link was first found, or None)
+      and ``card_context`` ("text", "code" = inside a fenced code block, "front_matter").
+    * ``github_repo``: ``full_name`` (after redirects), ``license_spdx`` (GitHub's SPDX id, None when
+      there is no license file or GitHub could not identify it), ``license_name``, ``default_branch``,
+      ``commit_sha`` (the default branch's head: everything below is read at this commit),
+      ``redirected_from`` (the name asked for when the repository was renamed, else None), ``archived``,
+      ``paths`` (file paths, at most 2000), ``training_code`` / ``preprocessing_code`` /
+      ``evaluation_code`` (paths judged by path words, at most 100 each), ``truncated`` (``paths`` is
+      incomplete), ``tree_truncated`` (GitHub cut the tree: the three code lists may miss files, so an
+      empty list proves nothing), ``readme_mentions`` (topics the README mentions: "training", "data",
+      "evaluation", "license", "this_model"; None when the README could not be read).
+    * ``hub_dataset`` / ``hub_model``: ``id``, ``exists`` (True), ``gated``, ``private``, ``disabled``,
+      ``license`` (the Hub's ``license:`` tag, else the card's), ``sha`` (the main branch's commit),
+      ``card_license`` (the repo card's ``license:`` as written). A gated repo whose info is refused
+      is OK with ``gated`` True and the rest None.
+    * ``paper``: ``id`` (arXiv id or DOI; None for a PDF link), ``exists`` (True), ``final_url`` (the URL
+      that answered, or the landing page a DOI registers).
+
     ``evidence_url`` is the URL a person opens to check (pinned to a commit where one exists);
-    ``requests`` counts HTTP requests made for this link (cached lookups count 0)."""
+    ``requests`` counts HTTP requests made for this link (0 when answered from the lookup cache or by
+    a lookup the same audit already made)."""
 
     url: str  # the link as written in the card (normalised)
     kind: LinkKind

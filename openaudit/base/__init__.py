@@ -5,6 +5,7 @@
 * ``parse``: hardened YAML/JSON (size, depth, aliases, duplicate keys, tags) with typed ``ParseCode``s;
   Markdown front matter
 * ``formats``: the one byte-level format sniffer
-* ``net``: HTTP through huggingface_hub's shared client: request/byte metering, timeouts, bounded
-  retries with backoff, failure classification
+* ``net``: the one HTTP/Hub client family (the only code that imports huggingface_hub or an HTTP
+  library): metering, timeouts, bounded retries, typed failure kinds, Hub, GitHub and paper access,
+  the lookup cache
 """

@@ -288,15 +288,25 @@ def _has_surrogate(obj: Any) -> bool:
     return False
 
 
+# huggingface_hub's own front-matter pattern (huggingface_hub/repocard.py, REGEX_YAML_BLOCK), verbatim:
+# leading whitespace (blank lines, spaces) before the opening '---' is accepted; the opening '---' ends
+# its line; the block ends at the first line that is '---' (trailing spaces/tabs allowed).
+_FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_CR_LF = re.compile(r"\r+\n")
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Return (yaml_text or None, body, body_start_line). Front matter is a leading '---' line
-    up to the next '---' (or '...') line."""
+    """Return (yaml_text or None, body, body_start_line), splitting exactly as huggingface_hub does
+    (``RepoCard``/``metadata_load``). A byte-order mark is dropped first (it is an encoding mark, not
+    text) and CR+LF line ends become LF (also the CR CR LF of cards mangled by a double conversion,
+    which huggingface_hub's pattern does not match). No front matter (or an unterminated block): (None, the whole text, 1)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    if "\r" in text:  # CRLF and mangled CR CR LF endings end a line once, as LF does (lines stay lines)
+        text = _CR_LF.sub("\n", text)
+    m = _FRONT_MATTER.search(text)
+    if not m:
         return None, text, 1
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
-    return None, text, 1  # unterminated: treat the whole file as body
+    return m.group(2), text[m.end():], len(_NEWLINE.findall(text[: m.end()])) + (1 if m.group(4) else 2)
+

@@ -27,6 +27,7 @@ def audit_cmd(
     benchmark: c.Benchmark = None,
     train: c.Train = None,
     capture: c.Capture = False,
+    follow_links: c.FollowLinks = None,
 ) -> None:
     """Audit a model repository and print its openness report card."""
     c.ignore_config_inside(target)
@@ -38,5 +39,6 @@ def audit_cmd(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
         capture=capture,
+        follow_links=follow_links,
     )
     c.emit(render(report, fmt), output)

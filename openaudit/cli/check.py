@@ -34,6 +34,7 @@ def check_cmd(
     benchmark: c.Benchmark = None,
     train: c.Train = None,
     capture: c.Capture = False,
+    follow_links: c.FollowLinks = None,
 ) -> int:
     """Gate a model on a policy: exit 0 when it holds, 1 when violated (each violation listed)."""
     c.ignore_config_inside(target)
@@ -45,6 +46,7 @@ def check_cmd(
         target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
         verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
         capture=capture,
+        follow_links=follow_links,
     )
     verdict = check(report, policy).to_dict()
     if verdict_out:

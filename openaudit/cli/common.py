@@ -24,6 +24,7 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, reques
 Verify = Annotated[bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")]
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
 Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
+FollowLinks = Annotated[Optional[bool], typer.Option("--follow-links/--no-follow-links", help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].", show_default=False)]
 Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
 Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
 
@@ -70,6 +71,7 @@ def run_audit(
     benchmark: Optional[list[str]] = None,
     train: Optional[list[str]] = None,
     capture: bool = False,
+    follow_links: Optional[bool] = None,
 ) -> dict[str, Any]:
     cfg = config()
     if device not in ("auto", "cpu", "cuda"):
@@ -99,6 +101,7 @@ def run_audit(
         progress=stderr if verbose else (lambda _m: None),
         capture=capture,
         walk_progress=walk,
+        follow_links=follow_links,
     )
     walk.finish()
     if verbose and report.get("network"):

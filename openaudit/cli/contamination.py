@@ -38,14 +38,10 @@ def contamination_cmd(
 
     if token:  # read by huggingface_hub in this process and inherited by the worker processes
         os.environ["HF_TOKEN"] = token
-    if offline:
-        os.environ["HF_HUB_OFFLINE"] = "1"  # for worker processes
-        try:  # huggingface_hub reads the variable at import: set the constant in this process too
-            import huggingface_hub.constants as hub_constants
+    if offline:  # in this process and the worker processes it starts
+        from openaudit.base.net.hub import set_offline
 
-            hub_constants.HF_HUB_OFFLINE = True
-        except ImportError:
-            pass
+        set_offline()
 
     fmt = format or ("table" if output is None and sys.stdout.isatty() else "json")
     if fmt not in FORMATS:

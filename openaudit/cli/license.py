@@ -22,7 +22,7 @@ def _table_text(res: dict) -> str:
     rows = [("license", label), ("name", res.get("name") or "-"), ("family", res.get("family") or "-"),
             ("confidence", f"{res['confidence']:.3f}"), ("match", res.get("match", "-"))]
     sim = res.get("similarity")
-    if sim:
+    if sim and sim.get("reference_coverage"):
         rows.append(("similarity", (f"covers {sim['reference_coverage']:.1%} of the reference; "
                                     f"{sim['text_coverage']:.1%} of this text is the reference's")))
     if res.get("alternatives"):

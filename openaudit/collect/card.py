@@ -149,9 +149,11 @@ def parse_card_text(text: str, path: str = "README.md") -> CardFacts:
     key_lines: dict[str, int] = {}
     if yaml_text is not None:
         try:
-            data, lines = load_yaml_with_lines(yaml_text, source=path, line_offset=1)
+            # the front matter's first line: huggingface_hub accepts blank lines before the opening '---'
+            offset = body_start - 3 - len(re.findall(r"\r\n|\r|\n", yaml_text))
+            data, lines = load_yaml_with_lines(yaml_text, source=path, line_offset=offset)
         except ParseProblem as exc:
-            line = exc.line + 1 if exc.line else None  # front matter starts on file line 2
+            line = exc.line + offset if exc.line else None
             problems.append(f"card metadata is not valid YAML{f' (line {line})' if line else ''}: {exc.reason}")
             codes.append(exc.code.value)
             data, lines = None, {}

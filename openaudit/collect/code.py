@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
-from openaudit.collect.common import Link, card_links, link_purposes
+from openaudit.collect import links as link_facts
+from openaudit.collect.common import Link, card_links, link_purposes, repo_key
+from openaudit.collect.links import RepoLookup
 from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
 
@@ -49,6 +51,51 @@ STANDARD_LIBS = frozenset({
 })
 
 
+# Links to general-purpose libraries/tools are not this model's code.
+LIBRARY_REPOS = re.compile(r"github\.com/(?:huggingface/(transformers|diffusers|peft|trl|accelerate|optimum|text-generation-inference|"
+                           r"huggingface_hub|datasets|tokenizers|safetensors|candle|setfit|transformers\.js)|UKPLab/sentence-transformers|"
+                           r"ggerganov/(llama\.cpp|ggml|whisper\.cpp)|ggml-org/|oobabooga/|vllm-project/vllm|"
+                           r"turboderp/exllama\w*|AutoGPTQ/|casper-hansen/AutoAWQ|PanQiWei/AutoGPTQ|qwopqwop200/GPTQ-for-LLaMa|"
+                           r"LostRuins/koboldcpp|comfyanonymous/ComfyUI|AUTOMATIC1111/|lllyasviel/(Fooocus|stable-diffusion-webui-forge)|"
+                           r"nomic-ai/gpt4all|jmorganca/ollama|ollama/ollama|lmstudio-ai|mlc-ai/|pytorch/pytorch|"
+                           r"tensorflow/tensorflow|google/jax|microsoft/onnxruntime|openvinotoolkit/|triton-inference-server|"
+                           r"SYSTRAN/faster-whisper|OpenNMT/CTranslate2|TheBlokeAI|huggingface/(blog|lighteval)|"
+                           # general evaluation suites and kernels
+                           r"EleutherAI/lm-evaluation-harness|Dao-AILab/flash-attention|facebookresearch/xformers|"
+                           r"TimDettmers/bitsandbytes|bitsandbytes-foundation/bitsandbytes)(?:\.git)?/?(?:[#?].*)?$", re.I)
+
+
+# A link on an installation line points at a dependency, not at this model's code.
+_INSTALL = re.compile(r"\b(install\w*|pip |requirements?|dependenc\w*|conda)\b", re.I)
+
+
+
+
+FINETUNED_MODEL = re.compile(r"\b(?:is|was) (?:a |an )?(?:fine-?tuned|instruction[- ]tuned)\b|\bfine-?tuned (?:version )?(?:of|from)\b|"
+                             r"\b(?:fine-?tuned|instruction[- ]tuned) (?:on top of|based on)\b|\b(?:this|it) is\b[^.]{0,80}?\bfine-?tuned (?:on|with)\b|"
+                             r"\bwe (?:have )?fine-?tuned\b|\bto fine-?tuned? (?:the|a) [\w.-]+ model,? we (?:have )?used\b|\bPeftModel\.from_pretrained\b|"
+                             r"\b(?:q?lora) (?:adapter|weights)\b", re.I)
+# Code that only fine-tunes (SFT / LoRA recipes offered to users) - not the code that trained a base model.
+FINETUNE_ONLY = re.compile(r"fine-?tun|finetun|(?<![a-z])(?:sft|q?lora)(?![a-z])", re.I)
+USER_GUIDE = re.compile(r"\b(?:tutorials?|notebooks?|colab|examples?|how to)\b", re.I)
+TRAINING_WORD = re.compile(r"pre-?train|(?<![a-z])train(?:ing|ed|s)?(?![a-z])", re.I)
+
+
+def finetune_only(text: str) -> bool:
+    """The text speaks of fine-tuning (SFT, LoRA) and not of training or pre-training."""
+    text = re.sub(r"(?:fine-?tun|finetun)\w*[\s-]+train\w*", "fine-tuning", text, flags=re.I)  # "finetune training"
+    if not FINETUNE_ONLY.search(text):
+        return False
+    return not TRAINING_WORD.search(text) or bool(USER_GUIDE.search(text))  # a tutorial that fine-tunes "with training"
+
+
+def is_model_code_link(link: Link) -> bool:
+    """A link to this model's own code: a code host, not a general library/tool, not an installation
+    line, not a link whose text names a dataset or a model."""
+    return (link.kind == "code" and not LIBRARY_REPOS.search(link.url) and link.purposes not in (("data",), ("model",))
+            and not _INSTALL.search(link.sentence or link.text))
+
+
 @dataclass(frozen=True)
 class ScriptFile:
     path: str
@@ -75,12 +122,19 @@ class CodeFacts:
     py_files: tuple[str, ...] = ()
     diffusers_pipeline: str | None = None  # model_index.json _class_name
     mentioned: tuple[tuple[str, str, Evidence], ...] = ()  # (file, purpose, card line) scripts the card names
-
-    def links_for(self, purpose: str) -> tuple[Link, ...]:
-        return tuple(l for l in self.links if purpose in l.purposes)
+    clones: tuple[Link, ...] = ()  # code repositories the card's commands `git clone`
+    finetuned: bool = False  # the model is itself a fine-tune (base_model metadata, "a fine-tuned version of ...")
+    linked: Mapping[str, RepoLookup] = field(default_factory=dict)  # repo_key -> what following the link found
 
     def scripts_for(self, role: str) -> tuple[ScriptFile, ...]:
         return tuple(s for s in self.scripts if s.role == role)
+
+    def model_links(self, purpose: str | None = None) -> tuple[Link, ...]:
+        """Links to this model's own code (see ``is_model_code_link``), for ``purpose`` when given."""
+        return tuple(l for l in self.links if is_model_code_link(l) and (purpose is None or purpose in l.purposes))
+
+    def lookup(self, link: Link) -> RepoLookup | None:
+        return self.linked.get(repo_key(link.url))
 
 
 def _line_of(text: str, rx: re.Pattern[str]) -> tuple[int, str] | None:
@@ -202,6 +256,8 @@ def collect(snapshot: Snapshot, card: CardFacts) -> CodeFacts:
                 purposes = link_purposes(m.group(1), text)
                 for purpose in purposes or ("other",):
                     mentioned.append((m.group(1), purpose, card.line_evidence(ln, text)))
+    clones = tuple(l for l in links if re.search(r"\bgit\s+clone\b", l.text) and is_model_code_link(l))
+    finetuned = bool(_as_list(meta.get("base_model"))) or bool(card.exists and card.grep(FINETUNED_MODEL))
     pipeline_tag = meta.get("pipeline_tag") if isinstance(meta.get("pipeline_tag"), str) else snapshot.api.get("pipeline_tag")
     return CodeFacts(
         scripts=tuple(_scripts(snapshot)), configs=tuple(_configs(snapshot)), links=links,
@@ -209,6 +265,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> CodeFacts:
         pipeline_tag=pipeline_tag if isinstance(pipeline_tag, str) else None,
         base_model=_as_list(meta.get("base_model")), remote_code=rc.flagged, remote_evidence=tuple(rc.evidence),
         remote_via=rc.via, remote_unverified=tuple(rc.unverified), py_files=rc.py_files, diffusers_pipeline=pipe, mentioned=tuple(mentioned[:20]),
+        clones=clones, finetuned=finetuned, linked=link_facts.repos(snapshot),
     )
 
 

@@ -6,7 +6,6 @@ Pure functions over a Snapshot / CardFacts; no I/O.
 from __future__ import annotations
 
 import functools
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -25,6 +24,14 @@ _PAPER_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(arxiv\.org/(abs|pdf)|a
                           r"www\.nature\.com/articles|ojs\.aaai\.org|openaccess\.thecvf\.com)", re.I)
 _DATASET_HOST = re.compile(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", re.I)
 _WANDB = re.compile(r"^https?://(?:www\.)?(wandb\.ai|api\.wandb\.ai|tensorboard\.dev|comet\.(ml|com)|neptune\.ai)/", re.I)
+
+# Names of well-known public datasets (training-data sections, link texts).
+KNOWN_DATA = re.compile(r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
+                        r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
+                        r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
+                        r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
+                        r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
+                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum|reddit|cc-?news)\b", re.I)
 
 # What a link is *for*, judged from its own line (and the URL path). First match wins per purpose.
 PURPOSES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -79,10 +86,35 @@ class Link:
     line: int | None  # card file line
     text: str  # the whole line it sits on (stripped)
     kind: str  # "code" | "paper" | "dataset" | "tracking" | "other"
-    purposes: tuple[str, ...]  # training/evaluation/preprocessing/inference judged from the line
+    purposes: tuple[str, ...]  # training/evaluation/preprocessing/inference/data/model, judged from its sentence
+    sentence: str = ""  # the sentence of the line that holds the link
+    anchor: str = ""  # the link's text when written as [text](url)
 
     def evidence(self, path: str | None) -> Evidence:
         return Evidence(kind="url", path=path, line=self.line, url=self.url, snippet=short(self.text, 200))
+
+
+_REPO = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|gitee\.com|huggingface\.co/spaces)/"
+                   r"([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?]|$)", re.I)
+
+
+def repo_key(url: str) -> str:
+    """The repository a code link points into (``github.com/owner/name``), for counting repositories
+    rather than links; the URL itself when it is not a recognisable repository link."""
+    m = _REPO.match(url)
+    return f"{m.group(1)}/{m.group(2)}/{m.group(3)}".lower() if m else url
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word`` in the right number: 1 code repository, 2 code repositories, 2 indexes."""
+    if n == 1:
+        return f"{n} {word}"
+    low = word.lower()
+    if low.endswith("y") and low[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return f"{n} {word[:-1]}ies"
+    if low.endswith(("s", "x", "z", "ch", "sh")):
+        return f"{n} {word}es"
+    return f"{n} {word}s"
 
 
 def short(s: str, n: int = 160) -> str:
@@ -95,7 +127,7 @@ def clean_url(url: str) -> str:
 
 
 def link_kind(url: str) -> str:
-    if _CODE_HOSTS.match(url):
+    if _CODE_HOSTS.match(url) and not url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".pdf"):  # a PDF is a document
         return "code"
     if _PAPER_HOSTS.match(url):
         return "paper"
@@ -109,11 +141,82 @@ def link_kind(url: str) -> str:
 _QUANT = re.compile(r"\b(quantiz\w*|quantis\w*|gptq|awq|gguf|ggml|exllama\w*|ptq)\b", re.I)
 
 
-def link_purposes(url: str, line_text: str) -> tuple[str, ...]:
+# A link whose text names a dataset points at data; one whose text names a model ("GLM-4-9B",
+# "Llama 2 7B") points at a model (e.g. the base model "continually trained on the [X]"), not at code.
+_MODEL_NAME = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[BbMm](?![\w])|-(?:base|instruct|chat)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[*(<])")
+
+
+def link_purposes(url: str, line_text: str, anchor: str = "") -> tuple[str, ...]:
+    if anchor and KNOWN_DATA.search(anchor) and not _CODE_WORD.search(anchor):
+        return ("data",)
+    if anchor and _MODEL_NAME.search(anchor) and not _CODE_WORD.search(anchor):
+        return ("model",)
     probe_text = line_text + " " + re.sub(r"[/_\-.]", " ", url.split("://", 1)[-1])
     if _QUANT.search(probe_text):  # quantisation tools and recipes are inference tooling, not training code
         return ("inference",)
     return tuple(name for name, rx in PURPOSES if rx.search(probe_text))
+
+
+_CODE_WORD = re.compile(r"\b(code|codebase|repo(sitory)?|github|scripts?|implementation|library|framework|toolkit|"
+                        r"q?lora|peft|train\w*|fine-?tun\w*|recipes?)\b", re.I)
+
+
+# Code announced for later is not published: "(Pre-training code coming out soon!)", "will be released".
+PROMISED = re.compile(r"\bcoming (?:out )?soon\b|\bwill be (?:released|published|made (?:publicly )?available|open[- ]sourced)\b|"
+                      r"\bto be (?:released|published|open[- ]sourced)\b|\bnot yet (?:released|available|public)\b|"
+                      r"\b(?:release|publish)\w* (?:it |them )?(?:later|soon|in the future)\b", re.I)
+# The model's code, presented as such: "- **Code:** [repo](...)", "Source code is available at ...".
+_CODE_STATEMENT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
+                             r"\b(?:source|our|the|full|complete|all(?: the)?) code\b[^.]{0,20}?\b(?:is|are|has been|have been)\s+"
+                             r"(?:now\s+)?(?:publicly\s+|openly\s+)?(?:available|released|published|open[- ]sourced)\b", re.I)
+
+
+# General training frameworks: a model "built with" one links a supporting library, not its own
+# training code and configuration (MOF keeps "supporting libraries and tools" apart from training code).
+TRAINING_FRAMEWORKS = re.compile(r"github\.com/(?:hiyouga/LLaMA-Factory|OpenAccess-AI-Collective/axolotl|axolotl-ai-cloud/axolotl|"
+                                 r"unslothai/unsloth|microsoft/DeepSpeed|NVIDIA/(?:Megatron-LM|NeMo)|pytorch/torchtune|"
+                                 r"Lightning-AI/(?:lit-gpt|litgpt)|modelscope/(?:ms-)?swift|OpenRLHF/OpenRLHF|"
+                                 r"huggingface/(?:nanotron|autotrain-advanced))(?:\.git)?/?(?:[#?].*)?$", re.I)
+
+
+def _framework(sentence: str, anchor: str) -> tuple[str, ...]:
+    """("framework",) for a link to a general library the model was built with: "pretrained using the
+    [CoreNet](...) library", "with the [GPT-NeoX framework](...)" - a supporting library, not the
+    model's own training code and configuration."""
+    if not anchor or re.search(r"\btrain", anchor, re.I):  # "[EasyLM: training and serving framework]": training code
+        return ()
+    plain = _MD_LINK.sub(r"\1", sentence)
+    rx = re.escape(anchor) + r"(?:\s+(?:library|framework|toolkit)\b)"
+    if re.search(r"\b(?:library|framework|toolkit)\b", anchor, re.I) or re.search(rx, plain, re.I):
+        return ("framework",)
+    return ()
+
+
+def _sentence_of(line: str, start: int) -> str:
+    """The sentence of ``line`` that holds position ``start``."""
+    begin = 0
+    for m in _SENTENCE_END.finditer(line):
+        if m.end() > start:
+            return line[begin:m.start()].strip()
+        begin = m.end()
+    return line[begin:].strip()
+
+
+_HTML_ANCHOR = re.compile(r"""^[^"'>]*["']?[^>]*>(.*?)</a\s*>""", re.I | re.S)
+
+
+def _anchor_of(line: str, start: int) -> str:
+    """The text of a Markdown link ``[text](url)`` or an HTML ``<a href="url">text</a>`` at ``start``."""
+    if start >= 2 and line[start - 1] == "(" and line[start - 2] == "]":
+        i = line.rfind("[", 0, start - 2)
+        if i >= 0:
+            return line[i + 1 : start - 2].strip()
+    if re.search(r"href\s*=\s*[\"']?$", line[max(0, start - 8):start], re.I):
+        m = _HTML_ANCHOR.match(line[start:])
+        if m:
+            return re.sub(r"<[^>]*>", " ", m.group(1)).strip()
+    return ""
 
 
 def card_links(card: CardFacts) -> tuple[Link, ...]:
@@ -134,7 +237,14 @@ def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
             if (url, lineno) in seen:
                 continue
             seen.add((url, lineno))
-            out.append(Link(url=url, line=lineno, text=ln.strip(), kind=link_kind(url), purposes=link_purposes(url, ln)))
+            sentence, anchor = _sentence_of(ln, m.start()), _anchor_of(ln, m.start())
+            # the link's purpose is judged from its own sentence; the whole line when that says nothing
+            purposes = (("promised",) if PROMISED.search(sentence) else ("framework",) if TRAINING_FRAMEWORKS.search(url)
+                        else _framework(sentence, anchor)) or link_purposes(url, sentence, anchor) or link_purposes(url, ln, anchor)
+            if not purposes and _CODE_STATEMENT.search(sentence):  # "Source code is available at ...", "**Code:** ..."
+                purposes = ("training",)
+            out.append(Link(url=url, line=lineno, text=ln.strip(), kind=link_kind(url), purposes=purposes,
+                            sentence=sentence, anchor=anchor))
     return tuple(out)
 
 
@@ -148,26 +258,6 @@ def strip_boilerplate(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def word_count(text: str) -> int:
     return len(_WORD.findall(strip_boilerplate(text)))
-
-
-def is_substantive(text: str, min_words: int = 8) -> bool:
-    """True when ``text`` says something beyond template boilerplate ("[More Information Needed]")."""
-    return word_count(text) >= min_words
-
-
-def section_words(s: Section) -> int:
-    return word_count(s.text)
-
-
-def best_section(card: CardFacts, title_rx: str, min_words: int = 8) -> tuple[Section | None, Section | None]:
-    """(substantive section, boilerplate-only section) matching ``title_rx`` — the first of each."""
-    good = empty = None
-    for s in card.find_sections(title_rx):
-        if is_substantive(s.text, min_words):
-            good = good or s
-        else:
-            empty = empty or s
-    return good, empty
 
 
 def meaningful_lines(card: CardFacts, rx: re.Pattern[str] | str, sections: Iterable[Section] | None = None,
@@ -211,14 +301,6 @@ def files_readable(snapshot: Snapshot) -> tuple[bool, str]:
     for n in snapshot.notes_with(Condition.ACCESS_DENIED):
         return False, n.message
     return True, ""
-
-
-def basename(path: str) -> str:
-    return posixpath.basename(path)
-
-
-def top_dir(path: str) -> str:
-    return path.split("/", 1)[0] if "/" in path else ""
 
 
 def note_evidence(snapshot: Snapshot, *codes: Condition) -> list[Evidence]:

@@ -9,15 +9,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from openaudit.collect import links as link_facts
 from openaudit.collect.card import CardFacts, Section
-from openaudit.collect.common import card_links, short, strip_boilerplate, word_count
+from openaudit.collect.common import KNOWN_DATA, card_links, short, strip_boilerplate, word_count
 from openaudit.model import Evidence, Snapshot
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
 DATA_SECTION = re.compile(r"(training|pre-?training|fine-?tuning|train)[\s-]*(data|dataset|corpus|corpora|mixture)|"
-                          r"^data(sets?)?$|^datasets? used|data (sources?|collection|mixture|composition|overview)|"
+                          r"^data(sets?)?$|^datasets? used|data (sources?|collection|mixture|composition|overview|pipeline|processing|preparation|curation)|"
                           r"^(training|pretraining) (set|material)|^corpus|^dataset", re.I)
-SIZE_RX = re.compile(r"\b\d[\d,.]*\s*(k|m|b|t|thousand|million|billion|trillion)?\s*(tokens?|words|sentences|pairs|"
+SIZE_RX = re.compile(r"\b\d[\d,.]*\+?\s*(k|m|b|t|thousand|million|billion|trillion)?\s*(tokens?|words|sentences|pairs|"
                      r"examples|samples|images|hours|documents|docs|conversations|instructions|GB|TB|MB|GiB|TiB|"
                      r"rows|utterances|files|lines|texts)\b|\b\d+(\.\d+)?\s*(B|T|M)\s+tokens\b|\b\d+(\.\d+)?\s*%", re.I)
 FILTER_RX = re.compile(r"\b(filter\w*|dedup\w*|clean\w*|decontaminat\w*|mixture|mix(ed)?|sampl\w*|ratio|"
@@ -37,12 +38,16 @@ EVAL_NAME = re.compile(r"(held[-_]?out|eval\w*|test\w*|valid\w*|dev)([._-][^/]*)
 DATA_REF = re.compile(r"^\s*[\"']?(path|data|data_path|data_file|train_file|train_path|dataset_path|train|files?)[\"']?\s*[:=]\s*"
                       r"[\"']?([\w./-]+)", re.I)
 DATACARD_RX = re.compile(r"\b(datasheet|data ?card|dataset card|data statement|data documentation)\b", re.I)
-KNOWN_DATA = re.compile(r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
-                        r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
-                        r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
-                        r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
-                        r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
-                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum|reddit|cc-?news)\b", re.I)
+# In a sentence about training, a data size or mixture (not "1.3 hours" of compute, not "high-quality").
+_DATA_SIZE = re.compile(r"\b\d[\d,.]*\+?\s*(?:k|m|b|t|thousand|million|billion|trillion)?\s*(?:tokens?|words|sentences|pairs|"
+                        r"examples|samples|images|documents|conversations|instructions|GB|TB|GiB|TiB|rows|utterances|"
+                        r"hours of (?:audio|speech|video))\b|\b\d+(?:\.\d+)?\s*[BTM]\s+tokens\b", re.I)
+MIXTURE_RX = re.compile(r"\b(?:mixture|mix of|filter(?:ed|ing)|dedup\w*|decontaminat\w*|proportions?)\b", re.I)
+# "**Pretraining tokens:** 4+ trillion", "- Finetuning tokens: 4.62 billion": a size given as a label.
+SIZE_LABEL = re.compile(r"\b(?:pre-?training|fine-?tuning|training)\s+(?:tokens|examples|samples|data(?:set)? size)"
+                        r"\s*\**\s*:\s*\**\s*\d", re.I)
+DATA_VERB = re.compile(r"\b(?:(?:pre-?|re-?)?trained|fine-?tuned?|finetuned?|tuned|distill?ed) (?:\w+ ){0,4}?(?:on|using|with|from|upon)\b|"
+                       r"\btraining data\b|\b(?:data|task) mixture\b|\bdatasets? used\b", re.I)
 TRAINED_ON = re.compile(r"\b(trained|pre-?trained|fine-?tuned|distill?ed) (on|using|with)\b", re.I)
 
 
@@ -78,6 +83,7 @@ class DataFacts:
     card_readable: bool = True
     repo_train: tuple[tuple[str, int | None, Evidence], ...] = ()  # training data files shipped in the repo
     repo_eval: tuple[tuple[str, int | None, Evidence], ...] = ()  # evaluation/held-out data files in the repo
+    statements: tuple[tuple[Evidence, bool], ...] = ()  # dataset-naming training lines elsewhere (evidence, sized)
 
     @property
     def repo_train_bytes(self) -> int:
@@ -174,13 +180,42 @@ def _section_facts(card: CardFacts) -> tuple[list[DataSection], list[Section]]:
     return good, empty
 
 
+def data_statements(card: CardFacts, names: list[str]) -> list[tuple[Evidence, bool]]:
+    """Lines outside training-data sections that name a training dataset (a declared id or its
+    name, a well-known dataset, a Hub dataset link) with a training verb: (evidence, gives a size
+    or mixture). "trained on 600+ languages from [The Stack v2](...) ... on 4+ trillion tokens"."""
+    keys = {n.lower() for n in names} | {n.rsplit("/", 1)[-1].lower() for n in names}
+    keys = {k for k in keys if len(k) >= 3}
+    labelled = any(SIZE_LABEL.search(t) for _, t in card.grep(SIZE_LABEL))
+    out: list[tuple[Evidence, bool]] = []
+    for ln, t in card.grep(DATA_VERB):
+        low = t.lower()
+        named = KNOWN_DATA.search(t) or "huggingface.co/datasets/" in low or any(k in low for k in keys)
+        if not named or len(t) > 2000 or PRIVATE_RX.search(t) and not _negated(t, PRIVATE_RX):
+            continue
+        sized = bool(_DATA_SIZE.search(strip_boilerplate(t)) or MIXTURE_RX.search(t)) or labelled
+        out.append((card.line_evidence(ln, t), sized))
+        if len(out) >= 5:
+            break
+    return out
+
+
+_NEGATION = re.compile(r"\b(?:without|no|not|never|free of|rather than|instead of|excluding)\b[^.;:]{0,80}$", re.I)
+
+
+def _negated(text: str, rx: re.Pattern[str]) -> bool:
+    """Every match of ``rx`` in ``text`` is negated ("without ... proprietary LLMs")."""
+    hits = list(rx.finditer(text))
+    return bool(hits) and all(_NEGATION.search(text[: m.start()]) for m in hits)
+
+
 def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -> list[Evidence]:
     hits = card.grep(rx, sections=sections) if sections else []
     hits += [(ln, t) for ln, t in card.grep(rx) if DATA_CONTEXT.search(t)]
     out: list[Evidence] = []
     seen: set[int] = set()
     for ln, t in hits:
-        if ln in seen or (rx is PRIVATE_RX and re.search(r"\bprivate (use|key|repo)|privacy", t, re.I)):
+        if ln in seen or (rx is PRIVATE_RX and (re.search(r"\bprivate (use|key|repo)|privacy", t, re.I) or _negated(t, rx))):
             continue
         seen.add(ln)
         out.append(card.line_evidence(ln, t))
@@ -261,11 +296,16 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
         public_lines=tuple(_data_lines(card, PUBLIC_RX, secs)), availability=avail, availability_checked=checked,
         data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)), card_readable=True,
         repo_train=tuple(train), repo_eval=tuple(held),
+        statements=tuple(data_statements(card, [r.id for r in declared + linked] + [n for n, _ in prose])),
     )
 
 
 def _availability(snapshot: Snapshot) -> tuple[dict[str, Any], bool]:
+    """Dataset id -> what the source reported (the Hub API's ``datasets_info``, else the followed Hub
+    dataset links: only OK lookups; a dataset whose lookup failed is absent, i.e. not observed)."""
     info = snapshot.api.get("datasets_info") if snapshot.api else None
     if isinstance(info, dict):
         return {str(k): v for k, v in info.items()}, True
-    return {}, False
+    looked = {did: {"exists": d.exists, "gated": d.gated, "private": d.private} for did, d in link_facts.datasets(snapshot).items()
+              if d.ok and d.exists is not None}
+    return looked, bool(looked)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from openaudit.collect.card import CardFacts
-from openaudit.collect.common import word_count
+from openaudit.collect.common import plural, strip_boilerplate, word_count
 from openaudit.model import Evidence
 
 TOPICS: dict[str, str] = {
@@ -30,6 +30,13 @@ INTENDED_LINE = re.compile(r"\b(intended (for|to be used)|is (designed|meant|int
                            r"(primary|intended) use|use cases?|for research purposes)\b", re.I)
 BIBTEX = re.compile(r"@(article|inproceedings|misc|techreport|book|online|software)\s*\{", re.I)
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)", re.M)
+# What shows a sample: media, or labelled inputs and outputs.
+SAMPLE = re.compile(r"!\[[^\]]*\]\(|<(img|video|audio)\b|^\s*(?:[-*>]\s*)?(?:\*\*)?(input|output|prompt|response|generated"
+                    r"(?: text| image)?|completion|answer|question|q|a|user|assistant|translation|summary)(?:\*\*)?\s*[:：]",
+                    re.I | re.M)
+NOT_SAMPLES = re.compile(r"\bexamples? of (?:bias|misuse|harm|limitation|failure|risk)|training examples|"
+                         r"\bnumber of examples|examples? (?:used|seen) (?:for|in|during) training", re.I)
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?%?(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ def _model_index(card: CardFacts) -> tuple[list[Evidence], int]:
         for r in (entry.get("results") if isinstance(entry, dict) and isinstance(entry.get("results"), list) else []):
             metrics = r.get("metrics") if isinstance(r, dict) else None
             n += sum(1 for m in metrics if isinstance(m, dict) and m.get("value") is not None) if isinstance(metrics, list) else 0
-    return ([card.field_evidence("model-index", snippet=f"model-index: {n} reported metric value(s)")] if n else []), n
+    return ([card.field_evidence("model-index", snippet=f"model-index: {plural(n, 'reported metric value')}")] if n else []), n
 
 
 def collect(card: CardFacts) -> DocsFacts:
@@ -86,10 +93,16 @@ def collect(card: CardFacts) -> DocsFacts:
                 continue
             w = word_count(s.text)
             code_blocks = len(FENCE.findall(s.text)) // 2
-            if w >= 8 or (name in ("examples", "citation") and code_blocks):
+            if name == "examples":  # a heading with "example" in it is not a sample: its body must show one
+                ok = bool(code_blocks or SAMPLE.search(s.text)) and not NOT_SAMPLES.search(s.title)
+            elif name == "evaluation":  # a results table is numbers, not words
+                ok = w >= 8 or len(NUMBER.findall(strip_boilerplate(s.text))) >= 3
+            else:
+                ok = w >= 8 or (name == "citation" and bool(code_blocks))
+            if ok:
                 good.append(card.section_evidence(s))
                 words += w
-            else:
+            elif w < 8:  # a heading with template text only (a substantive section that shows no sample is neither)
                 empty.append(card.section_evidence(s))
         if name == "limitations" and not good:
             good += [card.line_evidence(ln, t) for ln, t in card.grep(LIMIT_LINE)[:2] if word_count(t) >= 6]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from openaudit.collect.card import UNREADABLE
-from openaudit.collect.common import absence, card_only, files_readable, listing_complete, short
+from openaudit.collect.common import absence, card_only, files_readable, listing_complete, plural, short  # noqa: F401 (plural: re-exported for probes)
 from openaudit.model import Condition, Evidence, Finding, Outcome, Snapshot
 
 P, F, PA, NA, NAP = Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE
@@ -14,7 +14,7 @@ P, F, PA, NA, NAP = Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL, Outcome.NOT_AVA
 
 def finding(pid: str, outcome: Outcome, message: str, evidence: Iterable[Evidence] = (), *,
             value: Any = None, score: float | None = None) -> Finding:
-    ev = tuple(e for e in evidence if e is not None)[:8]
+    ev = tuple(dict.fromkeys(e for e in evidence if e is not None))[:8]  # each piece of evidence once, in order
     if not ev:  # every finding carries evidence
         ev = (Evidence(kind="note", snippet=short(message, 200)),)
     return Finding(probe=pid, outcome=outcome, message=message, evidence=ev, value=value, score=score)
@@ -62,7 +62,3 @@ def partial_cache_note(snapshot: Snapshot) -> Evidence | None:
     for n in snapshot.notes_with(Condition.CACHE_PARTIAL):
         return Evidence(kind="note", snippet=short(n.message, 200))
     return None
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from openaudit.collect import license_scope as scope
 from openaudit.collect.card import CardFacts
 from openaudit.errors import OpenAuditError
 from openaudit.licenses import compare
 from openaudit.licenses.expression import DeclaredLicense, parse_card_license
 from openaudit.licenses.facts import (
+    CUSTOM,
     LicenseInfo,
+    custom_info,
     known_base_license,
     lookup,
     unknown_info,
@@ -31,8 +34,9 @@ _COMPONENT_NAME = (
     ("docs", re.compile(r"doc", re.IGNORECASE)),
     ("weights", re.compile(r"model|weight|param|checkpoint", re.IGNORECASE)),
 )
-_LICENSE_SECTION = re.compile(r"licen[cs]e|terms of use|legal|permissions", re.IGNORECASE)
-COMPONENTS = ("weights", "code", "data", "docs")
+_LICENSE_SECTION = re.compile(r"licen[cs]e|terms of use|legal|permissions|协议|许可", re.IGNORECASE)
+_THEIRS = re.compile(r"acknowledg|attribution|third[- ]party|credits|used open[- ]source|dependencies", re.IGNORECASE)
+_NESTED_ITEM = re.compile(r"^(?:\s{2,}|\t)[-*+]\s")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class LicenseFacts:
     base_model: BaseModel = BaseModel((), None, None, "none", "the card names no base_model")
     problems: tuple[str, ...] = ()
     modified_file: bool = False  # a LICENSE file is a known license with changed clauses
+    code_unchecked: tuple[str, ...] = ()  # the model's linked code repositories whose license was not observed
 
     @property
     def mismatch(self) -> bool:
@@ -207,7 +212,11 @@ def _prose(card: CardFacts, files: list[LicenseFile], snapshot: Snapshot) -> lis
         sections = card.find_sections(_LICENSE_SECTION)
         lines = card.grep(r".", sections=sections) if sections else []
         in_sections = {n for n, _ in lines}
-        others = [(n, t) for n, t in card.grep(r"licen[cs]e|terms of use") if n not in in_sections]
+        # Lines about other projects are not this model's license: acknowledgement / third-party
+        # sections, and nested list items ("  - License: MIT" under a used project's entry).
+        theirs = {n for s in card.find_sections(_THEIRS) for n in range(s.line, s.end_line + 1)}
+        others = [(n, t) for n, t in card.grep(r"licen[cs]e|terms of use")
+                  if n not in in_sections and n not in theirs and not _NESTED_ITEM.match(t)]
         for m in find_mentions(lines) + find_mentions(others, strict=True):
             out.append((m, card.line_evidence(m.line, m.text)))
     for f in files:  # NOTICE files name the license in prose ("Gemma is provided under ...")
@@ -217,6 +226,26 @@ def _prose(card: CardFacts, files: list[LicenseFile], snapshot: Snapshot) -> lis
             for m in find_mentions(pairs):
                 out.append((m, Evidence(kind="line", path=f.path, line=m.line, snippet=m.text)))
     return out
+
+
+def _governing(declared: DeclaredLicense, meta: Any, card_eff: LicenseInfo | None, sources: list[Source]) -> LicenseInfo | None:
+    """The weights' license: the most restrictive of the card's license, license files and prose
+    statements (about the weights or the whole repository). Among equally restrictive ones the first
+    named governs: statements about the weights in particular, then the card, then the rest. A bare
+    ``license: other`` (no license_name) only says "not in the Hub's list": a license the files or
+    prose name explains it; with none, it stands as a custom license."""
+    others = sorted((s for s in sources if s.origin != "card" and s.info.known), key=lambda s: s.component != "weights")
+    named = isinstance(meta.get("license_name"), str) and meta["license_name"].strip()
+    explained = declared.placeholder == "other" and not named and any(s.info.category != CUSTOM for s in others)
+    card = [card_eff] if card_eff is not None and card_eff.known and not explained else []
+    candidates = [s.info for s in others if s.component == "weights"] + card + [s.info for s in others if s.component != "weights"]
+    return compare.effective(candidates, "AND") if candidates else card_eff
+
+
+def _mention_info(m: Mention) -> LicenseInfo:
+    if m.custom_name:
+        return custom_info(m.license_id, m.custom_name)
+    return lookup(m.license_id) or unknown_info(m.license_id)
 
 
 def _base_model(snapshot: Snapshot, card: CardFacts) -> BaseModel:
@@ -274,22 +303,19 @@ def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
     for f in files:
         if f.info is not None and f.component in ("all", "weights"):
             sources.append(Source("file", f.info.id, f.info, f.component, f.evidence))
-    prose = [Source("prose", m.license_id, lookup(m.license_id) or unknown_info(m.license_id), m.component, ev)
-             for m, ev in _prose(card, files, snapshot)]
+    prose = [Source("prose", m.license_id, _mention_info(m), m.component, ev) for m, ev in _prose(card, files, snapshot)]
     sources += [s for s in prose if s.component in ("all", "weights")]
     # The weights' license: the card's (expression-aware), else a license file, else the prose;
     # when sources disagree, the most restrictive known one governs.
     card_eff = compare.effective(declared.infos, declared.operator) if declared.declared else None
     if card_eff is not None and not card_eff.known and declared.placeholder == "unknown":
         card_eff = None
-    candidates = [card_eff] if card_eff is not None and card_eff.known else []
-    candidates += [s.info for s in sources if s.origin != "card" and s.info.known]
-    primary = compare.effective(candidates, "AND") if candidates else card_eff
+    primary = _governing(declared, meta, card_eff, sources)
     expr = declared.expression if card_eff is not None and primary is card_eff else (primary.id if primary else None)
     primary_ev = tuple(s.evidence for s in sources if primary is not None and s.info.id == primary.id) or card_ev
     mismatches, mismatch_ev = _mismatches(sources, declared)
     modified_file = any(f.result and f.result.get("modified") and f.component in ("all", "weights") for f in files)
-    components, comp_ev = _components(primary, expr, primary_ev, files, prose, snapshot)
+    components, comp_ev, unchecked = scope.components(primary, expr, primary_ev, files, prose, snapshot, card)
     base = _base_model(snapshot, card)
     if declared.placeholder == "other" and not any(f.kind == "license" for f in files):
         problems.append("license: other, and no LICENSE file carries its text")
@@ -297,7 +323,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
         declared=declared, card_evidence=card_ev, files=tuple(files), prose=tuple(prose), sources=tuple(sources),
         primary=primary, primary_expression=expr, primary_evidence=primary_ev, components=components,
         component_evidence=comp_ev, mismatches=tuple(mismatches), mismatch_evidence=tuple(mismatch_ev),
-        base_model=base, problems=tuple(problems), modified_file=bool(modified_file),
+        base_model=base, problems=tuple(problems), modified_file=bool(modified_file), code_unchecked=unchecked,
     )
 
 
@@ -311,64 +337,13 @@ def _mismatches(sources: list[Source], declared: DeclaredLicense) -> tuple[list[
             if declared.operator == "OR" or not any(compare.same_license(c.info, s.info) for c in card):
                 if declared.operator == "OR" and any(compare.same_license(c.info, s.info) for c in card):
                     continue
+                said = f'"{s.info.name}"' if s.info.category == "custom" else s.license_id
                 out.append(f"card says {declared.expression}, {s.origin} "
-                           f"{s.evidence.path or ''}{':' + str(s.evidence.line) if s.evidence.line else ''} says {s.license_id}")
+                           f"{s.evidence.path or ''}{':' + str(s.evidence.line) if s.evidence.line else ''} says {said}")
                 ev += [card[0].evidence, s.evidence]
     else:
         ids = {s.info.family for s in others}
         if len(ids) > 1:
-            out.append("the license file(s) and card prose name different licenses: " + ", ".join(sorted({s.license_id for s in others})))
+            out.append("the license files and card prose name different licenses: " + ", ".join(sorted({s.license_id for s in others})))
             ev += [s.evidence for s in others]
     return out[:6], ev[:8]
-
-
-def _dataset_licenses(snapshot: Snapshot) -> tuple[LicenseInfo, tuple[Evidence, ...]] | None:
-    """The declared training datasets' licenses from the Hub API (most restrictive governs)."""
-    api = snapshot.api.get("datasets_info") if snapshot.api else None
-    if not isinstance(api, dict):
-        return None
-    infos: list[LicenseInfo] = []
-    ev: list[Evidence] = []
-    for did, entry in sorted(api.items()):
-        lic = entry.get("license") if isinstance(entry, dict) else None
-        lic = lic[0] if isinstance(lic, list) and lic else lic
-        d = parse_card_license(lic) if isinstance(lic, str) else None
-        info = compare.effective(d.infos, d.operator) if d and d.declared else None
-        if info is not None and info.known:
-            infos.append(info)
-            ev.append(Evidence(kind="api_field", field="datasets_info.license", url=f"https://huggingface.co/datasets/{did}",
-                               snippet=f"{did}: license {lic}"))
-    if not infos:
-        return None
-    eff = compare.effective(infos, "AND")
-    return (eff, tuple(ev)) if eff is not None else None
-
-
-def _components(primary, expr, primary_ev, files, prose, snapshot) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Evidence, ...]]]:
-    has_code = any(f.path.endswith((".py", ".sh", ".ipynb")) for f in snapshot.files)
-    comps: dict[str, dict[str, Any]] = {}
-    evs: dict[str, tuple[Evidence, ...]] = {}
-    for comp in COMPONENTS:
-        info: LicenseInfo | None = None
-        ev: tuple[Evidence, ...] = ()
-        how = None
-        specific = [f for f in files if f.component == comp and f.info is not None]
-        said = [s for s in prose if s.component == comp and s.info.known]
-        if specific:
-            info, ev, how = specific[0].info, (specific[0].evidence,), "file"
-        elif comp == "data" and _dataset_licenses(snapshot):
-            info, ev = _dataset_licenses(snapshot)  # type: ignore[misc]
-            how = "dataset info (Hub API)"
-        elif said:
-            info, ev, how = said[0].info, (said[0].evidence,), "prose"
-        elif comp == "weights" or (comp == "docs" and primary is not None) or (comp == "code" and has_code and primary is not None):
-            info, ev, how = primary, primary_ev, "repository license"
-        comps[comp] = {
-            "license": (expr if info is primary and comp == "weights" else info.id) if info else None,
-            "category": info.category if info else None,
-            "osi_approved": info.osi_approved if info else None,
-            "appropriateness": compare.appropriateness(comp, info) if info else "unknown",
-            "source": how,
-        }
-        evs[comp] = ev
-    return comps, evs

@@ -11,7 +11,7 @@ from typing import Any
 
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
-from openaudit.collect.common import short
+from openaudit.collect.common import plural, short
 from openaudit.model import Condition, Evidence, Snapshot
 from openaudit.base.formats import sniff
 from openaudit.base.parse import ParseProblem, load_json
@@ -246,16 +246,24 @@ def _indexes(snapshot: Snapshot) -> tuple[list[IndexCheck], list]:
     return out, gaps
 
 
+def checkpoint_dir(path: str) -> str | None:
+    """The checkpoint folder a weight file sits in: the deepest folder named like one
+    (``checkpoints/step-10/model.safetensors`` -> ``checkpoints/step-10``), or None."""
+    parts = path.split("/")[:-1]
+    hits = [i for i, part in enumerate(parts) if CKPT_DIR.match(part + "/")]
+    return "/".join(parts[: hits[-1] + 1]) if hits else None
+
+
 def _checkpoints(snapshot: Snapshot, card: CardFacts, files: list[WeightFile]) -> tuple[list, list, list]:
     ev: list[Evidence] = []
     refs = [r for r in snapshot.refs if CKPT_REF.search(r.split("/")[-1])]
     if refs:
         shown = ", ".join(refs[:8]) + (f" … ({len(refs)} in all)" if len(refs) > 8 else "")
         ev.append(Evidence(kind="api_field", field="refs", snippet=f"checkpoint branches/tags: {shown}"))
-    dirs = sorted({m.group(0).rstrip("/").lstrip("/") for wf in files for m in [CKPT_DIR.search(wf.path)] if m})
+    dirs = sorted({d for wf in files for d in [checkpoint_dir(wf.path)] if d})
     if dirs:
         ev.append(Evidence(kind="file", path=dirs[0] + "/",
-                           snippet=f"{len(dirs)} checkpoint folder(s) with weights: " + ", ".join(dirs[:6])))
+                           snippet=f"{plural(len(dirs), 'checkpoint folder')} with weights: " + ", ".join(dirs[:6])))
     if card.exists:
         for ln, text in card.grep(CARD_CKPT)[:3]:
             strong = re.search(r"revision\s*=|branch", text, re.I) is not None

@@ -1,13 +1,17 @@
-"""Hub dataset repos as benchmark or training sources (huggingface_hub, cache-aware).
+"""Hub dataset repos as benchmark or training sources (through ``openaudit.base.net.hub``, cache-aware).
 
-``hf_hub_download`` keeps files in the Hugging Face cache, so a second run (or ``HF_HUB_OFFLINE=1``)
-reads them from there. File selection is a pure function, ``select_data_files``.
+Downloads keep files in the Hugging Face cache, so a second run (or ``HF_HUB_OFFLINE=1``) reads them
+from there. File selection is a pure function, ``select_data_files``. Failures are decided on the
+network layer's typed ``FailKind``.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import PurePosixPath
 
+from openaudit.base.net import FailKind, NetFailure
+from openaudit.base.net import hub as hubnet
 from openaudit.errors import AuthError, InvalidInput, NetworkError, OfflineMiss
 
 _REPO_ID = re.compile(r"^(hf://datasets/)?[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}(@[\w./-]+)?$")
@@ -66,25 +70,9 @@ HINT_OFFLINE = ("the dataset is not in the local Hugging Face cache: run the sam
                 "or HF_HUB_OFFLINE=1) to cache it, or download its data files and pass their local path")
 
 
-def _is_transport(exc: BaseException) -> bool:
-    """An HTTP client's connection/timeout error (httpx and relatives are not OSError)."""
-    return type(exc).__module__.split(".")[0].startswith(("httpx", "httpcore", "requests", "urllib3"))
-
-
-def _offline() -> bool:
-    from huggingface_hub import constants
-
-    return bool(constants.HF_HUB_OFFLINE)
-
-
 def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] | None:
     """(commit, files) of the cached snapshot of a dataset at ``revision`` (default main), else None."""
-    import os
-
-    from huggingface_hub import constants
-    from huggingface_hub.file_download import repo_folder_name
-
-    root = os.path.join(constants.HF_HUB_CACHE, repo_folder_name(repo_id=repo, repo_type="dataset"))
+    root = os.path.join(hubnet.hub_cache_dir(), hubnet.repo_folder(repo, "dataset"))
     rev = revision or "main"
     commit = rev
     ref = os.path.join(root, "refs", *rev.split("/"))
@@ -106,16 +94,12 @@ def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] |
 def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
     """Record ``revision -> commit`` in the cache as huggingface_hub does (refs/<revision>), so that
     offline runs find the snapshot: files are downloaded by commit, which writes no ref."""
-    import os
     import tempfile
-
-    from huggingface_hub import constants
-    from huggingface_hub.file_download import repo_folder_name
 
     rev = revision or "main"
     if rev == commit:
         return
-    ref = os.path.join(constants.HF_HUB_CACHE, repo_folder_name(repo_id=repo, repo_type="dataset"), "refs", *rev.split("/"))
+    ref = os.path.join(hubnet.hub_cache_dir(), hubnet.repo_folder(repo, "dataset"), "refs", *rev.split("/"))
     try:
         if os.path.isfile(ref):
             with open(ref, encoding="utf-8") as fh:
@@ -140,95 +124,54 @@ def _from_cache(repo: str, revision: str | None, why: str) -> tuple[str, list[st
 
 
 def list_dataset(spec: str) -> tuple[str, str, list[str]]:
-    """(repo id, commit sha, every file path) of a Hub dataset; from the cache when offline.
-
-    The commit is pinned first, so every shard is then read from that one commit.
-    """
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        HfHubHTTPError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
-
+    """(repo id, commit sha, every file path) of a Hub dataset; from the cache when offline or when
+    the Hub cannot be reached. The commit is pinned first, so every shard is then read from that one commit."""
     repo = strip_prefix(spec)
     revision = None
     if "@" in repo:
         repo, revision = repo.split("@", 1)
-    if _offline():
+    if hubnet.offline_mode():
         commit, files = _from_cache(repo, revision, "offline")
         return repo, commit, files
-    api = HfApi()
     try:
-        commit = api.dataset_info(repo, revision=revision, expand=["sha"]).sha
-        files = [f.path for f in api.list_repo_tree(repo, repo_type="dataset", revision=commit, recursive=True)
-                 if type(f).__name__ == "RepoFile"]
-    except GatedRepoError:
-        raise AuthError(f"{repo}: gated dataset; accept its terms on the Hub and pass a token") from None
-    except RepositoryNotFoundError:
-        raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (or it is private)", _HINT_PRIVATE) from None
-    except RevisionNotFoundError:
-        raise InvalidInput(f"{spec}: no such revision of the Hub dataset {repo}") from None
-    except OfflineModeIsEnabled:
-        commit, files = _from_cache(repo, revision, "offline")
-    except HfHubHTTPError as exc:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-        if status in (401, 403):
-            raise AuthError(f"{repo}: access to the dataset refused (HTTP {status})") from None
-        if status == 404:
-            raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (HTTP 404)", _HINT_PRIVATE) from None
-        raise NetworkError(f"{repo}: could not list the dataset files (HTTP {status or '?'})") from None
-    except OSError as exc:  # connection refused/reset, timeouts (httpx errors are not OSError: see below)
-        commit, files = _from_cache(repo, revision, type(exc).__name__)
-    except Exception as exc:
-        if not _is_transport(exc):
-            raise
-        commit, files = _from_cache(repo, revision, type(exc).__name__)
+        commit, files = hubnet.dataset_listing(repo, revision)
+    except NetFailure as exc:
+        f = exc.failure
+        if f.kind is FailKind.OFFLINE:
+            commit, files = _from_cache(repo, revision, "offline")
+        elif f.kind in (FailKind.CONNECTION, FailKind.TIMEOUT):
+            commit, files = _from_cache(repo, revision, f.detail)
+        elif f.kind is FailKind.GATED:
+            raise AuthError(f"{repo}: gated dataset; accept its terms on the Hub and pass a token") from None
+        elif f.kind is FailKind.REVISION:
+            raise InvalidInput(f"{spec}: no such revision of the Hub dataset {repo}") from None
+        elif f.kind is FailKind.NOT_FOUND or (f.kind is FailKind.AUTH and f.status == 401):
+            raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (or it is private)", _HINT_PRIVATE) from None
+        elif f.kind is FailKind.AUTH:
+            raise AuthError(f"{repo}: access to the dataset refused (HTTP {f.status})") from None
+        else:
+            raise NetworkError(f"{repo}: could not list the dataset files ({f.detail})") from None
     else:
-        if not commit:
-            raise NetworkError(f"{repo}: the Hub did not say which commit the dataset is at")
         _remember_ref(repo, revision, commit)
     return repo, commit, files
 
 
 def fetch(repo: str, name: str, commit: str) -> str:
     """Local path of one dataset file at ``commit``: from the Hugging Face cache, else downloaded
-    into it (``hf_hub_download``; an already cached commit makes no request at all)."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        RemoteEntryNotFoundError,
-    )
-
+    into it (an already cached commit makes no request at all)."""
     try:
-        return hf_hub_download(repo, name, repo_type="dataset", revision=commit)
-    except GatedRepoError:
-        raise AuthError(f"{repo}/{name}: gated dataset; accept its terms on the Hub and pass a token") from None
-    except RemoteEntryNotFoundError:
-        raise InvalidInput(f"{repo}/{name}: the file is not in the dataset at {commit[:12]}") from None
-    except LocalEntryNotFoundError as exc:
-        if _offline():
-            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache", HINT_OFFLINE) from None
-        cause = exc.__cause__ or exc.__context__
-        why = type(cause).__name__ if cause is not None else "no answer"
-        raise NetworkError(f"{repo}/{name}: download failed ({why}) and the file is not in the local cache") from None
-    except HfHubHTTPError as exc:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-        if status in (401, 403):
-            raise AuthError(f"{repo}/{name}: download refused (HTTP {status})") from None
-        if status == 404:
+        return str(hubnet.download(repo, name, repo_type="dataset", revision=commit))
+    except NetFailure as exc:
+        f = exc.failure
+        if f.kind is FailKind.GATED:
+            raise AuthError(f"{repo}/{name}: gated dataset; accept its terms on the Hub and pass a token") from None
+        if f.kind in (FailKind.ENTRY, FailKind.NOT_FOUND):
             raise InvalidInput(f"{repo}/{name}: the file is not in the dataset at {commit[:12]}") from None
-        raise NetworkError(f"{repo}/{name}: download failed (HTTP {status or '?'})") from None
-    except OSError as exc:
-        raise NetworkError(f"{repo}/{name}: download failed ({type(exc).__name__})") from None
-    except Exception as exc:
-        if not _is_transport(exc):
-            raise
-        raise NetworkError(f"{repo}/{name}: download failed ({type(exc).__name__})") from None
+        if f.kind is FailKind.OFFLINE:
+            raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache", HINT_OFFLINE) from None
+        if f.kind is FailKind.AUTH:
+            raise AuthError(f"{repo}/{name}: download refused (HTTP {f.status})") from None
+        raise NetworkError(f"{repo}/{name}: download failed ({f.detail}) and the file is not in the local cache") from None
 
 
 def dataset_shards(spec: str, *, role: str) -> tuple[str, str, list[str]]:

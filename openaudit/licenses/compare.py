@@ -6,7 +6,7 @@ from openaudit.licenses.facts import LicenseInfo
 # Lower = more open. "unknown" is not ranked (it never wins a "most restrictive" contest).
 RANK = {
     "public-domain": 0, "permissive": 1, "open-data": 1, "weak-copyleft": 2, "copyleft": 2,
-    "responsible-ai": 4, "community": 4, "no-derivatives": 5, "non-commercial": 6, "research-only": 7,
+    "responsible-ai": 4, "community": 4, "custom": 4, "no-derivatives": 5, "non-commercial": 6, "research-only": 7,
     "proprietary": 8,
 }
 
@@ -22,13 +22,13 @@ def effective(infos: tuple[LicenseInfo, ...] | list[LicenseInfo], operator: str 
         return None
     if len(infos) == 1:
         return infos[0]
-    ranked = [(rank(i), n, i) for n, i in enumerate(infos)]
+    ranked = [(rank(i), -n, i) for n, i in enumerate(infos)]  # ties: the first named (e.g. the card's) wins
     known = [r for r in ranked if r[0] is not None]
     if operator == "OR":
-        return min(known)[2] if known else infos[0]
+        return min(known, key=lambda r: (r[0], -r[1]))[2] if known else infos[0]
     if len(known) < len(ranked):
         return next(r[2] for r in ranked if r[0] is None)
-    return max(known)[2]
+    return max(known, key=lambda r: (r[0], r[1]))[2]
 
 
 def same_license(a: LicenseInfo, b: LicenseInfo) -> bool:
@@ -36,7 +36,7 @@ def same_license(a: LicenseInfo, b: LicenseInfo) -> bool:
     (e.g. GPL-2.0-only vs GPL-2.0-or-later, Gemma 2024 vs 2025 terms)."""
     if a.id.lower() == b.id.lower():
         return True
-    return a.family == b.family and a.category == b.category and a.family not in ("unknown", "other")
+    return a.family == b.family and a.category == b.category and a.family not in ("unknown", "other", "custom")
 
 
 def more_open(a: LicenseInfo, b: LicenseInfo) -> bool:

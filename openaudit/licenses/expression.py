@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from openaudit.licenses.facts import LicenseInfo, lookup, unknown_info
+from openaudit.licenses.facts import LicenseInfo, custom_id, custom_info, lookup, unknown_info
 
 _KEYWORDS = {"and", "or", "with"}
 _SPLIT = re.compile(r"(\s+|\(|\))")
@@ -111,12 +111,14 @@ def parse_card_license(value: Any, license_name: Any = None, license_link: Any =
         info = lookup(name) if name else None
         if info is not None and info.id not in ("LicenseRef-other", "LicenseRef-unknown"):
             return DeclaredLicense(raw=value, expression=info.id, ids=(info.id,), infos=(info,), placeholder=low)
-        lid = "LicenseRef-" + re.sub(r"[^A-Za-z0-9.\-]+", "-", name).strip("-")[:60] if name else f"LicenseRef-{low}"
+        lid = custom_id(name) if name else f"LicenseRef-{low}"
         label = name or ("other (no license_name)" if low == "other" else "unknown")
         if low == "other" and not name and not (isinstance(license_link, str) and license_link.strip()):
             problems.append("license: other without license_name or license_link")
-        return DeclaredLicense(raw=value, expression=lid, ids=(lid,), infos=(unknown_info(lid, label),),
-                               problems=tuple(problems), placeholder=low)
+        # `other` is the Hub's word for a license outside its list: a custom license (not OSI-approved,
+        # terms unknown here). `unknown` says nothing.
+        info = custom_info(lid, label) if low == "other" else unknown_info(lid, label)
+        return DeclaredLicense(raw=value, expression=lid, ids=(lid,), infos=(info,), problems=tuple(problems), placeholder=low)
     has_operator = any(p.lower() in _KEYWORDS for p in text.replace("(", " ").replace(")", " ").split())
     if not has_operator and "(" not in text and ")" not in text:  # one license, maybe a name ("Apache License 2.0")
         lid, info = _map_leaf(text)

@@ -7,6 +7,7 @@ that the YAML does not list get facts derived from the SPDX list (name, OSI, FSF
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from openaudit.errors import InvalidDocument
 OPEN_CATEGORIES = frozenset({"permissive", "copyleft", "weak-copyleft", "public-domain", "open-data"})
 RESTRICTED_OPEN_WEIGHTS = frozenset({"responsible-ai", "community"})
 CLOSED_CATEGORIES = frozenset({"non-commercial", "research-only", "proprietary", "no-derivatives"})
+CUSTOM = "custom"  # a license written for one model / organisation whose terms openaudit has no facts for
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,6 @@ def _key(s: str) -> str:
     return " ".join(s.strip().lower().split())
 
 
-def hub_ids() -> tuple[str, ...]:
-    return tuple(i.hub for i in all_licenses() if i.hub)
-
-
 def _spdx_info(license_id: str) -> LicenseInfo | None:
     from openaudit.licenses.index import spdx_meta
 
@@ -188,3 +186,19 @@ def lookup(key: str | None) -> LicenseInfo | None:
 
 def unknown_info(license_id: str, name: str | None = None) -> LicenseInfo:
     return LicenseInfo(id=license_id, name=name or license_id, family="unknown", category="unknown", known=False)
+
+
+def custom_id(name: str) -> str:
+    """A ``LicenseRef-`` id for a license known only by its name ("YAYI 2 Community License")."""
+    slug = re.sub(r"[^A-Za-z0-9.\-]+", "-", name).strip("-.")[:60]
+    if not slug or not name.isascii():  # names in other scripts: a stable id from the name's bytes
+        slug = "-".join(x for x in (slug, f"custom-{zlib.crc32(name.encode('utf-8')):08x}") if x)
+    return f"LicenseRef-{slug}"
+
+
+def custom_info(license_id: str, name: str | None = None, *, commercial_use: bool | None = None) -> LicenseInfo:
+    """A custom license: one written for a model or organisation (the card's ``license: other`` with a
+    name openaudit has no facts for, or a "<Name> Community/Model License" named in the card). It is not
+    an OSI-approved or open-data license; its terms (commercial use, restrictions) are not known here."""
+    return LicenseInfo(id=license_id, name=name or license_id, family="custom", category=CUSTOM, osi_approved=False,
+                       fsf_libre=None, commercial_use=commercial_use, applies_to=("model",))

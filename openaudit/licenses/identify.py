@@ -54,13 +54,24 @@ def _is_open(license_id: str) -> bool:
     return info is None or info.category not in (RESTRICTED_OPEN_WEIGHTS | CLOSED_CATEGORIES)
 
 
-def _result(id_: str, family: str | None, confidence: float, match: str, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {
+_NO_SIMILARITY = {"reference_coverage": 0.0, "text_coverage": 0.0}
+
+
+def _result(id_: str, family: str | None, confidence: float, match: str, *, reason: str, bidi_controls: int,
+            alternatives: list[str] | None = None, similarity: dict[str, float] | None = None,
+            name: str | None = None) -> dict[str, Any]:
+    """Every documented key, always (docs/licenses.md; rubrics/schema/license-identify.schema.json)."""
+    return {
         "id": id_, "family": family, "confidence": round(max(0.0, min(1.0, confidence)), 3),
-        "modified": match == "modified", "differences": [], "match": match,
+        "modified": match == "modified", "differences": [], "match": match, "reason": reason,
+        "alternatives": list(alternatives or []), "similarity": dict(similarity or _NO_SIMILARITY),
+        "name": name, "bidi_controls": int(bidi_controls),
     }
-    out.update({k: v for k, v in extra.items() if v is not None})
-    return out
+
+
+def _words(n: int, adjective: str = "") -> str:
+    word = f"{adjective} word" if adjective else "word"
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _name(index: LicenseIndex, license_id: str) -> str | None:
@@ -100,19 +111,27 @@ def _is_heading(raw: str, toks: tuple[str, ...]) -> bool:
     return len(toks) <= 6 and not raw.rstrip().endswith((".", ";"))
 
 
-def identify_normalized(norm: Normalized, index: LicenseIndex | None = None) -> dict[str, Any]:
+def identify_normalized(norm: Normalized, index: LicenseIndex | None = None, raw_words: int = 0) -> dict[str, Any]:
+    """``raw_words``: words in the text before normalisation (tells an empty text from one that is
+    only a copyright notice or a sentence or two: ``too_short``)."""
     index = index or load_index()
-    bidi = norm.bidi or None
-    if not norm.tokens:
+    bidi = norm.bidi
+    if not norm.tokens and not raw_words:
         return _result("unknown", None, 0.0, "empty", reason="the text is empty (no words)", bidi_controls=bidi)
-    exact = index.by_digest.get(norm.digest)
+    exact = index.by_digest.get(norm.digest) if norm.tokens else None
     if exact is not None:
         doc = index.docs[exact]
-        alts = list(doc.ids[1:]) or None
+        alts = list(doc.ids[1:])
         return _result(doc.ids[0], doc.family, 1.0 / len(doc.ids), "exact", alternatives=alts,
-                       name=_name(index, doc.ids[0]), bidi_controls=bidi,
+                       name=_name(index, doc.ids[0]), bidi_controls=bidi, similarity={"reference_coverage": 1.0, "text_coverage": 1.0},
                        reason="normalised text equals the reference" + (
                            f"; the text alone cannot tell {', '.join(doc.ids)} apart" if alts else ""))
+    shortest = min((d.words for d in index.docs if d.words), default=1)
+    if len(norm.tokens) < shortest:
+        kept = f"{_words(len(norm.tokens))} of license wording" if norm.tokens else "no license wording"
+        return _result("unknown", None, 0.0, "too_short", bidi_controls=bidi,
+                       reason=f"too short to identify: {kept} after copyright notices and markup are set aside "
+                              f"({_words(raw_words)} in all; the shortest known license text has {_words(shortest)})")
     all_sh = shingles(norm.tokens)
     qsets = {m: sample(all_sh, m) for m in (1, 2, 4)}
     counts: dict[int, int] = {}
@@ -157,13 +176,13 @@ def identify_normalized(norm: Normalized, index: LicenseIndex | None = None) -> 
     removed_limit = max(REMOVED_WORDS_MODIFIED, int(REMOVED_SHARE_MODIFIED * doc.words))
     if removed_words >= removed_limit:
         diffs.append({"kind": "removed", "words": removed_words,
-                      "text": f"about {removed_words} word(s) of {doc.ids[0]} are missing ({1 - ref_cov:.0%} of its text)"})
+                      "text": f"about {_words(removed_words)} of {doc.ids[0]} {'is' if removed_words == 1 else 'are'} missing ({1 - ref_cov:.0%} of its text)"})
     modified = added_words >= ADDED_WORDS_MODIFIED or removed_words >= removed_limit
-    alts = list(doc.ids[1:]) or None
+    alts = list(doc.ids[1:])
     conf = min(ref_cov, 1.0) * (0.5 + 0.5 * text_cov) / len(doc.ids)
     res = _result(doc.ids[0], doc.family, conf, "modified" if modified else "similar", alternatives=alts,
                   name=_name(index, doc.ids[0]), similarity=sim, bidi_controls=bidi,
-                  reason=(f"{doc.ids[0]} with {added_words} added and {removed_words} removed word(s)" if modified
+                  reason=(f"{doc.ids[0]} with {_words(added_words, 'added')} and {_words(removed_words, 'removed')}" if modified
                           else f"same wording as {doc.ids[0]} up to formatting"))
     res["differences"] = diffs if modified else []
     return res
@@ -178,7 +197,7 @@ def identify_text(text: str) -> dict[str, Any]:
         raise InvalidInput(f"license text is larger than {MAX_BYTES} characters; not a license file")
     if "\x00" in text:
         raise InvalidInput("license text contains NUL bytes; it is a binary file, not a license")
-    return identify_normalized(normalize(text))
+    return identify_normalized(normalize(text), raw_words=len(text.split()))
 
 
 def decode_license_bytes(raw: bytes, source: str = "<bytes>") -> str:

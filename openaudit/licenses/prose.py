@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from openaudit.licenses.facts import custom_id, lookup
+
 # (pattern, license id). Ordered: specific before generic.
 _NAMES: tuple[tuple[str, str], ...] = (
     (r"cc[- ]?by[- ]?nc[- ]?sa[- ]?(4\.0|3\.0|2\.0)", "CC-BY-NC-SA-{0}"),
@@ -22,7 +24,7 @@ _NAMES: tuple[tuple[str, str], ...] = (
     (r"creative commons attribution (4\.0|3\.0)", "CC-BY-{0}"),
     (r"cc0(?:[- ]1\.0)?|creative commons zero", "CC0-1.0"),
     (r"apache(?: software)?(?: license)?,?(?: version)?[- ]?2(?:\.0)?", "Apache-2.0"),
-    (r"\bmit(?:[- ]licen[cs]e[ds]?)\b|\bmit\b(?=[^.]{0,40}licen[cs]e)|licen[cs]e[ds]?:? (?:under )?(?:the )?mit\b", "MIT"),
+    (r"\bmit(?:[- ]licen[cs]e[ds]?)\b|\bmit\b(?=[^.]{0,40}licen[cs]e)|licen[cs]e[ds]?:? (?:under )?(?:the )?mit\b|(?:released|available|distributed|published) under (?:the )?mit\b", "MIT"),
     (r"bsd[- ]3[- ]clause|3[- ]clause bsd", "BSD-3-Clause"),
     (r"bsd[- ]2[- ]clause|2[- ]clause bsd", "BSD-2-Clause"),
     (r"\bagpl(?:[- ]?v?3(?:\.0)?)?\b|affero general public", "AGPL-3.0-only"),
@@ -60,6 +62,9 @@ _NAMES: tuple[tuple[str, str], ...] = (
     (r"open database licen[cs]e|\bodbl\b", "ODbL-1.0"),
     (r"\bunlicense\b", "Unlicense"),
 )
+# Chinese license statements: "遵循/遵守/依照/采用 ... 协议/许可" (follow / under ... license), "许可协议" (license agreement).
+_CJK_STATEMENT = r"(?:遵循|遵守|依照|依据|采用|基于|根据)[^。；]{0,40}(?:协议|许可)|许可协议|协议开源"
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _RAIL_SPECIFIC = ("LicenseRef-creativeml", "LicenseRef-openrail-pp", "LicenseRef-bigscience", "LicenseRef-bigcode")
 
 
@@ -73,20 +78,30 @@ class _Patterns:
         self.statement = re.compile(
             r"licen[cs]ed? (?:under|as)|released under|(?:available|distributed|provided|published|made available) under|"
             r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|licen[cs]e(?:\s*\*\*)?\s*[:=]|subject to the|governed by|"
-            r"terms of use|is licen[cs]ed|\blicen[cs]e[ds]?\b",
+            r"terms of use|is licen[cs]ed|\blicen[cs]e[ds]?\b|" + _CJK_STATEMENT,
             re.IGNORECASE,
         )
-        self.clauses = re.compile(r";|\.\s|,\s*(?:and|while|whereas|but)\s|,\s*(?=the\s|our\s|its\s)|\s(?:while|whereas)\s")
-        # Outside a License section only explicit statements count (not tables or a bare "license" word).
+        self.clauses = re.compile(r";|\.\s|,\s*(?:and|while|whereas|but)\s|,\s*(?=the\s|our\s|its\s)|\s(?:while|whereas)\s|[，。；]")
+        # Outside a License section only explicit statements count (not tables or a bare "license" word);
+        # a "License:" label line ("- **License:** Apache 2.0") is an explicit statement.
         self.strict = re.compile(
             r"licen[cs]ed? (?:under|as|by)|released under|(?:available|distributed|provided|published) under|"
-            r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|subject to the|governed by|is licen[cs]ed", re.IGNORECASE)
+            r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|subject to the|governed by|is licen[cs]ed|"
+            r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*licen[cs]e\s*(?:\*\*|__)?\s*:|" + _CJK_STATEMENT, re.IGNORECASE)
+        # A license known only by its name: "the YAYI 2 Community License", "the Model License",
+        # "LLaMA's model license", "《X模型社区许可协议》". Matched on the clause as written (case kept).
+        self.custom = (
+            re.compile(r"(?<![\w-])((?:[A-Z0-9][\w.'’+\-]*\s+){1,5}(?:Community|Model|Research)\s+Licen[cs]e(?:\s+Agreement)?)\b"),
+            re.compile(r"\b[Tt]he\s+((?:Community|Model)\s+Licen[cs]e(?:\s+Agreement)?)\b"),
+            re.compile(r"(?<![\w-])([\w.\-]+['’]s\s+(?:community|model)\s+licen[cs]e(?:\s+agreement)?)\b", re.IGNORECASE),
+            re.compile(r"[《\[]([^《》\[\]]{0,40}(?:模型|社区)[^《》\[\]]{0,20}许可(?:协议)?)[》\]]"),
+        )
         self.field = re.compile(r"licen[cs]e\s*[:=]\s*[`'\"]?([A-Za-z0-9][\w.+\-]*)", re.IGNORECASE)
         self.component = (
-            ("code", re.compile(r"\b(?:source code|code|codebase|software|scripts?|repository|implementation)\b", re.IGNORECASE)),
-            ("data", re.compile(r"\b(?:data ?sets?|data|corpus|training data)\b", re.IGNORECASE)),
-            ("docs", re.compile(r"\b(?:documentation|docs|model card|paper)\b", re.IGNORECASE)),
-            ("weights", re.compile(r"\b(?:weights|checkpoints?|model weights|parameters|the model|models?)\b", re.IGNORECASE)),
+            ("code", re.compile(r"\b(?:source code|code|codebase|software|scripts?|repository|implementation)\b|代码|源码|程序", re.IGNORECASE)),
+            ("data", re.compile(r"\b(?:data ?sets?|data|corpus|training data)\b|数据", re.IGNORECASE)),
+            ("docs", re.compile(r"\b(?:documentation|docs|model card|paper)\b|文档", re.IGNORECASE)),
+            ("weights", re.compile(r"\b(?:weights|checkpoints?|model weights|parameters|the model|models?)\b|模型|权重|参数", re.IGNORECASE)),
         )
 
 
@@ -101,6 +116,7 @@ class Mention:
     component: str  # weights | code | data | docs | all
     line: int  # 1-based line in the text it came from
     text: str
+    custom_name: str | None = None  # set for a license known only by its name (a custom license)
 
 
 def component_of(text: str) -> str:
@@ -123,15 +139,36 @@ def find_mentions(lines: list[tuple[int, str]], *, statements_only: bool = True,
         if strict and (text.lstrip().startswith(("|", "<")) or not rx.strict.search(text)):
             continue
         for clause in rx.clauses.split(text):
-            ids = _clause_ids(clause)
-            if any(i.startswith(_RAIL_SPECIFIC) for i in ids):
-                ids = [i for i in ids if i != "LicenseRef-openrail"]
-            comp = component_of(clause) if len(ids) else "all"
-            if comp == "all" and len(ids):
-                comp = component_of(text)
-            for lid in ids[:3]:
-                out.append(Mention(lid, comp, no, " ".join(text.split())[:200]))
+            out += _clause_mentions(clause, text, no)
     return out
+
+
+def _clause_mentions(clause: str, text: str, no: int, split: bool = True) -> list[Mention]:
+    ids: list[tuple[str, str | None]] = [(i, None) for i in _clause_ids(clause)]
+    if any(i.startswith(_RAIL_SPECIFIC) for i, _ in ids):
+        ids = [(i, n) for i, n in ids if i != "LicenseRef-openrail"]
+    if split and len(ids) > 1 and "," in clause:  # "Code is released under MIT, model weights under CC-BY-NC 4.0"
+        parts = [m for part in clause.split(",") for m in _clause_mentions(part, text, no, split=False)]
+        if len({m.license_id for m in parts}) > 1:
+            return parts
+    if not ids:
+        ids = [(custom_id(n), n) for n in _custom_names(clause)]
+    comp = component_of(clause) if len(ids) else "all"
+    if comp == "all" and len(ids):
+        comp = component_of(text)
+    return [Mention(lid, comp, no, " ".join(text.split())[:200], custom_name=name) for lid, name in ids[:3]]
+
+
+def _custom_names(clause: str) -> list[str]:
+    """Names of licenses written for one model or organisation ("YAYI 2 Community License")."""
+    out: list[str] = []
+    plain = _MD_LINK.sub(r"\1", clause)
+    for n, rx in enumerate(_rx().custom):
+        for m in rx.finditer(clause if n == len(_rx().custom) - 1 else plain):  # CJK names keep their brackets
+            name = " ".join(m.group(1).split())
+            if name not in out and not any(name in o for o in out):
+                out.append(name)
+    return out[:2]
 
 
 def _clause_ids(clause: str) -> list[str]:
@@ -139,8 +176,6 @@ def _clause_ids(clause: str) -> list[str]:
     rx = _rx()
     m = rx.field.search(clause)
     if m:
-        from openaudit.licenses.facts import lookup
-
         info = lookup(m.group(1).rstrip(".,;:"))
         if info is not None and info.id not in ("LicenseRef-other", "LicenseRef-unknown"):
             ids.append(info.id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from openaudit.probes.catalog import CATALOG, DIMENSIONS
+from openaudit.probes import CATALOG, DIMENSIONS
 from openaudit.resources import schema
 from openaudit.errors import InvalidPolicy
 from openaudit.rubric.docload import json_path, load_document

@@ -4,33 +4,35 @@ from __future__ import annotations
 
 import re
 
-from openaudit.collect.code import STANDARD_LIBS
-from openaudit.collect.common import absence, card_only, short
+from openaudit.collect.code import LIBRARY_REPOS, STANDARD_LIBS, finetune_only
+from openaudit.collect.common import absence, card_only, repo_key, short
 from openaudit.collect.findings import F, NA, P, PA, card_unavailable, files_unavailable, finding, listing_unavailable, plural
 from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
-# Links to general-purpose libraries/tools are not this model's code.
-LIBRARY_REPOS = re.compile(r"github\.com/(?:huggingface/(transformers|diffusers|peft|trl|accelerate|optimum|text-generation-inference|"
-                           r"huggingface_hub|datasets|tokenizers|safetensors|candle|setfit|transformers\.js)|UKPLab/sentence-transformers|"
-                           r"ggerganov/(llama\.cpp|ggml|whisper\.cpp)|ggml-org/|oobabooga/|vllm-project/vllm|"
-                           r"turboderp/exllama\w*|AutoGPTQ/|casper-hansen/AutoAWQ|PanQiWei/AutoGPTQ|qwopqwop200/GPTQ-for-LLaMa|"
-                           r"LostRuins/koboldcpp|comfyanonymous/ComfyUI|AUTOMATIC1111/|lllyasviel/(Fooocus|stable-diffusion-webui-forge)|"
-                           r"nomic-ai/gpt4all|jmorganca/ollama|ollama/ollama|lmstudio-ai|mlc-ai/|pytorch/pytorch|"
-                           r"tensorflow/tensorflow|google/jax|microsoft/onnxruntime|openvinotoolkit/|triton-inference-server|"
-                           r"SYSTRAN/faster-whisper|OpenNMT/CTranslate2|TheBlokeAI|huggingface/blog)(?:\.git)?/?(?:[#?].*)?$", re.I)
-
-
 _IN_REPO = re.compile(r"\b(this|the current|the present|our) (current )?(repo|repository|model repo)\b|\bin this (folder|directory)", re.I)
-# A link on an installation line points at a dependency, not at this model's code.
-_INSTALL = re.compile(r"\b(install\w*|pip |requirements?|dependenc\w*|conda)\b", re.I)
+_CONFIG_EXT = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".gin", ".conf")
 
 
-def _model_links(c, purpose: str | None = None):
-    links = [l for l in c.links if not LIBRARY_REPOS.search(l.url) and l.purposes != ("data",) and not _INSTALL.search(l.text)]
-    if purpose is not None:
-        links = [l for l in links if purpose in l.purposes]
-    return links
+def _not_followed(ctx: ProbeContext, links) -> str:
+    """Why the contents of linked repositories were not observed (for a not_available message)."""
+    c = ctx.facts["code"]
+    statuses = {c.lookup(l).status.value for l in links if c.lookup(l) is not None and not c.lookup(l).ok}
+    if statuses:
+        return "the link was not followed (" + ", ".join(sorted(statuses)) + ")"
+    if any(c.lookup(l) is not None and c.lookup(l).truncated for l in links):
+        return "its file tree was truncated"
+    return "links are not followed offline" if ctx.snapshot.offline else "the link was not followed"
+
+
+def _unobserved(c, links) -> list:
+    """Linked repositories whose contents were not (completely) observed."""
+    return [l for l in links if c.lookup(l) is None or not c.lookup(l).ok or c.lookup(l).paths is None or c.lookup(l).truncated]
+
+
+def _repos(links) -> str:
+    keys = list(dict.fromkeys(repo_key(l.url) for l in links))
+    return ", ".join(keys[:3]) + (f" (+{len(keys) - 3})" if len(keys) > 3 else "")
 
 
 def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Finding:
@@ -39,68 +41,111 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
     scripts = c.scripts_for(role)
     if role == "training":
         scripts = scripts + c.scripts_for("launcher")
-    links = _model_links(c, role)
+    said = c.model_links(role)  # the card says these hold this code
+    tuning = []  # for a pretrained (not fine-tuned) model: fine-tuning recipes offered to users, not its training code
+    if role == "training" and not c.finetuned:
+        tuning = [l for l in said if finetune_only(l.sentence or l.text)]
+        said = tuple(l for l in said if l not in tuning)
+    # a link to this model's code whose followed repository holds such code (paths), said or not
+    found = [l for l in c.model_links() if c.lookup(l) is not None and c.lookup(l).has(role)]
+    links = list({repo_key(l.url): l for l in list(said) + found}.values())
     if scripts or links:
         parts = []
         if scripts:
             parts.append(f"{plural(len(scripts), 'script')} in the repository")
         if links:
-            parts.append(f"{plural(len(links), 'linked code repository', )}")
+            unchecked = _unobserved(c, links)
+            parts.append(plural(len(links), "linked code repository")
+                         + (" (linked, contents not checked)" if unchecked and len(unchecked) == len(links) else ""))
         ev = [s.evidence for s in scripts[:3]] + [l.evidence(card.path) for l in links[:3]]
+        ev += [c.lookup(l).evidence(role) for l in links[:3] if c.lookup(l) is not None]
         return finding(pid, P, f"{what} published: " + " and ".join(parts), ev)
     files = {f.path for f in ctx.snapshot.files}
     named = [(f, e) for f, p, e in c.mentioned if p == role and not any(x == f or x.endswith("/" + f) for x in files)]
+    if role == "training" and not c.finetuned:
+        tuning += [e for f, e in named if finetune_only(f + " " + (e.snippet or ""))]
+        named = [(f, e) for f, e in named if not finetune_only(f + " " + (e.snippet or ""))]
+    if named and c.clones:  # `git clone <repo>` then `python train.py`: the script is in the cloned repository
+        return finding(pid, P, f"the card runs {what} ({named[0][0]}) from the repository it clones ({_repos(c.clones)}; "
+                       "linked, contents not checked)", [e for _, e in named[:2]] + [l.evidence(card.path) for l in c.clones[:2]])
     if named and card_only(ctx.snapshot)[0] and any(_IN_REPO.search(e.snippet or "") for _, e in named):
         return finding(pid, P, f"the card says this repository holds the {what} ({named[0][0]}); its files were not observed",
                        [e for _, e in named[:3]])
     if named:
         return finding(pid, PA, f"the card names {what} ({named[0][0]}) that is not among the repository files",
                        [e for _, e in named[:3]], score=0.5)
-    generic = [l for l in _model_links(c) if not l.purposes or l.purposes == ("inference",)]
+    if tuning:
+        return finding(pid, PA, "the card offers fine-tuning code for this pretrained model; the code that trained it is not named",
+                       [t.evidence(card.path) if hasattr(t, "evidence") else t for t in tuning[:3]], score=0.5)
+    # the model's code repositories not shown (by a complete file tree) to lack this code
+    own = [l for l in c.model_links() if not (c.lookup(l) is not None and c.lookup(l).has(role) is False)]
+    generic = [l for l in own if not l.purposes or l.purposes == ("inference",)]
     cu = card_unavailable(pid, ctx.facts, what)
     if cu is not None and cu.outcome is NA:
         return cu
     na = listing_unavailable(pid, ctx.snapshot, what)
     if na:
         return na
+    frameworks = [l for l in own if "framework" in l.purposes]
+    if frameworks and role == "training":
+        return finding(pid, PA, f"trained with a general library ({_repos(frameworks)}); the model's own training code and "
+                       "configuration are not linked", [l.evidence(card.path) for l in frameworks[:3]], score=0.5)
     if generic and role == "training":
         return finding(pid, PA, "a code repository is linked, but the card does not say it holds training code",
                        [l.evidence(card.path) for l in generic[:3]], score=0.5)
+    runs_training = any(p == "training" and not any(x == f or x.endswith("/" + f) for x in files) for f, p, _ in c.mentioned)
+    trained_in = [l for l in c.model_links("training") if not finetune_only(l.sentence or l.text) or c.finetuned] \
+        + (list(c.clones) if runs_training else [])  # a cloned repository whose training script the card runs
+    unseen = _unobserved(c, trained_in) if role != "training" else []
+    if unseen:  # this model's code lives in a linked repository whose files were not observed
+        return finding(pid, NA, f"{what} not checked: the card links this model's code repository ({_repos(unseen)}), "
+                       f"whose files were not observed: {_not_followed(ctx, unseen)}",
+                       [l.evidence(card.path) for l in unseen[:3]])
+    promised = [l for l in c.links if "promised" in l.purposes]
+    if promised and role == "training":
+        return finding(pid, F, "the card announces the training code for later; it is not published",
+                       [l.evidence(card.path) for l in promised[:3]])
+    checked = [c.lookup(l).evidence(role) for l in c.model_links() if c.lookup(l) is not None and c.lookup(l).has(role) is False]
     return finding(pid, F, f"no {what} in the repository or linked from the card",
                    [absence(f"{len(ctx.snapshot.files)} repository files for {role} scripts; card links to "
-                            f"GitHub/GitLab/Codeberg/Spaces described as {role} code")])
+                            f"GitHub/GitLab/Codeberg/Spaces described as {role} code")] + checked[:3])
 
 
-@probe("code.training_code")
+@probe("code.training_code", dimension="code",
+       question="Is training code published (in the repo or a linked code repository)?")
 def training_code(ctx: ProbeContext) -> Finding:
     return _scripts_or_links(ctx, "code.training_code", "training", "training code")
 
 
-@probe("code.evaluation_code")
-def evaluation_code(ctx: ProbeContext) -> Finding:
-    return _scripts_or_links(ctx, "code.evaluation_code", "evaluation", "evaluation code")
-
-
-@probe("code.preprocessing_code")
-def preprocessing_code(ctx: ProbeContext) -> Finding:
-    return _scripts_or_links(ctx, "code.preprocessing_code", "preprocessing", "data preprocessing code")
-
-
-@probe("code.training_config")
+@probe("code.training_config", dimension="code", question="Are training configuration files published?")
 def training_config(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     if c.configs:
         return finding("code.training_config", P, f"{plural(len(c.configs), 'training configuration file')} published",
                        c.configs[:4], value=[e.path for e in c.configs])
+    card = ctx.facts["card"]
+    in_linked = [(l, p) for l in c.model_links() if c.lookup(l) is not None and c.lookup(l).ok
+                 for p in (c.lookup(l).paths or {}).get("training", ()) if p.lower().endswith(_CONFIG_EXT)]
+    if in_linked:
+        lk = c.lookup(in_linked[0][0])
+        return finding("code.training_config", P, f"training configuration in the linked repository {lk.full_name or lk.key}: "
+                       + ", ".join(p for _, p in in_linked[:3]), [in_linked[0][0].evidence(card.path), lk.evidence("training")],
+                       value=[p for _, p in in_linked[:20]])
     na = files_unavailable("code.training_config", ctx.snapshot, "training configuration files")
     if na:
         return na
+    unseen = _unobserved(c, c.model_links("training"))
+    if unseen:
+        return finding("code.training_config", NA, "training configuration not checked: the card links this model's training "
+                       f"code repository ({_repos(unseen)}), whose files were not observed: {_not_followed(ctx, unseen)}",
+                       [l.evidence(card.path) for l in unseen[:3]])
     return finding("code.training_config", F, "no training configuration files in the repository",
                    [absence("training_args.json/yaml, trainer_state.json, *train*.yaml|json, axolotl/llama-factory/"
                             "deepspeed/fsdp configs, hparams.yaml, adapter_config.json")])
 
 
-@probe("code.inference_code")
+@probe("code.inference_code", dimension="code",
+       question="Can the model be run with an open standard library (library_name / architectures)?")
 def inference_code(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     ev = [e for e in (c.library_evidence, c.config_evidence) if e is not None]
@@ -126,7 +171,8 @@ def inference_code(ctx: ProbeContext) -> Finding:
 _TRUST = re.compile(r"trust_remote_code\s*=\s*True", re.I)
 
 
-@probe("code.no_remote_code")
+@probe("code.no_remote_code", dimension="code",
+       question="Does inference work without trust_remote_code / repo Python files?")
 def no_remote_code(ctx: ProbeContext) -> Finding:
     pid = "code.no_remote_code"
     c = ctx.facts["code"]
@@ -157,6 +203,17 @@ def no_remote_code(ctx: ProbeContext) -> Finding:
                    [absence("config.json / model_index.json; card usage code for trust_remote_code=True")])
 
 
+@probe("code.evaluation_code", dimension="code", question="Is evaluation code published or linked?")
+def evaluation_code(ctx: ProbeContext) -> Finding:
+    return _scripts_or_links(ctx, "code.evaluation_code", "evaluation", "evaluation code")
+
+
+@probe("code.preprocessing_code", dimension="code",
+       question="Is data preprocessing / filtering code published or linked?")
+def preprocessing_code(ctx: ProbeContext) -> Finding:
+    return _scripts_or_links(ctx, "code.preprocessing_code", "preprocessing", "data preprocessing code")
+
+
 # Typed source notes after which a config (or the .py files it names) may not have been seen.
 _LISTING_GAPS = (Condition.LISTING_CAPPED, Condition.FOLDER_UNLISTED, Condition.READS_STOPPED, Condition.ACCESS_DENIED)
 _FILE_GAPS = (Condition.FILE_UNREADABLE, Condition.TEXT_SKIPPED)
@@ -167,16 +224,16 @@ def _is_config(path: str | None) -> bool:
     return base.endswith("config.json") or base == "model_index.json"
 
 
-@probe("code.repository_link")
+@probe("code.repository_link", dimension="code", question="Does the card link a source code repository?")
 def repository_link(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     card = ctx.facts["card"]
     cu = card_unavailable("code.repository_link", ctx.facts, "code repository links")
     if cu is not None:
         return cu
-    links = _model_links(c)
+    links = c.model_links()
     if links:
-        return finding("code.repository_link", P, f"the card links {plural(len({l.url for l in links}), 'code repository')}",
+        return finding("code.repository_link", P, f"the card links {plural(len({repo_key(l.url) for l in links}), 'code repository')}",
                        [l.evidence(card.path) for l in links[:4]], value=sorted({l.url for l in links})[:10])
     libs = [l for l in c.links if LIBRARY_REPOS.search(l.url)]
     return finding("code.repository_link", F, "the card links no source code repository for this model",

@@ -7,21 +7,26 @@ import re
 from openaudit.collect.common import absence, short
 from openaudit.collect.data import KNOWN_DATA
 from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, plural
-from openaudit.model import Evidence, Finding
+from openaudit.model import Evidence, Finding, LinkKind, LinkStatus
 from openaudit.probes.registry import ProbeContext, probe
 
-BENCH = re.compile(r"\b(mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
+BENCH = re.compile(r"\b(imdb|sst-?2|sst|ag[_ ]?news|yelp|rotten[_ ]tomatoes|tweet[_ ]?eval|cola|mrpc|qqp|qnli|rte|wnli|"
+                   r"race|hotpot ?qa|samsum|ptb|penn treebank|c-eval|cmmlu|agieval|ds-1000|evalplus|livecodebench|"
+                   r"wikiann|xtreme|paws-?x?|mlqa|tydi ?qa|xquad|belebele|"
+                   r"mmlu|hellaswag|arc[- ](challenge|easy|c|e)\b|gsm8k|humaneval|mbpp|truthful ?qa|winogrande|"
                    r"glue|superglue|squad|mteb|beir|wmt\d*|flores|librispeech|common ?voice|imagenet|coco|"
                    r"big-?bench|bbh|drop|piqa|boolq|lambada|math\b|mt-?bench|alpacaeval|ifeval|gpqa|musr|"
                    r"conll|xnli|stsb|sts-?b|ms ?marco|natural questions|trivia ?qa|fleurs|cifar|voc|ade20k)\b", re.I)
 EVAL_SECTION = r"evaluat|results?$|benchmark|performance|metrics|scores"
+EVAL_SET = re.compile(r"\bresults on the (?:evaluation|test|validation|eval) (?:set|split)\b", re.I)
+ON_DATASET = re.compile(r"\b(?:fine-?tuned|trained|evaluated|tested)\b(?:[^.]|\.(?!\s)){0,160}?\bon the \[?([\w./-]{2,60})\]?(?:\([^)]*\))? dataset\b", re.I)
 
 
 def _d(ctx: ProbeContext):
     return ctx.facts["data"]
 
 
-@probe("data.declared")
+@probe("data.declared", dimension="data", question="Are the training datasets named (datasets: metadata or prose)?")
 def declared(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.declared", ctx.facts, "training datasets")
@@ -48,7 +53,8 @@ def declared(ctx: ProbeContext) -> Finding:
                    [absence("card metadata 'datasets:', huggingface.co/datasets links, dataset names in training-data sections")])
 
 
-@probe("data.documented")
+@probe("data.documented", dimension="data",
+       question="Does the card document the training data (sources, sizes, mixture, filtering)?")
 def documented(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]
@@ -68,6 +74,10 @@ def documented(ctx: ProbeContext) -> Finding:
             return finding("data.documented", P, "the card documents the training data (sources, sizes or processing)", ev, value=words)
         return finding("data.documented", PA, "the card's training-data description is thin", ev, value=words,
                        score=min(0.75, 0.25 + 0.25 * traits))
+    sized = [e for e, ok in d.statements if ok]
+    if sized and (d.declared or d.linked or d.prose_names):
+        return finding("data.documented", P, "the card names its training datasets with sizes or mixture "
+                       "(outside a training-data section)", sized[:3], value=len(sized))
     if d.empty_sections:
         return finding("data.documented", F, "training-data headings hold only template text",
                        [card.section_evidence(s) for s in d.empty_sections[:3]])
@@ -78,7 +88,7 @@ def documented(ctx: ProbeContext) -> Finding:
                    [absence("card sections titled training data / dataset / data sources / corpus")])
 
 
-@probe("data.available")
+@probe("data.available", dimension="data", question="Are the named training datasets publicly available?")
 def available(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.available", ctx.facts, "training data availability")
@@ -113,8 +123,12 @@ def available(ctx: ProbeContext) -> Finding:
         return finding("data.available", PA, "some named datasets, but the card also says part of the data is private",
                        list(d.private_lines[:2]) + [r.evidence for r in (d.declared + d.linked)[:2]], score=0.3)
     if ids or d.prose_names:
+        failed = sorted({lk.status.value for lk in ctx.snapshot.links if lk.kind is LinkKind.HUB_DATASET and lk.status is not LinkStatus.OK})
         why = "offline" if ctx.snapshot.offline or not ctx.snapshot.api else "not checked"
         ev = [r.evidence for r in (d.declared + d.linked)[:3]] + [e for _, e in d.prose_names[:2]]
+        if failed:
+            return finding("data.available", NA, f"dataset availability not observed: the dataset lookups did not succeed ({', '.join(failed)})",
+                           ev + [Evidence(kind="note", snippet="dataset lookups: " + ", ".join(failed))])
         return finding("data.available", NA, f"dataset availability {why}: named datasets were not looked up",
                        ev + [Evidence(kind="note", snippet=f"availability {why}")])
     return finding("data.available", F, "no training data is named, so none is available",
@@ -129,7 +143,7 @@ def _public(info) -> bool:
     return info is True
 
 
-@probe("data.data_card")
+@probe("data.data_card", dimension="data", question="Is there a datasheet / data card for the training data?")
 def data_card(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     cu = card_unavailable("data.data_card", ctx.facts, "data cards")
@@ -145,7 +159,7 @@ def data_card(ctx: ProbeContext) -> Finding:
                    [absence("card sections/lines: datasheet, data card, dataset card, data statement; huggingface.co/datasets links")])
 
 
-@probe("data.evaluation_data")
+@probe("data.evaluation_data", dimension="data", question="Are the evaluation datasets named?")
 def evaluation_data(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]
@@ -165,6 +179,14 @@ def evaluation_data(ctx: ProbeContext) -> Finding:
     if hits:
         return finding("data.evaluation_data", P, "evaluation datasets named in the card's evaluation section",
                        [card.line_evidence(ln, t) for ln, t in sorted(set(hits))[:4]])
+    # "fine-tuned ... on the imdb dataset. It achieves the following results on the evaluation set": the
+    # evaluation split of that dataset (the Trainer's card template)
+    if card.grep(EVAL_SET):
+        on = [(ln, t, m.group(1)) for ln, t in card.grep(ON_DATASET) for m in [ON_DATASET.search(t)] if m]
+        if on:
+            return finding("data.evaluation_data", P, f"evaluated on the evaluation split of the {on[0][2]} dataset",
+                           [card.line_evidence(ln, t) for ln, t, _ in on[:2]] + [card.line_evidence(*card.grep(EVAL_SET)[0])],
+                           value=[n for _, _, n in on[:5]])
     loose = [h for h in card.grep(BENCH) if re.search(r"eval|benchmark|score|accuracy|result", h[1], re.I)]
     if loose:
         return finding("data.evaluation_data", PA, "benchmarks are mentioned but not in an evaluation section",

@@ -4,7 +4,7 @@ bodies do not count."""
 from __future__ import annotations
 
 from openaudit.collect.common import absence
-from openaudit.collect.findings import F, P, PA, card_unavailable, finding
+from openaudit.collect.findings import F, P, PA, card_unavailable, finding, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -23,7 +23,7 @@ def _topic_probe(ctx: ProbeContext, pid: str, topic: str, what: str, searched: s
     return finding(pid, F, f"the card does not document {what}", [absence(searched)])
 
 
-@probe("docs.model_card")
+@probe("docs.model_card", dimension="documentation", question="Is there a substantive model card?")
 def model_card(ctx: ProbeContext) -> Finding:
     cu = card_unavailable("docs.model_card", ctx.facts, "the model")
     if cu is not None:
@@ -46,19 +46,20 @@ def model_card(ctx: ProbeContext) -> Finding:
     return finding("docs.model_card", F, "the model card has no substantive content", ev, value=d.words)
 
 
-@probe("docs.intended_use")
+@probe("docs.intended_use", dimension="documentation", question="Does the card state intended uses?")
 def intended_use(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.intended_use", "intended_use", "intended uses",
                         "sections: intended use / uses / direct use / use cases; lines 'intended for', 'can be used for'")
 
 
-@probe("docs.limitations")
+@probe("docs.limitations", dimension="documentation", question="Does the card state limitations, biases or risks?")
 def limitations(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.limitations", "limitations", "limitations, biases or risks",
                         "sections: limitations / bias / risks / ethical considerations / out-of-scope; lines about limitations")
 
 
-@probe("docs.evaluation")
+@probe("docs.evaluation", dimension="documentation",
+       question="Are evaluation results reported (model-index or an evaluation section)?")
 def evaluation(ctx: ProbeContext) -> Finding:
     d = ctx.facts["docs"]
     return _topic_probe(ctx, "docs.evaluation", "evaluation", "evaluation results",
@@ -66,13 +67,14 @@ def evaluation(ctx: ProbeContext) -> Finding:
                         extra=d.model_index)
 
 
-@probe("docs.training_details")
+@probe("docs.training_details", dimension="documentation", question="Does the card describe the training procedure?")
 def training_details(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.training_details", "training", "the training procedure",
                         "sections: training / fine-tuning / training procedure / pre-training")
 
 
-@probe("docs.architecture")
+@probe("docs.architecture", dimension="documentation",
+       question="Is the model architecture documented (config or card)?")
 def architecture(ctx: ProbeContext) -> Finding:
     c = ctx.facts.get("code")
     cfg = c.config_evidence if c is not None else None
@@ -84,17 +86,17 @@ def architecture(ctx: ProbeContext) -> Finding:
                         "config.json architectures/model_type; sections: architecture / model details / model description")
 
 
-@probe("docs.sample_outputs")
+@probe("docs.sample_outputs", dimension="documentation", question="Are sample inputs/outputs shown?")
 def sample_outputs(ctx: ProbeContext) -> Finding:
     d = ctx.facts["docs"]
     card = ctx.facts["card"]
     extra = [d.widget]
     if d.code_examples and not (d.topics.get("examples") and d.topics["examples"].present):
-        extra.append(Evidence(kind="computed", path=card.path, snippet=f"{d.code_examples} code block(s) in the card"))
+        extra.append(Evidence(kind="computed", path=card.path, snippet=f"{plural(d.code_examples, 'code block')} in the card"))
     return _topic_probe(ctx, "docs.sample_outputs", "examples", "sample inputs/outputs",
                         "widget metadata; sections: usage / how to use / examples / quickstart; code blocks", extra=extra)
 
 
-@probe("docs.citation")
+@probe("docs.citation", dimension="documentation", question="Does the card give a citation?")
 def citation(ctx: ProbeContext) -> Finding:
     return _topic_probe(ctx, "docs.citation", "citation", "a citation", "sections: citation / cite / bibtex / reference; BibTeX entries")

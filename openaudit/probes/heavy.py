@@ -9,7 +9,8 @@ CONTAMINATION_FAIL_RATE = 0.05  # at least 5% of a benchmark's items leaked -> f
 _EVIDENCE_MAX = 10
 
 
-@probe("data.contamination")
+@probe("data.contamination", dimension="data",
+       question="Is the released training data free of benchmark contamination?")
 def data_contamination(ctx: ProbeContext) -> Finding:
     """Reads the contamination report (openaudit.contamination.api.run) from ctx.extra. Decides on
     the typed ``status`` codes: only a complete scan can pass; an incomplete one keeps its matches
@@ -57,7 +58,8 @@ def data_contamination(ctx: ProbeContext) -> Finding:
 
 
 # ---------------------------------------------------------------- repro.replay ------------------
-@probe("repro.replay")
+@probe("repro.replay", dimension="reproducibility",
+       question="Does a replay of a published training segment reproduce the published losses/weights?")
 def repro_replay(ctx: ProbeContext) -> Finding:
     """Reads the training-replay verdict (openaudit.verify.api.run) from ctx.extra["verification"]."""
     from openaudit.verify.findings import replay_finding

@@ -1,16 +1,37 @@
-"""Probe registry: named yes/no questions over collected facts.
+"""Probe registry: named yes/no questions over collected facts, registered where they are written.
 
-A probe is a function ``(ctx: ProbeContext) -> Finding``. It is registered with ``@probe("id")``;
-the id must be in ``openaudit.probes.catalog.CATALOG``. ``run_probes`` runs them all: a probe that
-raises becomes an ``error`` finding (the audit goes on).
+A probe is a function ``(ctx: ProbeContext) -> Finding`` decorated with
+``@probe("license.open", dimension="license", question="Is the weights' license ...?")``: the id, its
+home dimension in the default rubric and the question it answers live next to the code. Importing
+``openaudit.probes`` imports every probe module, so the catalogue is complete at import; registering
+an id twice, or with an unknown dimension, raises :class:`ProbeRegistryError` at import time.
+
+``catalog()`` is derived from the registrations (id -> :class:`ProbeSpec`), ordered by id group
+(license, weights, code, data, repro, docs) and, within a group, by registration order.
+``run_probes`` runs them all: a probe that raises becomes an ``error`` finding (the audit goes on).
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
-from openaudit.probes.catalog import CATALOG
+
+DIMENSIONS = ("license", "weights", "code", "data", "reproducibility", "documentation")
+_GROUPS = ("license", "weights", "code", "data", "repro", "docs")  # catalogue order of the id prefixes
+
+
+class ProbeRegistryError(Exception):
+    """A probe registered twice, with a malformed id or an unknown dimension: a programming error,
+    raised when the probe module is imported (never silently dropped)."""
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    id: str
+    dimension: str  # the probe's home dimension in the default rubric
+    question: str  # the yes/no question the probe answers (rubric show, SARIF rules)
 
 
 @dataclass(frozen=True)
@@ -21,32 +42,79 @@ class ProbeContext:
 
 
 ProbeFn = Callable[[ProbeContext], Finding]
-_REGISTRY: dict[str, ProbeFn] = {}
 
 
-def probe(probe_id: str) -> Callable[[ProbeFn], ProbeFn]:
-    if probe_id not in CATALOG:
-        raise KeyError(f"probe id {probe_id!r} is not in the catalogue")
+class Registry:
+    """Probe id -> (spec, function). One global instance (``REGISTRY``) holds the shipped probes."""
+
+    def __init__(self) -> None:
+        self._probes: dict[str, tuple[ProbeSpec, ProbeFn]] = {}
+
+    def register(self, spec: ProbeSpec, fn: ProbeFn) -> None:
+        group = spec.id.split(".", 1)[0]
+        if "." not in spec.id or group not in _GROUPS:
+            raise ProbeRegistryError(f"probe id {spec.id!r} must be '<group>.<name>' with a group in {', '.join(_GROUPS)}")
+        if spec.dimension not in DIMENSIONS:
+            raise ProbeRegistryError(f"probe {spec.id!r}: unknown dimension {spec.dimension!r} (one of: {', '.join(DIMENSIONS)})")
+        if not spec.question.strip():
+            raise ProbeRegistryError(f"probe {spec.id!r}: a question is required")
+        old = self._probes.get(spec.id)
+        if old is not None:
+            raise ProbeRegistryError(f"probe id {spec.id!r} registered twice ({_where(old[1])} and {_where(fn)})")
+        self._probes[spec.id] = (spec, fn)
+
+    @contextlib.contextmanager
+    def swapped(self, fns: Mapping[str, ProbeFn]) -> Iterator[None]:
+        """Run other functions for registered probes while the block runs (tests: a crashing probe)."""
+        unknown = [pid for pid in fns if pid not in self._probes]
+        if unknown:
+            raise ProbeRegistryError(f"not registered: {', '.join(unknown)}")
+        saved = {pid: self._probes[pid] for pid in fns}
+        try:
+            for pid, fn in fns.items():
+                self._probes[pid] = (self._probes[pid][0], fn)
+            yield
+        finally:
+            self._probes.update(saved)
+
+    def catalog(self) -> dict[str, ProbeSpec]:
+        order = sorted(self._probes, key=lambda pid: _GROUPS.index(pid.split(".", 1)[0]))  # stable: registration order within a group
+        return {pid: self._probes[pid][0] for pid in order}
+
+    def functions(self) -> dict[str, ProbeFn]:
+        return {pid: self._probes[pid][1] for pid in self.catalog()}
+
+
+def _where(fn: ProbeFn) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
+
+
+REGISTRY = Registry()
+
+
+def probe(probe_id: str, *, dimension: str, question: str) -> Callable[[ProbeFn], ProbeFn]:
+    """Register the decorated function as probe ``probe_id`` with its metadata."""
 
     def deco(fn: ProbeFn) -> ProbeFn:
-        if probe_id in _REGISTRY and _REGISTRY[probe_id] is not fn:
-            raise KeyError(f"probe id {probe_id!r} registered twice")
-        _REGISTRY[probe_id] = fn
+        REGISTRY.register(ProbeSpec(probe_id, dimension, question), fn)
         return fn
 
     return deco
 
 
 def registered() -> dict[str, ProbeFn]:
-    return dict(_REGISTRY)
+    return REGISTRY.functions()
+
+
+def catalog() -> dict[str, ProbeSpec]:
+    return REGISTRY.catalog()
 
 
 def run_probes(ctx: ProbeContext, only: set[str] | None = None) -> dict[str, Finding]:
     """Run every registered probe (or those in ``only``) in catalogue order."""
     out: dict[str, Finding] = {}
-    for pid in CATALOG:
-        fn = _REGISTRY.get(pid)
-        if fn is None or (only is not None and pid not in only):
+    for pid, fn in registered().items():
+        if only is not None and pid not in only:
             continue
         try:
             f = fn(ctx)

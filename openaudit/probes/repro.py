@@ -20,7 +20,7 @@ def _unobservable(ctx: ProbeContext, pid: str, what: str) -> Finding | None:
     return listing_unavailable(pid, ctx.snapshot, what)
 
 
-@probe("repro.hyperparameters")
+@probe("repro.hyperparameters", dimension="reproducibility", question="Are the training hyperparameters published?")
 def hyperparameters(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     kinds = r.hyperparameters
@@ -40,7 +40,7 @@ def hyperparameters(ctx: ProbeContext) -> Finding:
                             "warmup, optimizer, schedule); training_args / trainer configs in the repository")])
 
 
-@probe("repro.seed")
+@probe("repro.seed", dimension="reproducibility", question="Is the random seed published?")
 def seed(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.seeds:
@@ -52,7 +52,7 @@ def seed(ctx: ProbeContext) -> Finding:
                    [absence("'seed' with a number in the card and in repository configs/scripts")])
 
 
-@probe("repro.training_log")
+@probe("repro.training_log", dimension="reproducibility", question="Is a training log / loss curve published?")
 def training_log(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.logs:
@@ -71,7 +71,7 @@ def training_log(ctx: ProbeContext) -> Finding:
                             "event files, W&B/TensorBoard.dev links, card lines about loss curves")])
 
 
-@probe("repro.data_order")
+@probe("repro.data_order", dimension="reproducibility", question="Is the training data order published?")
 def data_order(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.data_order:
@@ -86,7 +86,7 @@ def data_order(ctx: ProbeContext) -> Finding:
                    [absence("data_order*, *.idx, *global_indices*/batch_indices/shuffle manifests; card lines on data order")])
 
 
-@probe("repro.compute")
+@probe("repro.compute", dimension="reproducibility", question="Are the training compute / hardware reported?")
 def compute(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.compute:
@@ -98,7 +98,7 @@ def compute(ctx: ProbeContext) -> Finding:
                    [absence("card co2_eq_emissions; GPU/TPU types and counts, GPU hours, carbon in compute/hardware sections")])
 
 
-@probe("repro.paper")
+@probe("repro.paper", dimension="reproducibility", question="Is there a paper or technical report describing training?")
 def paper(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.papers:

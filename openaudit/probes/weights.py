@@ -6,6 +6,7 @@ import re
 
 from openaudit.collect.common import absence, note_evidence, short
 from openaudit.collect.findings import F, NA, NAP, P, PA, files_unavailable, finding, partial_cache_note, plural
+from openaudit.collect.weights import checkpoint_dir
 from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -36,12 +37,16 @@ def _format_summary(w) -> Evidence:
     return Evidence(kind="computed", snippet=short(f"weight formats by bytes — {parts}; safe-format share {share}", 300))
 
 
-@probe("weights.present")
+@probe("weights.present", dimension="weights", question="Are final model weights published in the repository?")
 def present(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if w.present:
-        return finding("weights.present", P, f"{plural(len(w.files), 'weight file')} published",
-                       _file_ev(ctx, [f.path for f in w.files]) + [_format_summary(w)], value=len(w.files))
+        paths = sorted((f.path for f in w.files), key=lambda p: (checkpoint_dir(p) is not None, p))  # final weights first
+        in_ckpt = sum(1 for p in paths if checkpoint_dir(p) is not None)
+        more = [Evidence(kind="computed", snippet=f"… and {plural(len(paths) - 3, 'more weight file')}")] if len(paths) > 3 else []
+        return finding("weights.present", P, f"{plural(len(paths), 'weight file')} published"
+                       + (f" ({in_ckpt} of them in checkpoint folders)" if in_ckpt else ""),
+                       _file_ev(ctx, paths) + more + [_format_summary(w)], value=len(paths))
     st = ctx.snapshot.api.get("safetensors") if ctx.snapshot.api else None
     if isinstance(st, dict) and st.get("total"):
         return finding("weights.present", P, "the Hub reports safetensors weights for this repository",
@@ -62,7 +67,8 @@ def present(ctx: ProbeContext) -> Finding:
                             "(*.safetensors, *.bin, *.pt, *.pth, *.ckpt, *.gguf, *.onnx, *.h5, *.msgpack, *.tflite, *.npz ...)")])
 
 
-@probe("weights.safe_format")
+@probe("weights.safe_format", dimension="weights",
+       question="Are the weights in a safe, non-executable format (safetensors, GGUF, ONNX)?")
 def safe_format(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if not w.present:
@@ -86,7 +92,7 @@ def safe_format(ctx: ProbeContext) -> Finding:
                    ev, value=share, score=share if share is not None else 0.5)
 
 
-@probe("weights.index_complete")
+@probe("weights.index_complete", dimension="weights", question="Does every shard named in a sharded index exist?")
 def index_complete(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if not w.indexes and not w.shard_gaps:
@@ -108,7 +114,8 @@ def index_complete(ctx: ProbeContext) -> Finding:
                    + [Evidence(kind="file", path=ix.path, snippet=ix.problem) for ix in unread])
 
 
-@probe("weights.params_known")
+@probe("weights.params_known", dimension="weights",
+       question="Can the parameter count and dtypes be read from the weight headers?")
 def params_known(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     if w.param_count:
@@ -144,7 +151,8 @@ def params_known(ctx: ProbeContext) -> Finding:
                    [_format_summary(w)])
 
 
-@probe("weights.ungated")
+@probe("weights.ungated", dimension="weights",
+       question="Can the weights be downloaded without gated access or approval?")
 def ungated(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     g = w.gated
@@ -160,7 +168,8 @@ def ungated(ctx: ProbeContext) -> Finding:
     return finding("weights.ungated", NA, why, [absence("Hub API field 'gated'; card metadata extra_gated_*")])
 
 
-@probe("weights.intermediate_checkpoints")
+@probe("weights.intermediate_checkpoints", dimension="reproducibility",
+       question="Are intermediate training checkpoints published?")
 def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
     w = _w(ctx)
     strong = [e for e in w.checkpoints if e.kind in ("api_field", "file") or "revision" in (e.snippet or "").lower()
@@ -180,7 +189,8 @@ def intermediate_checkpoints(ctx: ProbeContext) -> Finding:
                    [absence(f"{refs}; checkpoint-*/step*/global_step*/ folders with weights; card mentions of revisions/intermediate checkpoints")])
 
 
-@probe("weights.no_dangerous_pickles")
+@probe("weights.no_dangerous_pickles", dimension="weights",
+       question="Are weight files free of pickles that import dangerous callables?")
 def no_dangerous_pickles(ctx: ProbeContext) -> Finding:
     """Every file a pickle loader may read (weights, training_args.bin, optimizer.pt, pickles under
     any name), judged by its bytes. Only a complete picture passes: an unscannable or unscanned file,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openaudit.render import nested
+from openaudit.render import explain, nested
 from openaudit.render._common import (
     LEGEND,
     OUTCOME_ICON,
@@ -114,6 +114,7 @@ def render_html(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None
     out.append("</div>")
     out.extend(_license_details(lic))
     out.extend(_framework_gaps(report))
+    out.extend(explain.html_lines(report, h))
     out.extend(_facts(as_dict(report.get("facts"))))
     out.append("<h2>Findings</h2>")
     out.append(f'<p class="legend">{h(LEGEND)}</p>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openaudit.render import nested
+from openaudit.render import explain, nested
 from openaudit.render._common import (
     LEGEND,
     OUTCOME_ICON,
@@ -85,6 +85,7 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
     out.append("")
     out.extend(_license(as_dict(report.get("license"))))
     out.extend(_frameworks(report))
+    out.extend(explain.markdown_lines(report, md))
     out.extend(_facts(as_dict(report.get("facts"))))
 
     out.append("## Findings")

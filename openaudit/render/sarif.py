@@ -25,7 +25,7 @@ FINGERPRINT_KEY = "openauditFinding/v1"
 
 
 def _catalog() -> dict[str, Any]:
-    from openaudit.probes.catalog import CATALOG
+    from openaudit.probes import CATALOG
 
     return CATALOG
 

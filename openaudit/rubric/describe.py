@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric.load import load_rubric, load_rubric_file, shipped_rubric_files
 from openaudit.rubric.types import Rubric
 

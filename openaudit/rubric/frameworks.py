@@ -121,19 +121,28 @@ def evaluate_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> 
     return {"verdict": verdict, "missing": missing, "items": items}
 
 
+def _tally(dim: Mapping[str, Any], findings: Mapping[str, Finding]) -> tuple[float, float, list[float | None]]:
+    """(earned weight, observed weight, credit per criterion) of one OSAI dimension; a criterion whose
+    finding does not count (not_available, not_applicable, error, not run) is left out of both sums."""
+    earned = observed = 0.0
+    credits: list[float | None] = []
+    for c in dim["criteria"]:
+        f = findings.get(c["probe"])
+        credit = None if f is None else f.credit
+        credits.append(credit)
+        if credit is not None:
+            observed += c["weight"]
+            earned += c["weight"] * credit
+    return earned, observed, credits
+
+
 def evaluate_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> tuple[dict[str, str], dict[str, Any]]:
     th = spec["thresholds"]
     grades: dict[str, str] = {}
     detail: dict[str, Any] = {}
     for dim in spec["dimensions"]:
-        earned = observed = 0.0
         probes = [c["probe"] for c in dim["criteria"]]
-        for c in dim["criteria"]:
-            f = findings.get(c["probe"])
-            credit = None if f is None else f.credit
-            if credit is not None:
-                observed += c["weight"]
-                earned += c["weight"] * credit
+        earned, observed, _ = _tally(dim, findings)
         if observed <= 0:
             share = None
             grade = dim["unobserved"]
@@ -146,27 +155,103 @@ def evaluate_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> t
     return grades, detail
 
 
+# ---- explanations: the criteria, weights and findings that decided each grade -----------------------
+def _criterion(pid: str, findings: Mapping[str, Finding], **extra: Any) -> dict[str, Any]:
+    """One criterion as it was judged (the finding's message and evidence are in the report's dimensions)."""
+    f = findings.get(pid)
+    status, _ = _probe_status(pid, findings)
+    return {"probe": pid, "outcome": f.outcome.value if f is not None else "not_run", "status": status or "skipped", **extra}
+
+
+def _requirement_rows(req: Mapping[str, Any] | None, role: str, findings: Mapping[str, Finding]) -> list[dict[str, Any]]:
+    return [_criterion(p, findings, role=role, combine=key) for key in ("all_of", "any_of") for p in (req or {}).get(key) or []]
+
+
+def _decided(rows: list[dict[str, Any]], status: str) -> list[str]:
+    """The probes that decided an item's status: for a met item every met criterion; otherwise the
+    criteria that are not met (or could not be verified)."""
+    want = (MET,) if status == MET else (NOT_MET,) if any(r["status"] == NOT_MET for r in rows) else (UNVERIFIED,)
+    return [r["probe"] for r in rows if r["status"] in want]
+
+
+def explain_mof(spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    status = {c["id"]: c["status"] for c in result["components"]}
+    out = []
+    for c in spec["components"]:
+        rows = _requirement_rows(c.get("evidence"), "evidence", findings) + _requirement_rows(c.get("license"), "license", findings)
+        st = status[c["id"]]
+        out.append({"id": c["id"], "name": c["name"], "class": c["class"], "type": c.get("type"), "status": st,
+                    "rule": "evidence and license criteria all met (all_of: every probe passes; any_of: one passes)",
+                    "criteria": rows, "decided_by": _decided(rows, st)})
+    return out
+
+
+def explain_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for it in spec["items"]:
+        rows = _requirement_rows(it.get("evidence"), "evidence", findings) + _requirement_rows(it.get("terms"), "terms", findings)
+        st = result["items"][it["id"]]["status"]
+        out[it["id"]] = {"name": it["name"], "status": st, "criteria": rows, "decided_by": _decided(rows, st)}
+    return out
+
+
+def explain_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding], grades: Mapping[str, str]) -> dict[str, Any]:
+    th = spec["thresholds"]
+    out: dict[str, Any] = {}
+    for dim in spec["dimensions"]:
+        earned, observed, credits = _tally(dim, findings)
+        rows = [_criterion(c["probe"], findings, weight=c["weight"], credit=None if cr is None else round(cr, 3),
+                           counted=cr is not None) for c, cr in zip(dim["criteria"], credits)]
+        grade = grades[dim["id"]]
+        lowered = [r["probe"] for r in rows if r["counted"] and r["credit"] < 1]
+        unseen = [r["probe"] for r in rows if not r["counted"]]
+        if observed:
+            share = earned / observed
+            reason = (f"{grade}: share {share:.2f} = {earned:g} of {observed:g} observed weight "
+                      f"(open needs >= {th['open']}, partial >= {th['partial']})")
+        else:
+            reason = f"{grade}: no criterion could be observed" if rows else f"{grade}: no criterion applies"
+        if lowered:
+            reason += "; lowered by " + ", ".join(f"{r['probe']}={r['outcome']}" for r in rows if r["probe"] in lowered)
+        if unseen:
+            reason += "; not observed: " + ", ".join(f"{r['probe']}={r['outcome']}" for r in rows if r["probe"] in unseen)
+        out[dim["id"]] = {"name": dim["name"], "grade": grade, "earned": round(earned, 3), "observed": round(observed, 3),
+                          "thresholds": dict(th), "criteria": rows,
+                          "decided_by": (lowered or [r["probe"] for r in rows if r["counted"]]) if observed else unseen,
+                          "reason": reason}
+    return out
+
+
 def evaluate_frameworks(findings: Mapping[str, Finding], rubrics: Iterable[Rubric] | None = None) -> dict[str, Any]:
     """MOF / OSAID / OSAI verdicts from ``findings`` (probe id -> Finding).
 
     ``rubrics``: framework rubrics to apply (default: the shipped mof-1.0, osaid-1.0, osai-index).
     Returns ``{"mof": {class, progress, components}, "osaid": {verdict, missing, items},
     "osai": {dimension: open|partial|closed|not_available}, "osai_evidence": {dimension: {grade,
-    share, probes, ...}}}`` - keys only for the frameworks given.
+    share, probes, ...}}, "explain": {mof: {components: [...]}, osaid: {items}, osai: {dimensions}}}``
+    - keys only for the frameworks given. ``explain`` lists, per MOF component / OSAID item / OSAI
+    dimension, every criterion (probe, role or weight, outcome, credit) and the probes that decided it.
     """
     if rubrics is None:
         from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
 
         rubrics = [shipped_framework(k) for k in SHIPPED_FRAMEWORKS]
     out: dict[str, Any] = {}
+    explain: dict[str, Any] = {}
     for r in rubrics:
         fw = r.frameworks or {}
+        name = f"{r.id}@{r.version}"
         if "mof" in fw:
-            out["mof"] = {"framework": f"{r.id}@{r.version}", **evaluate_mof(fw["mof"], findings)}
+            out["mof"] = {"framework": name, **evaluate_mof(fw["mof"], findings)}
+            explain["mof"] = {"framework": name, "components": explain_mof(fw["mof"], findings, out["mof"])}
         if "osaid" in fw:
-            out["osaid"] = {"framework": f"{r.id}@{r.version}", **evaluate_osaid(fw["osaid"], findings)}
+            out["osaid"] = {"framework": name, **evaluate_osaid(fw["osaid"], findings)}
+            explain["osaid"] = {"framework": name, "items": explain_osaid(fw["osaid"], findings, out["osaid"])}
         if "osai" in fw:
             grades, detail = evaluate_osai(fw["osai"], findings)
             out["osai"] = grades
-            out["osai_evidence"] = {"framework": f"{r.id}@{r.version}", "dimensions": detail}
+            out["osai_evidence"] = {"framework": name, "dimensions": detail}
+            explain["osai"] = {"framework": name, "dimensions": explain_osai(fw["osai"], findings, grades)}
+    if explain:
+        out["explain"] = explain
     return out

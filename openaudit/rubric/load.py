@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidDocument, InvalidRubric, UnknownRubric
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric.docload import Document, json_path, load_document
 from openaudit.rubric.docload import invalid as _invalid

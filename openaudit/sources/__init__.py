@@ -45,6 +45,7 @@ def resolve(
     capture: bool = False,
     max_files: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    follow_links: bool | None = None,
 ) -> Snapshot:
     """Resolve ``target`` to a Snapshot.
 
@@ -56,7 +57,12 @@ def resolve(
     * otherwise a Hub repo id -> the Hub, or the HF cache when offline (``offline`` or HF_HUB_OFFLINE=1).
 
     ``max_files`` caps a local listing (default ``sources.local.MAX_FILES``); ``progress(done, total)``
-    is called during long local walks."""
+    is called during long local walks.
+
+    ``follow_links``: follow the card's links (GitHub repositories, Hub datasets and models, papers)
+    into ``Snapshot.links``. None (default): for Hub targets read online only; True: also for local
+    folders and cache snapshots; False: never. Offline, links are never followed; a capture keeps
+    the links it captured."""
     if not isinstance(target, str) or not target.strip():
         raise UsageError("no target given")
     if "\x00" in target:
@@ -74,7 +80,10 @@ def resolve(
     if p.exists():
         if not p.is_dir():
             raise TargetNotFound(f"{terminal_safe(target)} is a file, not a model folder")
-        return _from_folder(p, revision, max_text_bytes, max_files=max_files, progress=progress)
+        snap = _from_folder(p, revision, max_text_bytes, max_files=max_files, progress=progress)
+        if follow_links and not is_offline(offline):
+            snap = _with_links(snap, token, timeout)
+        return snap
     if _looks_like_path(target):
         raise TargetNotFound(f"{terminal_safe(target)}: no such folder, and not a Hub repo id")
     if is_offline(offline):
@@ -85,7 +94,23 @@ def resolve(
                                                                        "Hub API fields are not available"),))
     from openaudit.sources.hub import read_hub
 
-    return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout)
+    return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout,
+                    follow_links=follow_links is not False)
+
+
+def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
+    """``snap`` with the links of its card followed (a local folder or cache snapshot, on request)."""
+    from openaudit.base.net import Meter
+    from openaudit.model import NetworkStats
+    from openaudit.sources.follow import follow_card_links
+
+    notes = list(snap.notes)
+    with Meter(timeout) as meter:
+        links = follow_card_links(snap.texts.get("README.md"), None, meter=meter, notes=notes,
+                                  token=token or os.environ.get("HF_TOKEN") or None,
+                                  self_id=snap.target.id if snap.target.source is SourceKind.CACHE else None)
+    network = NetworkStats(requests=snap.network.requests + meter.requests, bytes=snap.network.bytes + meter.bytes)
+    return dataclasses.replace(snap, links=links, network=network, notes=tuple(notes))
 
 
 def _from_folder(p: Path, revision: str | None, max_text_bytes: int, *, max_files: int | None = None,

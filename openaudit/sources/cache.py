@@ -3,11 +3,11 @@ repo's snapshot offline (the layout huggingface_hub writes:
 ``<cache>/models--org--name/{refs/<ref>, snapshots/<sha>/..., blobs/<hash>}``)."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from openaudit.base.net.hub import hub_cache_dir, repo_folder
 from openaudit.errors import OfflineMiss
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -20,18 +20,6 @@ class CacheSnapshot:
     commit_sha: str
     snapshot_dir: Path
     repo_dir: Path  # models--org--name: blob symlinks may point anywhere inside it
-
-
-def hub_cache_dir() -> Path:
-    """The hub cache folder, read from the environment at call time (HF_HUB_CACHE, then HF_HOME/hub),
-    falling back to huggingface_hub's default."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.path.expanduser(os.path.expandvars(os.environ["HF_HUB_CACHE"])))
-    if os.environ.get("HF_HOME"):
-        return Path(os.path.expanduser(os.path.expandvars(os.environ["HF_HOME"]))) / "hub"
-    from huggingface_hub import constants
-
-    return Path(constants.HF_HUB_CACHE)
 
 
 def detect_cache_snapshot(folder: Path) -> CacheSnapshot | None:
@@ -50,10 +38,8 @@ def detect_cache_snapshot(folder: Path) -> CacheSnapshot | None:
 
 def find_offline(repo_id: str, revision: str | None) -> CacheSnapshot:
     """The cached snapshot of ``repo_id`` at ``revision`` (a ref name or a commit sha), or OfflineMiss."""
-    from huggingface_hub.file_download import repo_folder_name
-
     cache = hub_cache_dir()
-    repo_dir = cache / repo_folder_name(repo_id=repo_id, repo_type="model")
+    repo_dir = cache / repo_folder(repo_id, "model")
     rev = revision or "main"
     if not repo_dir.is_dir():
         raise OfflineMiss(f"{repo_id} is not in the Hugging Face cache at {cache}")

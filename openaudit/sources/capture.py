@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidInput, UsageError
-from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
+from openaudit.model import Condition, FileEntry, LinkKind, LinkLookup, LinkStatus, NetworkStats, Note, Snapshot, SourceKind, Target
 
 MANIFEST = ".openaudit-capture.json"
 FORMAT = "openaudit-capture"
@@ -136,6 +136,7 @@ def _write_into(snap: Snapshot, folder: Path) -> None:
         "notes": [n.to_dict() for n in snap.notes],
         "api": snap.api,
         "scans": snap.scans,
+        "links": [link.to_dict() for link in snap.links],
         "files": [
             {"path": f.path, "size": f.size, "sha256": f.sha256, "blob_id": f.blob_id, "lfs": f.lfs, "kind": f.kind}
             for f in snap.files
@@ -217,8 +218,18 @@ def read_capture(folder: Path) -> Snapshot:
             notes=tuple(Note(Condition(n["code"]), str(n["message"]), n.get("path")) for n in m.get("notes") or ()),
             scans={str(k): dict(v) for k, v in (m.get("scans") or {}).items()},
             base_url=m.get("base_url"),
+            links=tuple(_link(d) for d in m.get("links") or ()),
         )
     except InvalidInput:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidInput(f"{mpath}: malformed capture manifest ({type(exc).__name__}: {exc})") from None
+
+
+def _link(d: dict[str, Any]) -> LinkLookup:
+    facts = d.get("facts") or {}
+    if not isinstance(facts, dict):
+        raise TypeError("link facts are not an object")
+    return LinkLookup(url=str(d["url"]), kind=LinkKind(d["kind"]), status=LinkStatus(d["status"]), facts=facts,
+                      evidence_url=d.get("evidence_url"), requests=int(d.get("requests", 0)),
+                      detail=str(d.get("detail", "")))

@@ -2,8 +2,9 @@
 and small text files, safetensors headers by HTTP Range request, static scans of pickle-family files
 by capped Range reads, and the declared datasets' and base models' own Hub info. Never downloads weights.
 
-Everything is fetched at the commit sha the revision resolves to. Every HTTP call is counted
-(netio.Meter) into Snapshot.network.
+Everything is fetched at the commit sha the revision resolves to. All HTTP goes through
+``openaudit.base.net`` and is counted (``Meter``) into Snapshot.network; the card's links are then
+followed (``sources.follow``) inside the same meter.
 """
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ import datetime as _dt
 import os
 from typing import Any
 
+from openaudit.base.net import FailKind, Failure, Meter, RangeReader, classify, with_retries
+from openaudit.base.net import hub as hubnet
+from openaudit.base.text import terminal_safe as escape
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
-from openaudit.sources import select
-from openaudit.sources.local import safetensors_header
-from openaudit.base.net import Failure, Meter, RangeReader, classify, get_bytes, list_tree, with_retries
+from openaudit.sources import follow, select
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
-from openaudit.base.text import terminal_safe as escape
+from openaudit.sources.local import safetensors_header
 
 RANGE_FIRST = 16 * select.KIB  # first range request of a safetensors file (most headers fit)
 MAX_HUB_TEXTS = 300  # text files fetched from the Hub per audit (one request each)
@@ -27,13 +29,6 @@ SCAN_FILE_BUDGET = 2 * select.MIB  # bytes read by Range requests to scan one pi
 SCAN_TOTAL_BUDGET = 8 * select.MIB  # ... and for all of them together
 FIRST_SCAN_BYTES = 64 * select.KIB  # budget of the first, short scan pass
 MAX_REMOTE_SCANS = 16  # pickle-family files scanned by Range requests per audit
-
-
-def endpoint_now() -> str:
-    """HF_ENDPOINT as set now (huggingface_hub reads it once at import; we read it per call)."""
-    from huggingface_hub import constants
-
-    return os.environ.get("HF_ENDPOINT", constants.ENDPOINT).rstrip("/")
 
 
 def _jsonable(v: Any) -> Any:
@@ -80,14 +75,14 @@ def _api_fields(info) -> dict[str, Any]:
 
 
 def _raise_for(f: Failure, repo_id: str, revision: str | None, endpoint: str) -> None:
-    if f.kind in ("auth", "gated"):
+    if f.kind in (FailKind.AUTH, FailKind.GATED):
         raise AuthError(f"{repo_id}: access denied by the Hub ({f.detail}, HTTP {f.status}); "
                         "it may be private, gated or not exist")
-    if f.kind == "revision":
+    if f.kind is FailKind.REVISION:
         raise TargetNotFound(f"{repo_id}: revision {revision!r} not found on the Hub")
-    if f.kind == "missing":
+    if f.kind in (FailKind.NOT_FOUND, FailKind.ENTRY):
         raise TargetNotFound(f"{repo_id}: no such model repository on the Hub")
-    if f.kind == "transient":
+    if f.transient:
         raise NetworkError(f"{repo_id}: could not read from {endpoint}: {f.detail} (after retries)")
     raise NetworkError(f"{repo_id}: unexpected answer from {endpoint}: {f.detail}")
 
@@ -99,13 +94,11 @@ def read_hub(
     token: str | None = None,
     max_text_bytes: int = select.TOTAL_TEXT_CAP,
     timeout: float = 10.0,
+    follow_links: bool = True,
 ) -> Snapshot:
-    from huggingface_hub import HfApi, hf_hub_url
-    from huggingface_hub.utils import build_hf_headers
-
-    endpoint = endpoint_now()
+    endpoint = hubnet.endpoint()
     token = token or os.environ.get("HF_TOKEN") or None
-    api = HfApi(endpoint=endpoint, token=token)
+    api = hubnet.client(token)
     notes: list[Note] = []
     meter = Meter(timeout)
     with meter:
@@ -120,20 +113,23 @@ def read_hub(
         api_fields = _api_fields(info)
         files = _tree(api, repo_id, sha, info, notes)
         refs = _refs(api, repo_id, notes)
-        headers = build_hf_headers(token=token)
+        headers = hubnet.headers(token)
         headers["Accept-Encoding"] = "identity"
 
         def fetch(path: str, limit: int, start: int = 0) -> bytes:
-            url = hf_hub_url(repo_id, path, revision=sha, endpoint=endpoint)
+            url = hubnet.file_url(repo_id, path, revision=sha)
             h = dict(headers)
             if start or limit < (sizes.get(path) or limit + 1):
                 h["Range"] = f"bytes={start}-{start + limit - 1}"
-            return with_retries(lambda: get_bytes(url, h, limit))
+            return with_retries(lambda: hubnet.get_bytes(url, h, limit))
 
         sizes = {f.path: f.size for f in files}
         texts, st_headers, heads = _read_files(fetch, files, max_text_bytes, notes, info)
         scans = scan_remote(fetch, files, heads, notes)
-        api_fields.update(lookup_declared(api, api_fields.get("cardData"), texts.get("README.md"), notes, timeout))
+        card_data = api_fields.get("cardData")
+        api_fields.update(lookup_declared(card_data, texts.get("README.md"), notes, token))
+        links = follow.follow_card_links(texts.get("README.md"), card_data, meter=meter, token=token,
+                                         notes=notes, self_id=repo_id) if follow_links else ()
     return Snapshot(
         target=Target(id=repo_id, source=SourceKind.HUB, revision=revision),
         commit_sha=sha,
@@ -148,12 +144,13 @@ def read_hub(
         notes=tuple(notes),
         scans=scans,
         base_url=f"{endpoint}/{repo_id}",
+        links=links,
     )
 
 
 def _tree(api, repo_id: str, sha: str, info, notes: list[Note]) -> list[FileEntry]:
     try:
-        items = list_tree(api, repo_id, sha)
+        items = hubnet.list_tree(api, repo_id, sha)
         files = [
             FileEntry(path=i.path, size=i.size, sha256=i.lfs.sha256 if i.lfs else None, blob_id=i.blob_id,
                       lfs=i.lfs is not None)
@@ -191,12 +188,12 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
             return fn()
         except Exception as exc:
             f = classify(exc)
-            if f.kind in ("auth", "gated"):
+            if f.kind in (FailKind.AUTH, FailKind.GATED):
                 state["blocked"] = f
                 gated = f" (gated: {info.gated})" if info.gated else ""
                 notes.append(Note(Condition.ACCESS_DENIED, f"files could not be read: access denied (HTTP {f.status}){gated}; "
                                   "only what the API exposes was used"))
-            elif f.kind == "entry" or f.kind == "missing":
+            elif f.kind in (FailKind.ENTRY, FailKind.NOT_FOUND):
                 notes.append(Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} is listed but could not be fetched (not found)", path))
             else:
                 state["failures"] += 1
@@ -304,7 +301,7 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
                                    f"not provably clean ({res['reason']})")
         except _ReadFailed as exc:
             fl = exc.failure
-            if fl.kind in ("auth", "gated"):
+            if fl.kind in (FailKind.AUTH, FailKind.GATED):
                 notes.append(Note(Condition.SCAN_INCOMPLETE, f"pickle-family files could not be scanned: access denied (HTTP {fl.status})"))
                 return scans
             res = _unscannable(f"could not be read from the Hub: {fl.detail}")

@@ -4,74 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from openaudit.sources import looks_like_repo_id
-from openaudit.base.net import Failure, classify, with_retries
+from openaudit.base.net import FailKind, Failure, NetFailure
+from openaudit.base.net import hub as hubnet
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note
+from openaudit.sources.links import declared_ids
+
+__all__ = ["declared_ids", "lookup_declared", "repo_info"]
 
 MAX_DATASET_LOOKUPS = 20  # dataset-info calls per audit
 MAX_BASE_MODEL_LOOKUPS = 3  # base-model info calls per audit
 MAX_LOOKUP_FAILURES = 2  # consecutive network failures before the remaining lookups are skipped
-_INFO_FIELDS = ["cardData", "gated", "private", "disabled"]  # `expand`: no file list, a few hundred bytes
 
 
-# --- declared datasets and base models: their own Hub info -------------------------------------
-def _front_matter(card_text: str | None) -> dict:
-    """The card's YAML front matter (hardened safe loader), {} when absent or broken."""
-    from openaudit.base.parse import split_front_matter
-    from openaudit.base.parse import ParseProblem, load_yaml
-
-    yaml_text = split_front_matter(card_text)[0] if card_text else None
-    if yaml_text is None:
-        return {}
-    try:
-        meta = load_yaml(yaml_text, source="README.md")
-    except ParseProblem:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def repo_info(kind: str, repo_id: str, token: str | None) -> dict[str, Any]:
+    """The Hub's info JSON (card metadata, gating, visibility, sha, tags) of a ``model`` or
+    ``dataset`` repo: one cached lookup shared with the link follower. Raises NetFailure."""
+    return hubnet.repo_meta(kind, repo_id, token=token)
 
 
-def declared_ids(key: str, card_data: dict | None, card_text: str | None) -> list[str]:
-    """Hub ids ("name" or "org/name") declared under ``key`` (str or list) in the API's cardData,
-    else in the card's front matter; other entries (URLs, prose) are left out."""
-    meta = card_data if isinstance(card_data, dict) and key in card_data else _front_matter(card_text)
-    v = meta.get(key)
-    out: list[str] = []
-    for it in v if isinstance(v, list) else [v]:
-        s = it.strip() if isinstance(it, str) else ""
-        if s and looks_like_repo_id(s) and s not in out:
-            out.append(s)
-    return out
-
-
-def _card(info) -> dict:
-    cd = getattr(info, "card_data", None)
-    d = cd.to_dict() if hasattr(cd, "to_dict") else cd
+def card_of(info: dict[str, Any]) -> dict[str, Any]:
+    d = info.get("cardData")
     return d if isinstance(d, dict) else {}
 
 
-def _status(info) -> str:
-    return ("disabled" if info.disabled else "private" if info.private
-            else "gated" if info.gated not in (None, False, "false") else "available")
+def _status(info: dict[str, Any]) -> str:
+    return ("disabled" if info.get("disabled") else "private" if info.get("private")
+            else "gated" if info.get("gated") not in (None, False, "false") else "available")
 
 
-def _dataset_entry(info) -> dict:
-    return {"exists": True, "gated": info.gated, "private": info.private, "disabled": bool(info.disabled),
-            "license": _card(info).get("license"), "status": _status(info), "http_status": 200}
+def _dataset_entry(info: dict[str, Any]) -> dict:
+    return {"exists": True, "gated": info.get("gated"), "private": info.get("private"),
+            "disabled": bool(info.get("disabled")), "license": card_of(info).get("license"),
+            "status": _status(info), "http_status": 200}
 
 
-def _model_entry(info) -> dict:
-    card = _card(info)
+def _model_entry(info: dict[str, Any]) -> dict:
+    card = card_of(info)
     return {"exists": True, "license": card.get("license"), "license_name": card.get("license_name"),
-            "license_link": card.get("license_link"), "gated": info.gated, "private": info.private,
+            "license_link": card.get("license_link"), "gated": info.get("gated"), "private": info.get("private"),
             "base_model": card.get("base_model"), "status": _status(info), "http_status": 200}
 
 
 def _answer_for(f: Failure) -> dict | None:
     """A definite answer from an HTTP failure, or None when nothing is known (network, 5xx...)."""
-    if f.kind == "gated":
+    if f.kind is FailKind.GATED:
         return {"exists": True, "gated": True, "private": None, "status": "gated", "http_status": f.status}
-    if f.kind in ("auth", "missing", "revision"):
+    if f.kind in (FailKind.AUTH, FailKind.NOT_FOUND, FailKind.REVISION):
         reason = {401: "missing_or_private", 403: "access_denied"}.get(f.status, "not_found")
         return {"exists": False, "gated": None, "private": None, "status": "missing", "reason": reason,
                 "http_status": f.status}
@@ -90,10 +69,10 @@ def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[Note])
             errors[i] = {"status": "error", "http_status": None, "reason": "skipped after repeated network failures"}
             continue
         try:
-            found[i] = entry(with_retries(lambda i=i: call(i)))
+            found[i] = entry(call(i))
             failures = 0
-        except Exception as exc:
-            f = classify(exc)
+        except NetFailure as exc:
+            f = exc.failure
             answer = _answer_for(f)
             if answer is not None:
                 found[i] = answer
@@ -106,8 +85,8 @@ def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[Note])
     return found, errors
 
 
-def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: list[Note],
-                    timeout: float = 10.0) -> dict[str, Any]:
+def lookup_declared(card_data: dict | None, card_text: str | None, notes: list[Note],
+                    token: str | None = None) -> dict[str, Any]:
     """Model-info fields to add for the card's declared ``datasets`` and ``base_model``:
     ``datasets_info`` {id: {exists, gated, private, disabled, license, status, http_status[, reason]}}
     (status available|gated|private|disabled|missing), ``datasets_info_errors`` {id: {status: "error",
@@ -117,14 +96,14 @@ def lookup_declared(api, card_data: dict | None, card_text: str | None, notes: l
     out: dict[str, Any] = {}
     ds = declared_ids("datasets", card_data, card_text)
     if ds:
-        found, errors = _lookup(ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: api.dataset_info(
-            i, expand=_INFO_FIELDS, timeout=timeout), _dataset_entry, notes)
+        found, errors = _lookup(ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: repo_info("dataset", i, token),
+                                _dataset_entry, notes)
         out["datasets_info"] = found
         if errors:
             out["datasets_info_errors"] = errors
     bases = declared_ids("base_model", card_data, card_text)
     if bases:
-        found, errors = _lookup(bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: api.model_info(
-            i, expand=_INFO_FIELDS, timeout=timeout), _model_entry, notes)
+        found, errors = _lookup(bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: repo_info("model", i, token),
+                                _model_entry, notes)
         out["base_models_info"] = {**found, **errors}
     return out

@@ -1,36 +1,50 @@
-"""Fetch a replay recipe and only the files it names from the Hugging Face Hub (hf_hub_download).
-Not exercised offline; errors map to NetworkError / TargetNotFound / AuthError."""
+"""Fetch a replay recipe and only the files it names from the Hugging Face Hub (through
+``openaudit.base.net.hub``: into the Hugging Face cache, a cached commit makes no request). Errors map
+to NetworkError / TargetNotFound / AuthError / OfflineMiss on the network layer's typed ``FailKind``."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from openaudit.errors import AuthError, NetworkError, TargetNotFound
-from openaudit.verify.recipe import Recipe, load_recipe
+from openaudit.base.net import FailKind, NetFailure
+from openaudit.base.net import hub as hubnet
+from openaudit.errors import AuthError, NetworkError, OfflineMiss, TargetNotFound
+from openaudit.verify.recipe import Recipe, from_dict, read_yaml
 
 RECIPE_FILES = ("recipe.yaml", "RECIPE.yaml", "recipe.yml")
 
 
 def _download(repo_id: str, filename: str, revision: str | None = None, token: str | None = None,
               offline: bool = False) -> Path | None:
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
-
+    """The local path of ``filename`` (None when the repository has no such file)."""
     try:
-        return Path(hf_hub_download(repo_id, filename, revision=revision, token=token, local_files_only=offline))
-    except LocalEntryNotFoundError:
-        raise NetworkError(f"{repo_id}: {filename} is not in the local cache and the Hub cannot be reached") from None
-    except EntryNotFoundError:
-        return None
-    except GatedRepoError as exc:
-        raise AuthError(f"{repo_id}: gated repository ({type(exc).__name__})") from None
-    except RepositoryNotFoundError:
-        raise TargetNotFound(f"{repo_id}: no such model on the Hub (or it is private)") from None
-    except OSError as exc:
-        raise NetworkError(f"{repo_id}: download of {filename} failed: {' '.join(str(exc).split())[:160]}") from None
+        return hubnet.download(repo_id, filename, revision=revision, token=token, local_only=offline)
+    except NetFailure as exc:
+        f = exc.failure
+        if f.kind is FailKind.ENTRY:
+            return None
+        if f.kind is FailKind.OFFLINE:
+            raise OfflineMiss(f"{repo_id}: {filename} is not in the local Hugging Face cache (offline)") from None
+        if f.kind is FailKind.GATED or (f.kind is FailKind.AUTH and f.status == 403):
+            raise AuthError(f"{repo_id}: gated or access denied ({f.detail})") from None
+        if f.kind in (FailKind.AUTH, FailKind.NOT_FOUND):
+            raise TargetNotFound(f"{repo_id}: no such model on the Hub (or it is private)") from None
+        if f.kind is FailKind.REVISION:
+            raise TargetNotFound(f"{repo_id}: revision {revision!r} not found on the Hub") from None
+        if f.kind in (FailKind.CONNECTION, FailKind.TIMEOUT):
+            raise NetworkError(f"{repo_id}: {filename} is not in the local cache and the Hub cannot be reached "
+                               f"({f.detail})") from None
+        raise NetworkError(f"{repo_id}: download of {filename} failed: {f.detail}") from None
+
+
+def _load(path: Path) -> Recipe:
+    """The recipe at ``path`` (a file of a cache snapshot), its relative paths resolved in that
+    snapshot folder (not in the blob store its symlink points into)."""
+    return from_dict(read_yaml(path), path.parent, str(path))
 
 
 def fetch(repo_id: str, revision: str | None = None, token: str | None = None, offline: bool = False) -> Recipe:
-    """Download the recipe, then the config, data, order, log and checkpoint files it references."""
+    """Download the recipe, then the config, data, order, log and checkpoint files it references
+    (``offline``: from the Hugging Face cache only)."""
     recipe_path = None
     for name in RECIPE_FILES:
         recipe_path = _download(repo_id, name, revision, token, offline)
@@ -38,7 +52,7 @@ def fetch(repo_id: str, revision: str | None = None, token: str | None = None, o
             break
     if recipe_path is None:
         raise TargetNotFound(f"{repo_id}: the repository has no recipe.yaml to replay")
-    recipe = load_recipe(recipe_path)
+    recipe = _load(recipe_path)
     wanted: list[str] = []
     cfg = (recipe.doc.get("model") or {}).get("config")
     if isinstance(cfg, str):
@@ -58,4 +72,4 @@ def fetch(repo_id: str, revision: str | None = None, token: str | None = None, o
         if ".." in Path(rel).parts or Path(rel).is_absolute():
             continue  # never fetch outside the repository
         _download(repo_id, rel, revision, token, offline)  # absent files stay absent -> listed as missing
-    return load_recipe(recipe_path)
+    return _load(recipe_path)

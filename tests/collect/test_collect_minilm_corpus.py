@@ -10,10 +10,9 @@ import yaml
 
 from openaudit.collect import collect_all, summary
 from openaudit.model import Outcome
-from openaudit.probes import ProbeContext, load_all, run_probes
+from openaudit.probes import ProbeContext, run_probes
 from snapmaker import card_only, from_folder
 
-load_all()
 MINE = ("weights.", "code.", "data.", "repro.", "docs.")
 OTHERS = {"repro.replay", "data.contamination"}  # probes of other areas
 

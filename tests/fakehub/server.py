@@ -18,11 +18,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from fakehub.content import Virtual, safetensors_bytes  # noqa: F401  (re-exported: tests import them from here)
 from fakehub.datasets import expand_filter, find_dataset, serve_dataset
+from fakehub.serving import LocalServer, RoutedHandler
 
 
 @dataclass
@@ -99,16 +99,14 @@ def _blob_id(c: bytes | Virtual) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
 
 
-class FakeHub:
-    """Start with ``start()``; ``endpoint`` is the base URL. Counts requests per route in ``hits``."""
+class FakeHub(LocalServer):
+    """Start with ``start()`` (or ``with``); ``endpoint`` is the base URL; ``log`` lists every request."""
 
     def __init__(self, repos: list[FakeRepo] | None = None):
         self.repos: dict[str, FakeRepo] = {r.repo_id: r for r in (repos or [])}
         self.datasets: dict = {}  # id -> fakehub.datasets.FakeDataset
         self.lock = threading.Lock()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def add(self, repo: FakeRepo) -> FakeRepo:
         self.repos[repo.repo_id] = repo
@@ -118,48 +116,12 @@ class FakeHub:
         self.datasets[ds.repo_id] = ds
         return ds
 
-    @property
-    def endpoint(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> "FakeHub":
-        hub = self
-
-        class Handler(_Handler):
-            fake = hub
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 64
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeHub":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
 _REPO_ROUTE = re.compile(r"^/api/models/(?P<rest>.+)$")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(RoutedHandler):
     fake: FakeHub
-    protocol_version = "HTTP/1.1"
     timeout = 30
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
 
     # --- plumbing -------------------------------------------------------------------------
     def _send(self, status: int, body: bytes = b"", headers: dict | None = None, *, fault: Fault | None = None,
@@ -233,15 +195,6 @@ class _Handler(BaseHTTPRequestHandler):
         return None, parts[2:]
 
     # --- routes ---------------------------------------------------------------------------
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
-    def do_GET(self) -> None:
-        try:
-            self._route()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
     def _route(self) -> None:
         url = urlsplit(self.path)
         qs = parse_qs(url.query)
@@ -404,3 +357,6 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(413, None, "fake hub refuses to send more than 64 MiB at once")
         body = c.read(start, end) if isinstance(c, Virtual) else c[start:end]
         self._send(status, body, headers, fault=f)
+
+
+FakeHub.handler_class = _Handler

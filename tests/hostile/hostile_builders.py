@@ -147,7 +147,6 @@ def run_pipeline(path: Path):
 
     snap = sources.resolve(str(path), offline=True)
     facts = collect.collect_all(snap)
-    probes.load_all()
     return snap, probes.run_probes(probes.ProbeContext(snapshot=snap, facts=facts))
 
 

@@ -78,21 +78,16 @@ def test_config_outside_the_target_still_applies(tmp_path):
 
 
 @pytest.fixture
-def raising_license_probes(monkeypatch):
+def raising_license_probes():
     """Make every license probe crash (what the issue did to restricted-weights)."""
-    from openaudit import probes
     from openaudit.probes import registry
-
-    probes.load_all()
-    probes_before = registry.registered()
 
     def boom(ctx):
         raise RuntimeError("probe crashed")
 
-    for pid in probes_before:
-        if pid.startswith("license."):
-            monkeypatch.setitem(registry._REGISTRY, pid, boom)
-    return [p for p in probes_before if p.startswith("license.")]
+    pids = [p for p in registry.registered() if p.startswith("license.")]
+    with registry.REGISTRY.swapped({pid: boom for pid in pids}):
+        yield pids
 
 
 def test_an_erroring_probe_never_raises_the_score_or_flips_a_policy(raising_license_probes):
@@ -112,21 +107,14 @@ def test_an_erroring_probe_never_raises_the_score_or_flips_a_policy(raising_lice
 
 
 def test_error_score_is_never_above_the_real_score():
-    from openaudit import api, probes
+    from openaudit import api
     from openaudit.probes import registry
 
-    probes.load_all()
     real = api.audit(str(RESTRICTED), timestamp=False, offline=True)
     real_lic = next(d for d in real["dimensions"] if d["id"] == "license")
-    saved = dict(registry._REGISTRY)
-    try:
-        for pid in list(registry._REGISTRY):
-            if pid.startswith("license."):
-                registry._REGISTRY[pid] = lambda ctx: (_ for _ in ()).throw(RuntimeError("crash"))
+    crash = {pid: (lambda ctx: (_ for _ in ()).throw(RuntimeError("crash"))) for pid in registry.registered() if pid.startswith("license.")}
+    with registry.REGISTRY.swapped(crash):
         broken = api.audit(str(RESTRICTED), timestamp=False, offline=True)
-    finally:
-        registry._REGISTRY.clear()
-        registry._REGISTRY.update(saved)
     lic = next(d for d in broken["dimensions"] if d["id"] == "license")
     assert real_lic["score"] is not None and lic["score"] <= real_lic["score"], (lic["score"], real_lic["score"])
     assert lic["confidence"] < real_lic["confidence"]

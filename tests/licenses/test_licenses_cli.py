@@ -49,3 +49,22 @@ def test_empty_and_bidi_files_are_results_not_errors(tmp_path, capsys):
     assert main(["license", "identify", str(bidi)]) == 0
     out = capsys.readouterr().out
     assert "bidi control" in out and "\u202e" not in out
+
+
+def test_json_always_has_the_documented_keys_and_short_text_is_too_short(tmp_path, capsys):
+    """Issue 10 #15: `-f json` emits alternatives, bidi_controls and similarity on an exact match; a
+    short restrictive text is `too_short`, not empty."""
+    exact = tmp_path / "LICENSE"
+    exact.write_text(MIT)
+    assert main(["license", "identify", str(exact), "-f", "json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["match"] == "exact" and res["alternatives"] == [] and res["bidi_controls"] == 0
+    assert res["similarity"] == {"reference_coverage": 1.0, "text_coverage": 1.0}
+    short = tmp_path / "SHORT"
+    short.write_text("All rights reserved. You may not copy this.\n")
+    assert main(["license", "identify", str(short), "-f", "json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["match"] == "too_short" and "too short to identify" in res["reason"]
+    assert main(["license", "identify", str(short)]) == 0
+    out = capsys.readouterr().out
+    assert "too_short" in out and "similarity" not in out

@@ -43,7 +43,7 @@ def test_other_with_license_name_and_link():
     d = parse_card_license("other", "qwen", "https://huggingface.co/Qwen/Qwen-7B/blob/main/LICENSE")
     assert d.ids == ("LicenseRef-qwen",) and d.infos[0].category == "community" and d.placeholder == "other"
     d = parse_card_license("other", "my-custom-license")
-    assert d.ids == ("LicenseRef-my-custom-license",) and not d.infos[0].known
+    assert d.ids == ("LicenseRef-my-custom-license",) and d.infos[0].category == "custom" and d.infos[0].osi_approved is False
     d = parse_card_license("other")
     assert d.problems and "license_name" in d.problems[0]
 

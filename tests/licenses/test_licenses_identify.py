@@ -75,9 +75,39 @@ def test_unrelated_text_is_unknown_never_the_nearest():
 
 
 def test_empty_and_whitespace_are_unknown_with_reason():
-    for text in ("", "   \n\t\n", "Copyright (c) 2020 Nobody\n"):
+    for text in ("", "   \n\t\n"):
         r = _check(ident.identify_text(text))
         assert r["id"] == "unknown" and r["match"] == "empty" and "empty" in r["reason"]
+
+
+@pytest.mark.parametrize("text", ["All rights reserved. You may not copy this.", "Copyright (c) 2020 Nobody\n",
+                                  "Copyright 2020 Foo. You may not copy, modify or distribute this without permission."])
+def test_short_restrictive_text_is_too_short_not_empty(text):
+    """Issue 10 #15: a sentence or two of restrictive text is not "empty": it is too short to identify
+    (typed match code ``too_short``), and says how many words it has."""
+    r = _check(ident.identify_text(text))
+    assert r["id"] == "unknown" and r["match"] == "too_short"
+    assert r["reason"].startswith("too short to identify") and f"{len(text.split())} words in all" in r["reason"]
+
+
+DOCUMENTED = {"id", "family", "confidence", "modified", "differences", "match", "reason", "alternatives",
+              "similarity", "name", "bidi_controls"}
+
+
+@pytest.mark.parametrize("kind", ["exact", "similar", "modified", "none", "empty", "too_short"])
+def test_every_documented_key_is_always_present(kind):
+    """Issue 10 #15: alternatives, bidi_controls and similarity appear on exact matches (and every
+    other outcome) too, as docs/licenses.md lists them."""
+    texts = {"exact": MIT, "similar": MIT.replace("Permission is hereby granted", "Permission is  hereby\n granted") + "\n\n---",
+             "modified": MIT + "\nThe software shall not be used for commercial purposes of any kind whatsoever.",
+             "none": "The quick brown fox jumps over the lazy dog. " * 20, "empty": "",
+             "too_short": "All rights reserved. You may not copy this."}
+    r = _check(ident.identify_text(texts[kind]))
+    assert DOCUMENTED <= set(r), DOCUMENTED - set(r)
+    assert isinstance(r["alternatives"], list) and isinstance(r["bidi_controls"], int)
+    assert set(r["similarity"]) == {"reference_coverage", "text_coverage"}
+    if kind == "exact":
+        assert r["match"] == "exact" and r["similarity"] == {"reference_coverage": 1.0, "text_coverage": 1.0}
 
 
 def test_bidi_controls_are_stripped_and_reported():

@@ -10,7 +10,7 @@ from openaudit.errors import InvalidDocument
 from openaudit.model import Finding, Outcome, Report
 from openaudit.policy import evaluate, load_policy
 from openaudit.policy.load import policy_from_data
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric import evaluate_frameworks, load_rubric, rubric_info
 from openaudit.rubric.score import score
 

@@ -32,7 +32,7 @@ def test_license_components_evidence_and_facts_are_readable(restricted: dict, fm
     assert not FLAT_DUMP.search(re.sub(r"<[^>]+>", "\n", out)), FLAT_DUMP.search(out)
     if fmt == "markdown":
         assert "|  | appropriateness | category | license | osi approved | source |" in out
-        assert "| weights | not\\_open | community | LicenseRef-llama2 | no | prose |" in out
+        assert "| weights | not\\_open | community | LicenseRef-llama2 | no | card metadata |" in out
         assert "- **code links:** none" in out
         assert "| kind | field | line | path | snippet |" in out
     else:

@@ -59,7 +59,7 @@ def test_sarif_validates_against_official_schema() -> None:
 
 
 def test_sarif_rules_results_and_fingerprints() -> None:
-    from openaudit.probes.catalog import CATALOG
+    from openaudit.probes import CATALOG
 
     doc = json.loads(render(sample(), "sarif", policy_verdict=VERDICT))
     run = doc["runs"][0]

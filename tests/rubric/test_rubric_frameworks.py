@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from openaudit.model import Finding, Outcome
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric import evaluate_frameworks, load_rubric
 
 
@@ -135,7 +135,7 @@ def test_custom_framework_rubric_with_closed_absence(tmp_path):
     p = tmp_path / "osai.yaml"
     p.write_text(yaml.safe_dump(d))
     r = evaluate_frameworks({}, rubrics=[load_rubric(str(p))])
-    assert set(r) == {"osai", "osai_evidence"}
+    assert set(r) == {"osai", "osai_evidence", "explain"} and set(r["explain"]) == {"osai"}
     assert r["osai"]["open_code"] == "closed" and r["osai"]["data"] == "not_available"
 
 

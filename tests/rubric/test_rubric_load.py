@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openaudit.errors import FileMissing, InvalidDocument
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric import load_rubric, rubric_info
 from openaudit.rubric.docload import MAX_DOC_BYTES, parse_text, validate

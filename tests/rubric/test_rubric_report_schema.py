@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from openaudit.model import Evidence, Finding, Outcome, Report
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.resources import schema
 from openaudit.rubric import evaluate_frameworks, load_rubric, rubric_info
 from openaudit.rubric.score import score
@@ -57,7 +57,7 @@ def _validate(d):
 def test_schema_is_valid_and_versioned():
     s = schema("report")
     jsonschema.Draft202012Validator.check_schema(s)
-    assert "/1.0/" in s["$id"]
+    assert "/1.1/" in s["$id"]
 
 
 def test_full_report_validates():

@@ -7,7 +7,7 @@ import pytest
 
 from openaudit.errors import InvalidDocument
 from openaudit.model import Finding, Outcome
-from openaudit.probes.catalog import CATALOG
+from openaudit.probes import CATALOG
 from openaudit.rubric import load_rubric
 from openaudit.rubric.score import score
 from openaudit.rubric.score import score_dimension

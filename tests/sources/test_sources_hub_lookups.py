@@ -10,7 +10,7 @@ from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
 from openaudit.model import Condition, Outcome, SourceKind
-from openaudit.base import net as netio
+from openaudit.base.net import http as netio
 from openaudit.sources import hub, hub_lookups, resolve
 
 MB = 1_000_000
@@ -33,7 +33,6 @@ def _probe(snap, probe_id: str):
     from openaudit import collect, probes
 
     facts = collect.collect_all(snap)
-    probes.load_all()
     return probes.run_probes(probes.ProbeContext(snapshot=snap, facts=facts, extra={}))[probe_id]
 
 
@@ -115,7 +114,7 @@ def test_declared_ids_parsing():
     assert hub.declared_ids("datasets", {"datasets": ["a/b", " c ", "a/b", "http://x.org/y", "two words", None]},
                             None) == ["a/b", "c"]
     assert hub.declared_ids("base_model", {"license": "mit"}, "---\nbase_model: org/base\n---\n# x") == ["org/base"]
-    assert hub.declared_ids("datasets", None, "\ufeff---\ndatasets:\n- org/d\n...\nbody") == ["org/d"]
+    assert hub.declared_ids("datasets", None, "\ufeff---\ndatasets:\n- org/d\n---\nbody") == ["org/d"]
     assert hub.declared_ids("datasets", None, "---\ndatasets: [unclosed\n---\n") == []  # broken YAML: nothing
     assert hub.declared_ids("datasets", None, "---\na: &x [1]\nb: *x\ndatasets: org/d\n---\n") == []  # aliases refused
     assert hub.declared_ids("datasets", None, "no front matter") == []
