@@ -62,8 +62,10 @@ def _summary(v: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("loss log", f"{log.get('compared')} of {log.get('entries')} entries compared; reading "
                                 f"{log.get('reduce')} ({how}); rounding {rounding}"))
     if m.get("weight_distance") is not None:
+        ws = [s["weights"] for s in m.get("segments") or [] if isinstance(s.get("weights"), dict)]
+        bitwise = bool(ws) and all(w.get("bitwise_equal") for w in ws) if ws else bool(m.get("bitwise_equal"))
         out.append(("weight distance", f"{num(m['weight_distance'])} of the segment's update (bitwise equal: "
-                                       f"{'yes' if m.get('bitwise_equal') else 'no'})"))
+                                       f"{'yes' if bitwise else 'no'})"))
     tol = m.get("tolerance")
     if tol:
         per_tensor = f", per tensor at least {num(tol['tensor_rel_floor'])}" if tol.get("tensor_rel_floor") is not None else ""

@@ -180,7 +180,7 @@ def _replay_all(plan: Plan, cfg: Any, dev, env: dict[str, Any]) -> dict[str, Any
         diverged.append((first_bad["step"], f"replayed loss at step {first_bad['step']} differs from the log"))
     metrics["segments"] = segs
     metrics["loss_log"] = {"entries": len(plan.log.entries), "compared": len(rows), "reduce": judge.reading or plan.log.reduce,
-                           "reading_detected": judge.reading is not None, "rounding": plan.log.rounding,
+                           "reading_detected": judge.detected, "rounding": plan.log.rounding,
                            "rounding_declared": plan.log.rounding_declared, "per_entry": rows}
     metrics["tolerance"] = {"loss_rel": judge.loss_tol, "weight_distance": judge.w_tol, "tensor_rel_floor": judge.floor_t,
                             "noise_factor": NOISE_FACTOR}

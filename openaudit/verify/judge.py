@@ -28,6 +28,7 @@ class Judge:
         self.loss_tol, self.w_tol = self.floor_loss, self.floor_w
         self.t_tol: dict[str, dict[str, float]] = {}  # statistic -> tensor -> tolerance
         self.reading: str | None = None
+        self.detected = False
 
     def combine(self, values: list[Any]) -> float:
         import torch
@@ -63,8 +64,8 @@ class Judge:
             if best is None or key[0] > best[0]:
                 best = key
         assert best is not None
-        if len(self.readings()) > 1:
-            self.reading = best[1]
+        self.reading = best[1]
+        self.detected = len(self.readings()) > 1
         return best[2]
 
     def tensors_over(self, wd: dict[str, Any]) -> list[dict[str, Any]]:
