@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect import links as link_facts
-from openaudit.collect.common import Link, card_links, link_purposes, repo_key
+from openaudit.collect.common import Link, card_links, code_statements, link_purposes, repo_key
 from openaudit.collect.links import RepoLookup
 from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
@@ -123,6 +123,7 @@ class CodeFacts:
     diffusers_pipeline: str | None = None  # model_index.json _class_name
     mentioned: tuple[tuple[str, str, Evidence], ...] = ()  # (file, purpose, card line) scripts the card names
     clones: tuple[Link, ...] = ()  # code repositories the card's commands `git clone`
+    released: tuple[Evidence, ...] = ()  # card lines stating that the model's code is publicly available
     finetuned: bool = False  # the model is itself a fine-tune (base_model metadata, "a fine-tuned version of ...")
     linked: Mapping[str, RepoLookup] = field(default_factory=dict)  # repo_key -> what following the link found
 
@@ -266,6 +267,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> CodeFacts:
         base_model=_as_list(meta.get("base_model")), remote_code=rc.flagged, remote_evidence=tuple(rc.evidence),
         remote_via=rc.via, remote_unverified=tuple(rc.unverified), py_files=rc.py_files, diffusers_pipeline=pipe, mentioned=tuple(mentioned[:20]),
         clones=clones, finetuned=finetuned, linked=link_facts.repos(snapshot),
+        released=tuple(card.line_evidence(ln, t) for ln, t in code_statements(card)) if card.exists else (),
     )
 
 

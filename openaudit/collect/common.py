@@ -168,7 +168,7 @@ PROMISED = re.compile(r"\bcoming (?:out )?soon\b|\bwill be (?:released|published
                       r"\b(?:release|publish)\w* (?:it |them )?(?:later|soon|in the future)\b", re.I)
 # The model's code, presented as such: "- **Code:** [repo](...)", "Source code is available at ...".
 _CODE_STATEMENT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
-                             r"\b(?:source|our|the|full|complete|all(?: the)?) code\b[^.]{0,20}?\b(?:is|are|has been|have been)\s+"
+                             r"\b(?:source|our|the|full|complete|all(?: of)?(?: the)?) code\b[^.]{0,60}?\b(?:is|are|has been|have been)\s+"
                              r"(?:now\s+)?(?:publicly\s+|openly\s+)?(?:available|released|published|open[- ]sourced)\b", re.I)
 
 
@@ -222,6 +222,13 @@ def _anchor_of(line: str, start: int) -> str:
 def card_links(card: CardFacts) -> tuple[Link, ...]:
     """Every http(s) link in the card body (code fences included), with its line and classification."""
     return _links(card.body, card.body_start_line)
+
+
+def code_statements(card: CardFacts) -> list[tuple[int, str]]:
+    """Card lines stating that the model's code is released ("All of the code ... are publicly available",
+    "Source code is available at ..."), outside code fences."""
+    return [(ln, text) for ln, text in card.grep(_CODE_STATEMENT, sections=None)
+            if not PROMISED.search(text)][:3]
 
 
 @functools.lru_cache(maxsize=16)

@@ -90,12 +90,17 @@ def _scripts_or_links(ctx: ProbeContext, pid: str, role: str, what: str) -> Find
     if frameworks and role == "training":
         return finding(pid, PA, f"trained with a general library ({_repos(frameworks)}); the model's own training code and "
                        "configuration are not linked", [l.evidence(card.path) for l in frameworks[:3]], score=0.5)
+    if generic and role == "training" and c.released:  # "All of the code ... used in this work are publicly available"
+        return finding(pid, P, f"training code published: the card states its code is publicly available and links the "
+                       f"model's code repository ({_repos(generic)}; linked, contents not checked)",
+                       list(c.released[:2]) + [l.evidence(card.path) for l in generic[:2]])
     if generic and role == "training":
         return finding(pid, PA, "a code repository is linked, but the card does not say it holds training code",
                        [l.evidence(card.path) for l in generic[:3]], score=0.5)
     runs_training = any(p == "training" and not any(x == f or x.endswith("/" + f) for x in files) for f, p, _ in c.mentioned)
     trained_in = [l for l in c.model_links("training") if not finetune_only(l.sentence or l.text) or c.finetuned] \
-        + (list(c.clones) if runs_training else [])  # a cloned repository whose training script the card runs
+        + (list(c.clones) if runs_training else []) \
+        + (generic if c.released else [])  # a cloned repository whose training script the card runs; released code
     unseen = _unobserved(c, trained_in) if role != "training" else []
     if unseen:  # this model's code lives in a linked repository whose files were not observed
         return finding(pid, NA, f"{what} not checked: the card links this model's code repository ({_repos(unseen)}), "

@@ -29,6 +29,8 @@ SCAN_FILE_BUDGET = 2 * select.MIB  # bytes read by Range requests to scan one pi
 SCAN_TOTAL_BUDGET = 8 * select.MIB  # ... and for all of them together
 FIRST_SCAN_BYTES = 64 * select.KIB  # budget of the first, short scan pass
 MAX_REMOTE_SCANS = 16  # pickle-family files scanned by Range requests per audit
+MAX_SNIFFS = 64  # files of no known format (not read as text) whose first bytes are fetched to sniff them
+SNIFF_BYTES = 4 * select.KIB  # first bytes fetched to sniff such a file
 
 
 def _jsonable(v: Any) -> Any:
@@ -124,8 +126,8 @@ def read_hub(
             return with_retries(lambda: hubnet.get_bytes(url, h, limit))
 
         sizes = {f.path: f.size for f in files}
-        texts, st_headers, heads = _read_files(fetch, files, max_text_bytes, notes, info)
-        scans = scan_remote(fetch, files, heads, notes)
+        texts, st_headers, heads, fetched = _read_files(fetch, files, max_text_bytes, notes, info)
+        scans = scan_remote(fetch, files, heads, notes, fetched)
         card_data = api_fields.get("cardData")
         api_fields.update(lookup_declared(card_data, texts.get("README.md"), notes, token))
         links = follow.follow_card_links(texts.get("README.md"), card_data, meter=meter, token=token,
@@ -177,7 +179,12 @@ def _refs(api, repo_id: str, notes: list[Note]) -> tuple[str, ...]:
 
 
 def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[Note], info):
+    """Texts, safetensors headers, head bytes, and the bytes of files read whole or sniffed that a pickle
+    loader would act on (judged by their bytes, whatever their names: a pickle named ``notes.txt``)."""
+    from openaudit.safety.roles import wanted
+
     texts: dict[str, str] = {}
+    fetched: dict[str, bytes] = {}  # path -> bytes the scanner must see (the whole file, or its first bytes)
     st_headers: dict[str, bytes] = {}
     state = {"failures": 0, "blocked": None}
 
@@ -215,25 +222,40 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
         data = attempt(path, "text file", lambda p=path, s=size: fetch(p, (s if s is not None else select.TEXT_FILE_CAP) + 1))
         if data is None:
             continue
+        whole = size is not None and len(data) >= size
+        if wanted(path, data[: select.HEAD_BYTES], whole):
+            fetched[path] = data
         text = select.decode_text(data)
         if text is None:
             notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(path)} is not decodable text (utf-8/utf-16): not read", path))
         else:
             texts[path] = text
-    heads: dict[str, bytes] = {}
+    read = set(to_read)
+    unknown = [f for f in files if select.family(f.path) is None and f.path not in read and f.size]
+    for f in unknown[:MAX_SNIFFS]:  # no known format and not read as text: sniff its first bytes
+        data = attempt(f.path, "file", lambda f=f: fetch(f.path, min(SNIFF_BYTES, f.size)))
+        if data is not None and wanted(f.path, data, len(data) >= f.size):
+            fetched[f.path] = data
+    if len(unknown) > MAX_SNIFFS:
+        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{len(unknown) - MAX_SNIFFS} file(s) of no known format were not "
+                          f"sniffed for pickles (at most {MAX_SNIFFS} per Hub audit), e.g. "
+                          f"{escape(unknown[MAX_SNIFFS].path)}"))
+    heads: dict[str, bytes] = {p: d[: select.HEAD_BYTES] for p, d in fetched.items()}
     small_binaries = [f for f in files if select.family(f.path) in select.HEAD_FAMILIES
                       and f.size is not None and 0 < f.size <= select.HEAD_BYTES][:MAX_HEAD_FILES]
     for f in small_binaries:  # small enough to read whole: their first bytes are their content
         data = attempt(f.path, "file", lambda f=f: fetch(f.path, f.size + 1))
         if data is not None:
             heads[f.path] = data[: select.HEAD_BYTES]
+            if f.path in fetched:
+                fetched[f.path] = data
     for f in files:
         if select.family(f.path) != "safetensors":
             continue
         hdr = attempt(f.path, "safetensors header of", lambda f=f: _st_header(fetch, f, notes))
         if hdr is not None:
             st_headers[f.path] = hdr
-    return texts, st_headers, heads
+    return texts, st_headers, heads, fetched
 
 
 def _st_header(fetch, f: FileEntry, notes: list[Note]) -> bytes | None:
@@ -264,19 +286,22 @@ def _unscannable(reason: str) -> dict:
             "reason": reason}
 
 
-def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[Note]) -> dict[str, dict]:
+def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[Note],
+                fetched: dict[str, bytes] | None = None) -> dict[str, dict]:
     """Scan pickle-family files statically (never unpickled): small ones from their head bytes, the
     others with ``openaudit.safety.pickles.scan_ranged`` reading HTTP Ranges via ``fetch(path, n, start)``,
     at most SCAN_FILE_BUDGET bytes each and SCAN_TOTAL_BUDGET in all. Each result carries
-    ``bytes_read`` (0 when the head bytes sufficed)."""
+    ``bytes_read`` (0 when the head bytes sufficed). ``fetched`` holds files of other names whose bytes a
+    pickle loader would act on (read whole as text, or sniffed): they are scanned the same way."""
     from openaudit.safety.pickles import scan_bytes, scan_ranged
 
     scans: dict[str, dict] = {}
     left, remote, skipped = SCAN_TOTAL_BUDGET, 0, []
+    fetched = fetched or {}
     for f in files:
-        if select.family(f.path) not in select.SCAN_FAMILIES:
+        if select.family(f.path) not in select.SCAN_FAMILIES and f.path not in fetched:
             continue
-        head = heads.get(f.path, b"" if f.size == 0 else None)
+        head = fetched.get(f.path) or heads.get(f.path, b"" if f.size == 0 else None)
         if head is not None and f.size is not None and len(head) >= f.size:
             scans[f.path] = {**scan_bytes(head), "bytes_read": 0}
             continue

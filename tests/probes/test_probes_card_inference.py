@@ -197,3 +197,23 @@ def test_a_lora_fine_tune_counts_its_fine_tuning_code():
     card = HEAD + ("To finetuned the base model we used the code available on [Acme Lora](https://github.com/acme/acme-lora), "
                    "which provides code to finetune the model using PEFT.\n")
     assert _run(card_only(card))[0]["code.training_code"].outcome.value == "pass"
+
+
+GENERIC_LINK = "See https://github.com/acme/acme-lm for details on the Acme language model.\n\nWe describe the design of Acme-7B.\n"
+
+
+def test_generic_code_link_with_a_code_release_statement_is_published_training_code():
+    said = " All of the code and model checkpoints used in this work are publicly available.\n"
+    f, fw = _run(card_only(HEAD + GENERIC_LINK + said))
+    assert f["code.training_code"].outcome.value == "pass", f["code.training_code"].message
+    assert any("publicly available" in (e.snippet or "") for e in f["code.training_code"].evidence)
+    assert f["code.preprocessing_code"].outcome.value == "not_available", f["code.preprocessing_code"].message
+    assert fw["osai"]["open_code"] == "open"
+
+
+def test_generic_code_link_without_a_statement_stays_partial():
+    f, _ = _run(card_only(HEAD + GENERIC_LINK))
+    assert f["code.training_code"].outcome.value == "partial", f["code.training_code"].message
+    promised = " All of the code will be released soon.\n"
+    f, _ = _run(card_only(HEAD + GENERIC_LINK + promised))
+    assert f["code.training_code"].outcome.value != "pass", f["code.training_code"].message

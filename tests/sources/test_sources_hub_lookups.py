@@ -274,3 +274,29 @@ def test_offline_makes_no_lookups(fakehub, tmp_path, monkeypatch):
     assert fakehub.log == []
     assert "datasets_info" not in snap.api and "base_models_info" not in snap.api
     assert _probe(snap, "data.available").outcome is Outcome.NOT_AVAILABLE
+
+
+def test_pickles_under_other_names_are_judged_by_their_bytes_on_the_hub(fakehub):
+    """As on a local folder: a pickle named like text (read whole as a text file), a protocol-0 pickle
+    that decodes as text, and one with no known extension (sniffed by a small Range read) are scanned."""
+    proto0 = b"cos\nsystem\n(S'id'\ntR."
+    files = {"README.md": CARD.encode(), "notes.txt": OS_SYSTEM_PICKLE, "LICENSE": proto0,
+             "weights": OS_SYSTEM_PICKLE + b"\x00" * 100_000, "config.json": b'{"model_type": "bert"}',
+             "tokenizer.model": b"\x0a\x0bnot a pickle" * 10}
+    fakehub.add(_repo("acme/hidden", files=files))
+    snap = resolve("acme/hidden")
+    for path in ("notes.txt", "LICENSE", "weights"):
+        assert snap.scans[path]["status"] == "dangerous", (path, snap.scans.get(path))
+    assert "config.json" not in snap.scans and "README.md" not in snap.scans and "tokenizer.model" not in snap.scans
+    finding = _probe(snap, "weights.no_dangerous_pickles")
+    assert finding.outcome is Outcome.FAIL and "os.system" in finding.message
+    assert snap.network.requests == len(fakehub.log)
+
+
+def test_files_beyond_the_sniff_cap_keep_the_pickle_verdict_open(fakehub, monkeypatch):
+    monkeypatch.setattr(hub, "MAX_SNIFFS", 1)
+    files = {"README.md": CARD.encode(), "a.dat": b"\x00" * 5000, "b.dat": OS_SYSTEM_PICKLE}
+    fakehub.add(_repo("acme/many", files=files))
+    snap = resolve("acme/many")
+    assert any(n.code is Condition.SCAN_INCOMPLETE and "b.dat" in n.message for n in snap.notes)
+    assert _probe(snap, "weights.no_dangerous_pickles").outcome is not Outcome.PASS
