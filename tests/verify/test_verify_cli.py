@@ -101,7 +101,7 @@ def test_unwritable_output_is_exit_2(tmp_path, capsys):
 
 
 def test_verify_modules_do_not_import_torch_until_needed():
-    code = ("import sys; import openaudit.verify.api, openaudit.verify.findings, openaudit.verify.recipe, "
+    code = ("import sys; import openaudit.verify.api, openaudit.verify.recipe, "
             "openaudit.verify.plan, openaudit.verify.trainer, openaudit.verify.adapters, openaudit.render.verification, "
             "openaudit.probes.heavy; "
             "bad = [m for m in ('torch', 'transformers', 'numpy', 'ray', 'datasketch', 'pyarrow') if m in sys.modules]; "
