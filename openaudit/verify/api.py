@@ -5,50 +5,110 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidDocument, TargetNotFound, UsageError
+from openaudit.verify.codes import ArtifactProblem, Code, Kind
+from openaudit.verify.paths import Root
+from openaudit.verify.plan import Plan, from_recipe
 from openaudit.verify.recipe import Recipe, from_dict, load_recipe, read_yaml
 
 RECIPE_NAMES = ("recipe.yaml", "RECIPE.yaml", "recipe.yml", "RECIPE.yml")
 
 
-def _from_yaml_file(p: Path) -> Recipe:
+def plan_of(recipe: Recipe, max_steps: int | None) -> Plan:
+    """A recipe's plan: the recipe's own layout, or the Trainer output folder it names."""
+    tr = recipe.get("trainer")
+    if tr:
+        from openaudit.verify.trainer import from_trainer
+
+        out = tr.get("output_dir", ".").strip("/")
+        out = "" if out in (".", "") else out
+        plan = from_trainer(recipe.root, recipe.source, output_rel=out, dataset=tr.get("dataset"), order=tr.get("order"),
+                            pad_token_id=tr.get("pad_token_id"), tolerance=recipe.get("tolerance"), max_steps=max_steps,
+                            notes=recipe.notes)
+        for msg in recipe.refused:
+            plan.add(Kind.PROBLEM, Code.PATH_OUTSIDE, msg)
+        return plan
+    return from_recipe(recipe, max_steps)
+
+
+def _from_yaml_file(p: Path, max_steps: int | None) -> Plan:
     """A recipe, or a published GPT-NeoX / OLMo training config turned into one by an adapter."""
     doc = read_yaml(p)
     if isinstance(doc, dict) and "recipe_version" in doc:
-        return load_recipe(p)
+        return plan_of(load_recipe(p), max_steps)
     from openaudit.verify.adapters import detect, to_recipe
 
     kind = detect(doc)
     if kind is None:
         raise InvalidDocument(f"{p}: $: neither a recipe (recipe_version) nor a GPT-NeoX or OLMo training config")
     adapted = to_recipe(doc, kind, str(p))
-    return from_dict(adapted.recipe, p.resolve().parent, str(p), notes=tuple(adapted.notes))
+    plan = plan_of(from_dict(adapted.recipe, p.absolute().parent, str(p), notes=tuple(adapted.notes)), max_steps)
+    for gap in adapted.gaps:
+        plan.add(Kind.UNSUPPORTED, Code.CONFIG_FEATURE, gap)
+    return plan
 
 
-def resolve(target: str) -> Recipe:
-    """A recipe from a recipe file, a published config, a model folder, or a Hub id."""
+def _inside(folder: Path, p: Path) -> bool:
+    real, base = p.resolve(), folder.resolve()
+    return real == base or base in real.parents
+
+
+def resolve(target: str, *, max_steps: int | None = None, revision: str | None = None, token: str | None = None,
+            offline: bool = False) -> Plan:
+    """The plan of a recipe file, a published config, a model / Trainer output folder, or a Hub id."""
     p = Path(target)
     if p.is_file():
         if p.suffix.lower() not in (".yaml", ".yml"):
             raise UsageError(f"{target}: expected a recipe .yaml or a model folder")
-        return _from_yaml_file(p)
+        return _from_yaml_file(p, max_steps)
     if p.is_dir():
         for name in RECIPE_NAMES:
-            if (p / name).is_file():
-                return load_recipe(p / name)
-        for cfg in sorted(list(p.glob("*.yml")) + list(p.glob("*.yaml")) + list(p.glob("configs/*.y*ml")))[:20]:
+            if (p / name).is_file() or (p / name).is_symlink():
+                if not _inside(p, p / name):
+                    raise InvalidDocument(f"{p / name}: a symbolic link out of the target folder (refused)")
+                return plan_of(load_recipe(p / name), max_steps)
+        from openaudit.verify.trainer import from_trainer, is_trainer_output
+
+        root = Root.of(p)
+        if is_trainer_output(root):
+            return from_trainer(root, str(p), max_steps=max_steps)
+        if _olmo_core_save(root):
+            plan = Plan(source=str(p), root=root)
+            plan.add(Kind.UNSUPPORTED, Code.FRAMEWORK, "an OLMo-core save folder (stepN/model_and_optim/ torch distributed "
+                                                       "checkpoints): replaying it needs OLMo-core's own model code and "
+                                                       "its checkpoint metadata pickles; openaudit replays transformers models")
+            return plan
+        configs = sorted(list(p.glob("*.yml")) + list(p.glob("*.yaml")) + list(p.glob("configs/*.y*ml")))[:20]
+        for cfg in configs:
+            if not _inside(p, cfg):
+                continue
             try:
-                return _from_yaml_file(cfg)
+                return _from_yaml_file(cfg, max_steps)
             except InvalidDocument:
                 continue
-        return from_dict({"recipe_version": 1, "model": {"family": "unknown"}}, p.resolve(), str(p),
-                         notes=("no recipe.yaml or training config in the folder",))
+        plan = Plan(source=str(p), root=root)
+        plan.add(Kind.MISSING, Code.RECIPE, "replay recipe (recipe.yaml), a Trainer output_dir (checkpoint-N/) or a "
+                                            "GPT-NeoX/OLMo training config")
+        return plan
     if p.exists():
         raise UsageError(f"{target}: not a file or folder")
     if _looks_like_hub_id(target):
         from openaudit.verify.hub import fetch
 
-        return fetch(target)
+        recipe = fetch(target, revision=revision, token=token, offline=offline)
+        return plan_of(recipe, max_steps)
     raise TargetNotFound(f"{target}: no such file or folder, and not a Hub model id")
+
+
+def _olmo_core_save(root: Root) -> bool:
+    """``stepN/model_and_optim/.metadata`` + ``stepN/.metadata.json``: what OLMo-core's checkpointer writes."""
+    for name, _ in root.child_dirs():
+        if name.startswith("step") and name[4:].isdigit():
+            try:
+                if root.is_file(f"{name}/model_and_optim/.metadata") and root.is_file(f"{name}/.metadata.json"):
+                    return True
+            except ArtifactProblem:
+                continue
+    return False
 
 
 def _looks_like_hub_id(s: str) -> bool:
@@ -56,15 +116,8 @@ def _looks_like_hub_id(s: str) -> bool:
     return len(parts) == 2 and all(parts) and not s.startswith((".", "/")) and "\\" not in s
 
 
-def run(target: str, *, device: str = "auto", budget_seconds: float | None = None, steps: int | None = None,
-        deterministic: bool = False) -> dict[str, Any]:
-    """Replay the published training segment(s) of ``target`` and return the verification dict
-    ``{verdict, tier, reason, metrics, missing[], first_divergent_step, environment, ...}``
-    (rubrics/schema/verification.schema.json). Bad input raises an OpenAuditError."""
+def check_options(device: str, budget_seconds: float | None, steps: int | None, threads: int | None = None) -> None:
     from openaudit.verify.environment import DEVICES
-    from openaudit.verify.evaluate import evaluate, result
-    from openaudit.verify.environment import describe_without_torch
-    from openaudit.verify.plan import make_plan
 
     if device not in DEVICES:
         raise UsageError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
@@ -72,13 +125,58 @@ def run(target: str, *, device: str = "auto", budget_seconds: float | None = Non
         raise UsageError(f"budget must be a non-negative number of seconds, got {budget_seconds!r}")
     if steps is not None and steps < 1:
         raise UsageError(f"steps must be at least 1, got {steps!r}")
-    recipe = resolve(target)
-    plan = make_plan(recipe, max_steps=steps)
-    if recipe.notes and recipe.family == "unknown":
-        plan.unsupported.clear()
-        plan.missing.insert(0, "replay recipe (recipe.yaml) or a GPT-NeoX/OLMo training config")
-        return result("NOT_REPRODUCIBLE", "none", recipe.notes[0], plan, describe_without_torch(device))
+    if threads is not None and not 1 <= threads <= 4096:
+        raise UsageError(f"threads must be between 1 and 4096, got {threads!r}")
+
+
+def run(target: str, *, device: str = "auto", budget_seconds: float | None = None, steps: int | None = None,
+        deterministic: bool = False, revision: str | None = None, token: str | None = None,
+        offline: bool = False, threads: int | None = None) -> dict[str, Any]:
+    """Replay the published training segment(s) of ``target`` and return the verification dict
+    ``{verdict, tier, reason, metrics, missing[], issues[], first_divergent_step, environment, ...}``
+    (rubrics/schema/verification.schema.json). ``threads``: CPU threads of the replay (default: the run's
+    recorded thread count, else torch's). Bad input raises an OpenAuditError."""
+    from openaudit.verify.evaluate import evaluate
+
+    check_options(device, budget_seconds, steps, threads)
+
+    def plan_() -> Plan:
+        p = resolve(target, max_steps=steps, revision=revision, token=token, offline=offline)
+        if threads is not None:
+            p.threads = threads
+        return p
+
+    plan = plan_()
     out = evaluate(plan, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
-    if recipe.notes:
-        out["notes"] = list(recipe.notes)
+    if out["verdict"] == "DIVERGED" and (plan.data or {}).get("row_declared") is False:
+        # recipe 1.0 token rows are seq_len+1 windows; a recipe that does not say may mean transformers'
+        # labels rows instead: the reading under which the replay agrees with everything is the one
+        alt = plan_()
+        alt.data = {**(alt.data or {}), "row": "labels"}
+        alt.mode = "batch_mean"
+        second = evaluate(alt, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
+        if second["verdict"].startswith("REPRODUCED"):
+            second.setdefault("notes", []).append("data.row is not declared: the token rows were read as labels rows "
+                                                  "(seq_len tokens, model(input_ids=row, labels=row))")
+            return second
+        if second["verdict"] == "DIVERGED" and (second["first_divergent_step"] or 0) > (out["first_divergent_step"] or 0):
+            out = second  # the reading that agrees longest places the divergence
+        out.setdefault("notes", []).append("data.row is not declared: the replay diverges whether the token rows are "
+                                           "read as seq_len+1 windows or as labels rows")
     return out
+
+
+def run_or_report(target: str, **kw: Any) -> dict[str, Any]:
+    """``run`` for ``audit --verify``: a recipe or config that cannot be read becomes a verification
+    result saying why (NOT_REPRODUCIBLE, tier none) instead of stopping the audit."""
+    from openaudit.verify.environment import describe_without_torch
+    from openaudit.verify.evaluate import result
+    from openaudit.verify.codes import Tier, Verdict
+
+    try:
+        return run(target, **kw)
+    except InvalidDocument as exc:
+        plan = Plan(source=target, root=Root.of(Path(target)) if Path(target).is_dir() else Root.of(Path(".")))
+        plan.add(Kind.PROBLEM, Code.RECIPE_INVALID, exc.message)
+        return result(Verdict.NOT_REPRODUCIBLE, Tier.NONE, f"the replay recipe or config is invalid: {exc.message}",
+                      plan, describe_without_torch(str(kw.get("device", "auto"))))

@@ -1,78 +1,103 @@
-"""Metrics comparing a replay with the published artifacts (pure functions over numbers/tensors)."""
+"""Metrics comparing a replay with the published artifacts (pure functions over numbers / tensors).
+
+Weights are compared globally, ``‖W′ − W(t+k)‖ / ‖W(t+k) − W(t)‖`` (the replay's error as a share of
+the segment's update), and per tensor with two statistics, each against a per-tensor tolerance
+calibrated from the noise replay -- so that a small change to one tensor is not hidden in the norm of
+all the others:
+
+* ``l2``: ``‖W′ᵢ − Wᵢ‖ / ‖Wᵢ‖`` (catches a change concentrated on a few elements);
+* ``median``: the median over elements of ``|W′ᵢⱼ − Wᵢⱼ| / |Wᵢⱼ|`` (catches a change spread over the
+  tensor even when some of its elements are pure floating-point noise -- e.g. attention key biases,
+  whose gradient is zero in exact arithmetic, so that AdamW moves them by rounding noise alone).
+"""
 from __future__ import annotations
 
 import math
 from typing import Any, Mapping
 
 
-def rel_error(replayed: float, logged: float) -> float:
-    """Signed relative error (replayed - logged) / |logged|; inf when either is not finite."""
-    if not (math.isfinite(replayed) and math.isfinite(logged)):
-        return math.inf
-    if logged == 0:
-        return 0.0 if replayed == 0 else math.inf
-    return (replayed - logged) / abs(logged)
+def _f64(t):
+    import torch
+
+    return t.detach().to("cpu", torch.float64)
 
 
-def loss_stats(replayed: Mapping[int, float], logged: Mapping[int, float]) -> dict[str, Any]:
-    """Per-step relative loss error over the steps both sides have: max |e|, mean |e|, signed bias."""
-    steps = sorted(s for s in replayed if s in logged)
-    errs = [rel_error(replayed[s], logged[s]) for s in steps]
-    if not errs:
-        return {"steps": 0, "max": None, "mean": None, "bias": None, "exact": False, "per_step": []}
-    absd = [abs(e) for e in errs]
-    return {
-        "steps": len(errs),
-        "max": max(absd),
-        "mean": sum(absd) / len(absd),
-        "bias": sum(errs) / len(errs),
-        "exact": all(replayed[s] == logged[s] for s in steps),
-        "per_step": [{"step": s, "replayed": replayed[s], "logged": logged[s], "rel_error": e} for s, e in zip(steps, errs)],
-    }
+def tensor_rel(replayed: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, float]:
+    """Per tensor ``‖a − b‖ / ‖b‖`` (a zero reference: 0 when equal, inf otherwise)."""
+    out: dict[str, float] = {}
+    for name in sorted(ref):
+        a, b = _f64(replayed[name]), _f64(ref[name])
+        num = float((a - b).norm())
+        den = float(b.norm())
+        if not math.isfinite(num):
+            out[name] = math.inf
+        elif den > 0:
+            out[name] = num / den
+        else:
+            out[name] = 0.0 if num == 0 else math.inf
+    return out
 
 
-def first_over(per_step: list[dict[str, Any]], tol: float) -> int | None:
-    for row in per_step:
-        if not abs(row["rel_error"]) <= tol:
-            return int(row["step"])
-    return None
+def tensor_median_rel(replayed: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, float]:
+    """Per tensor, the median over its non-zero reference elements of ``|a - b| / |b|``."""
+    import torch
+
+    out: dict[str, float] = {}
+    for name in sorted(ref):
+        a, b = _f64(replayed[name]).flatten(), _f64(ref[name]).flatten()
+        nz = b != 0
+        if not bool(nz.any()):
+            out[name] = 0.0 if torch.equal(a, b) else math.inf
+            continue
+        r = ((a[nz] - b[nz]).abs() / b[nz].abs())
+        v = float(r.median()) if bool(torch.isfinite(r).all()) else math.inf
+        out[name] = v
+    return out
 
 
-def weight_distance(replayed: Mapping[str, Any], end: Mapping[str, Any], start: Mapping[str, Any], top: int = 5) -> dict[str, Any]:
-    """‖W′−W(t+k)‖ / ‖W(t+k)−W(t)‖ globally and per tensor, the most-diverged tensors, bitwise equality."""
+def weight_distance(replayed: Mapping[str, Any], end: Mapping[str, Any], start: Mapping[str, Any]) -> dict[str, Any]:
+    """Global distance relative to the segment's update, update norm, bitwise equality, per-tensor distances."""
     import torch
 
     num = den = 0.0
-    per: list[tuple[str, float]] = []
     bitwise = True
     for name in sorted(end):
-        a = replayed[name].detach().to("cpu", torch.float64)
-        b = end[name].to(torch.float64)
-        s = start[name].to(torch.float64)
+        a, b, s = _f64(replayed[name]), _f64(end[name]), _f64(start[name])
         bitwise = bitwise and torch.equal(replayed[name].detach().cpu().to(end[name].dtype), end[name])
-        n2 = float((a - b).pow(2).sum())
-        d2 = float((b - s).pow(2).sum())
-        num += n2
-        den += d2
-        if not math.isfinite(n2):
-            per.append((name, math.inf))
-        elif d2 > 0:
-            per.append((name, math.sqrt(n2 / d2)))
-        else:
-            per.append((name, 0.0 if n2 == 0 else math.inf))
+        num += float((a - b).pow(2).sum())
+        den += float((b - s).pow(2).sum())
     if not math.isfinite(num):
         glob = math.inf
     elif den > 0:
         glob = math.sqrt(num / den)
     else:
         glob = 0.0 if num == 0 else math.inf
-    ranked = sorted(per, key=lambda t: -t[1])[:top]
-    return {
-        "global": glob,
-        "update_norm": math.sqrt(den) if math.isfinite(den) else math.inf,
-        "bitwise_equal": bool(bitwise),
-        "most_diverged": [{"tensor": n, "distance": d} for n, d in ranked if d > 0],
-    }
+    return {"global": glob, "update_norm": math.sqrt(den) if math.isfinite(den) else math.inf,
+            "bitwise_equal": bool(bitwise), "per_tensor": tensor_rel(replayed, end),
+            "per_tensor_median": tensor_median_rel(replayed, end)}
+
+
+def tensor_tolerances(noise: Mapping[str, float], floor: float, factor: float) -> dict[str, float]:
+    return {n: max(floor, factor * v) if math.isfinite(v) else math.inf for n, v in noise.items()}
+
+
+def over(stats: Mapping[str, Mapping[str, float]], tols: Mapping[str, Mapping[str, float]], floor: float,
+         top: int = 5) -> list[dict[str, Any]]:
+    """Tensors whose distance exceeds its tolerance under any statistic (``l2``, ``median``), worst
+    (distance / tolerance) first."""
+    bad: dict[str, dict[str, Any]] = {}
+    for stat, per_tensor in stats.items():
+        for name, d in per_tensor.items():
+            t = tols.get(stat, {}).get(name, floor)
+            if not d <= t:
+                ratio = d / t if t > 0 else math.inf
+                if name not in bad or ratio > bad[name]["ratio"]:
+                    bad[name] = {"tensor": name, "statistic": stat, "distance": d, "tolerance": t, "ratio": ratio}
+    return sorted(bad.values(), key=lambda r: -r["ratio"] if math.isfinite(r["ratio"]) else -math.inf)[:top]
+
+
+def ranked(per_tensor: Mapping[str, float], top: int = 5) -> list[dict[str, Any]]:
+    return [{"tensor": n, "distance": d} for n, d in sorted(per_tensor.items(), key=lambda t: -t[1])[:top] if d > 0]
 
 
 def finite_or_none(x: float | None) -> float | str | None:
@@ -82,3 +107,13 @@ def finite_or_none(x: float | None) -> float | str | None:
     if math.isfinite(x):
         return float(x)
     return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
+
+
+def json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return finite_or_none(obj)
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj

@@ -1,173 +1,150 @@
-"""The training step both the published training script and the replay run: data batches from a
-token store + order, LR schedule, AdamW/SGD with state in safetensors, clipping, precision.
-Imports torch; only loaded when training or replaying."""
+"""One optimizer update as the publisher's loop ran it: forward with transformers' model code (and its
+loss), gradient accumulation over micro-batches with the publisher's loss normalisation, clipping,
+precision (autocast; fp16 loss scaling with the published scaler state on CUDA), optimizer step.
+
+Loss conventions (``mode``):
+
+* ``window``: rows are ``seq_len + 1`` token windows; the loss is ``cross_entropy(logits(x), y)`` over the
+  next-token targets, computed in fp32 (openaudit's recipe-1 layout);
+* ``batch_mean``: ``model(input_ids, labels).loss`` per micro-batch, each weighted by its share of rows
+  (a plain loop; one micro-batch is just the model's loss);
+* ``micro_mean``: each micro-batch's model loss divided by the number of micro-batches (the Trainer when
+  the model takes no loss kwargs);
+* ``tokens`` / ``tokens_all``: the model sums the token losses and divides by ``num_items_in_batch``,
+  the count of target labels in the whole update (the Trainer's normalisation: ``tokens`` counts the
+  shifted labels, as transformers >= 5.10.1 does; ``tokens_all`` counts every non-ignored label, as
+  earlier versions did).
+
+Each micro-batch contributes a float32 loss part; the parts are what a loop logs (the Trainer adds them
+to its running ``tr_loss``). Imports torch; only loaded when a replay runs.
+"""
 from __future__ import annotations
 
-import math
 from contextlib import nullcontext
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import torch
 import torch.nn.functional as F
 
-from openaudit.verify.artifacts import ArtifactProblem
+from openaudit.verify.codes import ArtifactProblem, Code, ReplayGap
 
-# Buffers some Hugging Face checkpoints carry that are recomputed from the config, not trained.
-NON_PARAMETER_BUFFERS = (".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq")
-
-
-def lr_at(step: int, sched: Mapping[str, Any]) -> float:
-    """LR of update ``step`` (1-based): linear warmup over ``warmup_steps`` updates, then
-    constant / linear / cosine decay to ``min_lr`` at ``total_steps``."""
-    lr = float(sched["lr"])
-    warm = int(sched.get("warmup_steps", 0))
-    total = int(sched.get("total_steps", max(step, 1)))
-    floor = float(sched.get("min_lr", 0.0))
-    if warm and step <= warm:
-        return lr * step / warm
-    name = sched["name"]
-    if name == "constant" or total <= warm:
-        return lr
-    progress = min(1.0, (step - warm) / (total - warm))
-    if name == "linear":
-        return floor + (lr - floor) * (1.0 - progress)
-    return floor + (lr - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
-def load_tokens(path: Path, fmt: str) -> torch.Tensor:
-    raw = path.read_bytes()
-    if fmt == "bytes":
-        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).to(torch.long)
-    width = 2 if fmt == "uint16" else 4
-    if len(raw) % width:
-        raise ArtifactProblem(f"{path.name}: size {len(raw)} is not a multiple of {width} ({fmt} tokens)")
-    dt = torch.int16 if fmt == "uint16" else torch.int32
-    t = torch.frombuffer(bytearray(raw), dtype=dt).to(torch.long)
-    return t & 0xFFFF if fmt == "uint16" else t & 0xFFFFFFFF
-
-
-def check_order(batches: Any, n_tokens: int, size: int, seq_len: int, rel: str) -> list[list[int]]:
-    if not isinstance(batches, list):
-        raise ArtifactProblem(f"{rel}: 'batches' must be a list of lists of offsets")
-    for i, b in enumerate(batches):
-        if not isinstance(b, list) or len(b) != size:
-            raise ArtifactProblem(f"{rel}: batch {i} must list exactly {size} offsets")
-        for o in b:
-            if isinstance(o, bool) or not isinstance(o, int) or o < 0 or o + seq_len + 1 > n_tokens:
-                raise ArtifactProblem(f"{rel}: batch {i} offset {o!r} is outside the token store ({n_tokens} tokens)")
-    return batches
-
-
-def make_batch(tokens: torch.Tensor, offsets: Sequence[int], seq_len: int, vocab: int) -> tuple[torch.Tensor, torch.Tensor]:
-    idx = torch.tensor(list(offsets), dtype=torch.long)[:, None] + torch.arange(seq_len + 1)[None, :]
-    seqs = tokens[idx]
-    if int(seqs.max()) >= vocab:
-        raise ArtifactProblem(f"token id {int(seqs.max())} is outside the vocabulary ({vocab})")
-    return seqs[:, :-1].contiguous(), seqs[:, 1:].contiguous()
-
-
-def make_optimizer(params, opt: Mapping[str, Any]) -> torch.optim.Optimizer:
-    name = str(opt["name"]).lower()
-    wd = float(opt.get("weight_decay", 0.0))
-    if name in ("adamw", "adam"):
-        betas = tuple(float(b) for b in opt.get("betas", (0.9, 0.999)))
-        cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
-        return cls(params, lr=0.0, betas=betas, eps=float(opt.get("eps", 1e-8)), weight_decay=wd, foreach=False)
-    return torch.optim.SGD(params, lr=0.0, momentum=float(opt.get("momentum", 0.0)), weight_decay=wd, foreach=False)
-
-
-def optimizer_tensors(model: torch.nn.Module, optim: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
-    """Optimizer state keyed by parameter name: ``<param>.<slot>`` (exp_avg, exp_avg_sq, step, momentum_buffer)."""
-    out: dict[str, torch.Tensor] = {}
-    fresh = isinstance(optim, (torch.optim.Adam, torch.optim.AdamW))
-    for name, p in model.named_parameters():
-        state = optim.state.get(p) or ({"step": torch.tensor(0.0), "exp_avg": torch.zeros_like(p),
-                                        "exp_avg_sq": torch.zeros_like(p)} if fresh else {})
-        for slot, v in state.items():
-            if isinstance(v, torch.Tensor):
-                out[f"{name}.{slot}"] = v.detach().clone()
-            elif v is not None:
-                out[f"{name}.{slot}"] = torch.tensor(float(v))
-    return out
-
-
-def load_optimizer_tensors(model: torch.nn.Module, optim: torch.optim.Optimizer, tensors: Mapping[str, torch.Tensor], rel: str) -> None:
-    names = dict(model.named_parameters())
-    slots: dict[str, dict[str, torch.Tensor]] = {}
-    for key, v in tensors.items():
-        pname, _, slot = key.rpartition(".")
-        if pname not in names:
-            raise ArtifactProblem(f"{rel}: state {key!r} names no model parameter")
-        slots.setdefault(pname, {})[slot] = v
-    if not slots:  # a fresh optimizer (e.g. the step-0 checkpoint of SGD without momentum)
-        return
-    for pname, p in names.items():
-        st = slots.get(pname)
-        if not st:
-            raise ArtifactProblem(f"{rel}: no optimizer state for parameter {pname!r}")
-        for slot, v in st.items():
-            if slot != "step" and tuple(v.shape) != tuple(p.shape):
-                raise ArtifactProblem(f"{rel}: {pname}.{slot} has shape {tuple(v.shape)}, parameter has {tuple(p.shape)}")
-            if not torch.isfinite(v).all():
-                raise ArtifactProblem(f"{rel}: {pname}.{slot} holds non-finite values")
-        optim.state[p] = {k: (v.to(torch.float32).reshape(()).clone() if k == "step" else v.to(p.device, p.dtype).clone())
-                          for k, v in st.items()}
-
-
-def load_model_tensors(model: torch.nn.Module, tensors: Mapping[str, torch.Tensor], rel: str) -> None:
-    own = model.state_dict()
-    tensors = {k: v for k, v in tensors.items() if not k.endswith(NON_PARAMETER_BUFFERS)}
-    for k, v in own.items():  # tied weights may be stored once (e.g. lm_head = embed_tokens)
-        if k not in tensors:
-            alias = next((a for a, w in own.items() if a in tensors and w.data_ptr() == v.data_ptr()), None)
-            if alias is not None:
-                tensors[k] = tensors[alias]
-    missing = [k for k in own if k not in tensors]
-    extra = [k for k in tensors if k not in own]
-    if missing or extra:
-        what = f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}"
-        raise ArtifactProblem(f"{rel}: tensors do not match the config ({what})")
-    for k, v in own.items():
-        if tuple(tensors[k].shape) != tuple(v.shape):
-            raise ArtifactProblem(f"{rel}: {k} has shape {tuple(tensors[k].shape)}, config implies {tuple(v.shape)}")
-    model.load_state_dict({k: tensors[k].to(v.dtype) for k, v in own.items()}, strict=True)
+MODES = ("window", "batch_mean", "micro_mean", "tokens", "tokens_all")
 
 
 def autocast(device: torch.device, precision: str):
     if precision == "bf16":
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    if precision == "fp16":
+        return torch.autocast(device_type=device.type, dtype=torch.float16)
     return nullcontext()
 
 
-def train_step(model, optim, x: torch.Tensor, y: torch.Tensor, lr: float, *, clip: float | None,
-               precision: str = "fp32", micro_batches: int = 1) -> float:
-    """One optimizer update on batch (x, y); returns the batch mean loss. ``micro_batches`` > 1
-    accumulates gradients over equal splits (same maths, different reduction order)."""
-    for g in optim.param_groups:
+def count_items(micro: list[Mapping[str, torch.Tensor]], mode: str) -> torch.Tensor:
+    if mode == "tokens":
+        return sum(mb["labels"][..., 1:].ne(-100).sum() for mb in micro)
+    return sum(mb["labels"].ne(-100).sum() for mb in micro)
+
+
+def _forward_loss(model, mb: Mapping[str, torch.Tensor], mode: str, precision: str, num_items) -> torch.Tensor:
+    dev = mb["input_ids"].device
+    with autocast(dev, precision):
+        if mode == "window":
+            logits = model(input_ids=mb["input_ids"]).logits
+        else:
+            kwargs: dict[str, Any] = {"input_ids": mb["input_ids"], "labels": mb["labels"]}
+            if "attention_mask" in mb:
+                kwargs["attention_mask"] = mb["attention_mask"]
+            if num_items is not None:
+                kwargs["num_items_in_batch"] = num_items
+            loss = model(**kwargs).loss
+    if mode == "window":
+        return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), mb["targets"].reshape(-1))
+    if loss is None:
+        raise ReplayGap(Code.LOSS_CONVENTION, "the model returned no loss for the labels")
+    return loss
+
+
+def weights(micro: list[Mapping[str, torch.Tensor]], mode: str, accumulation: int | None = None) -> list[float | None]:
+    """Factor each micro-batch loss is multiplied by (None: used as is)."""
+    if mode in ("tokens", "tokens_all"):
+        return [None] * len(micro)
+    if mode == "micro_mean":
+        n = accumulation or len(micro)
+        return [None if n == 1 else 1.0 / n for _ in micro]
+    rows = sum(int(mb["input_ids"].shape[0]) for mb in micro)
+    if len(micro) == 1:
+        return [None]
+    return [int(mb["input_ids"].shape[0]) / rows for mb in micro]
+
+
+def split(micro: list[dict[str, torch.Tensor]], mode: str) -> tuple[list[dict[str, torch.Tensor]], list[float | None]]:
+    """The same update cut into twice as many micro-batches with the same maths (the calibration's
+    'noise' replay: only the reduction order changes)."""
+    base = weights(micro, mode)
+    out: list[dict[str, torch.Tensor]] = []
+    w: list[float | None] = []
+    for mb, f in zip(micro, base):
+        n = int(mb["input_ids"].shape[0])
+        if n < 2:
+            out.append(mb)
+            w.append(f)
+            continue
+        cut = (n + 1) // 2
+        for lo, hi in ((0, cut), (cut, n)):
+            out.append({k: v[lo:hi] for k, v in mb.items()})
+            if mode in ("tokens", "tokens_all"):
+                w.append(None)
+            else:
+                w.append((1.0 if f is None else f) * (hi - lo) / n)
+    return out, w
+
+
+def train_step(model, optim, micro: list[dict[str, torch.Tensor]], lrs: list[float], *, mode: str, clip: float | None,
+               precision: str = "fp32", factors: list[float | None] | None = None, scaler=None) -> list[torch.Tensor]:
+    """One update; returns the float32 loss part of every micro-batch (their sum is the step's loss)."""
+    if len(lrs) != len(optim.param_groups):
+        raise ArtifactProblem(f"{len(lrs)} learning rates for {len(optim.param_groups)} parameter groups")
+    for g, lr in zip(optim.param_groups, lrs):
         g["lr"] = lr
     optim.zero_grad(set_to_none=True)
-    n = x.shape[0]
-    total = None
-    for xs, ys in zip(x.chunk(micro_batches), y.chunk(micro_batches)):
-        with autocast(x.device, precision):
-            logits = model(xs)
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), ys.reshape(-1))
-        part = loss if micro_batches == 1 else loss * (xs.shape[0] / n)
-        part.backward()
-        total = part.detach() if total is None else total + part.detach()
+    factors = factors if factors is not None else weights(micro, mode)
+    num_items = count_items(micro, mode) if mode in ("tokens", "tokens_all") else None
+    parts: list[torch.Tensor] = []
+    for mb, f in zip(micro, factors):
+        loss = _forward_loss(model, mb, mode, precision, num_items)
+        part = loss if f is None else loss * f
+        if not torch.isfinite(part):
+            raise ArtifactProblem("the replayed loss is not finite", Code.UNREADABLE)
+        (scaler.scale(part) if scaler is not None else part).backward()
+        parts.append(part.detach().float())
     if clip:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=False)
-    optim.step()
-    return float(total)
+        if scaler is not None:
+            scaler.unscale_(optim)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    if scaler is not None:
+        scaler.step(optim)
+        scaler.update()
+    else:
+        optim.step()
+    return parts
 
 
 @torch.no_grad()
-def eval_loss(model, x: torch.Tensor, y: torch.Tensor, precision: str = "fp32", micro_batches: int = 1) -> float:
-    n = x.shape[0]
-    total = 0.0
-    for xs, ys in zip(x.chunk(micro_batches), y.chunk(micro_batches)):
-        with autocast(x.device, precision):
-            logits = model(xs)
-        total += float(F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), ys.reshape(-1))) * (xs.shape[0] / n)
-    return total
+def eval_parts(model, micro: list[dict[str, torch.Tensor]], *, mode: str, precision: str = "fp32",
+               factors: list[float | None] | None = None) -> list[torch.Tensor]:
+    """The loss parts of an update's batch without updating (the forward-only loss audit)."""
+    factors = factors if factors is not None else weights(micro, mode)
+    num_items = count_items(micro, mode) if mode in ("tokens", "tokens_all") else None
+    out = []
+    for mb, f in zip(micro, factors):
+        loss = _forward_loss(model, mb, mode, precision, num_items)
+        out.append((loss if f is None else loss * f).detach().float())
+    return out
+
+
+def step_value(parts: list[torch.Tensor]) -> float:
+    """A step's loss as a float32 running sum of its parts (how the Trainer accumulates ``tr_loss``)."""
+    total = torch.zeros((), dtype=torch.float32)
+    for p in parts:
+        total = total + p.to("cpu")
+    return float(total)

@@ -11,8 +11,10 @@ from openaudit.errors import UsageError
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def pick_device(device: str):
-    """``auto``: CUDA when present, else CPU. ``cuda`` without CUDA is a usage error."""
+def pick_device(device: str, recorded: str | None = None):
+    """``auto``: the device type the run was made on when it is recorded and present (a CPU run is
+    replayed on the CPU: kernels differ between device types), else CUDA when present, else CPU.
+    ``cuda`` without CUDA is a usage error."""
     import torch
 
     if device not in DEVICES:
@@ -20,7 +22,10 @@ def pick_device(device: str):
     if device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda was asked for but torch sees no CUDA device")
     if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        if recorded == "cpu" or not torch.cuda.is_available():
+            device = "cpu"
+        else:
+            device = "cuda"
     return torch.device(device)
 
 
@@ -43,6 +48,7 @@ def describe(device) -> dict[str, Any]:
     env: dict[str, Any] = {
         "device": str(device),
         "torch": torch.__version__,
+        "transformers": transformers_version(),
         "cuda": torch.version.cuda if torch.cuda.is_available() else None,
         "gpu": torch.cuda.get_device_name(device) if getattr(device, "type", "") == "cuda" else None,
         "threads": torch.get_num_threads(),
@@ -59,7 +65,15 @@ def describe(device) -> dict[str, Any]:
     return env
 
 
+def transformers_version() -> str | None:
+    try:
+        import transformers
+    except ImportError:
+        return None
+    return str(transformers.__version__)
+
+
 def describe_without_torch(device: str) -> dict[str, Any]:
     """Environment record for verdicts reached before torch was needed."""
-    return {"device": device, "torch": None, "cuda": None, "gpu": None, "threads": None,
+    return {"device": device, "torch": None, "transformers": None, "cuda": None, "gpu": None, "threads": None,
             "deterministic": {}, "python": sys.version.split()[0], "platform": platform.platform()}

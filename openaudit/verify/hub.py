@@ -54,13 +54,14 @@ def fetch(repo_id: str, revision: str | None = None, token: str | None = None, o
         raise TargetNotFound(f"{repo_id}: the repository has no recipe.yaml to replay")
     recipe = _load(recipe_path)
     wanted: list[str] = []
-    cfg = recipe.doc["model"].get("config")
+    cfg = (recipe.doc.get("model") or {}).get("config")
     if isinstance(cfg, str):
         wanted.append(cfg)
     data = recipe.get("data") or {}
-    wanted += [data[k] for k in ("path", "order") if data.get(k)]
-    if recipe.get("loss_log"):
-        wanted.append(recipe.get("loss_log"))
+    wanted += [data[k] for k in ("path", "order", "dataset") if data.get(k)]
+    log = recipe.get("loss_log")
+    if log:
+        wanted.append(log if isinstance(log, str) else log["path"])
     ck = recipe.get("checkpoints")
     if ck:
         for step in ck.get("steps", []):

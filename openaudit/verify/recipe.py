@@ -1,18 +1,20 @@
-"""Declarative replay recipe: load, validate (rubrics/schema/recipe.schema.json), resolve paths.
+"""Declarative replay recipe: load with the hardened parser, validate (rubrics/schema/recipe.schema.json),
+resolve paths inside the target.
 
-A recipe names the model family and config, checkpoints (weights + optimizer state), the LR
-schedule, clipping, precision, batch layout, data store and order, the loss log and the segment.
-Unknown keys are errors. A bad recipe raises :class:`openaudit.errors.InvalidDocument` naming the
-file, the JSON path and the reason.
+A recipe names the model config, checkpoints (weights + optimizer state), the LR schedule, clipping,
+precision, batch layout, data and order, the loss log and the segment -- or, for a run made with the
+transformers ``Trainer``, its ``output_dir`` and tokenized dataset. Unknown keys are errors. A bad
+recipe raises :class:`openaudit.errors.InvalidDocument` naming the file, the JSON path and the reason.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from openaudit.base.parse import load_json, load_yaml
 from openaudit.errors import InvalidDocument
+from openaudit.verify.paths import PathRefused, Root
 
 MAX_RECIPE_BYTES = 1 << 20
 MAX_CONFIG_BYTES = 1 << 20
@@ -21,22 +23,8 @@ DEFAULT_MODEL_FILE = "model.safetensors"
 DEFAULT_OPTIMIZER_FILE = "optimizer.safetensors"
 
 
-def read_yaml(path: Path, max_bytes: int = MAX_RECIPE_BYTES) -> Any:
-    """The one place verify/ parses YAML: the hardened loader when present, else yaml.safe_load."""
-    text = read_text(path, max_bytes)
-    try:
-        from openaudit.base.parse import load_yaml
-    except ImportError:  # hardened loader not in this checkout
-        import yaml
-
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidDocument(f"{path}: not valid YAML: {' '.join(str(exc).split())[:200]}") from None
-    return load_yaml(text, source=str(path), max_bytes=max_bytes)
-
-
 def read_text(path: Path, max_bytes: int) -> str:
+    """UTF-8 text of a regular file no larger than ``max_bytes`` (InvalidDocument otherwise)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -46,19 +34,23 @@ def read_text(path: Path, max_bytes: int) -> str:
     if size > max_bytes:
         raise InvalidDocument(f"{path}: {size} bytes is over the {max_bytes}-byte limit")
     try:
-        return path.read_bytes().decode("utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidDocument(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise InvalidDocument(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+def read_yaml(path: Path, max_bytes: int = MAX_RECIPE_BYTES) -> Any:
+    """The one way verify/ parses YAML: the hardened loader (size, alias, duplicate-key, depth limits)."""
+    return load_yaml(read_text(path, max_bytes), source=str(path), max_bytes=max_bytes)
+
+
 def read_json(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> Any:
-    text = read_text(path, max_bytes)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidDocument(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    """The one way verify/ parses JSON files it is given: the hardened loader."""
+    return load_json(read_text(path, max_bytes), source=str(path), max_bytes=max_bytes)
 
 
 def _json_path(parts) -> str:
@@ -88,24 +80,30 @@ def validate(doc: Any, source: str) -> None:
 
 @dataclass(frozen=True)
 class Recipe:
-    """A validated recipe; ``base`` is the folder its relative paths resolve against."""
+    """A validated recipe; ``root`` is the folder its relative paths resolve against (and stay inside)."""
 
     doc: Mapping[str, Any]
-    base: Path
+    root: Root
     source: str
     model_config: Mapping[str, Any] | None = None  # resolved config (None: file missing)
     config_path: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    refused: tuple[str, ...] = field(default_factory=tuple)  # paths refused while resolving (outside the target)
+
+    @property
+    def base(self) -> Path:
+        return self.root.base
 
     def path(self, rel: str) -> Path:
-        return (self.base / rel) if not Path(rel).is_absolute() else Path(rel)
+        return self.root.path(rel)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.doc.get(key, default)
 
     @property
-    def family(self) -> str:
-        return str(self.doc["model"]["family"]).lower().replace("_", "-")
+    def family(self) -> str | None:
+        fam = (self.doc.get("model") or {}).get("family")
+        return str(fam).lower().replace("_", "-") if fam else None
 
     @property
     def precision(self) -> str:
@@ -129,42 +127,46 @@ class Recipe:
             return []
         if "steps" in ck:
             return sorted(int(s) for s in ck["steps"])
-        pattern = ck["dir"]
-        parent_rel, _, leaf = pattern.rpartition("/")
+        parent_rel, _, leaf = ck["dir"].rpartition("/")
         if "{step}" in parent_rel:
             return []
         prefix, _, suffix = leaf.partition("{step}")
-        parent = self.path(parent_rel) if parent_rel else self.base
         found = []
-        if parent.is_dir():
-            for child in parent.iterdir():
-                n = child.name
-                if child.is_dir() and n.startswith(prefix) and n.endswith(suffix):
-                    mid = n[len(prefix): len(n) - len(suffix) if suffix else None]
-                    if mid.isdigit():
-                        found.append(int(mid))
+        for name, _child in self.root.child_dirs(parent_rel):
+            if name.startswith(prefix) and name.endswith(suffix):
+                mid = name[len(prefix): len(name) - len(suffix) if suffix else None]
+                if mid.isdigit():
+                    found.append(int(mid))
         return sorted(found)
 
 
 def from_dict(doc: Any, base: Path, source: str, notes: tuple[str, ...] = ()) -> Recipe:
+    """Validate ``doc`` and resolve its model config (a path inside ``base`` or inline)."""
     validate(doc, source)
-    cfg = doc["model"].get("config")
+    root = Root.of(base)
+    cfg = (doc.get("model") or {}).get("config")
     model_config: Mapping[str, Any] | None = None
     config_path = None
+    refused: tuple[str, ...] = ()
     if isinstance(cfg, dict):
         model_config = cfg
     elif isinstance(cfg, str):
         config_path = cfg
-        p = (base / cfg) if not Path(cfg).is_absolute() else Path(cfg)
-        if p.is_file():
-            model_config = read_json(p)
-            if not isinstance(model_config, dict):
-                raise InvalidDocument(f"{p}: $: a model config must be a JSON object")
-    return Recipe(doc=doc, base=base, source=source, model_config=model_config, config_path=config_path, notes=notes)
+        try:
+            p = root.path(cfg)
+        except PathRefused as exc:
+            refused = (str(exc),)
+        else:
+            if p.is_file():
+                model_config = read_json(p)
+                if not isinstance(model_config, dict):
+                    raise InvalidDocument(f"{p}: $: a model config must be a JSON object")
+    return Recipe(doc=doc, root=root, source=source, model_config=model_config, config_path=config_path,
+                  notes=notes, refused=refused)
 
 
 def load_recipe(path: str | Path) -> Recipe:
     """Read, validate and resolve a recipe file."""
     p = Path(path)
     doc = read_yaml(p)
-    return from_dict(doc, p.resolve().parent, str(p))
+    return from_dict(doc, p.absolute().parent, str(p))

@@ -42,7 +42,8 @@ def test_olmo_config_maps_to_recipe():
     cfg = r["model"]["config"]
     assert (cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]) == (2048, 16, 16)
     assert cfg["intermediate_size"] == 8192 and cfg["vocab_size"] == 50304 and cfg["tie_word_embeddings"] is True
-    assert r["model"]["family"] == "olmo"  # non-parametric LayerNorm: no reference implementation
+    assert r["model"]["family"] == "llama"
+    assert any("layer_norm_type 'default'" in g for g in a.gaps)  # non-parametric LayerNorm: not Llama's RMSNorm
     assert r["optimizer"]["name"] == "adamw" and r["optimizer"]["betas"] == [0.9, 0.95]
     assert r["schedule"] == {"name": "cosine", "lr": 4e-4, "warmup_steps": 2000, "min_lr": pytest.approx(4e-5),
                              "total_steps": 739328}

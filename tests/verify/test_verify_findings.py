@@ -5,7 +5,7 @@ import pytest
 
 from openaudit.model import Outcome, Snapshot, SourceKind, Target
 from openaudit.probes.registry import ProbeContext
-from openaudit.verify.findings import replay_finding
+from openaudit.probes.heavy import replay_finding
 
 
 def _res(verdict, **kw):

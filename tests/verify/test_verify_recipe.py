@@ -8,7 +8,7 @@ import pytest
 from openaudit.errors import InvalidDocument
 from openaudit.verify.recipe import load_recipe
 
-from verify_helpers import EXAMPLES
+from conftest import EXAMPLES
 
 GOOD = (EXAMPLES / "tiny-open" / "recipe.yaml").read_text()
 
@@ -84,3 +84,39 @@ def test_bad_config_json_is_invalid_document(tmp_path):
     p = _write(tmp_path, "recipe_version: 1\nmodel: {family: llama, config: config.json}\n")
     with pytest.raises(InvalidDocument, match="config.json"):
         load_recipe(p)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        (GOOD.replace("  row: labels\n", "  row: diagonal\n"), "$.data.row"),
+        (GOOD.replace("  row: labels\n", "  row: labels\n  sampler: {kind: shuffled, seed: 1}\n"), "$.data.sampler.kind"),
+        (GOOD.replace("loss_log: loss_log.jsonl", "loss_log: {path: loss_log.jsonl, reduce: sometimes}"), "$.loss_log"),
+        (GOOD.replace("name: get_cosine_with_min_lr_schedule_with_warmup", "name: get_made_up_schedule"), "$.schedule.name"),
+        (GOOD.replace("no_decay: [bias, layernorm]", "no_decay: bias"), "$.optimizer.no_decay"),
+        ("recipe_version: 1\nname: x\n", "$"),
+    ],
+)
+def test_recipe_1_1_keys_are_validated(tmp_path, text, where):
+    p = _write(tmp_path, text)
+    with pytest.raises(InvalidDocument) as exc:
+        load_recipe(p)
+    assert where in exc.value.message
+
+
+def test_recipe_1_1_keys_load(tmp_path):
+    r = load_recipe(EXAMPLES / "tiny-open" / "recipe.yaml")
+    assert r.get("data")["row"] == "labels" and r.get("schedule")["kwargs"] == {"min_lr": 3.0e-4}
+    p = _write(tmp_path, "recipe_version: 1\ntrainer: {output_dir: out, dataset: data/train.jsonl}\n"
+                         "loss_log: {path: log.jsonl, reduce: mean, rounding: 4}\n")
+    assert load_recipe(p).get("trainer")["dataset"] == "data/train.jsonl"
+
+
+def test_config_path_outside_is_refused_not_read(tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"model_type": "llama"}')
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    p = _write(inner, "recipe_version: 1\nmodel: {family: llama, config: ../outside.json}\n")
+    r = load_recipe(p)
+    assert r.model_config is None and r.refused and "'..' is refused" in r.refused[0]
