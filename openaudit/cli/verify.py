@@ -10,6 +10,7 @@ import typer
 from openaudit.cli import common as c
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, UsageError
+from openaudit.render.verification import to_json, to_table
 
 FORMATS = ("table", "json")
 
@@ -29,7 +30,6 @@ def verify(
     token: c.Token = None,
 ) -> int:
     """Replay a published training segment and compare it with the published losses and checkpoints."""
-    from openaudit.render.verification import to_json, to_table
     from openaudit.verify.api import run
 
     fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")

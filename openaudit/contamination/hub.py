@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import PurePosixPath
 
 from openaudit.base.net import FailKind, NetFailure
@@ -94,8 +95,6 @@ def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] |
 def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
     """Record ``revision -> commit`` in the cache as huggingface_hub does (refs/<revision>), so that
     offline runs find the snapshot: files are downloaded by commit, which writes no ref."""
-    import tempfile
-
     rev = revision or "main"
     if rev == commit:
         return

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from openaudit.errors import InvalidDocument
+from openaudit.resources import data_dir
 from openaudit.licenses.normalize import Normalized, sentence_hash, shingles
 
 INDEX_NAME = "license_index.json.gz"
@@ -168,8 +169,6 @@ def parse_index(raw: bytes, source: str = INDEX_NAME) -> LicenseIndex:
 
 @lru_cache(maxsize=1)
 def load_index() -> LicenseIndex:
-    from openaudit.resources import data_dir
-
     path = data_dir() / INDEX_NAME
     try:
         raw = path.read_bytes()

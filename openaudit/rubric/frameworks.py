@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from openaudit.model import Finding, Outcome
+from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
 from openaudit.rubric.types import Rubric
 
 MET, NOT_MET, UNVERIFIED = "met", "not_met", "unverified"
@@ -233,8 +234,6 @@ def evaluate_frameworks(findings: Mapping[str, Finding], rubrics: Iterable[Rubri
     dimension, every criterion (probe, role or weight, outcome, credit) and the probes that decided it.
     """
     if rubrics is None:
-        from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
-
         rubrics = [shipped_framework(k) for k in SHIPPED_FRAMEWORKS]
     out: dict[str, Any] = {}
     explain: dict[str, Any] = {}

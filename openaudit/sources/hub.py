@@ -17,6 +17,7 @@ from openaudit.base.net import hub as hubnet
 from openaudit.base.text import terminal_safe as escape
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
+from openaudit.safety.roles import wanted
 from openaudit.sources import follow, select
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
 from openaudit.sources.local import safetensors_header
@@ -181,8 +182,6 @@ def _refs(api, repo_id: str, notes: list[Note]) -> tuple[str, ...]:
 def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[Note], info):
     """Texts, safetensors headers, head bytes, and the bytes of files read whole or sniffed that a pickle
     loader would act on (judged by their bytes, whatever their names: a pickle named ``notes.txt``)."""
-    from openaudit.safety.roles import wanted
-
     texts: dict[str, str] = {}
     fetched: dict[str, bytes] = {}  # path -> bytes the scanner must see (the whole file, or its first bytes)
     st_headers: dict[str, bytes] = {}
