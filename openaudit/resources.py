@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from openaudit.base.files import write_atomic
 from openaudit.base.parse import load_yaml
 
 
@@ -102,18 +101,7 @@ def build_shipped_cache(out: Path | None = None) -> Path:
         files[path.name] = digest
     target = out or data_dir() / SHIPPED_CACHE
     payload = json.dumps({"format": 1, "files": files, "documents": docs}, ensure_ascii=False, indent=0)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(payload + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(target, payload + "\n", mode=0o644)
     _shipped_cache.cache_clear()
     return target
 

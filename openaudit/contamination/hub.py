@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from openaudit.base.files import write_atomic
 from openaudit.base.net import FailKind, NetFailure
 from openaudit.base.net import hub as hubnet
 from openaudit.errors import AuthError, InvalidInput, NetworkError, OfflineMiss
@@ -105,10 +105,7 @@ def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
                 if fh.read().strip() == commit:
                     return
         os.makedirs(os.path.dirname(ref), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(ref), prefix=".ref-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(commit)
-        os.replace(tmp, ref)
+        write_atomic(Path(ref), commit)
     except OSError:  # a read-only cache still works online; offline runs then miss it
         pass
 
