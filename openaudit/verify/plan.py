@@ -5,7 +5,7 @@ gaps are found when the model config is checked (``check_config``) and during th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from openaudit.errors import InvalidDocument
 from openaudit.verify import losslog
@@ -149,6 +149,16 @@ def safety(plan: Plan, extra: tuple[str, ...] = ()) -> None:
             plan.add(issue.kind, issue.code, issue.message)
 
 
+def _missing_steps(plan: Plan, code: Code, steps: list[int], summary: Callable[[], str],
+                   each: Callable[[int], str]) -> None:
+    """One MISSING issue per step, or a single ``summary`` issue for more than four steps."""
+    if len(steps) > 4:
+        plan.add(Kind.MISSING, code, summary())
+    else:
+        for s in steps:
+            plan.add(Kind.MISSING, code, each(s))
+
+
 def segments(plan: Plan, max_steps: int | None) -> None:
     """Checkpoint pairs to replay (or the recipe's segment), capped to ``max_steps`` updates in all."""
     ends = sorted(plan.weights)
@@ -159,12 +169,9 @@ def segments(plan: Plan, max_steps: int | None) -> None:
     else:
         candidates = list(zip(ends, ends[1:]))
     lacking = [s for s, _ in candidates if s in plan.weights and s not in plan.optim]
-    if len(lacking) > 4:
-        plan.add(Kind.MISSING, Code.OPTIMIZER_STATE, f"optimizer state at {len(lacking)} checkpoints "
-                                                     f"({lacking[0]}..{lacking[-1]})")
-    else:
-        for s in lacking:
-            plan.add(Kind.MISSING, Code.OPTIMIZER_STATE, f"optimizer state at step {s} ({optimizer_name(plan, s)})")
+    _missing_steps(plan, Code.OPTIMIZER_STATE, lacking,
+                   lambda: f"optimizer state at {len(lacking)} checkpoints ({lacking[0]}..{lacking[-1]})",
+                   lambda s: f"optimizer state at step {s} ({optimizer_name(plan, s)})")
     if not candidates and ends:
         plan.add(Kind.MISSING, Code.CHECKPOINTS, f"a second checkpoint after step {ends[0]} to replay towards")
     budget = max_steps
@@ -264,12 +271,10 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
         if ck.get("rng") and plan.exists(f"{r.checkpoint_dir(step)}/{ck['rng']}"):
             c.rng = f"{r.checkpoint_dir(step)}/{ck['rng']}"
         plan.checkpoints[step] = c
-    if len(absent) > 4:
-        plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at {len(absent)} declared steps "
-                                                        f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})")
-    else:
-        for s in absent:
-            plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at step {s} ({r.model_file(s)})")
+    _missing_steps(plan, Code.CHECKPOINT_WEIGHTS, absent,
+                   lambda: (f"checkpoint weights at {len(absent)} declared steps "
+                            f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})"),
+                   lambda s: f"checkpoint weights at step {s} ({r.model_file(s)})")
     fin = r.get("final")
     if fin:
         if plan.exists(fin["path"]):
