@@ -6,6 +6,10 @@ home dimension in the default rubric and the question it answers live next to th
 ``openaudit.probes`` imports every probe module, so the catalogue is complete at import; registering
 an id twice, or with an unknown dimension, raises :class:`ProbeRegistryError` at import time.
 
+A probe that answers from the model card says so (``card="training datasets"``): it runs only when the
+card can be read; without a card it is FAIL, with an unreadable one NOT_AVAILABLE
+(``collect.findings.card_unavailable``), decided here once for all such probes.
+
 ``catalog()`` is derived from the registrations (id -> :class:`ProbeSpec`), ordered by id group
 (license, weights, code, data, repro, docs) and, within a group, by registration order.
 ``run_probes`` runs them all: a probe that raises becomes an ``error`` finding (the audit goes on).
@@ -13,9 +17,11 @@ an id twice, or with an unknown dimension, raises :class:`ProbeRegistryError` at
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
+from openaudit.collect.findings import card_unavailable
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
 
 DIMENSIONS = ("license", "weights", "code", "data", "reproducibility", "documentation")
@@ -92,14 +98,26 @@ def _where(fn: ProbeFn) -> str:
 REGISTRY = Registry()
 
 
-def probe(probe_id: str, *, dimension: str, question: str) -> Callable[[ProbeFn], ProbeFn]:
-    """Register the decorated function as probe ``probe_id`` with its metadata."""
+def probe(probe_id: str, *, dimension: str, question: str, card: str | None = None) -> Callable[[ProbeFn], ProbeFn]:
+    """Register the decorated function as probe ``probe_id`` with its metadata. ``card``: what the
+    probe looks for in the model card ("training datasets"); the function then runs only on a card
+    that exists and could be read (see the module docstring)."""
 
     def deco(fn: ProbeFn) -> ProbeFn:
+        if card is not None:
+            fn = _card_gated(probe_id, card, fn)
         REGISTRY.register(ProbeSpec(probe_id, dimension, question), fn)
         return fn
 
     return deco
+
+
+def _card_gated(probe_id: str, what: str, fn: ProbeFn) -> ProbeFn:
+    @functools.wraps(fn)
+    def gated(ctx: ProbeContext) -> Finding:
+        return card_unavailable(probe_id, ctx.facts, what) or fn(ctx)
+
+    return gated
 
 
 def registered() -> dict[str, ProbeFn]:
