@@ -13,6 +13,7 @@ from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-ex
 from openaudit.errors import UsageError
 from openaudit.model import RunStatus
 from openaudit.render.output import emit as _emit
+from openaudit.rubric.load import DEFAULT_RUBRIC
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -39,6 +40,11 @@ def default_format(fmt: Optional[str], out: Optional[str]) -> str:
 
 def default_output(out: Optional[str]) -> Optional[str]:
     return out or config().get("output")
+
+
+def rubric_name(rubric: Optional[str]) -> str:
+    """--rubric, else the configured rubric, else the default one."""
+    return rubric or config().get("rubric") or DEFAULT_RUBRIC
 
 
 def hub_token(token: Optional[str]) -> Optional[str]:
@@ -78,7 +84,7 @@ def run_audit(
         raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
     if train and not benchmark:
         raise UsageError("--train needs at least one --benchmark")
-    rubric = rubric or cfg.get("rubric") or "openaudit"
+    rubric = rubric_name(rubric)
     token = hub_token(token)
     offline = offline_mode(offline)
     no_timestamp = no_timestamp or cfg.get("timestamp") is False

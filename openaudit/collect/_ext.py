@@ -46,7 +46,6 @@ class RemoteCode:
     py_files: tuple[str, ...]
     evidence: tuple[Any, ...]
     imports: dict[str, list[str]]
-    via: str  # "safety.remote_code"
     unverified: tuple[Any, ...] = ()  # Evidence: configs neither the strict parser nor json.loads could read for auto_map
 
 
@@ -66,4 +65,4 @@ def remote_code(snapshot: Snapshot) -> RemoteCode:
     unverified = tuple(Evidence(kind="file", path=p, snippet=f"config not readable for auto_map: {why}"[:200])
                        for p, why in sorted(s.unverified.items()))
     return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
-                      imports=dict(s.imports or {}), via="safety.remote_code", unverified=unverified)
+                      imports=dict(s.imports or {}), unverified=unverified)

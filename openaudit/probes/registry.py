@@ -16,10 +16,9 @@ card can be read; without a card it is FAIL, with an unreadable one NOT_AVAILABL
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from openaudit.collect.findings import card_unavailable
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
@@ -68,20 +67,6 @@ class Registry:
         if old is not None:
             raise ProbeRegistryError(f"probe id {spec.id!r} registered twice ({_where(old[1])} and {_where(fn)})")
         self._probes[spec.id] = (spec, fn)
-
-    @contextlib.contextmanager
-    def swapped(self, fns: Mapping[str, ProbeFn]) -> Iterator[None]:
-        """Run other functions for registered probes while the block runs (tests: a crashing probe)."""
-        unknown = [pid for pid in fns if pid not in self._probes]
-        if unknown:
-            raise ProbeRegistryError(f"not registered: {', '.join(unknown)}")
-        saved = {pid: self._probes[pid] for pid in fns}
-        try:
-            for pid, fn in fns.items():
-                self._probes[pid] = (self._probes[pid][0], fn)
-            yield
-        finally:
-            self._probes.update(saved)
 
     def catalog(self) -> dict[str, ProbeSpec]:
         order = sorted(self._probes, key=lambda pid: _GROUPS.index(pid.split(".", 1)[0]))  # stable: registration order within a group

@@ -34,7 +34,6 @@ class Plan:
     root: Root
     kind: str = "recipe"  # recipe | trainer
     config: dict[str, Any] | None = None
-    config_rel: str | None = None
     family: str | None = None
     batch: dict[str, Any] = field(default_factory=dict)  # size, micro_batches, seq_len (recipe) / micro_size (trainer)
     mode: str = "window"  # loss convention (engine.MODES)
@@ -285,8 +284,7 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
 
 
 def from_recipe(r: Recipe, max_steps: int | None = None) -> Plan:
-    plan = Plan(source=r.source, root=r.root, family=r.family, config=dict(r.model_config) if r.model_config else None,
-                config_rel=r.config_path)
+    plan = Plan(source=r.source, root=r.root, family=r.family, config=dict(r.model_config) if r.model_config else None)
     for msg in r.refused:
         plan.add(Kind.PROBLEM, Code.PATH_OUTSIDE, msg)
     if plan.config is None and not r.refused:

@@ -94,7 +94,6 @@ class Replayer:
         if plan.kind == "trainer" and self.mode in ("tokens", "tokens_all") and not hfmodel.accepts_loss_kwargs(
                 self.model_class):
             self.mode = "micro_mean"
-        self.scaler_state: Any = None
 
     # -- artifacts ------------------------------------------------------------------------------
     def tensors(self, rel: str) -> dict[str, torch.Tensor]:
