@@ -14,6 +14,7 @@ from openaudit.errors import UsageError
 from openaudit.model import RunStatus
 from openaudit.render.output import emit as _emit
 from openaudit.rubric.load import DEFAULT_RUBRIC
+from openaudit.sources import is_offline, token_or_env
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -32,9 +33,11 @@ Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture fo
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
     """--format, else the configured format, else table on a terminal and json otherwise."""
-    fmt = fmt or config().get("format")
-    if fmt:
-        return fmt
+    return fmt or config().get("format") or terminal_format(out)
+
+
+def terminal_format(out: Optional[str]) -> str:
+    """table when the result goes to a terminal (stdout, no -o), json otherwise."""
     return "table" if out is None and sys.stdout.isatty() else "json"
 
 
@@ -50,13 +53,12 @@ def rubric_name(rubric: Optional[str]) -> str:
 def hub_token(token: Optional[str]) -> Optional[str]:
     """--token, else the variable the configuration names (token_env), else HF_TOKEN."""
     env = config().get("token_env", "HF_TOKEN")
-    return token or os.environ.get(env) or os.environ.get("HF_TOKEN") or None
+    return token or os.environ.get(env) or token_or_env()
 
 
 def offline_mode(offline: bool) -> bool:
     """--offline, or `offline = true` in the configuration, or HF_HUB_OFFLINE=1."""
-    env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    return offline or bool(config().get("offline")) or env
+    return is_offline(offline or bool(config().get("offline")))
 
 
 def stderr(msg: str) -> None:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Optional
 
 import typer
 
 from openaudit.base.net.hub import set_offline
 from openaudit.cli.app import app
-from openaudit.cli.common import stderr
+from openaudit.cli.common import stderr, terminal_format
 from openaudit.errors import UsageError
 from openaudit.render.contamination import FORMATS, render
 from openaudit.render.output import emit
@@ -42,7 +41,7 @@ def contamination_cmd(
     if offline:  # in this process and the worker processes it starts
         set_offline()
 
-    fmt = format or ("table" if output is None and sys.stdout.isatty() else "json")
+    fmt = format or terminal_format(output)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     report = run(

@@ -17,7 +17,7 @@ from openaudit.sources import select
 from openaudit.sources.cache import detect_cache_snapshot, find_offline
 from openaudit.sources.local import read_folder
 
-__all__ = ["resolve", "is_offline", "looks_like_repo_id"]
+__all__ = ["resolve", "is_offline", "looks_like_repo_id", "token_or_env"]
 
 # Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "."; no "--" or ".." (huggingface_hub rules).
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -31,6 +31,11 @@ def looks_like_repo_id(s: str) -> bool:
 def is_offline(offline: bool = False) -> bool:
     """``offline`` or HF_HUB_OFFLINE (read now, not at import)."""
     return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def token_or_env(token: str | None = None) -> str | None:
+    """``token``, else HF_TOKEN (read now); None when neither is set."""
+    return token or os.environ.get("HF_TOKEN") or None
 
 
 def _looks_like_path(s: str) -> bool:
@@ -105,7 +110,7 @@ def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
     notes = list(snap.notes)
     with Meter(timeout) as meter:
         links = follow_card_links(snap.texts.get("README.md"), None, meter=meter, notes=notes,
-                                  token=token or os.environ.get("HF_TOKEN") or None,
+                                  token=token_or_env(token),
                                   self_id=snap.target.id if snap.target.source is SourceKind.CACHE else None)
     network = NetworkStats(requests=snap.network.requests + meter.requests, bytes=snap.network.bytes + meter.bytes)
     return dataclasses.replace(snap, links=links, network=network, notes=tuple(notes))

@@ -9,7 +9,6 @@ followed (``sources.follow``) inside the same meter.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from typing import Any
 
 from openaudit.base.net import FailKind, Failure, Meter, RangeReader, classify, with_retries
@@ -18,7 +17,7 @@ from openaudit.base.text import terminal_safe as escape
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
 from openaudit.safety.roles import wanted
-from openaudit.sources import follow, select
+from openaudit.sources import follow, select, token_or_env
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
 from openaudit.sources.local import safetensors_header
 
@@ -100,7 +99,7 @@ def read_hub(
     follow_links: bool = True,
 ) -> Snapshot:
     endpoint = hubnet.endpoint()
-    token = token or os.environ.get("HF_TOKEN") or None
+    token = token_or_env(token)
     api = hubnet.client(token)
     notes: list[Note] = []
     meter = Meter(timeout)
