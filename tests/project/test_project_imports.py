@@ -1,10 +1,15 @@
 """Imports sit at the top of a module (issue 14). A function-local import must name a module listed in
 ``openaudit.base.lazy.HEAVY`` (slow or optional, with its measured reason) or be one of the few,
-commented entries of ``ALLOWED`` below; and nothing the ``openaudit`` command imports at start-up
-reaches a HEAVY module through top-level imports. Checked on the source with ``ast``."""
+commented entries of ``ALLOWED`` below; nothing the ``openaudit`` command imports at start-up reaches a
+HEAVY module through top-level imports (checked on the source with ``ast``); and a plain local audit
+(a safetensors model folder without a LICENSE file, JSON output, no configuration) imports none of them."""
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +191,24 @@ def test_start_up_reaches_no_heavy_module(entry: str) -> None:
             todo += [(m, mod) for m in _top_level_imports(path)]
     heavy = sorted(f"{m} (imported by {seen[m]})" for m in seen if any(_covers(k, m) for k in HEAVY))
     assert heavy == []
+
+
+_AUDIT = """
+import json, sys
+from openaudit.cli.main import main
+rc = main(["audit", sys.argv[1], "-f", "json", "-o", sys.argv[2]])
+print(json.dumps({"rc": rc, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_plain_local_audit_imports_no_heavy_module(minilm: Path, tmp_path: Path) -> None:
+    """What HEAVY claims: none of it is needed by a plain local audit (modules loaded at run time too,
+    e.g. a renderer picked by name)."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-c", _AUDIT, str(minilm), str(tmp_path / "r.json")], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert res["rc"] == 0
+    loaded = sorted(k for k in HEAVY if any(_covers(k, m) for m in res["modules"]))
+    assert loaded == []
