@@ -39,7 +39,8 @@ def pickle_start(head: bytes, whole: bool = False) -> bool:
     import pickletools
 
     buf = io.BytesIO(bytes(head))
-    depth, marks, callables, started = 0, [], 0, False
+    depth, callables, started = 0, 0, False
+    marks: list[int] = []  # stack depth at each open MARK
     try:
         for op, _arg, _pos in pickletools.genops(buf):
             name = op.name
@@ -105,7 +106,7 @@ def needs_scan(head: bytes, whole: bool = False) -> bool:
             or is_tar(head) or pickle_start(head, whole))
 
 
-def sniff(head: bytes) -> str:
+def sniff(head: bytes | bytearray | memoryview) -> str:
     """Format of a file from its first bytes (as many as available, ideally >= 64)."""
     if not isinstance(head, (bytes, bytearray, memoryview)):
         return "unknown"

@@ -17,7 +17,8 @@ import enum
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -65,7 +66,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _as_text(text: Any, source: str) -> str:
+def _as_text(text: object, source: str) -> str:
     """Documents arrive as str; bytes are decoded (UTF-8, or UTF-16/32 with a BOM); anything else
     is refused. Lone surrogates are refused: they cannot be written back out as UTF-8."""
     if isinstance(text, (bytes, bytearray, memoryview)):
@@ -103,14 +104,17 @@ def _check_mapping_keys(constructor: yaml.constructor.SafeConstructor, node: yam
         seen[key] = key_node.start_mark.line + 1
 
 
-_BaseLoader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+if TYPE_CHECKING:  # both loaders offer what is used here; the C one's parser methods are typed
+    _BaseLoader = yaml.CSafeLoader
+else:
+    _BaseLoader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
 
 
-class _HardenedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _HardenedLoader(_BaseLoader):
     """Safe loader (libyaml when available) whose constructor refuses duplicate and merge keys.
     Aliases, anchors and nesting depth are checked on the event stream before composing."""
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         _check_mapping_keys(self, node)
         mapping = super().construct_mapping(node, deep=deep)
         # Non-string keys (YAML 1.1 turns `no:` into False, `1:` into 1): keep them as strings.
@@ -120,7 +124,7 @@ class _HardenedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _MAX_INT_BITS = 4096  # ~1,233 decimal digits: more than any card field needs, far below what str() refuses
 
 
-def _construct_int(loader: Any, node: Any) -> int:
+def _construct_int(loader: _HardenedLoader, node: yaml.ScalarNode) -> int:
     """YAML ints (hex/octal/binary ones escape Python's decimal-digit limit when parsed) that could
     not be written back as text are refused: a 5,000-digit ``license: 0x...`` is bad input, not a crash."""
     value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
@@ -132,6 +136,17 @@ def _construct_int(loader: Any, node: Any) -> int:
 _HardenedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+class _Mark(Protocol):
+    """A position in a YAML stream (``yaml.Mark`` or libyaml's ``yaml._yaml.Mark``)."""
+
+    line: int  # 0-based
+
+
+def _at_line(mark: _Mark | None) -> str:
+    """`` (line N)`` (1-based) for an event's mark; empty when the library gave none."""
+    return f" (line {mark.line + 1})" if mark is not None else ""
+
+
 def _check_events(text: str) -> None:
     """Refuse anchors/aliases (billion laughs) and nesting deeper than MAX_DEPTH, streaming."""
     loader = _HardenedLoader(text)
@@ -140,9 +155,9 @@ def _check_events(text: str) -> None:
         while loader.check_event():
             ev = loader.get_event()
             if isinstance(ev, yaml.AliasEvent):
-                raise _Refused(ParseCode.ALIAS, f"aliases are not allowed (line {ev.start_mark.line + 1})")
-            if getattr(ev, "anchor", None):
-                raise _Refused(ParseCode.ALIAS, f"anchors are not allowed (line {ev.start_mark.line + 1})")
+                raise _Refused(ParseCode.ALIAS, f"aliases are not allowed{_at_line(ev.start_mark)}")
+            if isinstance(ev, yaml.NodeEvent) and ev.anchor:  # scalars, collections (aliases: above)
+                raise _Refused(ParseCode.ALIAS, f"anchors are not allowed{_at_line(ev.start_mark)}")
             if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -182,7 +197,7 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
 
 
 def load_yaml_with_lines(
-    text: str, *, source: str = "<yaml>", max_bytes: int = MAX_DOC_BYTES, line_offset: int = 0
+    text: str | bytes, *, source: str = "<yaml>", max_bytes: int = MAX_DOC_BYTES, line_offset: int = 0
 ) -> tuple[Any, dict[str, int]]:
     """Parse one YAML document from untrusted text; also return the line number (1-based, plus
     ``line_offset``) of each top-level key when the document is a mapping. Raises ParseProblem."""
@@ -212,7 +227,7 @@ def load_yaml_with_lines(
     return data, lines
 
 
-def load_yaml(text: str, *, source: str = "<yaml>", max_bytes: int = MAX_DOC_BYTES) -> Any:
+def load_yaml(text: str | bytes, *, source: str = "<yaml>", max_bytes: int = MAX_DOC_BYTES) -> Any:
     """Parse one YAML document from untrusted text. Raises ParseProblem."""
     return load_yaml_with_lines(text, source=source, max_bytes=max_bytes)[0]
 
@@ -232,7 +247,7 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
-def load_json(text: str, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(text: str | bytes, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON: duplicate keys, NaN/Infinity (also as overflowing numbers such as 1e400),
     lone surrogates (raw or as \\u escapes) and excessive nesting are refused."""
     text = _as_text(text, source)

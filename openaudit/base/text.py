@@ -61,7 +61,7 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> tuple[str | None, str]:
+def decode_text(data: bytes | bytearray | memoryview) -> tuple[str | None, str]:
     """Decode untrusted bytes as text. Returns ``(text, encoding)`` or ``(None, reason)``."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         return None, f"expected bytes, got {type(data).__name__}"

@@ -142,8 +142,10 @@ def load(cfg: Any, tensors: Mapping[str, torch.Tensor], rel: str, model_class: t
                                             "training in that precision is not replayed (only fp32 master weights)")
     if model_class is None:
         model_class = type(build(cfg))
+    # The model class's ignore patterns apply to UNEXPECTED keys only (as in transformers): GPT-2's
+    # "attn.bias" pattern also matches its "c_attn.bias" parameters, which must load.
     ignore_unexpected = list(getattr(model_class, "_keys_to_ignore_on_load_unexpected", None) or [])
-    clean = {k: v for k, v in tensors.items() if not _ignored(k, ignore_unexpected)}
+    clean = {k: v for k, v in tensors.items() if not _ignored(k, [])}
     try:
         with quiet():
             model, info = model_class.from_pretrained(None, config=cfg, state_dict=clean, dtype=torch.float32,
@@ -151,7 +153,7 @@ def load(cfg: Any, tensors: Mapping[str, torch.Tensor], rel: str, model_class: t
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise ArtifactProblem(f"{rel}: tensors do not match the config ({_short(exc)})", Code.SIZE_MISMATCH) from None
     missing = sorted(info.get("missing_keys") or [])
-    extra = sorted(info.get("unexpected_keys") or [])
+    extra = sorted(k for k in info.get("unexpected_keys") or [] if not _ignored(k, ignore_unexpected))
     bad = sorted(info.get("mismatched_keys") or [])
     if missing or extra or bad:
         what = f"missing {missing[:3]}" if missing else (f"unexpected {extra[:3]}" if extra else f"mis-shaped {bad[:3]}")
@@ -188,6 +190,17 @@ def substring_decay_names(model: torch.nn.Module, no_decay: list[str]) -> set[st
     """Names that keep weight decay when parameters whose name contains one of ``no_decay`` do not."""
     low = [s.lower() for s in no_decay]
     return {n for n, _ in parameters(model) if not any(s in n.lower() for s in low)}
+
+
+def loss_shifts_labels(model: torch.nn.Module) -> bool:
+    """Whether the Trainer (transformers >= 5.10.1) counts ``num_items_in_batch`` over the shifted labels
+    for this model: its own rule (``Trainer._loss_shifts_labels``) -- only models whose ``loss_type`` maps to
+    ``ForCausalLMLoss`` and that are not encoder-decoders. A model whose class name gives no loss type
+    (e.g. ``GPT2LMHeadModel``) has every non-ignored label counted."""
+    from transformers.loss.loss_utils import LOSS_MAPPING, ForCausalLMLoss
+
+    return (LOSS_MAPPING.get(getattr(model, "loss_type", None)) is ForCausalLMLoss
+            and not getattr(getattr(model, "config", None), "is_encoder_decoder", False))
 
 
 def accepts_loss_kwargs(model: torch.nn.Module) -> bool:

@@ -85,7 +85,8 @@ class Feed:
 class Replayer:
     def __init__(self, plan: Plan, device: torch.device, cfg: Any):
         self.plan, self.device, self.cfg = plan, device, cfg
-        self.model_class = type(hfmodel.build(cfg))
+        fresh = hfmodel.build(cfg)
+        self.model_class = type(fresh)
         steps = max([e for _, e in plan.segments] + [s + 1 for s in plan.weights] + [1])
         self.feed = Feed(plan, device, int(cfg.vocab_size), steps)
         self.schedule = optim.make_schedule(plan.schedule) if plan.schedule else None
@@ -94,6 +95,8 @@ class Replayer:
         if plan.kind == "trainer" and self.mode in ("tokens", "tokens_all") and not hfmodel.accepts_loss_kwargs(
                 self.model_class):
             self.mode = "micro_mean"
+        elif plan.kind == "trainer" and self.mode == "tokens" and not hfmodel.loss_shifts_labels(fresh):
+            self.mode = "tokens_all"  # the Trainer counts every label for models without a causal-LM loss type
 
     # -- artifacts ------------------------------------------------------------------------------
     def tensors(self, rel: str) -> dict[str, torch.Tensor]:

@@ -33,9 +33,10 @@ TRAINER: dict[str, dict[str, Any]] = {
     "trainer-dropout": {"model_type": "gpt_neox", "extra": {"attention_dropout": 0.1, "hidden_dropout": 0.1},
                         "accumulation": 2},
     "trainer-bf16": {"bf16": True},
+    "trainer-gpt2": {"model_type": "gpt2", "accumulation": 2},
 }
 HONEST = ["llama", "neox", "mistral", "llama-rope-linear", "llama-headdim-mlpbias-tied", "neox-tied-minlr-window",
-          "trainer-llama", "trainer-neox", "trainer-mistral", "trainer-dropout"]
+          "trainer-llama", "trainer-neox", "trainer-mistral", "trainer-dropout", "trainer-gpt2"]
 
 
 class Runs:

@@ -17,6 +17,10 @@ BASE = {
     "mistral": {"model_type": "mistral", "vocab_size": VOCAB, "hidden_size": 64, "num_hidden_layers": 2,
                 "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
                 "max_position_embeddings": 128, "sliding_window": 16, "tie_word_embeddings": False},
+    # GPT-2: its head class name gives no causal-LM loss type (the Trainer then counts every label, not the
+    # shifted ones), and its model class's ignore pattern "attn.bias" also matches the c_attn.bias parameters.
+    "gpt2": {"model_type": "gpt2", "vocab_size": VOCAB, "n_embd": 64, "n_layer": 2, "n_head": 4, "n_positions": 128,
+             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0},
     "gpt_neox": {"model_type": "gpt_neox", "vocab_size": VOCAB, "hidden_size": 64, "num_hidden_layers": 2,
                  "num_attention_heads": 4, "intermediate_size": 128, "max_position_embeddings": 128,
                  "rotary_pct": 0.5, "tie_word_embeddings": False, "use_parallel_residual": True},

@@ -78,6 +78,7 @@ def test_live_head_name_in_a_checkpoint_maps_too(runs, tmp_path):
     ("neox-tied-minlr-window", "loss_log.jsonl", 15),  # logged every 5 updates: the window ending at 15
     ("trainer-llama", "checkpoint-20/trainer_state.json", 15),
     ("trainer-neox", "checkpoint-20/trainer_state.json", 13),
+    ("trainer-gpt2", "checkpoint-20/trainer_state.json", 15),
 ])
 def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, expect):
     d = runs.copy(name, tmp_path / "d")
@@ -95,6 +96,7 @@ def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, e
     ("mistral", "ck/step-20/model.safetensors", "model.norm.weight"),
     ("trainer-llama", "checkpoint-20/model.safetensors", "model.layers.0.self_attn.k_proj.weight"),
     ("trainer-neox", "checkpoint-20/model.safetensors", "gpt_neox.final_layer_norm.bias"),
+    ("trainer-gpt2", "checkpoint-20/model.safetensors", "transformer.h.0.attn.c_attn.bias"),
 ])
 def test_one_tensor_changed_by_5e_4_is_caught_at_its_checkpoint(runs, tmp_path, name, weights, tensor):
     d = runs.copy(name, tmp_path / "p")

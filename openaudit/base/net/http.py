@@ -21,12 +21,15 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from openaudit import __version__
 from openaudit.base.parse import ParseProblem, load_json
 from openaudit.base.text import decode_text
 from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, from_status, is_network_error
+
+if TYPE_CHECKING:  # imported where used, at run time (start-up)
+    import httpx2
 
 T = TypeVar("T")
 
@@ -41,7 +44,7 @@ USER_AGENT = f"openaudit/{__version__} (+https://github.com/openaudit/openaudit)
 _ACTIVE: contextvars.ContextVar["Meter | None"] = contextvars.ContextVar("openaudit_meter", default=None)
 _LOCK = threading.Lock()
 _HUB_INSTALLED = False
-_PLAIN: Any = None  # the plain httpx2.Client, built on first use
+_PLAIN: httpx2.Client | None = None  # the plain client, built on first use
 
 
 class Meter:
@@ -77,15 +80,15 @@ def active_meter() -> Meter | None:
     return _ACTIVE.get()
 
 
-def _hooks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
+def _hooks() -> tuple[Callable[[httpx2.Request], None], Callable[[httpx2.Response], None]]:
     import httpx2
 
     class _CountingStream(httpx2.SyncByteStream):
-        def __init__(self, inner: Any, meter: Meter):
+        def __init__(self, inner: httpx2.SyncByteStream, meter: Meter):
             self._inner = inner
             self._meter = meter
 
-        def __iter__(self):  # type: ignore[no-untyped-def]
+        def __iter__(self) -> Iterator[bytes]:
             for chunk in self._inner:
                 self._meter.add(nbytes=len(chunk))
                 yield chunk
@@ -95,17 +98,17 @@ def _hooks() -> tuple[Callable[[Any], None], Callable[[Any], None]]:
             if close is not None:
                 close()
 
-    def on_request(request: Any) -> None:
+    def on_request(request: httpx2.Request) -> None:
         meter = _ACTIVE.get()
         if meter is not None:
             t = meter.timeout
             request.extensions["timeout"] = {"connect": t, "read": t, "write": t, "pool": t}
             meter.add(requests=1)
 
-    def on_response(response: Any) -> None:
+    def on_response(response: httpx2.Response) -> None:
         meter = _ACTIVE.get()
-        if meter is not None:
-            response.stream = _CountingStream(response.stream, meter)
+        if meter is not None:  # both clients are sync httpx2.Clients: their response streams are sync
+            response.stream = _CountingStream(cast(httpx2.SyncByteStream, response.stream), meter)
 
     return on_request, on_response
 
@@ -122,7 +125,7 @@ def install() -> None:
 
         on_request, on_response = _hooks()
 
-        def factory() -> Any:
+        def factory() -> httpx2.Client:
             # the default factory's client (proxies from the environment etc. untouched) plus two hooks
             return httpx2.Client(event_hooks={"request": [hf_request_event_hook, on_request], "response": [on_response]},
                                  follow_redirects=True, timeout=None)
@@ -131,7 +134,7 @@ def install() -> None:
         _HUB_INSTALLED = True
 
 
-def _plain_client() -> Any:
+def _plain_client() -> httpx2.Client:
     global _PLAIN
     with _LOCK:
         if _PLAIN is None:
@@ -235,6 +238,8 @@ def call(fn: Callable[[], T]) -> T:
     return guard(lambda: with_retries(fn))
 
 
-def fetch(method: str, url: str, **kwargs: Any) -> Response:
+def fetch(method: str, url: str, *, headers: Mapping[str, str] | None = None, limit: int = MAX_BODY,
+          timeout: float | None = None, follow_redirects: bool = True) -> Response:
     """:func:`request` with retries; every network failure is raised as NetFailure."""
-    return call(lambda: request(method, url, **kwargs))
+    return call(lambda: request(method, url, headers=headers, limit=limit, timeout=timeout,
+                                follow_redirects=follow_redirects))

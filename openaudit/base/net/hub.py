@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from openaudit.base.net import cache
 from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, is_network_error
 from openaudit.base.net.http import active_meter, call, guard, install, with_retries
+
+if TYPE_CHECKING:  # imported where used, at run time (start-up)
+    from huggingface_hub import HfApi
+    from huggingface_hub.hf_api import RepoFile
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 META_FIELDS = ("cardData", "gated", "private", "disabled", "sha", "tags")  # `expand`: no file list
@@ -65,7 +69,7 @@ def repo_folder(repo_id: str, repo_type: str = "model") -> str:
     return str(repo_folder_name(repo_id=repo_id, repo_type=repo_type))
 
 
-def client(token: str | None = None) -> Any:
+def client(token: str | None = None) -> HfApi:
     """An ``HfApi`` on the current endpoint (metered)."""
     install()
     from huggingface_hub import HfApi
@@ -75,7 +79,7 @@ def client(token: str | None = None) -> Any:
 
 def headers(token: str | None = None) -> dict[str, str]:
     """The Hub's request headers for ``token`` (None: HF_TOKEN or the stored login)."""
-    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
+    from huggingface_hub.utils import build_hf_headers
 
     return dict(build_hf_headers(token=token))
 
@@ -108,7 +112,7 @@ def get_bytes(url: str, hdrs: dict[str, str], limit: int) -> bytes:
         return bytes(buf)
 
 
-def _pages(url: str, params: dict[str, Any] | None, hdrs: dict[str, str], what: str) -> Any:
+def _pages(url: str, params: dict[str, Any] | None, hdrs: dict[str, str], what: str) -> Iterator[Any]:
     """The JSON list items of a paginated Hub listing (``Link: <...>; rel="next"``), each page retried
     with our bounded policy (huggingface_hub's own paging would retry each page for ~20 s)."""
     install()
@@ -132,13 +136,14 @@ def _pages(url: str, params: dict[str, Any] | None, hdrs: dict[str, str], what: 
             raise NetFailure(Failure(FailKind.OTHER, None, f"the {what} has more than {MAX_TREE_PAGES} pages"))
 
 
-def list_tree(api: Any, repo_id: str, sha: str, repo_type: str = "model") -> list[Any]:
+def list_tree(api: HfApi, repo_id: str, sha: str, repo_type: str = "model") -> list[RepoFile]:
     """The files (``RepoFile``) of the recursive tree at ``sha``, page by page (the route and parsing
     of ``HfApi.list_repo_tree``)."""
     from huggingface_hub.hf_api import RepoFile
 
     url = f"{api.endpoint}/api/{repo_type}s/{repo_id}/tree/{quote(sha, safe='')}"
     items = _pages(url, {"recursive": True, "expand": False}, api._build_hf_headers(), "file tree")
+    # huggingface_hub leaves RepoFile.__init__(self, **kwargs) unannotated: the one untyped call here
     return [RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file"]  # type: ignore[no-untyped-call]
 
 
