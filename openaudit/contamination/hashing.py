@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 
-from openaudit.contamination.normalise import token_bytes
-
 SCHEME = "token: blake2b-64(utf8); n-gram: polynomial mod 2^64 (Q=0x9e3779b97f4a7c15) + splitmix64"
 
 _Q = 0x9E3779B97F4A7C15

@@ -20,8 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 from openaudit.errors import InvalidDocument
-from openaudit.resources import data_dir
 from openaudit.licenses.normalize import Normalized, sentence_hash, shingles
+from openaudit.resources import data_dir
 
 INDEX_NAME = "license_index.json.gz"
 FORMAT_VERSION = 1

@@ -4,8 +4,9 @@ Trainer output folders (``verify.trainer.from_trainer``) both become a :class:`P
 gaps are found when the model config is checked (``check_config``) and during the replay."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from openaudit.errors import InvalidDocument
 from openaudit.verify import losslog

@@ -13,7 +13,7 @@ BENCHMARKS = TESTS.parent / "benchmarks"
 if str(BENCHMARKS) not in sys.path:  # the planting helpers are test/benchmark code, not package code
     sys.path.insert(0, str(BENCHMARKS))
 
-from contamination_plant import humaneval_path  # noqa: E402  (benchmarks/ is on sys.path from here)
+from contamination_plant import humaneval_path
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ import random
 
 import numpy as np
 import pytest
+from contamination_reference import batch_token_hashes, token_spans
 
 from openaudit.contamination import scan, sigs, vocab
 from openaudit.contamination.api import run
-from contamination_reference import batch_token_hashes, token_spans
 from openaudit.contamination.hashing import TokenHasher, ngram_hashes
 from openaudit.contamination.minhash import NUM_PERM, SEED, FuzzyIndex, template
 from openaudit.contamination.normalise import normalised_bytes, token_bytes, token_span_arrays

@@ -5,8 +5,8 @@ import sys
 import unicodedata
 
 import pytest
-
 from contamination_reference import batch_token_hashes, text_ngrams, token_spans
+
 from openaudit.contamination.hashing import TokenHasher, ngram_hashes
 from openaudit.contamination.normalise import normalise, tokens
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from probe_swap import swapped
 
 REPO = Path(__file__).resolve().parents[2]

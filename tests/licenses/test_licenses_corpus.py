@@ -7,8 +7,8 @@ import csv
 import textwrap
 
 import pytest
-
 from licenses_helpers import held_out
+
 from openaudit.licenses import facts
 from openaudit.licenses.identify import identify_normalized, identify_text
 from openaudit.licenses.index import load_index

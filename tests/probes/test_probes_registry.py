@@ -7,11 +7,11 @@ import sys
 import textwrap
 
 import pytest
+from probe_swap import swapped  # tests/: test code, not the package's
 
 from openaudit.model import Finding, Outcome
 from openaudit.probes import CATALOG, DIMENSIONS, ProbeRegistryError, ProbeSpec, probe, registered
 from openaudit.probes.registry import REGISTRY, Registry
-from probe_swap import swapped  # tests/: test code, not the package's
 
 
 def _fn(ctx):  # pragma: no cover - never run
@@ -84,8 +84,8 @@ def test_a_missing_probe_module_fails_the_import():
 
 
 def test_swapped_runs_another_function_and_restores():
-    from openaudit.probes import ProbeContext, run_probes
     from openaudit.model import Snapshot, SourceKind, Target
+    from openaudit.probes import ProbeContext, run_probes
 
     snap = Snapshot(target=Target(id="x", source=SourceKind.LOCAL), commit_sha=None, files=())
     before = registered()["license.open"]

@@ -144,9 +144,13 @@ def test_the_check_catches_a_new_local_import() -> None:
     assert offenders(inner, "api.py", {}) == []
 
 
+def _type_checking_only(s: ast.stmt) -> bool:
+    return isinstance(s, ast.If) and ast.unparse(s.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
 def _top_level_imports(path: Path) -> list[str]:
     """Modules imported when ``path`` is imported: statements outside any function or class body
-    (module level, including under ``if``/``try``)."""
+    (module level, including under ``if``/``try``; not under ``if TYPE_CHECKING:``, which never runs)."""
     importer, is_pkg = module_name(path), path.name == "__init__.py"
     out: list[str] = []
 
@@ -154,6 +158,8 @@ def _top_level_imports(path: Path) -> list[str]:
         for s in stmts:
             if isinstance(s, (ast.Import, ast.ImportFrom)):
                 out.extend(imported(s, importer, is_pkg))
+            elif _type_checking_only(s):
+                walk(getattr(s, "orelse", []))
             elif isinstance(s, (ast.If, ast.Try, ast.With)):
                 for block in (getattr(s, "body", []), getattr(s, "orelse", []), getattr(s, "finalbody", []),
                               *[h.body for h in getattr(s, "handlers", [])]):
