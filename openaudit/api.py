@@ -57,7 +57,7 @@ def audit(
     target: str,
     *,
     revision: str | None = None,
-    rubric: str = "openaudit",
+    rubric: str = rubric_load.DEFAULT_RUBRIC,
     offline: bool = False,
     token: str | None = None,
     verify: bool = False,

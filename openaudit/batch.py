@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ from openaudit.errors import (
     OutputError,
     UsageError,
 )
+from openaudit import api
+from openaudit.base.net import NetFailure, to_error
+from openaudit.base.net import hub as hubnet
 from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.render._common import as_dict, frameworks, score_text, text
 from openaudit.render.jsonfmt import json_text
@@ -82,9 +86,6 @@ def list_author(author: str, *, token: str | None = None, limit: int | None = No
     """Model ids of a Hub author/organisation (Hub listing API, through ``openaudit.base.net.hub``)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}", author):
         raise UsageError(f"not a Hub author or organisation name: {author!r}")
-    from openaudit.base.net import NetFailure, to_error
-    from openaudit.base.net import hub as hubnet
-
     try:
         ids = hubnet.list_models(author, token=token, limit=limit)
     except NetFailure as exc:
@@ -101,9 +102,7 @@ def slug(target: str) -> str:
 
 
 def _default_audit(target: str, **kwargs: Any) -> Any:
-    from openaudit.api import audit
-
-    return audit(target, **kwargs)
+    return api.audit(target, **kwargs)
 
 
 def audit_one(target: str, audit_fn: AuditFn | None, kwargs: dict[str, Any]) -> tuple[str, Any, str | None]:
@@ -267,8 +266,6 @@ def summary_table(rows: list[dict[str, Any]], *, width: int | None = None) -> st
     """The batch summary for a terminal, ``width`` columns wide (default: the terminal's, at least 80):
     one row per target (grades, classes and licenses never wrapped or cut; a target folds only when
     it cannot fit on the line at all), then one ``error:`` line per failed target."""
-    import shutil
-
     from rich import box
     from rich.console import Console
     from rich.table import Table

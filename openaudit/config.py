@@ -11,10 +11,13 @@ always override the configuration (the CLI merges them).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from openaudit.base.text import read_user_text
 from openaudit.errors import FileMissing, InvalidConfig
+from openaudit.resources import schema
 
 CONFIG_FILE = "openaudit.toml"
 PYPROJECT = "pyproject.toml"
@@ -22,9 +25,7 @@ MAX_BYTES = 1024 * 1024
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # here, not per module: most audits run where no config file exists (~4 ms)
-
-    from openaudit.base.text import read_user_text
+    import tomllib  # heavy (openaudit.base.lazy): most audits run where no configuration file exists
 
     raw = read_user_text(path, what="config file", max_bytes=MAX_BYTES)
     try:
@@ -35,8 +36,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def validate_config(config: Any, source: str) -> dict[str, Any]:
     import jsonschema
-
-    from openaudit.resources import schema
 
     if not isinstance(config, dict):
         raise InvalidConfig(f"{source}: configuration must be a table")
@@ -92,8 +91,6 @@ def load_config(start_dir: Path, config_path: str | Path | None = None) -> dict[
 def inside(config_file: Path, target: str) -> bool:
     """Is ``config_file`` inside (or in) the local folder ``target``? The audited repository never
     configures its own audit: a configuration found there is not used for that audit."""
-    import os
-
     folder = Path(os.path.expanduser(target))
     if not folder.is_dir():
         return False

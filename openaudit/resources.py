@@ -1,10 +1,17 @@
 """Locate data shipped with openaudit (rubrics, schemas, license index) without the checkout."""
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+from openaudit.base.files import write_atomic
+from openaudit.base.parse import load_yaml
 
 
 def rubrics_dir() -> Path:
@@ -13,9 +20,6 @@ def rubrics_dir() -> Path:
     here = Path(__file__).resolve().parent.parent / "rubrics"
     if (here / "schema").is_dir():
         return here
-    # Imported only when installed without the checkout (importlib.resources costs ~5 ms).
-    from importlib import resources
-
     return Path(str(resources.files("openaudit.rubrics_data")))
 
 
@@ -33,8 +37,6 @@ def schema(name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _shipped_loader() -> type:
-    import yaml
-
     base = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
 
     class ShippedLoader(base):  # type: ignore[misc, valid-type]
@@ -70,15 +72,9 @@ def parse_shipped_yaml(text: str, source: str) -> Any:
     hardened loader does) instead of the hardened loader's event pass plus per-key checks. The test
     suite checks both give what the hardened loader gives for every shipped file; a text this loader
     rejects goes through the hardened loader, so a broken file's error is unchanged."""
-    import hashlib
-
     cached = _shipped_cache().get(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     if cached is not None:
         return json.loads(cached)
-    import yaml
-
-    from openaudit.base.parse import load_yaml
-
     loader = _shipped_loader()(text)
     try:
         return loader.get_single_data()
@@ -92,12 +88,6 @@ def build_shipped_cache(out: Path | None = None) -> Path:
     """(Re)write ``data/shipped_yaml.json`` from rubrics/*.yaml, each parsed by the hardened loader.
     A document whose data does not survive a JSON round trip unchanged is left out (it is then
     parsed from YAML at run time). Run ``python -m openaudit.resources`` after editing rubrics/."""
-    import hashlib
-    import os
-    import tempfile
-
-    from openaudit.base.parse import load_yaml
-
     docs: dict[str, str] = {}
     files: dict[str, str] = {}
     for path in sorted(rubrics_dir().glob("*.yaml")):
@@ -111,18 +101,7 @@ def build_shipped_cache(out: Path | None = None) -> Path:
         files[path.name] = digest
     target = out or data_dir() / SHIPPED_CACHE
     payload = json.dumps({"format": 1, "files": files, "documents": docs}, ensure_ascii=False, indent=0)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(payload + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(target, payload + "\n", mode=0o644)
     _shipped_cache.cache_clear()
     return target
 
@@ -138,8 +117,6 @@ def _json_types(obj: Any) -> Any:
 
 def stale_shipped_files() -> list[str]:
     """Shipped YAML files whose current text has no pre-parsed copy (parsed from YAML, slower)."""
-    import hashlib
-
     cache = _shipped_cache()
     return [p.name for p in sorted(rubrics_dir().glob("*.yaml"))
             if hashlib.sha256(p.read_text(encoding="utf-8").encode("utf-8")).hexdigest() not in cache]

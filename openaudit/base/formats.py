@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tarfile
 
 SAFETENSORS_HEADER_CAP = 100 * 1024 * 1024
 # Prefixes of compressed streams that ``joblib.load`` opens before unpickling.
@@ -79,8 +80,6 @@ def is_tar(head: bytes) -> bool:
     without the ``ustar`` magic — what ``tarfile.open(mode="r:")`` (and torch's legacy loader) checks."""
     if len(head) < 512:
         return False
-    import tarfile
-
     try:
         tarfile.TarInfo.frombuf(bytes(head[:512]), "utf-8", "surrogateescape")
     except (tarfile.HeaderError, ValueError, UnicodeError):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
+from openaudit.base.text import decode_text
 from openaudit.errors import InvalidDocument
 
 MAX_DOC_BYTES = 2 * 1024 * 1024
@@ -69,8 +70,6 @@ def _as_text(text: object, source: str) -> str:
     """Documents arrive as str; bytes are decoded (UTF-8, or UTF-16/32 with a BOM); anything else
     is refused. Lone surrogates are refused: they cannot be written back out as UTF-8."""
     if isinstance(text, (bytes, bytearray, memoryview)):
-        from openaudit.base.text import decode_text
-
         decoded, why = decode_text(bytes(text))
         if decoded is None:
             raise ParseProblem(source, f"not text: {why}", code=ParseCode.NOT_TEXT)

@@ -23,6 +23,8 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
+from openaudit.errors import FileMissing, InvalidInput
+
 _SURROGATE = re.compile('[\ud800-\udfff]')
 
 _BOMS = (
@@ -151,8 +153,6 @@ def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
 def read_user_text(path: str | Path, *, what: str, max_bytes: int) -> str:
     """Read a file the user named (targets list, report, config ...) as UTF-8 text (a BOM is
     dropped), with a size cap. Every problem is one ``InvalidInput`` line naming the file."""
-    from openaudit.errors import FileMissing, InvalidInput
-
     p = Path(path)
     try:
         if p.is_dir():

@@ -7,11 +7,17 @@ through ``App`` so none is missed (tests/cli checks every ``--help``).
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
 import typer
 from typer.core import TyperCommand, TyperGroup
+
+from openaudit.base.text import terminal_safe
+from openaudit.config import discover, inside, load_config
+from openaudit.errors import OpenAuditError
 
 
 def _unescape_help(formatter: click.HelpFormatter) -> None:
@@ -70,13 +76,7 @@ def config() -> dict:
 def ignore_config_inside(target: str) -> None:
     """Drop a discovered configuration that lies inside the folder being audited, and say so:
     the audited repository never configures its own audit (output path, rubric, policy ...)."""
-    from openaudit.config import inside
-
     if _FOUND and (_CONFIG or _DEFERRED) and inside(_FOUND[0], target):
-        import sys
-
-        from openaudit.base.text import terminal_safe
-
         sys.stderr.write(terminal_safe(f"note: ignoring {_FOUND[0]}: a configuration inside the audited folder "
                                        "does not configure its own audit (pass --config to use one)") + "\n")
         _CONFIG.clear()
@@ -91,11 +91,6 @@ def _global_options(
     ),
 ) -> None:
     """Audit how open a machine-learning model really is."""
-    from pathlib import Path
-
-    from openaudit.config import discover, load_config
-    from openaudit.errors import OpenAuditError
-
     _CONFIG.clear()
     _FOUND.clear()
     _DEFERRED.clear()

@@ -31,7 +31,7 @@ def batch_cmd(
     token = c.hub_token(token)
     targets = read_targets(targets_file) if targets_file else list_author(author or "", token=token, limit=limit)
     result = run_batch(targets, out or cfg.get("out") or "openaudit-batch", jobs=jobs or cfg.get("jobs") or 2,
-                       audit_kwargs={"rubric": rubric or config().get("rubric") or "openaudit",
+                       audit_kwargs={"rubric": c.rubric_name(rubric),
                                      "offline": c.offline_mode(offline), "token": token, "timestamp": False})
     sys.stdout.write(summary_table(result.rows))
     return result.exit_code

@@ -13,6 +13,8 @@ from openaudit.cli.app import config, ignore_config_inside  # noqa: F401  (re-ex
 from openaudit.errors import UsageError
 from openaudit.model import RunStatus
 from openaudit.render.output import emit as _emit
+from openaudit.rubric.load import DEFAULT_RUBRIC
+from openaudit.sources import is_offline, token_or_env
 
 Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
 RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
@@ -31,9 +33,11 @@ Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture fo
 
 def default_format(fmt: Optional[str], out: Optional[str]) -> str:
     """--format, else the configured format, else table on a terminal and json otherwise."""
-    fmt = fmt or config().get("format")
-    if fmt:
-        return fmt
+    return fmt or config().get("format") or terminal_format(out)
+
+
+def terminal_format(out: Optional[str]) -> str:
+    """table when the result goes to a terminal (stdout, no -o), json otherwise."""
     return "table" if out is None and sys.stdout.isatty() else "json"
 
 
@@ -41,16 +45,20 @@ def default_output(out: Optional[str]) -> Optional[str]:
     return out or config().get("output")
 
 
+def rubric_name(rubric: Optional[str]) -> str:
+    """--rubric, else the configured rubric, else the default one."""
+    return rubric or config().get("rubric") or DEFAULT_RUBRIC
+
+
 def hub_token(token: Optional[str]) -> Optional[str]:
     """--token, else the variable the configuration names (token_env), else HF_TOKEN."""
     env = config().get("token_env", "HF_TOKEN")
-    return token or os.environ.get(env) or os.environ.get("HF_TOKEN") or None
+    return token or os.environ.get(env) or token_or_env()
 
 
 def offline_mode(offline: bool) -> bool:
     """--offline, or `offline = true` in the configuration, or HF_HUB_OFFLINE=1."""
-    env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    return offline or bool(config().get("offline")) or env
+    return is_offline(offline or bool(config().get("offline")))
 
 
 def stderr(msg: str) -> None:
@@ -78,7 +86,7 @@ def run_audit(
         raise UsageError(f"--device must be auto, cpu or cuda, not {device!r}")
     if train and not benchmark:
         raise UsageError("--train needs at least one --benchmark")
-    rubric = rubric or cfg.get("rubric") or "openaudit"
+    rubric = rubric_name(rubric)
     token = hub_token(token)
     offline = offline_mode(offline)
     no_timestamp = no_timestamp or cfg.get("timestamp") is False

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Optional
 
 import typer
 
+from openaudit.base.net.hub import set_offline
 from openaudit.cli.app import app
+from openaudit.cli.common import stderr, terminal_format
+from openaudit.errors import UsageError
+from openaudit.render.contamination import FORMATS, render
+from openaudit.render.output import emit
 
 
 @app.command("contamination")
@@ -30,20 +34,14 @@ def contamination_cmd(
     token: Optional[str] = typer.Option(None, "--token", help="Hub token for gated/private datasets (default: HF_TOKEN)", show_default=False),
 ) -> int:
     """Find benchmark items inside training data: exact n-gram screen + MinHash evidence."""
-    from openaudit.cli.common import stderr
     from openaudit.contamination.api import run
-    from openaudit.errors import UsageError
-    from openaudit.render.contamination import FORMATS, render
-    from openaudit.render.output import emit
 
     if token:  # read by huggingface_hub in this process and inherited by the worker processes
         os.environ["HF_TOKEN"] = token
     if offline:  # in this process and the worker processes it starts
-        from openaudit.base.net.hub import set_offline
-
         set_offline()
 
-    fmt = format or ("table" if output is None and sys.stdout.isatty() else "json")
+    fmt = format or terminal_format(output)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     report = run(

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from openaudit.base.text import terminal_safe
 from openaudit.cli.app import App, app
 from openaudit.errors import UsageError
+from openaudit.render.output import emit
 
 license_app = App(help="License tools: identify a license text.", no_args_is_help=True)
 app.add_typer(license_app, name="license")
@@ -16,8 +18,6 @@ _FORMATS = ("table", "json")
 
 
 def _table_text(res: dict) -> str:
-    from openaudit.base.text import terminal_safe
-
     label = f"modified: {res['id']}" if res["modified"] else res["id"]
     rows = [("license", label), ("name", res.get("name") or "-"), ("family", res.get("family") or "-"),
             ("confidence", f"{res['confidence']:.3f}"), ("match", res.get("match", "-"))]
@@ -48,7 +48,6 @@ def identify(
     """Identify a license text: SPDX id or LicenseRef-..., `modified: <id>` with the differing
     sentences, or `unknown` — never the nearest license."""
     from openaudit.licenses.identify import identify_file
-    from openaudit.render.output import emit
 
     if fmt not in _FORMATS:
         raise UsageError(f"unknown format {fmt!r} (use one of: {', '.join(_FORMATS)})")

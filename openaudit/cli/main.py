@@ -25,22 +25,26 @@ from openaudit.base.text import terminal_safe
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, OpenAuditError
 
+try:  # typer versions that vendor click raise their own exit/abort/usage classes
+    import typer.exceptions as _typer_exceptions
+except ImportError:
+    _typer_exceptions = None
+try:
+    from typer._click import exceptions as _typer_click_exceptions  # type: ignore[import-not-found]
+except ImportError:
+    _typer_click_exceptions = None
+
 
 def _exception_classes() -> tuple[tuple[type[BaseException], ...], ...]:
     """click's exit/usage/abort exceptions, plus typer's own when typer vendors click."""
     exits: list[type[BaseException]] = [click.exceptions.Exit]
     usage: list[type[BaseException]] = [click.exceptions.UsageError]
     aborts: list[type[BaseException]] = [click.exceptions.Abort]
-    try:
-        import typer.exceptions as te
-
-        exits += [c for c in (getattr(te, "Exit", None),) if c]
-        aborts += [c for c in (getattr(te, "Abort", None),) if c]
-        from typer._click import exceptions as tce  # type: ignore[import-not-found]
-
-        usage.append(tce.UsageError)
-    except ImportError:
-        pass
+    if _typer_exceptions is not None:
+        exits += [c for c in (getattr(_typer_exceptions, "Exit", None),) if c]
+        aborts += [c for c in (getattr(_typer_exceptions, "Abort", None),) if c]
+    if _typer_click_exceptions is not None:
+        usage.append(_typer_click_exceptions.UsageError)
     return tuple(exits), tuple(usage), tuple(aborts)
 
 

@@ -1,8 +1,6 @@
 """`openaudit verify TARGET|RECIPE`: replay a published training segment and give a verdict."""
 from __future__ import annotations
 
-import os
-import sys
 from typing import Optional
 
 import typer
@@ -10,6 +8,8 @@ import typer
 from openaudit.cli import common as c
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, UsageError
+from openaudit.render.verification import to_json, to_table
+from openaudit.sources import is_offline, token_or_env
 
 FORMATS = ("table", "json")
 
@@ -29,17 +29,16 @@ def verify(
     token: c.Token = None,
 ) -> int:
     """Replay a published training segment and compare it with the published losses and checkpoints."""
-    from openaudit.render.verification import to_json, to_table
     from openaudit.verify.api import run
 
-    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
+    fmt = fmt or c.terminal_format(output)
     if fmt not in FORMATS:
         raise UsageError(f"--format must be table or json, got {fmt!r}")
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, got {device!r}")
-    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    offline = is_offline(offline)
     result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic,
-                 revision=revision, token=token or os.environ.get("HF_TOKEN") or None, offline=offline,
+                 revision=revision, token=token_or_env(token), offline=offline,
                  threads=threads)
     c.emit(to_json(result) if fmt == "json" else to_table(result), output)
     return int(ExitCode.OK)

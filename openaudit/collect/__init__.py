@@ -1,26 +1,22 @@
 """openaudit.collect: Snapshot -> typed facts with evidence, one module per area.
 
-``collect_all(snapshot)`` returns {"card", "license" (when the license collector is installed),
-"weights", "code", "data", "repro", "docs"}; ``summary(facts)`` is the JSON-able block that goes
-into the report's ``facts``.
+``collect_all(snapshot)`` returns {"card", "license", "weights", "code", "data", "repro", "docs"};
+``summary(facts)`` is the JSON-able block that goes into the report's ``facts``.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from openaudit.collect import card, code, data, docs, repro, weights
+from openaudit.collect import license as lic
 from openaudit.model import Snapshot
 
 __all__ = ["collect_all", "summary"]
 
 
 def collect_all(snapshot: Snapshot) -> dict[str, Any]:
-    from openaudit.collect import _ext, card, code, data, docs, repro, weights
-
     card_facts = card.collect(snapshot)
-    out: dict[str, Any] = {"card": card_facts}
-    lic = _ext.license_facts(snapshot, card_facts)
-    if lic is not None:
-        out["license"] = lic
+    out: dict[str, Any] = {"card": card_facts, "license": lic.collect(snapshot, card_facts)}
     out["weights"] = weights.collect(snapshot, card_facts)
     code_facts = code.collect(snapshot, card_facts)
     out["code"] = code_facts

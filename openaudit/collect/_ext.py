@@ -1,12 +1,15 @@
-"""The ONE place where collectors reach modules owned by other areas (safety.safetensors,
-safety.pickles, safety.remote_code, collect.license), adapted to what the collectors need."""
+"""What the collectors need from the safety area, adapted: safetensors headers
+(``safety.safetensors``) and whether inference needs the repo's code (``safety.remote_code``)."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from openaudit.model import Snapshot
+from openaudit.base.parse import ParseProblem, load_json
+from openaudit.model import Evidence, Snapshot
+from openaudit.safety.remote_code import loader_view, summarize
+from openaudit.safety.safetensors import parse_header
 
 # Integer dtypes of safetensors; tensors named like buffers with these dtypes are not parameters.
 INT_DTYPES = frozenset({"BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64"})
@@ -24,8 +27,6 @@ class HeaderInfo:
 
 def parse_safetensors(raw: bytes | str, file_size: int | None, path: str) -> HeaderInfo:
     """Parse a safetensors header (JSON bytes, with or without the 8-byte length prefix)."""
-    from openaudit.safety.safetensors import parse_header
-
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "replace")
     info = parse_header(raw, file_size=file_size, path=path)
@@ -45,16 +46,11 @@ class RemoteCode:
     py_files: tuple[str, ...]
     evidence: tuple[Any, ...]
     imports: dict[str, list[str]]
-    via: str  # "safety.remote_code"
     unverified: tuple[Any, ...] = ()  # Evidence: configs neither the strict parser nor json.loads could read for auto_map
 
 
 def remote_code(snapshot: Snapshot) -> RemoteCode:
     """Does inference need repo code? (safety.remote_code, plus the config's auto_map for the facts)."""
-    from openaudit.base.parse import ParseProblem, load_json
-    from openaudit.model import Evidence
-    from openaudit.safety.remote_code import loader_view, summarize
-
     py = tuple(sorted(f.path for f in snapshot.files if f.path.endswith(".py")))
     auto_map: dict[str, Any] = {}
     cfg = snapshot.texts.get("config.json")
@@ -69,11 +65,4 @@ def remote_code(snapshot: Snapshot) -> RemoteCode:
     unverified = tuple(Evidence(kind="file", path=p, snippet=f"config not readable for auto_map: {why}"[:200])
                        for p, why in sorted(s.unverified.items()))
     return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
-                      imports=dict(s.imports or {}), via="safety.remote_code", unverified=unverified)
-
-
-def license_facts(snapshot: Snapshot, card: Any) -> Any:
-    """LicenseFacts from the license area."""
-    from openaudit.collect import license as lic
-
-    return lic.collect(snapshot, card)
+                      imports=dict(s.imports or {}), unverified=unverified)

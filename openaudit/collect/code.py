@@ -14,6 +14,7 @@ from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect import links as link_facts
 from openaudit.collect.common import Link, card_links, code_statements, link_purposes, repo_key
+from openaudit.collect.data import DATA_SECTION
 from openaudit.collect.links import RepoLookup
 from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
@@ -117,7 +118,6 @@ class CodeFacts:
     base_model: tuple[str, ...] = ()
     remote_code: bool = False
     remote_evidence: tuple[Evidence, ...] = ()
-    remote_via: str = ""
     remote_unverified: tuple[Evidence, ...] = ()  # configs whose auto_map could not be read (never a pass)
     py_files: tuple[str, ...] = ()
     diffusers_pipeline: str | None = None  # model_index.json _class_name
@@ -265,7 +265,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> CodeFacts:
         library_name=lib, library_evidence=lib_ev, architectures=archs, model_type=mtype, config_evidence=cfg_ev,
         pipeline_tag=pipeline_tag if isinstance(pipeline_tag, str) else None,
         base_model=_as_list(meta.get("base_model")), remote_code=rc.flagged, remote_evidence=tuple(rc.evidence),
-        remote_via=rc.via, remote_unverified=tuple(rc.unverified), py_files=rc.py_files, diffusers_pipeline=pipe, mentioned=tuple(mentioned[:20]),
+        remote_unverified=tuple(rc.unverified), py_files=rc.py_files, diffusers_pipeline=pipe, mentioned=tuple(mentioned[:20]),
         clones=clones, finetuned=finetuned, linked=link_facts.repos(snapshot),
         released=tuple(card.line_evidence(ln, t) for ln, t in code_statements(card)) if card.exists else (),
     )
@@ -275,8 +275,6 @@ def _mark_data_links(card: CardFacts, link: Link) -> Link:
     """A link with no stated purpose inside a training-data section points at data, not code."""
     if link.purposes or link.line is None:
         return link
-    from openaudit.collect.data import DATA_SECTION
-
     for s in card.find_sections(DATA_SECTION):
         if s.line <= link.line <= s.end_line:
             return dataclasses.replace(link, purposes=("data",))

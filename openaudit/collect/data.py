@@ -26,8 +26,6 @@ FILTER_RX = re.compile(r"\b(filter\w*|dedup\w*|clean\w*|decontaminat\w*|mixture|
 PRIVATE_RX = re.compile(r"\b(private|proprietary|in-house|internal(ly)?[- ](collected|curated|sourced|dataset|data)|"
                         r"(not|never) (be )?(publicly )?(released|available|shared|disclosed|published)|undisclosed|"
                         r"confidential|licensed (data|from)|closed[- ]source data|not open[- ]sourced?)\b", re.I)
-PUBLIC_RX = re.compile(r"\b(publicly available|open[- ]source(d)? data|released (the|our) (data|dataset)|"
-                       r"available (on|at|from) (the )?(hugging ?face|hub|github|zenodo))\b", re.I)
 DATA_CONTEXT = re.compile(r"\b(data|dataset|datasets|corpus|corpora|trained on|training set)\b", re.I)
 DATA_DIR = re.compile(r"(^|/)(data|datasets?|corpus|corpora|train[_-]?data|training[_-]?data)/", re.I)
 DATA_EXT = re.compile(r"\.(txt|jsonl|json|csv|tsv|parquet|arrow|zst|gz|xz|bz2|npy|npz|tfrecord|wav|flac|png|jpe?g|"
@@ -75,12 +73,10 @@ class DataFacts:
     sections: tuple[DataSection, ...] = ()
     empty_sections: tuple[Section, ...] = ()  # data headings with template/empty bodies
     private_lines: tuple[Evidence, ...] = ()
-    public_lines: tuple[Evidence, ...] = ()
     availability: dict[str, Any] = field(default_factory=dict)  # id -> source-given info
     availability_checked: bool = False
     data_cards: tuple[Evidence, ...] = ()
     eval_datasets: tuple[tuple[str, Evidence], ...] = ()
-    card_readable: bool = True
     repo_train: tuple[tuple[str, int | None, Evidence], ...] = ()  # training data files shipped in the repo
     repo_eval: tuple[tuple[str, int | None, Evidence], ...] = ()  # evaluation/held-out data files in the repo
     statements: tuple[tuple[Evidence, bool], ...] = ()  # dataset-naming training lines elsewhere (evidence, sized)
@@ -260,7 +256,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     readable = card.exists and not card.unreadable
     train, held = repo_data(snapshot, card)
     if not readable:
-        return DataFacts(card_readable=False, availability=_availability(snapshot)[0],
+        return DataFacts(availability=_availability(snapshot)[0],
                          availability_checked=_availability(snapshot)[1], repo_train=tuple(train), repo_eval=tuple(held))
     declared = _declared(card)
     linked: list[DatasetRef] = []
@@ -293,8 +289,8 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     return DataFacts(
         declared=tuple(declared), linked=tuple(linked), prose_names=tuple(prose[:20]), sections=tuple(sections),
         empty_sections=tuple(empty), private_lines=tuple(_data_lines(card, PRIVATE_RX, secs)),
-        public_lines=tuple(_data_lines(card, PUBLIC_RX, secs)), availability=avail, availability_checked=checked,
-        data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)), card_readable=True,
+        availability=avail, availability_checked=checked,
+        data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)),
         repo_train=tuple(train), repo_eval=tuple(held),
         statements=tuple(data_statements(card, [r.id for r in declared + linked] + [n for n, _ in prose])),
     )

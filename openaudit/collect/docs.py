@@ -53,7 +53,6 @@ class Topic:
 @dataclass(frozen=True)
 class DocsFacts:
     card_path: str | None = None
-    card_readable: bool = True
     words: int = 0  # card body words after stripping boilerplate
     sections: int = 0
     substantive_sections: int = 0
@@ -79,9 +78,9 @@ def _model_index(card: CardFacts) -> tuple[list[Evidence], int]:
 
 def collect(card: CardFacts) -> DocsFacts:
     if not card.exists:
-        return DocsFacts(card_path=None, card_readable=True)
+        return DocsFacts(card_path=None)
     if card.unreadable:
-        return DocsFacts(card_path=card.path, card_readable=False)
+        return DocsFacts(card_path=card.path)
     topics: dict[str, Topic] = {}
     subst = {id(s) for s in card.sections if word_count(s.text) >= 8}
     for name, rx in TOPICS.items():
@@ -114,7 +113,7 @@ def collect(card: CardFacts) -> DocsFacts:
     mi_ev, n_results = _model_index(card)
     widget = card.field_evidence("widget", snippet="widget: example inputs in card metadata") if card.metadata.get("widget") else None
     return DocsFacts(
-        card_path=card.path, card_readable=True, words=word_count(card.body), sections=len(card.sections),
+        card_path=card.path, words=word_count(card.body), sections=len(card.sections),
         substantive_sections=len(subst), template_sections=len(card.sections) - len(subst), topics=topics,
         model_index=tuple(mi_ev), eval_results=n_results, widget=widget,
         code_examples=len(FENCE.findall(card.body)) // 2,

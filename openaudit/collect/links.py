@@ -73,14 +73,6 @@ class DatasetLookup:
     def ok(self) -> bool:
         return self.status is LinkStatus.OK
 
-    def public(self) -> bool | None:
-        """True when it exists and is neither private nor gated; False when observed otherwise; None unknown."""
-        if not self.ok or self.exists is None:
-            return None
-        if self.exists is False or self.private is True:
-            return False
-        return self.gated in (None, False, "false")
-
 
 def _paths(facts: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
     if not any(f"{r}_code" in facts for r in CODE_ROLES):

@@ -44,7 +44,6 @@ NOT_TRAINING_COMPUTE = re.compile(r"\b(recommend\w*|requir\w*|minimum|at least|y
                                   r"vram|to run|for running|run (it|the model|on)|quantiz\w*|as little as|fine-?tun\w* (guide|setup|"
                                   r"the)|finetuning the|hardware setup for|memory (usage|footprint|needed))\b", re.I)
 TRAINING_CONTEXT = re.compile(r"\b(train\w*|pre-?train\w*|co2|carbon|emission\w*|kwh|mwh|gpu[ -]hours|compute)\b", re.I)
-PAPER_SECTION = re.compile(r"paper|technical report|tech report|publication|citation|cite|reference|bibtex", re.I)
 BIBTEX = re.compile(r"@(article|inproceedings|misc|techreport|book|phdthesis|online|software)\s*\{", re.I)
 PAPER_LINK_LINE = re.compile(r"\b(paper|technical[ _-]report|tech(nical)?[ _-]?report|preprint|whitepaper)\b", re.I)
 PAPER_LABEL = re.compile(r"^\s*[-*]?\s*\*\*\s*(paper|technical report|tech report|preprint)\b", re.I)
@@ -65,7 +64,6 @@ class ReproFacts:
     compute: tuple[Evidence, ...] = ()
     papers: tuple[Evidence, ...] = ()
     bibtex: tuple[Evidence, ...] = ()
-    card_readable: bool = True
 
 
 def _hyperparameters(card: CardFacts) -> tuple[list[str], list[Evidence]]:
@@ -163,7 +161,7 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
              for f in snapshot.files if ORDER_NAME.search(f.path) and not f.path.endswith(".index.json")][:5]
     if not readable:
         return ReproFacts(hp_files=tuple(hp_files), seeds=tuple(cfg_seeds), logs=tuple(logs), log_steps=steps,
-                          data_order=tuple(order), card_readable=False)
+                          data_order=tuple(order))
     kinds, hp_ev = _hyperparameters(card)
     seeds = [card.line_evidence(ln, t) for ln, t in meaningful_lines(card, SEED_RX, limit=2)] + cfg_seeds
     order_lines = [card.line_evidence(ln, t) for ln, t in meaningful_lines(card, ORDER_LINE, limit=2)]
@@ -194,7 +192,7 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
         hyperparameters=tuple(kinds), hp_evidence=tuple(hp_ev), hp_files=tuple(hp_files), seeds=tuple(seeds[:4]),
         logs=tuple(logs), log_lines=tuple(log_lines), log_steps=steps, data_order=tuple(order),
         data_order_lines=tuple(order_lines), compute=tuple(compute[:4]), papers=tuple(_dedupe(papers)[:6]),
-        bibtex=tuple(bib), card_readable=True,
+        bibtex=tuple(bib),
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import plural, short
-from openaudit.model import Condition, Evidence, Snapshot
+from openaudit.model import Condition, Evidence, ScanStatus, Snapshot
+from openaudit.safety.results import code_of, status_of
+from openaudit.safety.roles import strict_name
 from openaudit.base.formats import sniff
 from openaudit.base.parse import ParseProblem, load_json
 
@@ -344,10 +346,6 @@ SCAN_GAPS = (Condition.LISTING_CAPPED, Condition.SCAN_INCOMPLETE, Condition.FOLD
 def _pickle_scans(snapshot: Snapshot, files: list[WeightFile]) -> tuple[list, list, list, list]:
     """Sort every scan result (and every pickle-family file without one) into dangerous /
     unscannable / unscanned / clean. Decided on the typed ``status`` and ``code``."""
-    from openaudit.model import ScanStatus
-    from openaudit.safety.results import code_of, status_of
-    from openaudit.safety.roles import strict_name
-
     dangerous, unscannable, clean = [], [], []
     for path in sorted(snapshot.scans):
         scan = snapshot.scans[path]

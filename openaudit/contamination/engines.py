@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterator
 
 from openaudit.contamination.index import BenchIndex
@@ -40,9 +42,6 @@ def run_local(index: BenchIndex, shards: list[Shard], options: ScanOptions, work
     n = min(workers or default_workers(), len(shards))
     if n <= 1:
         return [scan_shard(index, s, options) for s in shards]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(index,)) as ex:
         return list(ex.map(_run_in_worker, shards, [options] * len(shards)))

@@ -9,10 +9,6 @@ hashes on every machine, process and run.
 from __future__ import annotations
 
 import hashlib
-from itertools import chain
-from typing import Sequence
-
-from openaudit.contamination.normalise import token_bytes
 
 SCHEME = "token: blake2b-64(utf8); n-gram: polynomial mod 2^64 (Q=0x9e3779b97f4a7c15) + splitmix64"
 
@@ -60,16 +56,6 @@ class TokenHasher:
             self._add(toks)
             ids = np.fromiter(map(self._ids.__getitem__, toks), dtype=np.int64, count=len(toks))
         return self._table[ids]
-
-
-_DEFAULT = None
-
-
-def default_hasher() -> TokenHasher:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = TokenHasher()
-    return _DEFAULT
 
 
 def splitmix64(x):
@@ -120,24 +106,3 @@ def ngram_hashes_multi(tok, lengths):
         out = acc[:m].copy()
         out ^= np.uint64(n)
         yield n, splitmix64(out)
-
-
-def token_hashes(text: str, hasher: TokenHasher | None = None):
-    return (hasher or default_hasher()).hashes(token_bytes(text))
-
-
-def text_ngrams(text: str, n: int, hasher: TokenHasher | None = None):
-    return ngram_hashes(token_hashes(text, hasher), n)
-
-
-def batch_token_hashes(texts: Sequence[str], hasher: TokenHasher | None = None):
-    """Token hashes of a batch of documents in one pass.
-
-    Returns ``(hashes, offsets)``: ``hashes[offsets[i]:offsets[i+1]]`` are document i's tokens.
-    """
-    np = _np()
-    per_doc = [token_bytes(t) for t in texts]
-    offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, per_doc), dtype=np.int64, count=len(per_doc)), out=offsets[1:])
-    flat = list(chain.from_iterable(per_doc))
-    return (hasher or default_hasher()).hashes(flat), offsets

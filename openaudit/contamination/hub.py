@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from openaudit.base.files import write_atomic
 from openaudit.base.net import FailKind, NetFailure
 from openaudit.base.net import hub as hubnet
 from openaudit.errors import AuthError, InvalidInput, NetworkError, OfflineMiss
@@ -94,8 +95,6 @@ def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] |
 def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
     """Record ``revision -> commit`` in the cache as huggingface_hub does (refs/<revision>), so that
     offline runs find the snapshot: files are downloaded by commit, which writes no ref."""
-    import tempfile
-
     rev = revision or "main"
     if rev == commit:
         return
@@ -106,10 +105,7 @@ def _remember_ref(repo: str, revision: str | None, commit: str) -> None:
                 if fh.read().strip() == commit:
                     return
         os.makedirs(os.path.dirname(ref), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(ref), prefix=".ref-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(commit)
-        os.replace(tmp, ref)
+        write_atomic(Path(ref), commit)
     except OSError:  # a read-only cache still works online; offline runs then miss it
         pass
 

@@ -6,6 +6,7 @@ is needed and the signatures are reproducible from (datasketch version, scheme, 
 """
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Any
 
 from openaudit.contamination.hashing import ngram_hashes
@@ -23,8 +24,6 @@ def _identity(x: int) -> int:  # module level so that MinHash objects stay pickl
 
 
 def method() -> dict[str, Any]:
-    import importlib.metadata
-
     return {
         "library": "datasketch",
         "version": importlib.metadata.version("datasketch"),

@@ -18,7 +18,6 @@ _TABLE = bytes(
     for c in range(256)
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD = re.compile(r"[^\W_]+")
 
 
 def normalised_bytes(text: str) -> bytes:
@@ -46,25 +45,6 @@ def tokens(text: str) -> list[str]:
     return [t.decode("utf-8") for t in token_bytes(text)]
 
 
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans, in the ORIGINAL ``text``, of the tokens ``tokens(text)`` returns.
-
-    Characters are normalised one at a time so every normalised character maps back to the
-    character it came from (NFKC/casefold may expand one character into several). Used only for
-    evidence, on the few documents that matched.
-    """
-    if text.isascii():
-        return [m.span() for m in _WORD.finditer(text)]
-    norm_parts: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch).casefold() if ord(ch) > 127 else ch
-        norm_parts.append(n)
-        origin.extend([i] * len(n))
-    norm = "".join(norm_parts)
-    return [(origin[a], origin[b - 1] + 1) for a, b in (m.span() for m in _WORD.finditer(norm))]
-
-
 _ASCII_ALNUM = bytes(1 if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 0 for c in range(128))
 _CHAR_CACHE: dict[str, tuple[int, list[bool]]] = {}
 
@@ -82,8 +62,10 @@ def _char_form(ch: str) -> tuple[int, list[bool]]:
 
 
 def token_span_arrays(text: str):
-    """``token_spans(text)`` as two numpy arrays (starts, ends), computed with numpy: the same
-    per-character normalisation, but Python work only for the non-ASCII characters."""
+    """Character spans, in the ORIGINAL ``text``, of the tokens ``tokens(text)`` returns, as two numpy
+    arrays (starts, ends). Characters are normalised one at a time (NFKC/casefold may expand one
+    character into several) so every normalised character maps back to the one it came from; Python
+    work only for the non-ASCII characters."""
     import numpy as np
 
     if text.isascii():

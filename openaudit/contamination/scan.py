@@ -63,7 +63,7 @@ _SPANS: list = [None, None]  # (text, (starts, ends)) of the last document asked
 
 
 def _span(text: str, tok_count: int, first: int, last: int) -> tuple[int, int]:
-    """Character span in ``text`` of its tokens ``first..last`` (``normalise.token_spans``)."""
+    """Character span in ``text`` of its tokens ``first..last`` (``normalise.token_span_arrays``)."""
     if _SPANS[0] is not text:
         _SPANS[0], _SPANS[1] = text, token_span_arrays(text)
     starts, ends = _SPANS[1]

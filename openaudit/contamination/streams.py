@@ -20,6 +20,8 @@ import io
 import zlib
 from typing import Any, Iterator
 
+import zstandard
+
 from openaudit.contamination.problems import ProblemCode, ReadLog
 from openaudit.errors import InvalidInput
 
@@ -118,8 +120,6 @@ def _decompressed(path: str, magic: bytes) -> io.BufferedReader:
         inner: Any = gzip.GzipFile(fileobj=raw, mode="rb")
         errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
     else:
-        import zstandard
-
         inner = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
         errors = (OSError, EOFError, zstandard.ZstdError)
     return io.BufferedReader(_Budgeted(inner, raw, errors), buffer_size=1 << 16)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from openaudit.errors import InvalidDocument
+from openaudit.resources import parse_shipped_yaml, rubrics_dir
 
 OPEN_CATEGORIES = frozenset({"permissive", "copyleft", "weak-copyleft", "public-domain", "open-data"})
 RESTRICTED_OPEN_WEIGHTS = frozenset({"responsible-ai", "community"})
@@ -86,8 +87,6 @@ def _load_yaml() -> dict[str, Any]:
     """The shipped license facts. They are package data, schema-validated by the test suite
     (tests/licenses); at run time only their shape is checked, so an audit does not pay for
     importing jsonschema (~90 ms)."""
-    from openaudit.resources import parse_shipped_yaml, rubrics_dir
-
     path = rubrics_dir() / "licenses.yaml"
     try:
         data = parse_shipped_yaml(path.read_text(encoding="utf-8"), str(path))

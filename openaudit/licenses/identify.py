@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidInput
+from openaudit.licenses.facts import CLOSED_CATEGORIES, RESTRICTED_OPEN_WEIGHTS, lookup
 from openaudit.licenses.index import LicenseIndex, load_index
 from openaudit.licenses.normalize import (
     SHINGLE,
@@ -44,12 +45,6 @@ _COVERED = 0.5  # a text sentence with at least this share of known shingles is 
 
 def _is_open(license_id: str) -> bool:
     """False only for licenses known to be restricted (RAIL, community, non-commercial, research...)."""
-    from openaudit.licenses.facts import (
-        CLOSED_CATEGORIES,
-        RESTRICTED_OPEN_WEIGHTS,
-        lookup,
-    )
-
     info = lookup(license_id)
     return info is None or info.category not in (RESTRICTED_OPEN_WEIGHTS | CLOSED_CATEGORIES)
 
@@ -75,8 +70,6 @@ def _words(n: int, adjective: str = "") -> str:
 
 
 def _name(index: LicenseIndex, license_id: str) -> str | None:
-    from openaudit.licenses.facts import lookup
-
     info = lookup(license_id)
     return info.name if info else None
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from openaudit.errors import InvalidDocument
 from openaudit.licenses.normalize import Normalized, sentence_hash, shingles
+from openaudit.resources import data_dir
 
 INDEX_NAME = "license_index.json.gz"
 FORMAT_VERSION = 1
@@ -115,20 +116,6 @@ class LicenseIndex:
     def sentences(self, doc: Doc) -> list[tuple[int, int]]:
         return list(zip(self.sent_hash[doc.so : doc.so + doc.sn], self.sent_words[doc.so : doc.so + doc.sn]))
 
-    def without(self, ids: set[str]) -> LicenseIndex:
-        """A copy in which every record naming one of ``ids`` is hidden (held-out evaluation)."""
-        hidden = {i for i, d in enumerate(self.docs) if set(d.ids) & ids}
-        off, low, doc = array("I", [0] * 65537), array("H"), array("H")
-        for b in range(65536):
-            for p in range(self.post_off[b], self.post_off[b + 1]):
-                if self.post_doc[p] not in hidden:
-                    low.append(self.post_low[p])
-                    doc.append(self.post_doc[p])
-            off[b + 1] = len(low)
-        by_digest = {k: v for k, v in self.by_digest.items() if v not in hidden}
-        return LicenseIndex(self.docs, by_digest, self.spdx, self.shingle, self.built_from, off, low, doc,
-                            self.sent_hash, self.sent_words)
-
     def contains(self, doc_index: int, h: int) -> bool:
         return doc_index in self.postings(h)
 
@@ -168,8 +155,6 @@ def parse_index(raw: bytes, source: str = INDEX_NAME) -> LicenseIndex:
 
 @lru_cache(maxsize=1)
 def load_index() -> LicenseIndex:
-    from openaudit.resources import data_dir
-
     path = data_dir() / INDEX_NAME
     try:
         raw = path.read_bytes()

@@ -229,13 +229,11 @@ def _is_config(path: str | None) -> bool:
     return base.endswith("config.json") or base == "model_index.json"
 
 
-@probe("code.repository_link", dimension="code", question="Does the card link a source code repository?")
+@probe("code.repository_link", dimension="code", card="code repository links",
+       question="Does the card link a source code repository?")
 def repository_link(ctx: ProbeContext) -> Finding:
     c = ctx.facts["code"]
     card = ctx.facts["card"]
-    cu = card_unavailable("code.repository_link", ctx.facts, "code repository links")
-    if cu is not None:
-        return cu
     links = c.model_links()
     if links:
         return finding("code.repository_link", P, f"the card links {plural(len({repo_key(l.url) for l in links}), 'code repository')}",

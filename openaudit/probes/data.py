@@ -6,7 +6,7 @@ import re
 
 from openaudit.collect.common import absence, short
 from openaudit.collect.data import KNOWN_DATA
-from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, plural
+from openaudit.collect.findings import F, NA, P, PA, finding, plural
 from openaudit.model import Evidence, Finding, LinkKind, LinkStatus
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -26,12 +26,10 @@ def _d(ctx: ProbeContext):
     return ctx.facts["data"]
 
 
-@probe("data.declared", dimension="data", question="Are the training datasets named (datasets: metadata or prose)?")
+@probe("data.declared", dimension="data", card="training datasets",
+       question="Are the training datasets named (datasets: metadata or prose)?")
 def declared(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
-    cu = card_unavailable("data.declared", ctx.facts, "training datasets")
-    if cu is not None:
-        return cu
     if not (d.declared or d.linked) and d.repo_train:
         paths = [p for p, _, _ in d.repo_train]
         return finding("data.declared", P, "training data shipped in the repository: " + short(", ".join(paths), 160),
@@ -53,14 +51,11 @@ def declared(ctx: ProbeContext) -> Finding:
                    [absence("card metadata 'datasets:', huggingface.co/datasets links, dataset names in training-data sections")])
 
 
-@probe("data.documented", dimension="data",
+@probe("data.documented", dimension="data", card="training data",
        question="Does the card document the training data (sources, sizes, mixture, filtering)?")
 def documented(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]
-    cu = card_unavailable("data.documented", ctx.facts, "training data")
-    if cu is not None:
-        return cu
     if d.sections:
         best = max(d.sections, key=lambda s: s.words)
         words = sum(s.words for s in d.sections)
@@ -88,12 +83,10 @@ def documented(ctx: ProbeContext) -> Finding:
                    [absence("card sections titled training data / dataset / data sources / corpus")])
 
 
-@probe("data.available", dimension="data", question="Are the named training datasets publicly available?")
+@probe("data.available", dimension="data", card="training data availability",
+       question="Are the named training datasets publicly available?")
 def available(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
-    cu = card_unavailable("data.available", ctx.facts, "training data availability")
-    if cu is not None:
-        return cu
     ids = d.all_ids
     if d.repo_train:
         paths = [p for p, _, _ in d.repo_train]
@@ -143,12 +136,10 @@ def _public(info) -> bool:
     return info is True
 
 
-@probe("data.data_card", dimension="data", question="Is there a datasheet / data card for the training data?")
+@probe("data.data_card", dimension="data", card="data cards",
+       question="Is there a datasheet / data card for the training data?")
 def data_card(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
-    cu = card_unavailable("data.data_card", ctx.facts, "data cards")
-    if cu is not None:
-        return cu
     if d.data_cards:
         return finding("data.data_card", P, "a datasheet / dataset card is given or linked", d.data_cards[:4])
     hub = [r for r in d.declared if r.hub_id]
@@ -159,13 +150,11 @@ def data_card(ctx: ProbeContext) -> Finding:
                    [absence("card sections/lines: datasheet, data card, dataset card, data statement; huggingface.co/datasets links")])
 
 
-@probe("data.evaluation_data", dimension="data", question="Are the evaluation datasets named?")
+@probe("data.evaluation_data", dimension="data", card="evaluation datasets",
+       question="Are the evaluation datasets named?")
 def evaluation_data(ctx: ProbeContext) -> Finding:
     d = _d(ctx)
     card = ctx.facts["card"]
-    cu = card_unavailable("data.evaluation_data", ctx.facts, "evaluation datasets")
-    if cu is not None:
-        return cu
     if d.repo_eval:
         paths = [p for p, _, _ in d.repo_eval]
         return finding("data.evaluation_data", P, "evaluation / held-out data ships in the repository: " + short(", ".join(paths), 160),

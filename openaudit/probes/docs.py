@@ -23,11 +23,9 @@ def _topic_probe(ctx: ProbeContext, pid: str, topic: str, what: str, searched: s
     return finding(pid, F, f"the card does not document {what}", [absence(searched)])
 
 
-@probe("docs.model_card", dimension="documentation", question="Is there a substantive model card?")
+@probe("docs.model_card", dimension="documentation", card="the model",
+       question="Is there a substantive model card?")
 def model_card(ctx: ProbeContext) -> Finding:
-    cu = card_unavailable("docs.model_card", ctx.facts, "the model")
-    if cu is not None:
-        return cu
     d = ctx.facts["docs"]
     ev = [Evidence(kind="computed", path=d.card_path, snippet=f"{d.words} words beyond template text; "
                    f"{d.substantive_sections} substantive and {d.template_sections} template-only sections")]

@@ -1,8 +1,11 @@
 """license.* probes over :class:`openaudit.collect.license.LicenseFacts`."""
 from __future__ import annotations
 
-from openaudit.licenses.facts import CUSTOM, OPEN_CATEGORIES, RESTRICTED_OPEN_WEIGHTS
+from openaudit.collect import card as card_mod
+from openaudit.collect import license as license_mod
 from openaudit.collect.findings import finding
+from openaudit.licenses import compare
+from openaudit.licenses.facts import CUSTOM, OPEN_CATEGORIES, RESTRICTED_OPEN_WEIGHTS
 from openaudit.model import Evidence, Finding, Outcome
 from openaudit.probes.registry import ProbeContext, probe
 
@@ -13,9 +16,6 @@ def _facts(ctx: ProbeContext):
     lic = ctx.facts.get("license")
     if lic is not None:
         return lic
-    from openaudit.collect import card as card_mod
-    from openaudit.collect import license as license_mod
-
     card = ctx.facts.get("card") or card_mod.collect(ctx.snapshot)
     return license_mod.collect(ctx.snapshot, card)
 
@@ -150,8 +150,6 @@ def consistent(ctx: ProbeContext) -> Finding:
 @probe("license.base_model_compatible", dimension="license",
        question="Is the model no more open than its base model allows?")
 def base_model_compatible(ctx: ProbeContext) -> Finding:
-    from openaudit.licenses import compare
-
     lf = _facts(ctx)
     pid = "license.base_model_compatible"
     b = lf.base_model

@@ -6,16 +6,21 @@ home dimension in the default rubric and the question it answers live next to th
 ``openaudit.probes`` imports every probe module, so the catalogue is complete at import; registering
 an id twice, or with an unknown dimension, raises :class:`ProbeRegistryError` at import time.
 
+A probe that answers from the model card says so (``card="training datasets"``): it runs only when the
+card can be read; without a card it is FAIL, with an unreadable one NOT_AVAILABLE
+(``collect.findings.card_unavailable``), decided here once for all such probes.
+
 ``catalog()`` is derived from the registrations (id -> :class:`ProbeSpec`), ordered by id group
 (license, weights, code, data, repro, docs) and, within a group, by registration order.
 ``run_probes`` runs them all: a probe that raises becomes an ``error`` finding (the audit goes on).
 """
 from __future__ import annotations
 
-import contextlib
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
+from openaudit.collect.findings import card_unavailable
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
 
 DIMENSIONS = ("license", "weights", "code", "data", "reproducibility", "documentation")
@@ -63,20 +68,6 @@ class Registry:
             raise ProbeRegistryError(f"probe id {spec.id!r} registered twice ({_where(old[1])} and {_where(fn)})")
         self._probes[spec.id] = (spec, fn)
 
-    @contextlib.contextmanager
-    def swapped(self, fns: Mapping[str, ProbeFn]) -> Iterator[None]:
-        """Run other functions for registered probes while the block runs (tests: a crashing probe)."""
-        unknown = [pid for pid in fns if pid not in self._probes]
-        if unknown:
-            raise ProbeRegistryError(f"not registered: {', '.join(unknown)}")
-        saved = {pid: self._probes[pid] for pid in fns}
-        try:
-            for pid, fn in fns.items():
-                self._probes[pid] = (self._probes[pid][0], fn)
-            yield
-        finally:
-            self._probes.update(saved)
-
     def catalog(self) -> dict[str, ProbeSpec]:
         order = sorted(self._probes, key=lambda pid: _GROUPS.index(pid.split(".", 1)[0]))  # stable: registration order within a group
         return {pid: self._probes[pid][0] for pid in order}
@@ -92,14 +83,26 @@ def _where(fn: ProbeFn) -> str:
 REGISTRY = Registry()
 
 
-def probe(probe_id: str, *, dimension: str, question: str) -> Callable[[ProbeFn], ProbeFn]:
-    """Register the decorated function as probe ``probe_id`` with its metadata."""
+def probe(probe_id: str, *, dimension: str, question: str, card: str | None = None) -> Callable[[ProbeFn], ProbeFn]:
+    """Register the decorated function as probe ``probe_id`` with its metadata. ``card``: what the
+    probe looks for in the model card ("training datasets"); the function then runs only on a card
+    that exists and could be read (see the module docstring)."""
 
     def deco(fn: ProbeFn) -> ProbeFn:
+        if card is not None:
+            fn = _card_gated(probe_id, card, fn)
         REGISTRY.register(ProbeSpec(probe_id, dimension, question), fn)
         return fn
 
     return deco
+
+
+def _card_gated(probe_id: str, what: str, fn: ProbeFn) -> ProbeFn:
+    @functools.wraps(fn)
+    def gated(ctx: ProbeContext) -> Finding:
+        return card_unavailable(probe_id, ctx.facts, what) or fn(ctx)
+
+    return gated
 
 
 def registered() -> dict[str, ProbeFn]:

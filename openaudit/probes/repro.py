@@ -12,12 +12,15 @@ def _r(ctx: ProbeContext):
     return ctx.facts["repro"]
 
 
-def _unobservable(ctx: ProbeContext, pid: str, what: str) -> Finding | None:
-    """NOT_AVAILABLE when neither the card nor the files could be observed."""
+def _not_found(ctx: ProbeContext, pid: str, what: str, message: str, looked_for: str, *, files: bool = True) -> Finding:
+    """The answer when nothing was found: FAIL with ``message`` and what was looked for, unless where
+    it would be could not be observed. No card is FAIL (it documents nothing); an unreadable card is
+    NOT_AVAILABLE, and so (``files``: the answer may be a file) are files that could not be listed or read."""
     cu = card_unavailable(pid, ctx.facts, what)
-    if cu is not None and cu.outcome is NA:
+    if cu is not None and (cu.outcome is NA or not files):
         return cu
-    return listing_unavailable(pid, ctx.snapshot, what)
+    na = listing_unavailable(pid, ctx.snapshot, what) if files else None
+    return na or finding(pid, F, message, [absence(looked_for)])
 
 
 @probe("repro.hyperparameters", dimension="reproducibility", question="Are the training hyperparameters published?")
@@ -32,12 +35,9 @@ def hyperparameters(ctx: ProbeContext) -> Finding:
     if kinds:
         return finding("repro.hyperparameters", PA, "only some hyperparameters given (" + ", ".join(kinds) + ")",
                        r.hp_evidence, value=list(kinds), score=0.25 * len(kinds))
-    na = _unobservable(ctx, "repro.hyperparameters", "hyperparameters")
-    if na:
-        return na
-    return finding("repro.hyperparameters", F, "no training hyperparameters published",
-                   [absence("card hyperparameter/training-procedure sections (learning rate, batch size, epochs/steps, "
-                            "warmup, optimizer, schedule); training_args / trainer configs in the repository")])
+    return _not_found(ctx, "repro.hyperparameters", "hyperparameters", "no training hyperparameters published",
+                      "card hyperparameter/training-procedure sections (learning rate, batch size, epochs/steps, "
+                      "warmup, optimizer, schedule); training_args / trainer configs in the repository")
 
 
 @probe("repro.seed", dimension="reproducibility", question="Is the random seed published?")
@@ -45,11 +45,8 @@ def seed(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.seeds:
         return finding("repro.seed", P, "the random seed is published", r.seeds[:3])
-    na = _unobservable(ctx, "repro.seed", "the seed")
-    if na:
-        return na
-    return finding("repro.seed", F, "no random seed published",
-                   [absence("'seed' with a number in the card and in repository configs/scripts")])
+    return _not_found(ctx, "repro.seed", "the seed", "no random seed published",
+                      "'seed' with a number in the card and in repository configs/scripts")
 
 
 @probe("repro.training_log", dimension="reproducibility", question="Is a training log / loss curve published?")
@@ -63,12 +60,9 @@ def training_log(ctx: ProbeContext) -> Finding:
     if r.log_lines:
         return finding("repro.training_log", PA, "the card reports losses or curves, but no log file is published",
                        r.log_lines[:3], score=0.5)
-    na = _unobservable(ctx, "repro.training_log", "training logs")
-    if na:
-        return na
-    return finding("repro.training_log", F, "no training log or loss curve published",
-                   [absence("trainer_state.json log_history, *loss*/*metrics*/*train*.jsonl|csv|log, TensorBoard "
-                            "event files, W&B/TensorBoard.dev links, card lines about loss curves")])
+    return _not_found(ctx, "repro.training_log", "training logs", "no training log or loss curve published",
+                      "trainer_state.json log_history, *loss*/*metrics*/*train*.jsonl|csv|log, TensorBoard "
+                      "event files, W&B/TensorBoard.dev links, card lines about loss curves")
 
 
 @probe("repro.data_order", dimension="reproducibility", question="Is the training data order published?")
@@ -79,11 +73,8 @@ def data_order(ctx: ProbeContext) -> Finding:
     if r.data_order_lines:
         return finding("repro.data_order", PA, "the card describes the data order, but no order file is published",
                        r.data_order_lines[:2], score=0.5)
-    na = _unobservable(ctx, "repro.data_order", "the data order")
-    if na:
-        return na
-    return finding("repro.data_order", F, "no training data order published",
-                   [absence("data_order*, *.idx, *global_indices*/batch_indices/shuffle manifests; card lines on data order")])
+    return _not_found(ctx, "repro.data_order", "the data order", "no training data order published",
+                      "data_order*, *.idx, *global_indices*/batch_indices/shuffle manifests; card lines on data order")
 
 
 @probe("repro.compute", dimension="reproducibility", question="Are the training compute / hardware reported?")
@@ -91,11 +82,9 @@ def compute(ctx: ProbeContext) -> Finding:
     r = _r(ctx)
     if r.compute:
         return finding("repro.compute", P, "training compute / hardware reported", r.compute[:4])
-    cu = card_unavailable("repro.compute", ctx.facts, "compute")
-    if cu is not None:
-        return cu
-    return finding("repro.compute", F, "no training compute or hardware reported",
-                   [absence("card co2_eq_emissions; GPU/TPU types and counts, GPU hours, carbon in compute/hardware sections")])
+    return _not_found(ctx, "repro.compute", "compute", "no training compute or hardware reported",
+                      "card co2_eq_emissions; GPU/TPU types and counts, GPU hours, carbon in compute/hardware sections",
+                      files=False)
 
 
 @probe("repro.paper", dimension="reproducibility", question="Is there a paper or technical report describing training?")
@@ -106,8 +95,5 @@ def paper(ctx: ProbeContext) -> Finding:
                        list(r.papers[:4]) + list(r.bibtex[:1]), value=sorted({e.url for e in r.papers if e.url})[:10] or None)
     if r.bibtex:
         return finding("repro.paper", P, "the card cites a publication (BibTeX)", r.bibtex[:2])
-    cu = card_unavailable("repro.paper", ctx.facts, "papers")
-    if cu is not None:
-        return cu
-    return finding("repro.paper", F, "no paper or technical report referenced",
-                   [absence("arxiv/ACL/OpenReview/DOI links, arxiv: tags, 'technical report' lines, BibTeX entries")])
+    return _not_found(ctx, "repro.paper", "papers", "no paper or technical report referenced",
+                      "arxiv/ACL/OpenReview/DOI links, arxiv: tags, 'technical report' lines, BibTeX entries", files=False)

@@ -5,7 +5,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from openaudit.base.text import read_user_text
 from openaudit.errors import InvalidDocument, InvalidReport, InvalidVerdict
+from openaudit.resources import rubrics_dir, schema
 
 MAX_BYTES = 64 * 1024 * 1024
 _REQUIRED = ("schema_version", "target", "dimensions")
@@ -16,8 +18,6 @@ def _reject_constant(name: str) -> Any:
 
 
 def read_json(path: str | Path, what: str = "JSON file", err: type[InvalidDocument] = InvalidDocument) -> Any:
-    from openaudit.base.text import read_user_text
-
     p = Path(path)
     raw = read_user_text(p, what=what, max_bytes=MAX_BYTES)
     try:
@@ -37,11 +37,11 @@ def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
     if not isinstance(report.get("dimensions"), list) or not isinstance(report.get("target"), dict):
         raise InvalidReport(f"{source} is not an openaudit report: 'target' must be an object and "
                               "'dimensions' a list")
-    schema = _report_schema()
-    if schema is not None:
+    report_schema = _report_schema()
+    if report_schema is not None:
         import jsonschema
 
-        validator = jsonschema.validators.validator_for(schema)(schema)
+        validator = jsonschema.validators.validator_for(report_schema)(report_schema)
         err = jsonschema.exceptions.best_match(validator.iter_errors(report))
         if err is not None:
             where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
@@ -50,13 +50,9 @@ def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
 
 
 def _report_schema() -> dict[str, Any] | None:
-    from openaudit.resources import rubrics_dir
-
     path = rubrics_dir() / "schema" / "report.schema.json"
     if not path.is_file():
         return None
-    from openaudit.resources import schema
-
     return schema("report")
 
 

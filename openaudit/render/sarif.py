@@ -16,18 +16,13 @@ from openaudit.render._common import (
     text,
 )
 
+from openaudit.probes import CATALOG
 from openaudit.render.jsonfmt import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/openaudit/openaudit"
 LEVEL = {"fail": "warning", "partial": "note", "error": "error"}
 FINGERPRINT_KEY = "openauditFinding/v1"
-
-
-def _catalog() -> dict[str, Any]:
-    from openaudit.probes import CATALOG
-
-    return CATALOG
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -65,10 +60,9 @@ def render_sarif(report: dict[str, Any], *, policy_verdict: dict[str, Any] | Non
                  default_uri: str | None = "README.md", **_opts: Any) -> str:
     """``default_uri``: where a result with no file evidence is anchored (the model card by default;
     code-scanning services reject results without a location). ``None`` leaves such results unanchored."""
-    catalog = _catalog()
     tid = target_id(report)
     rules: dict[str, dict[str, Any]] = {}
-    for pid, spec in catalog.items():
+    for pid, spec in CATALOG.items():
         rules[pid] = {
             "id": pid,
             "name": "".join(w.capitalize() for w in pid.replace(".", "_").split("_")),

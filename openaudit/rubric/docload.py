@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openaudit.base.parse import load_yaml
 from openaudit.errors import FileMissing, InvalidDocument
+from openaudit.resources import parse_shipped_yaml
 
 MAX_DOC_BYTES = 1024 * 1024  # rubric and policy files are small; anything larger is a mistake
 ErrorClass = type[InvalidDocument]
@@ -98,12 +100,8 @@ def _check_json_types(obj: Any, source: str, parts: list[Any], err: ErrorClass) 
 def parse_text(text: str, source: str, *, shipped: bool = False, err: ErrorClass = InvalidDocument) -> Any:
     """The single YAML call site for rubric and policy documents (hardened loader; ``shipped``:
     package data, parsed in one libyaml pass, see ``openaudit.resources.parse_shipped_yaml``)."""
-    from openaudit.base.parse import load_yaml
-
     try:
         if shipped:
-            from openaudit.resources import parse_shipped_yaml
-
             data = parse_shipped_yaml(text, source)
         else:
             data = load_yaml(text, source=source, max_bytes=MAX_DOC_BYTES)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from openaudit.model import Finding, Outcome
+from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
 from openaudit.rubric.types import Rubric
 
 MET, NOT_MET, UNVERIFIED = "met", "not_met", "unverified"
@@ -32,22 +33,22 @@ def _probe_status(pid: str, findings: Mapping[str, Finding]) -> tuple[str | None
     return UNVERIFIED, f"{pid}: {o.value}: {f.message}"
 
 
-def _combine_all(statuses: list[str | None]) -> str:
+def _combine(statuses: list[str | None], decisive: str, otherwise: str) -> str:
+    """``decisive`` when one status is; else unverified when one is (or none counts); else ``otherwise``."""
     real = [s for s in statuses if s is not None]
-    if NOT_MET in real:
-        return NOT_MET
+    if decisive in real:
+        return decisive
     if UNVERIFIED in real or not real:
         return UNVERIFIED
-    return MET
+    return otherwise
+
+
+def _combine_all(statuses: list[str | None]) -> str:
+    return _combine(statuses, NOT_MET, MET)  # every item must be met
 
 
 def _combine_any(statuses: list[str | None]) -> str:
-    real = [s for s in statuses if s is not None]
-    if MET in real:
-        return MET
-    if UNVERIFIED in real or not real:
-        return UNVERIFIED
-    return NOT_MET
+    return _combine(statuses, MET, NOT_MET)  # one met item is enough
 
 
 def requirement(req: Mapping[str, Any] | None, findings: Mapping[str, Finding]) -> dict[str, Any]:
@@ -233,8 +234,6 @@ def evaluate_frameworks(findings: Mapping[str, Finding], rubrics: Iterable[Rubri
     dimension, every criterion (probe, role or weight, outcome, credit) and the probes that decided it.
     """
     if rubrics is None:
-        from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
-
         rubrics = [shipped_framework(k) for k in SHIPPED_FRAMEWORKS]
     out: dict[str, Any] = {}
     explain: dict[str, Any] = {}

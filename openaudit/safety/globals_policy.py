@@ -11,6 +11,8 @@ imports the module and calls what it names, so the verdict on a pickle is the ve
 """
 from __future__ import annotations
 
+import _compat_pickle
+
 _ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "builtins"}
 
 _TORCH_STORAGES = [
@@ -103,8 +105,6 @@ DENY_NAMES: frozenset[str] = frozenset(
 def normalise(module: str, name: str, proto: int = 0) -> tuple[str, str]:
     """(module, name) as the unpickler resolves them: Python 2 names are mapped like ``pickle`` does
     with ``fix_imports`` (``_compat_pickle``) — always, which can only map to a real module."""
-    import _compat_pickle
-
     if (module, name) in _compat_pickle.NAME_MAPPING:
         module, name = _compat_pickle.NAME_MAPPING[(module, name)]
     elif module in _compat_pickle.IMPORT_MAPPING:

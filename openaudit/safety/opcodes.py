@@ -210,16 +210,10 @@ def _scan_one(reader: CappedReader, res: StreamResult, depth: int = 0, *, joblib
                 stack.append([])
             elif name == "LIST":
                 stack.append(_pop_mark(stack))
-            elif name == "APPEND":
-                v = _pop(stack)
+            elif name in ("APPEND", "APPENDS"):
+                items = [_pop(stack)] if name == "APPEND" else _pop_mark(stack)
                 if not stack or stack[-1] is MARK:
-                    raise Malformed("APPEND without a list")
-                if isinstance(stack[-1], list):
-                    stack[-1].append(v)
-            elif name == "APPENDS":
-                items = _pop_mark(stack)
-                if not stack or stack[-1] is MARK:
-                    raise Malformed("APPENDS without a list")
+                    raise Malformed(f"{name} without a list")
                 if isinstance(stack[-1], list):
                     stack[-1].extend(items)
             elif name == "EMPTY_DICT":

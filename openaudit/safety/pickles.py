@@ -22,8 +22,13 @@ from typing import Any, BinaryIO, Callable
 
 from openaudit.base import formats
 from openaudit.model import ScanCode, ScanStatus
+from openaudit.safety.compressed import Prefixed, scan_compressed
+from openaudit.safety.npy import scan_npy
 from openaudit.safety.results import not_pickle, result, unscannable, worst
 from openaudit.safety.roles import strict_name, wanted
+from openaudit.safety.streams import scan_stream
+from openaudit.safety.tars import scan_tar
+from openaudit.safety.zips import Budget, OverBudget, scan_zip, scan_zip_ranged
 
 MAX_STREAM_BYTES = 1 << 30  # bytes of one pickle stream walked at most
 MAX_DEPTH = 4  # archives inside archives
@@ -34,8 +39,6 @@ _SAFE_FORMATS = ("safetensors", "gguf", "onnx", "hdf5")
 
 def _pickle_view(f: BinaryIO, fmt: str = "pickle", *, cap: int = MAX_STREAM_BYTES, strict: bool = True,
                  cut: bool = False) -> dict[str, Any]:
-    from openaudit.safety.streams import scan_stream
-
     return scan_stream(f, fmt, cap=cap, strict=strict, cut=cut)
 
 
@@ -57,16 +60,10 @@ def scan_fileobj(f: BinaryIO, head: bytes, *, size: int | None, strict: bool, cu
             views.append(("", got))
 
     if formats.is_zip(head):
-        from openaudit.safety.zips import scan_zip
-
         view(lambda: scan_zip(f, scan_member, depth=depth, cut=cut))
     if formats.is_tar(head):
-        from openaudit.safety.tars import scan_tar
-
         view(lambda: scan_tar(f, scan_member, depth=depth, cut=cut))
     if head.startswith(b"\x93NUMPY"):
-        from openaudit.safety.npy import scan_npy
-
         view(lambda: scan_npy(f, _pickle_view, cut=cut))
     kind = formats.compression(head)
     if kind is not None:
@@ -91,9 +88,6 @@ def scan_fileobj(f: BinaryIO, head: bytes, *, size: int | None, strict: bool, cu
 
 
 def _compressed(f: BinaryIO, kind: str, *, strict: bool, depth: int, cut: bool) -> dict | None:
-    from openaudit.safety.compressed import scan_compressed
-    from openaudit.safety.tars import scan_tar
-
     def inner(stream: BinaryIO, head: bytes, *, strict: bool, depth: int) -> dict | None:
         return scan_fileobj(stream, head, size=None, strict=strict, depth=depth + 1)
 
@@ -122,8 +116,6 @@ def scan_member(fo: BinaryIO, name: str, size: int | None, *, depth: int, seekab
             return unscannable("unknown", ScanCode.CAP_REACHED, f"nested archive larger than {NESTED_CAP} bytes")
         data = head + fo.read(size - len(head) + 1)
         return scan_fileobj(io.BytesIO(data), head, size=len(data), strict=strict, depth=depth, cap=cap)
-    from openaudit.safety.compressed import Prefixed
-
     return scan_fileobj(Prefixed(head, fo), head, size=size, strict=strict, depth=depth, cap=cap)  # type: ignore[arg-type]
 
 
@@ -154,8 +146,6 @@ def scan_ranged(size: int, read: Callable[[int, int], bytes], *, budget: int = 4
     """Scan a remote file through ``read(offset, length) -> bytes`` (HTTP range requests), reading at
     most ``budget`` bytes. Zips: the central directory, then the members; other files: the first
     ``budget`` bytes. A scan the window cannot finish has code BUDGET (``unscannable``)."""
-    from openaudit.safety.zips import Budget, OverBudget, scan_zip_ranged
-
     if not isinstance(size, int) or size <= 0:
         return unscannable("unknown", ScanCode.EMPTY, "unknown or empty file size")
     b = Budget(read, size, budget)
@@ -176,8 +166,6 @@ def scan_ranged(size: int, read: Callable[[int, int], bytes], *, budget: int = 4
 
 
 def _guard(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
-    from openaudit.safety.zips import OverBudget
-
     try:
         return fn()
     except OverBudget:

@@ -4,6 +4,7 @@ already read — never imported, compiled to bytecode, or run."""
 from __future__ import annotations
 
 import ast
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -107,8 +108,6 @@ def loader_view(text: str) -> Any:
     wins —, NaN accepted). Deliberately NOT the hardened parser: this is what the loader would act on,
     used only to see a remote-code request the hardened parser refused to read. None when even
     ``json.loads`` fails (the loader would fail too). The text is already size-capped by the source."""
-    import json
-
     try:
         return json.loads(text)
     except (ValueError, RecursionError, MemoryError):

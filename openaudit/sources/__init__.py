@@ -8,12 +8,16 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from openaudit.base.net import Meter
 from openaudit.base.text import terminal_safe
 from openaudit.errors import TargetNotFound, UsageError
-from openaudit.model import Condition, Note, Snapshot, SourceKind, Target
+from openaudit.model import Condition, NetworkStats, Note, Snapshot, SourceKind, Target
+from openaudit.sources import capture as cap
 from openaudit.sources import select
+from openaudit.sources.cache import detect_cache_snapshot, find_offline
+from openaudit.sources.local import read_folder
 
-__all__ = ["resolve", "is_offline", "looks_like_repo_id"]
+__all__ = ["resolve", "is_offline", "looks_like_repo_id", "token_or_env"]
 
 # Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "."; no "--" or ".." (huggingface_hub rules).
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -27,6 +31,11 @@ def looks_like_repo_id(s: str) -> bool:
 def is_offline(offline: bool = False) -> bool:
     """``offline`` or HF_HUB_OFFLINE (read now, not at import)."""
     return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def token_or_env(token: str | None = None) -> str | None:
+    """``token``, else HF_TOKEN (read now); None when neither is set."""
+    return token or os.environ.get("HF_TOKEN") or None
 
 
 def _looks_like_path(s: str) -> bool:
@@ -71,8 +80,6 @@ def resolve(
         raise UsageError("timeout must be positive and max_text_bytes non-negative")
     p = Path(os.path.expanduser(target))
     if capture:
-        from openaudit.sources import capture as cap
-
         if not p.is_dir() or not (p / cap.MANIFEST).exists():
             raise UsageError(f"--capture: {terminal_safe(target)} is not a capture folder written by `openaudit snapshot`")
         snap = cap.read_capture(p)
@@ -87,8 +94,6 @@ def resolve(
     if _looks_like_path(target):
         raise TargetNotFound(f"{terminal_safe(target)}: no such folder, and not a Hub repo id")
     if is_offline(offline):
-        from openaudit.sources.cache import find_offline
-
         snap = find_offline(target, revision)
         return _from_cache(snap, revision, max_text_bytes, notes=(Note(Condition.OFFLINE, "offline: read from the Hugging Face cache; "
                                                                        "Hub API fields are not available"),))
@@ -100,14 +105,12 @@ def resolve(
 
 def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
     """``snap`` with the links of its card followed (a local folder or cache snapshot, on request)."""
-    from openaudit.base.net import Meter
-    from openaudit.model import NetworkStats
     from openaudit.sources.follow import follow_card_links
 
     notes = list(snap.notes)
     with Meter(timeout) as meter:
         links = follow_card_links(snap.texts.get("README.md"), None, meter=meter, notes=notes,
-                                  token=token or os.environ.get("HF_TOKEN") or None,
+                                  token=token_or_env(token),
                                   self_id=snap.target.id if snap.target.source is SourceKind.CACHE else None)
     network = NetworkStats(requests=snap.network.requests + meter.requests, bytes=snap.network.bytes + meter.bytes)
     return dataclasses.replace(snap, links=links, network=network, notes=tuple(notes))
@@ -115,26 +118,19 @@ def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
 
 def _from_folder(p: Path, revision: str | None, max_text_bytes: int, *, max_files: int | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> Snapshot:
-    from openaudit.sources import capture
-    from openaudit.sources.cache import detect_cache_snapshot
-
     cs = detect_cache_snapshot(p)
     if cs is not None:
         return _from_cache(cs, revision, max_text_bytes)
-    from openaudit.sources.local import read_folder
-
     notes: tuple[Note, ...] = ()
-    if os.path.lexists(p / capture.MANIFEST):
-        notes = (Note(Condition.CAPTURE_IGNORED, f"{capture.MANIFEST} found: audited as a plain folder "
-                      "(pass --capture to read a capture written by `openaudit snapshot`)", capture.MANIFEST),)
+    if os.path.lexists(p / cap.MANIFEST):
+        notes = (Note(Condition.CAPTURE_IGNORED, f"{cap.MANIFEST} found: audited as a plain folder "
+                      "(pass --capture to read a capture written by `openaudit snapshot`)", cap.MANIFEST),)
     name = p.resolve().name or str(p)
     return read_folder(p, Target(id=name, source=SourceKind.LOCAL, revision=revision, path=str(p)),
                        max_text_bytes=max_text_bytes, max_files=max_files, progress=progress, notes=notes)
 
 
 def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[Note, ...] = ()) -> Snapshot:
-    from openaudit.sources.local import read_folder
-
     refs = _cache_refs(cs.repo_dir)
     target = Target(id=cs.repo_id, source=SourceKind.CACHE, revision=revision, path=str(cs.snapshot_dir))
     return read_folder(cs.snapshot_dir, target, commit_sha=cs.commit_sha, allowed_root=cs.repo_dir,

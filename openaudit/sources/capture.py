@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,6 @@ def is_capture(folder: Path) -> bool:
 
 
 def _regular(path: Path, what: str, folder: Path) -> None:
-    import stat
-
     try:
         st = os.lstat(path)
     except OSError as exc:
@@ -76,8 +76,6 @@ def write_capture(snap: Snapshot, out_dir: Path) -> Path:
     check_output(out_dir)
     parent = out_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    import tempfile
-
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     try:
         _write_into(snap, tmp)
@@ -96,8 +94,6 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
         out_dir.rmdir()
         os.rename(tmp, out_dir)
         return
-    import tempfile
-
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.absolute().parent))
     old.rmdir()
     os.rename(out_dir, old)  # the previous capture, kept until the new one is in place

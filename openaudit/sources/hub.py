@@ -9,7 +9,6 @@ followed (``sources.follow``) inside the same meter.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from typing import Any
 
 from openaudit.base.net import FailKind, Failure, Meter, RangeReader, classify, with_retries
@@ -17,7 +16,8 @@ from openaudit.base.net import hub as hubnet
 from openaudit.base.text import terminal_safe as escape
 from openaudit.errors import AuthError, NetworkError, TargetNotFound
 from openaudit.model import Condition, FileEntry, NetworkStats, Note, Snapshot, SourceKind, Target
-from openaudit.sources import follow, select
+from openaudit.safety.roles import wanted
+from openaudit.sources import follow, select, token_or_env
 from openaudit.sources.hub_lookups import declared_ids, lookup_declared  # noqa: F401  (declared_ids: re-exported)
 from openaudit.sources.local import safetensors_header
 
@@ -99,7 +99,7 @@ def read_hub(
     follow_links: bool = True,
 ) -> Snapshot:
     endpoint = hubnet.endpoint()
-    token = token or os.environ.get("HF_TOKEN") or None
+    token = token_or_env(token)
     api = hubnet.client(token)
     notes: list[Note] = []
     meter = Meter(timeout)
@@ -181,8 +181,6 @@ def _refs(api, repo_id: str, notes: list[Note]) -> tuple[str, ...]:
 def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[Note], info):
     """Texts, safetensors headers, head bytes, and the bytes of files read whole or sniffed that a pickle
     loader would act on (judged by their bytes, whatever their names: a pickle named ``notes.txt``)."""
-    from openaudit.safety.roles import wanted
-
     texts: dict[str, str] = {}
     fetched: dict[str, bytes] = {}  # path -> bytes the scanner must see (the whole file, or its first bytes)
     st_headers: dict[str, bytes] = {}

@@ -14,6 +14,8 @@ from typing import Callable
 from openaudit.base.formats import family_of, pickle_start
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, FileEntry, Note, ScanCode, Snapshot, Target
+from openaudit.safety.results import unscannable
+from openaudit.safety.roles import strict_name, wanted
 from openaudit.sources import select
 from openaudit.sources.walk import walk
 
@@ -101,8 +103,6 @@ def _header(read, size: int | None, rel: str) -> bytes | str:
 
 def _scan(real: str, rel: str, scans: dict, notes: list[Note]) -> None:
     from openaudit.safety.pickles import scan_path  # loaded only when a folder holds something to scan
-    from openaudit.safety.results import unscannable
-    from openaudit.safety.roles import strict_name
 
     try:
         scans[rel] = dict(scan_path(real, strict=strict_name(rel)))
@@ -115,8 +115,6 @@ def _scan(real: str, rel: str, scans: dict, notes: list[Note]) -> None:
 
 
 def _needs_scan(rel: str, head: bytes, size: int | None) -> bool:
-    from openaudit.safety.roles import wanted
-
     return wanted(rel, head, whole=size is not None and len(head) >= size)
 
 

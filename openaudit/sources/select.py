@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from openaudit.base.text import decode_text as _decode
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note
 
@@ -154,6 +155,4 @@ def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEX
 def decode_text(data: bytes) -> str | None:
     """Text of a file, or None when it is not text (one decoder for every source: see
     ``openaudit.base.text.decode_text`` — BOM and BOM-less UTF-16/32, strict UTF-8, no NULs)."""
-    from openaudit.base.text import decode_text as _decode
-
     return _decode(data)[0]

@@ -49,6 +49,18 @@ def _num(v: Any, where: str, kind=float) -> Any:
     return kind(v)
 
 
+def _optimizer(name: str, params: dict[str, Any], weight_decay: Any) -> dict[str, Any]:
+    """The recipe's optimizer block: the name, ``betas`` and ``eps`` when the config gives them, the
+    weight decay (0 when it does not)."""
+    out: dict[str, Any] = {"name": name}
+    if "betas" in params:
+        out["betas"] = [float(b) for b in params["betas"]]
+    if "eps" in params:
+        out["eps"] = float(params["eps"])
+    out["weight_decay"] = float(weight_decay)
+    return out
+
+
 def to_recipe(doc: dict[str, Any], kind: str, source: str) -> Adapted:
     if kind == "neox":
         return from_neox(doc, source)
@@ -84,13 +96,8 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
     recipe: dict[str, Any] = {"recipe_version": 1, "name": str(doc.get("wandb_group") or source),
                               "model": {"family": family, "config": cfg}}
     if opt:
-        o: dict[str, Any] = {"name": "adamw" if str(opt.get("type", "")).lower() in ("adam", "adamw") else str(opt.get("type"))}
-        if "betas" in params:
-            o["betas"] = [float(b) for b in params["betas"]]
-        if "eps" in params:
-            o["eps"] = float(params["eps"])
-        o["weight_decay"] = float(n.get("weight-decay", 0.0))
-        recipe["optimizer"] = o
+        name = "adamw" if str(opt.get("type", "")).lower() in ("adam", "adamw") else str(opt.get("type"))
+        recipe["optimizer"] = _optimizer(name, params, n.get("weight-decay", 0.0))
     if "lr" in params:
         total = int(n.get("lr-decay-iters") or n.get("train-iters") or 1)
         style = str(n.get("lr-decay-style", "linear"))
@@ -159,13 +166,7 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
                               "model": {"family": family, "config": cfg}}
     opt = doc.get("optimizer") or {}
     if opt:
-        o: dict[str, Any] = {"name": str(opt.get("name", "adamw")).lower()}
-        if "betas" in opt:
-            o["betas"] = [float(b) for b in opt["betas"]]
-        if "eps" in opt:
-            o["eps"] = float(opt["eps"])
-        o["weight_decay"] = float(opt.get("weight_decay", 0.0))
-        recipe["optimizer"] = o
+        recipe["optimizer"] = _optimizer(str(opt.get("name", "adamw")).lower(), opt, opt.get("weight_decay", 0.0))
     sch = doc.get("scheduler") or {}
     total = doc.get("max_duration")
     if isinstance(total, str):

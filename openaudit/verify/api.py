@@ -5,10 +5,15 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidDocument, TargetNotFound, UsageError
-from openaudit.verify.codes import ArtifactProblem, Code, Kind
+from openaudit.verify import hub as verify_hub
+from openaudit.verify.adapters import detect, to_recipe
+from openaudit.verify.codes import ArtifactProblem, Code, Kind, Tier, Verdict
+from openaudit.verify.environment import DEVICES, describe_without_torch
+from openaudit.verify.evaluate import evaluate, result
 from openaudit.verify.paths import Root
 from openaudit.verify.plan import Plan, from_recipe
 from openaudit.verify.recipe import Recipe, from_dict, load_recipe, read_yaml
+from openaudit.verify.trainer import from_trainer, is_trainer_output
 
 RECIPE_NAMES = ("recipe.yaml", "RECIPE.yaml", "recipe.yml", "RECIPE.yml")
 
@@ -17,8 +22,6 @@ def plan_of(recipe: Recipe, max_steps: int | None) -> Plan:
     """A recipe's plan: the recipe's own layout, or the Trainer output folder it names."""
     tr = recipe.get("trainer")
     if tr:
-        from openaudit.verify.trainer import from_trainer
-
         out = tr.get("output_dir", ".").strip("/")
         out = "" if out in (".", "") else out
         plan = from_trainer(recipe.root, recipe.source, output_rel=out, dataset=tr.get("dataset"), order=tr.get("order"),
@@ -35,8 +38,6 @@ def _from_yaml_file(p: Path, max_steps: int | None) -> Plan:
     doc = read_yaml(p)
     if isinstance(doc, dict) and "recipe_version" in doc:
         return plan_of(load_recipe(p), max_steps)
-    from openaudit.verify.adapters import detect, to_recipe
-
     kind = detect(doc)
     if kind is None:
         raise InvalidDocument(f"{p}: $: neither a recipe (recipe_version) nor a GPT-NeoX or OLMo training config")
@@ -66,8 +67,6 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
                 if not _inside(p, p / name):
                     raise InvalidDocument(f"{p / name}: a symbolic link out of the target folder (refused)")
                 return plan_of(load_recipe(p / name), max_steps)
-        from openaudit.verify.trainer import from_trainer, is_trainer_output
-
         root = Root.of(p)
         if is_trainer_output(root):
             return from_trainer(root, str(p), max_steps=max_steps)
@@ -92,9 +91,7 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
     if p.exists():
         raise UsageError(f"{target}: not a file or folder")
     if _looks_like_hub_id(target):
-        from openaudit.verify.hub import fetch
-
-        recipe = fetch(target, revision=revision, token=token, offline=offline)
+        recipe = verify_hub.fetch(target, revision=revision, token=token, offline=offline)
         return plan_of(recipe, max_steps)
     raise TargetNotFound(f"{target}: no such file or folder, and not a Hub model id")
 
@@ -117,8 +114,6 @@ def _looks_like_hub_id(s: str) -> bool:
 
 
 def check_options(device: str, budget_seconds: float | None, steps: int | None, threads: int | None = None) -> None:
-    from openaudit.verify.environment import DEVICES
-
     if device not in DEVICES:
         raise UsageError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
     if budget_seconds is not None and not budget_seconds >= 0:
@@ -136,8 +131,6 @@ def run(target: str, *, device: str = "auto", budget_seconds: float | None = Non
     ``{verdict, tier, reason, metrics, missing[], issues[], first_divergent_step, environment, ...}``
     (rubrics/schema/verification.schema.json). ``threads``: CPU threads of the replay (default: the run's
     recorded thread count, else torch's). Bad input raises an OpenAuditError."""
-    from openaudit.verify.evaluate import evaluate
-
     check_options(device, budget_seconds, steps, threads)
 
     def plan_() -> Plan:
@@ -169,10 +162,6 @@ def run(target: str, *, device: str = "auto", budget_seconds: float | None = Non
 def run_or_report(target: str, **kw: Any) -> dict[str, Any]:
     """``run`` for ``audit --verify``: a recipe or config that cannot be read becomes a verification
     result saying why (NOT_REPRODUCIBLE, tier none) instead of stopping the audit."""
-    from openaudit.verify.environment import describe_without_torch
-    from openaudit.verify.evaluate import result
-    from openaudit.verify.codes import Tier, Verdict
-
     try:
         return run(target, **kw)
     except InvalidDocument as exc:

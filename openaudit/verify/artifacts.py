@@ -10,14 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from openaudit.safety.pickles import scan_path
 from openaudit.verify.codes import ArtifactProblem, Code, Issue, Kind
 
 LOADABLE = ("clean", "not_pickle")
 
 
 def scan(path: Path) -> dict[str, Any]:
-    from openaudit.safety.pickles import scan_path
-
     try:
         return scan_path(path)
     except OSError as exc:

@@ -11,6 +11,7 @@ from typing import Any
 from openaudit.verify import losslog
 from openaudit.verify.codes import ArtifactProblem, Code, Kind, ReplayGap, Tier, Verdict
 from openaudit.verify.compare import json_safe, ranked, weight_distance
+from openaudit.verify.environment import describe, describe_without_torch, pick_device, set_determinism
 from openaudit.verify.judge import FLOORS, NOISE_FACTOR, Judge, calibrate, loss_stats
 from openaudit.verify.plan import Plan, check_config
 
@@ -74,8 +75,6 @@ def _issues_text(plan: Plan, kind: Kind) -> str:
 
 
 def evaluate(plan: Plan, device: str = "auto", budget_seconds: float | None = None, deterministic: bool = False) -> dict[str, Any]:
-    from openaudit.verify.environment import describe_without_torch
-
     env0 = describe_without_torch(device)
     if plan.of(Kind.UNSAFE):
         return result(Verdict.REFUSED_UNSAFE_ARTIFACT, Tier.NONE, "unsafe pickle artifacts were not loaded: "
@@ -91,8 +90,6 @@ def evaluate(plan: Plan, device: str = "auto", budget_seconds: float | None = No
         return result(Verdict.NOT_REPRODUCIBLE, Tier.NONE, "required artifacts are missing or unusable", plan, env0)
 
     import torch
-
-    from openaudit.verify.environment import pick_device, set_determinism
 
     dev = pick_device(device, plan.device)
     set_determinism(deterministic)
@@ -115,8 +112,6 @@ def _cuda(device: str) -> bool:
 
 
 def _evaluate_on(plan: Plan, cfg: Any, dev, budget_seconds: float | None) -> dict[str, Any]:
-    from openaudit.verify.environment import describe
-
     env = describe(dev)
     try:
         est = estimate(plan, cfg, dev)

@@ -34,7 +34,6 @@ HF_SCHEDULES = (
     "get_polynomial_decay_schedule_with_warmup", "get_inverse_sqrt_schedule",
     "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule",
 )
-ADAM_SLOTS = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
 
 # -- schedules ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Trainer output folders (``verify.trainer.from_trainer``) both become a :class:`P
 gaps are found when the model config is checked (``check_config``) and during the replay."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,6 @@ class Plan:
     root: Root
     kind: str = "recipe"  # recipe | trainer
     config: dict[str, Any] | None = None
-    config_rel: str | None = None
     family: str | None = None
     batch: dict[str, Any] = field(default_factory=dict)  # size, micro_batches, seq_len (recipe) / micro_size (trainer)
     mode: str = "window"  # loss convention (engine.MODES)
@@ -149,6 +149,16 @@ def safety(plan: Plan, extra: tuple[str, ...] = ()) -> None:
             plan.add(issue.kind, issue.code, issue.message)
 
 
+def _missing_steps(plan: Plan, code: Code, steps: list[int], summary: Callable[[], str],
+                   each: Callable[[int], str]) -> None:
+    """One MISSING issue per step, or a single ``summary`` issue for more than four steps."""
+    if len(steps) > 4:
+        plan.add(Kind.MISSING, code, summary())
+    else:
+        for s in steps:
+            plan.add(Kind.MISSING, code, each(s))
+
+
 def segments(plan: Plan, max_steps: int | None) -> None:
     """Checkpoint pairs to replay (or the recipe's segment), capped to ``max_steps`` updates in all."""
     ends = sorted(plan.weights)
@@ -159,12 +169,9 @@ def segments(plan: Plan, max_steps: int | None) -> None:
     else:
         candidates = list(zip(ends, ends[1:]))
     lacking = [s for s, _ in candidates if s in plan.weights and s not in plan.optim]
-    if len(lacking) > 4:
-        plan.add(Kind.MISSING, Code.OPTIMIZER_STATE, f"optimizer state at {len(lacking)} checkpoints "
-                                                     f"({lacking[0]}..{lacking[-1]})")
-    else:
-        for s in lacking:
-            plan.add(Kind.MISSING, Code.OPTIMIZER_STATE, f"optimizer state at step {s} ({optimizer_name(plan, s)})")
+    _missing_steps(plan, Code.OPTIMIZER_STATE, lacking,
+                   lambda: f"optimizer state at {len(lacking)} checkpoints ({lacking[0]}..{lacking[-1]})",
+                   lambda s: f"optimizer state at step {s} ({optimizer_name(plan, s)})")
     if not candidates and ends:
         plan.add(Kind.MISSING, Code.CHECKPOINTS, f"a second checkpoint after step {ends[0]} to replay towards")
     budget = max_steps
@@ -264,12 +271,10 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
         if ck.get("rng") and plan.exists(f"{r.checkpoint_dir(step)}/{ck['rng']}"):
             c.rng = f"{r.checkpoint_dir(step)}/{ck['rng']}"
         plan.checkpoints[step] = c
-    if len(absent) > 4:
-        plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at {len(absent)} declared steps "
-                                                        f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})")
-    else:
-        for s in absent:
-            plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at step {s} ({r.model_file(s)})")
+    _missing_steps(plan, Code.CHECKPOINT_WEIGHTS, absent,
+                   lambda: (f"checkpoint weights at {len(absent)} declared steps "
+                            f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})"),
+                   lambda s: f"checkpoint weights at step {s} ({r.model_file(s)})")
     fin = r.get("final")
     if fin:
         if plan.exists(fin["path"]):
@@ -280,8 +285,7 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
 
 
 def from_recipe(r: Recipe, max_steps: int | None = None) -> Plan:
-    plan = Plan(source=r.source, root=r.root, family=r.family, config=dict(r.model_config) if r.model_config else None,
-                config_rel=r.config_path)
+    plan = Plan(source=r.source, root=r.root, family=r.family, config=dict(r.model_config) if r.model_config else None)
     for msg in r.refused:
         plan.add(Kind.PROBLEM, Code.PATH_OUTSIDE, msg)
     if plan.config is None and not r.refused:

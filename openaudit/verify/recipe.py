@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from openaudit.base.parse import load_json, load_yaml
 from openaudit.errors import InvalidDocument
+from openaudit.resources import schema
 from openaudit.verify.paths import PathRefused, Root
 
 MAX_RECIPE_BYTES = 1 << 20
@@ -63,8 +64,6 @@ def _json_path(parts) -> str:
 def validate(doc: Any, source: str) -> None:
     """Validate a recipe mapping against the schema; first error -> InvalidDocument."""
     import jsonschema
-
-    from openaudit.resources import schema
 
     if not isinstance(doc, dict):
         raise InvalidDocument(f"{source}: $: a recipe must be a mapping, got {type(doc).__name__}")

@@ -97,7 +97,6 @@ class Replayer:
             self.mode = "micro_mean"
         elif plan.kind == "trainer" and self.mode == "tokens" and not hfmodel.loss_shifts_labels(fresh):
             self.mode = "tokens_all"  # the Trainer counts every label for models without a causal-LM loss type
-        self.scaler_state: Any = None
 
     # -- artifacts ------------------------------------------------------------------------------
     def tensors(self, rel: str) -> dict[str, torch.Tensor]:

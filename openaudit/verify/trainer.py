@@ -114,7 +114,7 @@ def _config(plan: Plan) -> None:
     if not isinstance(cfg, dict):
         plan.add(Kind.PROBLEM, Code.UNREADABLE, f"{rel}: not a JSON object")
         return
-    plan.config, plan.config_rel = cfg, rel
+    plan.config = cfg
 
 
 def _num(args: dict[str, Any], key: str, default: Any = None) -> Any:

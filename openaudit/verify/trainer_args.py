@@ -16,7 +16,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
+from openaudit.safety.opcodes import CappedReader, GlobalRef, Obj, static_value
 from openaudit.verify.codes import ArtifactProblem
+from openaudit.verify.recipe import read_json
 
 MAX_ARGS_BYTES = 4 << 20
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # torch's legacy (pre-zip) serialisation magic number
@@ -27,8 +31,6 @@ class Opaque(str):
 
 
 def plain(value: Any, depth: int = 0) -> Any:
-    from openaudit.safety.opcodes import GlobalRef, Obj
-
     if depth > 20:
         return Opaque("<nested too deep>")
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -71,8 +73,6 @@ def _pickle_bytes(path: Path, rel: str) -> bytes:
 
 def read_bin(path: Path, rel: str) -> dict[str, Any]:
     """The field dict of a pickled TrainingArguments (statically)."""
-    from openaudit.safety.opcodes import CappedReader, static_value
-
     data = _pickle_bytes(path, rel)
     reader = CappedReader(io.BytesIO(data), MAX_ARGS_BYTES)
     value, error = static_value(reader)
@@ -92,8 +92,6 @@ def read_bin(path: Path, rel: str) -> dict[str, Any]:
 def read_args(root, folder_rel: str) -> tuple[dict[str, Any] | None, str | None]:
     """Training arguments of a checkpoint folder: ``training_args.json`` when published, else
     ``training_args.bin`` read statically. (None, None) when neither exists."""
-    from openaudit.verify.recipe import read_json
-
     prefix = f"{folder_rel}/" if folder_rel else ""
     rel = prefix + "training_args.json"
     if root.is_file(rel):
@@ -108,8 +106,6 @@ def read_args(root, folder_rel: str) -> tuple[dict[str, Any] | None, str | None]
 
 
 def _version(v: str | None):
-    from packaging.version import InvalidVersion, Version
-
     try:
         return Version(v) if v else None
     except InvalidVersion:
@@ -120,8 +116,6 @@ def loss_count(version: str | None) -> str | None:
     """How the Trainer counted ``num_items_in_batch`` for causal LMs: ``tokens`` (labels after the shift,
     transformers >= 5.10.1) or ``tokens_all`` (every non-ignored label, earlier versions); None when the
     version is unknown."""
-    from packaging.version import Version
-
     v = _version(version)
     if v is None:
         return None
@@ -130,7 +124,5 @@ def loss_count(version: str | None) -> str | None:
 
 def log_rounding(version: str | None) -> int | None:
     """The Trainer rounded logged losses to 4 decimals before transformers 5."""
-    from packaging.version import Version
-
     v = _version(version)
     return 4 if v is not None and v < Version("5.0.0") else None

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from openaudit.contamination.benchsets import humaneval_path
-
 TESTS = Path(__file__).resolve().parents[1]
 BENCHMARKS = TESTS.parent / "benchmarks"
 if str(BENCHMARKS) not in sys.path:  # the planting helpers are test/benchmark code, not package code
     sys.path.insert(0, str(BENCHMARKS))
+
+from contamination_plant import humaneval_path
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,13 @@ import random
 
 import numpy as np
 import pytest
+from contamination_reference import batch_token_hashes, token_spans
 
 from openaudit.contamination import scan, sigs, vocab
 from openaudit.contamination.api import run
-from openaudit.contamination.hashing import TokenHasher, batch_token_hashes, ngram_hashes
+from openaudit.contamination.hashing import TokenHasher, ngram_hashes
 from openaudit.contamination.minhash import NUM_PERM, SEED, FuzzyIndex, template
-from openaudit.contamination.normalise import normalised_bytes, token_bytes, token_span_arrays, token_spans
+from openaudit.contamination.normalise import normalised_bytes, token_bytes, token_span_arrays
 
 TRICKY = [
     "alpha beta gamma",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from probe_swap import swapped
 
 REPO = Path(__file__).resolve().parents[2]
 RESTRICTED = REPO / "examples" / "restricted-weights"
@@ -86,7 +87,7 @@ def raising_license_probes():
         raise RuntimeError("probe crashed")
 
     pids = [p for p in registry.registered() if p.startswith("license.")]
-    with registry.REGISTRY.swapped({pid: boom for pid in pids}):
+    with swapped({pid: boom for pid in pids}):
         yield pids
 
 
@@ -113,7 +114,7 @@ def test_error_score_is_never_above_the_real_score():
     real = api.audit(str(RESTRICTED), timestamp=False, offline=True)
     real_lic = next(d for d in real["dimensions"] if d["id"] == "license")
     crash = {pid: (lambda ctx: (_ for _ in ()).throw(RuntimeError("crash"))) for pid in registry.registered() if pid.startswith("license.")}
-    with registry.REGISTRY.swapped(crash):
+    with swapped(crash):
         broken = api.audit(str(RESTRICTED), timestamp=False, offline=True)
     lic = next(d for d in broken["dimensions"] if d["id"] == "license")
     assert real_lic["score"] is not None and lic["score"] <= real_lic["score"], (lic["score"], real_lic["score"])

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import importlib.metadata as md
+from array import array
 from pathlib import Path
 
 from openaudit.collect import card as card_mod
 from openaudit.collect import license as license_mod
+from openaudit.licenses.index import LicenseIndex
 from openaudit.model import FileEntry, Snapshot, SourceKind, Target
 
 # Real, short license texts (test data; the package itself ships no license text).
@@ -97,3 +99,19 @@ def card(meta: str, body: str = "# Model\n\nA model.\n") -> str:
 def collect(texts: dict[str, str], **kw):
     snap = snapshot(texts, **kw)
     return snap, license_mod.collect(snap, card_mod.collect(snap))
+
+
+def held_out(index, ids: set[str]):
+    """A copy of the license ``index`` in which every record naming one of ``ids`` is hidden (held-out
+    evaluation: a stand-in for a license the index does not know)."""
+    hidden = {i for i, d in enumerate(index.docs) if set(d.ids) & ids}
+    off, low, doc = array("I", [0] * 65537), array("H"), array("H")
+    for b in range(65536):
+        for p in range(index.post_off[b], index.post_off[b + 1]):
+            if index.post_doc[p] not in hidden:
+                low.append(index.post_low[p])
+                doc.append(index.post_doc[p])
+        off[b + 1] = len(low)
+    by_digest = {k: v for k, v in index.by_digest.items() if v not in hidden}
+    return LicenseIndex(index.docs, by_digest, index.spdx, index.shingle, index.built_from, off, low, doc,
+                        index.sent_hash, index.sent_words)

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+from probe_swap import swapped  # tests/: test code, not the package's
 
 from openaudit.model import Finding, Outcome
 from openaudit.probes import CATALOG, DIMENSIONS, ProbeRegistryError, ProbeSpec, probe, registered
@@ -83,15 +84,15 @@ def test_a_missing_probe_module_fails_the_import():
 
 
 def test_swapped_runs_another_function_and_restores():
-    from openaudit.probes import ProbeContext, run_probes
     from openaudit.model import Snapshot, SourceKind, Target
+    from openaudit.probes import ProbeContext, run_probes
 
     snap = Snapshot(target=Target(id="x", source=SourceKind.LOCAL), commit_sha=None, files=())
     before = registered()["license.open"]
-    with REGISTRY.swapped({"license.open": lambda ctx: (_ for _ in ()).throw(RuntimeError("boom"))}):
+    with swapped({"license.open": lambda ctx: (_ for _ in ()).throw(RuntimeError("boom"))}):
         f = run_probes(ProbeContext(snap, {}), only={"license.open"})["license.open"]
         assert f.outcome is Outcome.ERROR and "boom" in f.message
     assert registered()["license.open"] is before
     with pytest.raises(ProbeRegistryError, match="not registered"):
-        with REGISTRY.swapped({"license.nope": _fn}):
+        with swapped({"license.nope": _fn}):
             pass

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from openaudit.base.parse import ParseProblem, load_json
+
 DEFAULT_TTL = 7 * 24 * 3600.0
 MAX_ENTRY_BYTES = 4 << 20
 FORMAT = 1
@@ -79,8 +81,6 @@ def get(key: str) -> Any | None:
 
 
 def _read(path: Path, key: str) -> tuple[float, Any] | None:
-    from openaudit.base.parse import ParseProblem, load_json
-
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_ENTRY_BYTES:
             return None

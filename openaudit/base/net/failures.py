@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import json
 import time
 from dataclasses import dataclass
 from typing import Mapping
@@ -190,8 +191,6 @@ def _classify_hub(exc: BaseException) -> Failure | None:
 
 def is_network_error(exc: BaseException) -> bool:
     """True for what an HTTP call raises when the network or the server fails (as opposed to a bug)."""
-    import json
-
     if isinstance(exc, (NetFailure, TruncatedBody, OSError, json.JSONDecodeError)):
         return True
     return type(exc).__module__.split(".")[0] in ("huggingface_hub", "httpx2", "httpcore", "h11", "h2")

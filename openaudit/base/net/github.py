@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from openaudit.base.net.failures import Failure, FailKind, NetFailure
 from openaudit.base.net.http import Response, fetch
+from openaudit.base.text import decode_text
 
 DEFAULT_API = "https://api.github.com"
 WEB = "https://github.com"
@@ -124,8 +125,6 @@ def readme(full_name: str, sha: str) -> str | None:
         if exc.failure.kind is FailKind.NOT_FOUND:
             return None
         raise
-    from openaudit.base.text import decode_text
-
     text, _how = decode_text(r.body)
     return text if text is not None else r.body.decode("utf-8", "replace")  # cut mid-character at the cap
 

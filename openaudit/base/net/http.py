@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar, cast
 
 from openaudit import __version__
+from openaudit.base.parse import ParseProblem, load_json
+from openaudit.base.text import decode_text
 from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, from_status, is_network_error
 
 if TYPE_CHECKING:  # imported where used, at run time (start-up)
@@ -182,9 +184,6 @@ class Response:
 
     def json(self, source: str = "<response>") -> Any:
         """The body as JSON, through the hardened parser; a malformed body is a MALFORMED failure."""
-        from openaudit.base.parse import ParseProblem, load_json
-        from openaudit.base.text import decode_text
-
         text, _how = decode_text(self.body)
         try:
             if text is None:

@@ -1,9 +1,9 @@
 """Hugging Face Hub access: the one place that calls huggingface_hub.
 
 Every call goes through huggingface_hub's shared client (metered, see ``http.install``) with our
-bounded retries; failures reach callers as :class:`~openaudit.base.net.http.NetFailure` carrying a
-typed :class:`~openaudit.base.net.http.FailKind` (callers map kinds to their own messages, or use
-``http.to_error``). File downloads use ``hf_hub_download`` (resumable, into the Hugging Face cache),
+bounded retries; failures reach callers as :class:`~openaudit.base.net.failures.NetFailure` carrying a
+typed :class:`~openaudit.base.net.failures.FailKind` (callers map kinds to their own messages, or use
+``failures.to_error``). File downloads use ``hf_hub_download`` (resumable, into the Hugging Face cache),
 whose own retry of its metadata request is the library's.
 """
 from __future__ import annotations
