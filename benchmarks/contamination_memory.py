@@ -119,7 +119,7 @@ def main() -> None:
         print(f"{'ordinary 10 MB corpus (baseline)':38} {base:8.1f} MiB {1.0:7.2f} {wall:8.2f}  {what}")
         worst = 0.0
         for name, path in build(tmp):
-            rc, rss, wall, what = run_case(str(bench), path, tmp / "r.json")
+            _rc, rss, wall, what = run_case(str(bench), path, tmp / "r.json")
             worst = max(worst, rss)
             print(f"{name:38} {rss:8.1f} MiB {rss / base:7.2f} {wall:8.2f}  {what}")
             path.unlink()

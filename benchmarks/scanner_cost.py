@@ -19,8 +19,6 @@ import argparse
 import gzip
 import io
 import json
-import os
-import struct
 import subprocess
 import sys
 import tarfile

@@ -7,8 +7,9 @@ stage owns its logic. Heavy passes (contamination, verification) are imported la
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from openaudit import __version__, collect, probes, sources
 from openaudit.errors import InvalidLicenseFacts
@@ -134,7 +135,7 @@ def build_report(
         else None,
         contamination=extra.get("contamination"),
         verification=extra.get("verification"),
-        generated_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat() if timestamp else None,
+        generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat() if timestamp else None,
     )
     d = report.to_dict()
     if snapshot.links:  # which links of the card were followed, and what each lookup found

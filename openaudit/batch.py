@@ -21,10 +21,15 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from openaudit import api
+from openaudit.base.net import NetFailure, to_error
+from openaudit.base.net import hub as hubnet
+from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.errors import (
     InvalidDocument,
     InvalidInput,
@@ -33,10 +38,6 @@ from openaudit.errors import (
     OutputError,
     UsageError,
 )
-from openaudit import api
-from openaudit.base.net import NetFailure, to_error
-from openaudit.base.net import hub as hubnet
-from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.render._common import as_dict, frameworks, score_text, text
 from openaudit.render.jsonfmt import json_text
 from openaudit.render.output import write_atomic

@@ -8,8 +8,9 @@ that nobody mutates after construction) so a stage can never reach back and chan
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class Outcome(str, enum.Enum):

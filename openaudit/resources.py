@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     """Load ``rubrics/schema/<name>.schema.json`` (name without suffix, e.g. "report")."""
     path = rubrics_dir() / "schema" / f"{name}.schema.json"

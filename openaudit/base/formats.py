@@ -70,7 +70,7 @@ def pickle_start(head: bytes, whole: bool = False) -> bool:
     except ValueError:  # an unknown opcode, or an argument cut off by the end of ``head``
         ran_out = buf.tell() >= len(head)
         return callables > 0 or (ran_out and not whole)
-    except Exception:  # noqa: BLE001 - any other parse failure: let the full scanner decide
+    except Exception:
         return True
     return True
 

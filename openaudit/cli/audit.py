@@ -1,7 +1,7 @@
 """`openaudit audit TARGET`: the openness report card."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ def audit_cmd(
     target: Annotated[str, typer.Argument(help="Hub model id (org/name), local folder, HF cache snapshot or capture folder.")],
     revision: c.Revision = None,
     rubric: c.RubricOpt = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table (terminal default), json, markdown, html, sarif, junit.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table (terminal default), json, markdown, html, sarif, junit.")] = None,
     output: c.OutFile = None,
     offline: c.Offline = False,
     token: c.Token = None,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -14,11 +13,11 @@ from openaudit.errors import UsageError
 
 @app.command("batch")
 def batch_cmd(
-    targets_file: Optional[str] = typer.Argument(None, help="text file: one target per line, # comments"),
-    author: Optional[str] = typer.Option(None, "--author", help="audit every model of this Hub author / org"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="with --author: at most N models"),
-    out: Optional[str] = typer.Option(None, "--out", help="output folder (reports/, state.jsonl, summary.csv, summary.json) [default: batch.out from the configuration, else openaudit-batch]", show_default=False),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel audits [default: batch.jobs from the configuration, else 2]", show_default=False),
+    targets_file: str | None = typer.Argument(None, help="text file: one target per line, # comments"),
+    author: str | None = typer.Option(None, "--author", help="audit every model of this Hub author / org"),
+    limit: int | None = typer.Option(None, "--limit", help="with --author: at most N models"),
+    out: str | None = typer.Option(None, "--out", help="output folder (reports/, state.jsonl, summary.csv, summary.json) [default: batch.out from the configuration, else openaudit-batch]", show_default=False),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="parallel audits [default: batch.jobs from the configuration, else 2]", show_default=False),
     rubric: c.RubricOpt = None,
     offline: c.Offline = False,
     token: c.Token = None,

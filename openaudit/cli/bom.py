@@ -1,7 +1,6 @@
 """`openaudit bom TARGET --format spdx|cyclonedx`: an AI bill of materials for a model."""
 from __future__ import annotations
 
-
 import typer
 
 from openaudit import api

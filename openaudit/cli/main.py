@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from openaudit.base.text import terminal_safe
+
 # One module per command (or command group); importing it registers it on ``app``. Imported
 # explicitly: a missing command module is an ImportError at start-up, never a silently absent command.
 from openaudit.cli import (  # noqa: F401
@@ -21,7 +23,6 @@ from openaudit.cli import (  # noqa: F401
     snapshot,
     verify,
 )
-from openaudit.base.text import terminal_safe
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, OpenAuditError
 

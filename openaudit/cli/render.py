@@ -1,8 +1,6 @@
 """`openaudit render REPORT.json --format F`: re-render a stored JSON report without re-auditing."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from openaudit.cli import common as c
@@ -16,7 +14,7 @@ def render_cmd(
     report: str = typer.Argument(..., help="a JSON report written by `openaudit audit --format json`"),
     format: str = typer.Option("table", "--format", "-f", help=" | ".join(FORMATS)),
     output: c.OutFile = None,
-    policy_verdict: Optional[str] = typer.Option(
+    policy_verdict: str | None = typer.Option(
         None, "--policy-verdict",
         help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report"),
 ) -> int:

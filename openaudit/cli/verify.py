@@ -1,8 +1,6 @@
 """`openaudit verify TARGET|RECIPE`: replay a published training segment and give a verdict."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from openaudit.cli import common as c
@@ -18,11 +16,11 @@ FORMATS = ("table", "json")
 def verify(
     target: str = typer.Argument(..., help="model folder, Trainer output_dir, recipe .yaml, GPT-NeoX/OLMo config, or Hub id"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda"),
-    budget: Optional[float] = typer.Option(None, "--budget", help="skip the replay when its estimate exceeds SECONDS"),
-    steps: Optional[int] = typer.Option(None, "--steps", help="replay at most this many optimizer steps"),
+    budget: float | None = typer.Option(None, "--budget", help="skip the replay when its estimate exceeds SECONDS"),
+    steps: int | None = typer.Option(None, "--steps", help="replay at most this many optimizer steps"),
     deterministic: bool = typer.Option(False, "--deterministic", help="force deterministic kernels (slower)"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: the recipe's environment.threads, else torch's)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table (terminal default) or json"),
+    threads: int | None = typer.Option(None, "--threads", help="CPU threads (default: the recipe's environment.threads, else torch's)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table (terminal default) or json"),
     output: c.OutFile = None,
     revision: c.Revision = None,
     offline: c.Offline = False,

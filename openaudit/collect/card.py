@@ -6,11 +6,12 @@ findings downstream.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_yaml_with_lines, split_front_matter
+from openaudit.model import Evidence, Snapshot
 
 UNREADABLE = "unreadable"  # problem code: the card file could not be read as text
 CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "MODEL_CARD.md", "model_card.md")

@@ -7,17 +7,18 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
+from openaudit.base.parse import ParseProblem, load_json
 from openaudit.collect import _ext
-from openaudit.collect.card import CardFacts
 from openaudit.collect import links as link_facts
+from openaudit.collect.card import CardFacts
 from openaudit.collect.common import Link, card_links, code_statements, link_purposes, repo_key
 from openaudit.collect.data import DATA_SECTION
 from openaudit.collect.links import RepoLookup
 from openaudit.model import Evidence, Snapshot
-from openaudit.base.parse import ParseProblem, load_json
 
 TRAIN_SCRIPT = re.compile(r"(^|/)(train|training|finetun\w*|fine_tun\w*|pretrain\w*|run_(clm|mlm|glue|seq2seq|"
                           r"translation|summari[sz]ation|qa|ner|speech\w*|image\w*|train\w*)|sft\w*|dpo\w*|"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from openaudit.collect.card import CardFacts, Section
 from openaudit.model import Condition, Evidence, Snapshot

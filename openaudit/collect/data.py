@@ -187,7 +187,7 @@ def data_statements(card: CardFacts, names: list[str]) -> list[tuple[Evidence, b
     for ln, t in card.grep(DATA_VERB):
         low = t.lower()
         named = KNOWN_DATA.search(t) or "huggingface.co/datasets/" in low or any(k in low for k in keys)
-        if not named or len(t) > 2000 or PRIVATE_RX.search(t) and not _negated(t, PRIVATE_RX):
+        if not named or len(t) > 2000 or (PRIVATE_RX.search(t) and not _negated(t, PRIVATE_RX)):
             continue
         sized = bool(_DATA_SIZE.search(strip_boilerplate(t)) or MIXTURE_RX.search(t)) or labelled
         out.append((card.line_evidence(ln, t), sized))

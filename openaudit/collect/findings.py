@@ -3,7 +3,8 @@ findings with evidence, the "card could not be read" and "files could not be lis
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from openaudit.collect.card import UNREADABLE
 from openaudit.collect.common import absence, card_only, files_readable, listing_complete, plural, short  # noqa: F401 (plural: re-exported for probes)

@@ -8,11 +8,11 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from openaudit.base.parse import ParseProblem, load_json
 from openaudit.collect.card import CardFacts
 from openaudit.collect.code import CodeFacts
 from openaudit.collect.common import card_links, meaningful_lines, short
 from openaudit.model import Evidence, Snapshot
-from openaudit.base.parse import ParseProblem, load_json
 
 HP_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("learning_rate", re.compile(r"\b(learning[ _-]?rate|\blr\b|peak lr|max lr)", re.I)),

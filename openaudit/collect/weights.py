@@ -9,14 +9,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from openaudit.base.formats import sniff
+from openaudit.base.parse import ParseProblem, load_json
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import plural, short
 from openaudit.model import Condition, Evidence, ScanStatus, Snapshot
 from openaudit.safety.results import code_of, status_of
 from openaudit.safety.roles import strict_name
-from openaudit.base.formats import sniff
-from openaudit.base.parse import ParseProblem, load_json
 
 EXT_FORMAT = {
     ".safetensors": "safetensors", ".bin": "pickle", ".pt": "pickle", ".pth": "pickle", ".ckpt": "pickle",

@@ -6,7 +6,8 @@ import dataclasses
 import enum
 import os
 import sys
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from openaudit.contamination import hashing, minhash, normalise, report
 from openaudit.contamination.benchsets import check_fields, load_benchmark

@@ -13,8 +13,9 @@ import csv
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
 from openaudit.contamination import hub
@@ -179,6 +180,11 @@ def iter_records(path: str, shown: str, log: ReadLog) -> Iterator[Any]:
                         yield rec
 
 
+def _no_fields(record: dict) -> tuple[Any, Any]:
+    """The extractor before the first record names the layout."""
+    return None, None
+
+
 def load_benchmark(
     spec: str,
     *,
@@ -201,7 +207,7 @@ def load_benchmark(
         raise InvalidInput(f"{spec}: no such benchmark file or Hub dataset")
     items: list[BenchItem] = []
     fmt: str | None = None
-    extractor: Callable[[dict], tuple[Any, Any]] = lambda r: (None, None)
+    extractor: Callable[[dict], tuple[Any, Any]] = _no_fields
     ids: tuple[str, ...] = ()
     row = 0
     log = ReadLog()

@@ -9,8 +9,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 from openaudit.contamination.index import BenchIndex
 from openaudit.contamination.readers import Shard

@@ -9,8 +9,9 @@ built once, then shipped to every worker.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from openaudit.contamination.hashing import TokenHasher, ngram_hashes
 from openaudit.contamination.minhash import FUZZY_SHINGLE, FuzzyIndex, shingles

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
 from openaudit.contamination import hub, streams

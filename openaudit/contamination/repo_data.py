@@ -17,6 +17,7 @@ benchmark file itself is never training data. Pure: no file is opened.
 from __future__ import annotations
 
 import enum
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def _stem(name: str) -> str:
 
 def _signals(words: list[str]) -> tuple[set[str], set[str]]:
     held = {w for w in words if w in HELD_OUT_WORDS}
-    held |= {f"{a}-{b}" for a, b in zip(words, words[1:]) if (a, b) in HELD_OUT_PAIRS}
+    held |= {f"{a}-{b}" for a, b in itertools.pairwise(words) if (a, b) in HELD_OUT_PAIRS}
     return {w for w in words if w in TRAIN_WORDS}, held
 
 

@@ -106,9 +106,8 @@ class _Acc:
 
     def result(self) -> dict[str, Any]:
         cands = []
-        for item, h in self.heaps.items():
-            for _k, c in h:
-                cands.append(c)
+        for h in self.heaps.values():
+            cands.extend(c for _k, c in h)
         cands.sort(key=lambda c: (c["item"], -c["q_matched"], -c["longest"], c["doc"]))
         return {
             "source": self.source,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import zstandard
 
@@ -115,7 +116,7 @@ def sniff_binary(path: str) -> None:
 
 
 def _decompressed(path: str, magic: bytes) -> io.BufferedReader:
-    raw = _Counting(open(path, "rb"))
+    raw = _Counting(open(path, "rb"))  # noqa: SIM115  (the returned reader owns and closes it)
     if magic[:2] == GZIP_MAGIC:
         inner: Any = gzip.GzipFile(fileobj=raw, mode="rb")
         errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)

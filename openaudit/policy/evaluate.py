@@ -6,8 +6,9 @@ run, ...) is *unverified*: it is listed in ``Verdict.unverified`` and does not f
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.errors import InvalidDocument
 from openaudit.model import RunStatus

@@ -2,15 +2,16 @@
 ids are InvalidDocument errors naming the file, JSON path and reason."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from openaudit.errors import InvalidPolicy
 from openaudit.probes import CATALOG, DIMENSIONS
 from openaudit.resources import schema
-from openaudit.errors import InvalidPolicy
-from openaudit.rubric.docload import json_path, load_document
 from openaudit.rubric.docload import invalid as _invalid
+from openaudit.rubric.docload import json_path, load_document
 
 
 def invalid(source: str, path: str, reason: str) -> InvalidPolicy:

@@ -6,7 +6,17 @@ import re
 
 from openaudit.collect.code import LIBRARY_REPOS, STANDARD_LIBS, finetune_only
 from openaudit.collect.common import absence, card_only, repo_key, short
-from openaudit.collect.findings import F, NA, P, PA, card_unavailable, files_unavailable, finding, listing_unavailable, plural
+from openaudit.collect.findings import (
+    NA,
+    PA,
+    F,
+    P,
+    card_unavailable,
+    files_unavailable,
+    finding,
+    listing_unavailable,
+    plural,
+)
 from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 

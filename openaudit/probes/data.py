@@ -6,7 +6,7 @@ import re
 
 from openaudit.collect.common import absence, short
 from openaudit.collect.data import KNOWN_DATA
-from openaudit.collect.findings import F, NA, P, PA, finding, plural
+from openaudit.collect.findings import NA, PA, F, P, finding, plural
 from openaudit.model import Evidence, Finding, LinkKind, LinkStatus
 from openaudit.probes.registry import ProbeContext, probe
 

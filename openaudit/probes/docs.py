@@ -4,7 +4,7 @@ bodies do not count."""
 from __future__ import annotations
 
 from openaudit.collect.common import absence
-from openaudit.collect.findings import F, P, PA, card_unavailable, finding, plural
+from openaudit.collect.findings import PA, F, P, card_unavailable, finding, plural
 from openaudit.model import Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
 

@@ -1,7 +1,8 @@
 """Probes over the optional heavy passes (contamination, replay). Each pass has its own function."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from openaudit.model import Evidence, Finding, Outcome, RunStatus
 from openaudit.probes.registry import ProbeContext, probe

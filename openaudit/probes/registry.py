@@ -17,8 +17,9 @@ card can be read; without a card it is FAIL, with an unreadable one NOT_AVAILABL
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from openaudit.collect.findings import card_unavailable
 from openaudit.model import Evidence, Finding, Outcome, Snapshot

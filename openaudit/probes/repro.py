@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openaudit.collect.common import absence
-from openaudit.collect.findings import F, NA, P, PA, card_unavailable, finding, listing_unavailable, plural
+from openaudit.collect.findings import NA, PA, F, P, card_unavailable, finding, listing_unavailable, plural
 from openaudit.model import Finding
 from openaudit.probes.registry import ProbeContext, probe
 

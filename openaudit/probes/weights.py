@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from openaudit.collect.common import absence, note_evidence, short
-from openaudit.collect.findings import F, NA, NAP, P, PA, files_unavailable, finding, partial_cache_note, plural
+from openaudit.collect.findings import NA, NAP, PA, F, P, files_unavailable, finding, partial_cache_note, plural
 from openaudit.collect.weights import checkpoint_dir
 from openaudit.model import Condition, Evidence, Finding
 from openaudit.probes.registry import ProbeContext, probe
-
 
 # Card lines that load this model's published weights (usage code, download commands, file tables).
 LOADS_WEIGHTS = re.compile(r"\.from_pretrained\(|hf_hub_download\(|snapshot_download\(|huggingface-cli download|"

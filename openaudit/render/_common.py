@@ -5,7 +5,8 @@ them, treating every optional key as possibly absent.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 OUTCOME_LABEL = {
     "pass": "pass",

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from openaudit.errors import InvalidDocument
@@ -36,18 +36,19 @@ def _created(report: dict[str, Any]) -> datetime:
     if isinstance(stamp, str):
         try:
             dt = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).replace(
+            return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).replace(
                 microsecond=0, tzinfo=None)
         except ValueError:
             pass
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None)
-    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        return datetime.fromtimestamp(int(epoch), UTC).replace(tzinfo=None)
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
 def build_spdx(report: dict[str, Any]) -> Any:
     """The spdx-tools ``Document`` for the report (SPDX 2.3)."""
+    from license_expression import get_spdx_licensing
     from spdx_tools.spdx.model import (
         Actor,
         ActorType,
@@ -64,7 +65,6 @@ def build_spdx(report: dict[str, Any]) -> Any:
         RelationshipType,
         SpdxNoAssertion,
     )
-    from license_expression import get_spdx_licensing
 
     tid = target_id(report)
     tgt = as_dict(report.get("target"))

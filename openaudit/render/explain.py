@@ -7,7 +7,8 @@ own escaping of untrusted text; nothing here computes a verdict.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from openaudit.render._common import OUTCOME_LABEL, as_dict, as_list, text
 

@@ -18,6 +18,7 @@ from openaudit.render._common import (
     unverified_text,
 )
 
+
 def xml_text(value: Any) -> str:
     """Text XML 1.0 can carry and a reader cannot be misled by: controls, bidi, invisibles and
     surrogates shown as escapes (``base.text.visible``); tab and newline kept."""

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from openaudit.probes import CATALOG
 from openaudit.render._common import (
     as_dict,
     as_list,
@@ -15,8 +16,6 @@ from openaudit.render._common import (
     target_id,
     text,
 )
-
-from openaudit.probes import CATALOG
 from openaudit.render.jsonfmt import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from openaudit.base.text import terminal_safe
 from openaudit.render._common import (
     LEGEND,
     OUTCOME_ICON,
@@ -19,7 +20,6 @@ from openaudit.render._common import (
     target_id,
     text,
 )
-from openaudit.base.text import terminal_safe
 
 
 def _s(value: Any, default: str = "") -> str:

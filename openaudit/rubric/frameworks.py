@@ -9,7 +9,8 @@ evidence trail). Item status is one of ``met`` / ``not_met`` / ``unverified``:
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from openaudit.model import Finding, Outcome
 from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework

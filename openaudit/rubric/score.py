@@ -12,15 +12,16 @@ with errors or unrun probes are marked (``errors``, ``unrun``, ``unverified``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.errors import UnknownRubric
 from openaudit.model import DimensionResult, Evidence, Finding, Outcome
 from openaudit.rubric.load import rubric_info
 from openaudit.rubric.types import Dimension, Rubric
 
-__all__ = ["ScoreResult", "score", "score_dimension", "rubric_info", "missing_finding"]
+__all__ = ["ScoreResult", "missing_finding", "rubric_info", "score", "score_dimension"]
 
 
 @dataclass(frozen=True)

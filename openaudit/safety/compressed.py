@@ -10,7 +10,8 @@ import gzip
 import io
 import lzma
 import zlib
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.base.formats import is_tar
 from openaudit.model import ScanCode

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import re
 import struct
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
 from openaudit.safety.results import not_pickle, unscannable
@@ -31,7 +32,7 @@ def numeric_descr(descr: Any, depth: int = 0) -> bool | None:
     if isinstance(descr, str):
         return bool(_NUMERIC.match(descr))
     if isinstance(descr, tuple):  # (base, shape): a sub-array of the base type
-        if len(descr) != 2 or not (isinstance(descr[1], int) or isinstance(descr[1], tuple)):
+        if len(descr) != 2 or not isinstance(descr[1], (int, tuple)):
             return None
         return numeric_descr(descr[0], depth + 1)
     if isinstance(descr, list):

@@ -16,11 +16,16 @@ from __future__ import annotations
 import pickletools
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 from openaudit.safety.globals_policy import classify, full_name, normalise
-from openaudit.safety.reader import (  # noqa: F401  (re-exported: the walker's typed stops)
-    CappedReader, Malformed, ScanLimit, ScanStop, Truncated, Unsupported,
+from openaudit.safety.reader import (
+    CappedReader,
+    Malformed,
+    ScanLimit,
+    ScanStop,
+    Truncated,
+    Unsupported,
 )
 
 MAX_OPS = 5_000_000  # opcodes per stream (~15 s of genops at worst)

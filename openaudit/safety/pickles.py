@@ -18,7 +18,8 @@ from __future__ import annotations
 import io
 import os
 import struct
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.base import formats
 from openaudit.model import ScanCode, ScanStatus
@@ -176,4 +177,4 @@ def _guard(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
         return unscannable("unknown", code, f"scan failed: {type(exc).__name__}: {msg}")
 
 
-__all__ = ["scan_bytes", "scan_path", "scan_ranged", "scan_fileobj", "scan_member", "result"]
+__all__ = ["result", "scan_bytes", "scan_fileobj", "scan_member", "scan_path", "scan_ranged"]

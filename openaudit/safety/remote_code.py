@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
+from openaudit.model import Evidence, Snapshot
 
 MAX_AST_NODES = 200_000
 
@@ -129,7 +129,7 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         except ParseProblem as exc:
             doc = loader_view(text)
             how = f" (read as transformers reads it: the strict parser refused the file: {exc.reason})"
-            flagged = isinstance(doc, dict) and (isinstance(doc.get("auto_map"), dict) and doc["auto_map"] or doc.get("custom_pipelines"))
+            flagged = isinstance(doc, dict) and ((isinstance(doc.get("auto_map"), dict) and doc["auto_map"]) or doc.get("custom_pipelines"))
             if not flagged:
                 unverified[path] = exc.reason
                 continue

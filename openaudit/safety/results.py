@@ -9,7 +9,8 @@ A result is a plain JSON-able dict (it is stored in ``Snapshot.scans`` and in ca
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from openaudit.model import ScanCode, ScanStatus
 

@@ -20,7 +20,15 @@ from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode, ScanStatus
 from openaudit.safety.opcodes import (
-    JOBLIB_WRAPPER, CappedReader, GlobalRef, Malformed, ScanLimit, ScanStop, StreamResult, Truncated, Unsupported,
+    JOBLIB_WRAPPER,
+    CappedReader,
+    GlobalRef,
+    Malformed,
+    ScanLimit,
+    ScanStop,
+    StreamResult,
+    Truncated,
+    Unsupported,
     _scan_one,
 )
 from openaudit.safety.results import result
@@ -66,7 +74,7 @@ def verdict(fmt: str, res: StreamResult, code: ScanCode | None = None, why: str 
 
 def _maybe_magic(value: Any) -> bool:
     """Could torch's legacy loader see the magic number here (and read on)?"""
-    if isinstance(value, bool) or isinstance(value, (str, bytes, float, list, dict, tuple)) or value is None:
+    if isinstance(value, (bool, str, bytes, float, list, dict, tuple)) or value is None:
         return False
     return not isinstance(value, int) or value == TORCH_MAGIC
 

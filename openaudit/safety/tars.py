@@ -9,7 +9,8 @@ Legacy torch tars (``torch.load`` tries them first on any non-zip file) hold ``s
 from __future__ import annotations
 
 import tarfile
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
 from openaudit.safety.results import not_pickle, unscannable, worst
@@ -31,7 +32,7 @@ def scan_tar(f: BinaryIO, scan_member: ScanMember, *, depth: int, stream: bool =
     parts: list[tuple[str, dict]] = []
     fmt = "tar"
     try:
-        tf = tarfile.open(fileobj=f, mode="r|" if stream else "r:")
+        tf = tarfile.open(fileobj=f, mode="r|" if stream else "r:")  # noqa: SIM115  (closed by the `with tf:` below)
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
         return unscannable(fmt, ScanCode.BUDGET if cut else ScanCode.CORRUPT_CONTAINER, f"tar that cannot be read: {_msg(exc)}")
     try:

@@ -13,11 +13,12 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
-from openaudit.safety.roles import wanted
 from openaudit.safety.results import not_pickle, unscannable, worst
+from openaudit.safety.roles import wanted
 
 MAX_MEMBERS = 10_000
 MEMBER_CAP = 512 * 1024 * 1024  # uncompressed bytes of one member that is scanned to its end

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from openaudit.base.net import Meter
 from openaudit.base.text import terminal_safe
@@ -17,7 +17,7 @@ from openaudit.sources import select
 from openaudit.sources.cache import detect_cache_snapshot, find_offline
 from openaudit.sources.local import read_folder
 
-__all__ = ["resolve", "is_offline", "looks_like_repo_id", "token_or_env"]
+__all__ = ["is_offline", "looks_like_repo_id", "resolve", "token_or_env"]
 
 # Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "."; no "--" or ".." (huggingface_hub rules).
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -149,7 +149,7 @@ def _cache_refs(repo_dir: Path) -> tuple[str, ...]:
     if not refs_dir.is_dir() or refs_dir.is_symlink():
         return ()
     out = []
-    for dirpath, dirnames, filenames in os.walk(refs_dir):
+    for dirpath, _dirnames, filenames in os.walk(refs_dir):
         rel = os.path.relpath(dirpath, refs_dir)
         if rel.split(os.sep)[0] == "pr":
             continue

@@ -25,7 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidInput, UsageError
-from openaudit.model import Condition, FileEntry, LinkKind, LinkLookup, LinkStatus, NetworkStats, Note, Snapshot, SourceKind, Target
+from openaudit.model import (
+    Condition,
+    FileEntry,
+    LinkKind,
+    LinkLookup,
+    LinkStatus,
+    NetworkStats,
+    Note,
+    Snapshot,
+    SourceKind,
+    Target,
+)
 
 MANIFEST = ".openaudit-capture.json"
 FORMAT = "openaudit-capture"

@@ -9,6 +9,7 @@ a ``configs``/``recipes`` folder.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import PurePosixPath
 
@@ -41,7 +42,7 @@ def _words(parts: tuple[str, ...]) -> list[str]:
 
 
 def _has_pair(words: list[str], pairs: tuple[tuple[str, str], ...]) -> bool:
-    return any((a, b) in pairs for a, b in zip(words, words[1:]))
+    return any((a, b) in pairs for a, b in itertools.pairwise(words))
 
 
 def categories(path: str) -> set[str]:

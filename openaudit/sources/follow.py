@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from openaudit.base.net import FailKind, Failure, Meter, NetFailure
-from openaudit.base.net import cache, github, papers
+from openaudit.base.net import FailKind, Failure, Meter, NetFailure, cache, github, papers
 from openaudit.base.net import hub as hubnet
 from openaudit.model import Condition, LinkKind, LinkLookup, LinkStatus, Note
 from openaudit.sources import codepaths, hub_lookups
@@ -83,7 +82,7 @@ def follow(refs: list[LinkRef], *, meter: Meter, token: str | None, self_id: str
         except NetFailure as exc:
             failure = exc.failure
             status, facts, evidence, detail = _status_of(failure, ref), {}, None, failure.detail
-        except Exception as exc:  # noqa: BLE001 - one odd link must not sink the audit: unobserved, no facts
+        except Exception as exc:
             failure = Failure(FailKind.OTHER, None, f"lookup failed ({type(exc).__name__})")
             status, facts, evidence, detail = LinkStatus.ERROR, {}, None, failure.detail
         if facts:

@@ -34,7 +34,7 @@ _GITHUB_RESERVED = {
     "about", "apps", "collections", "contact", "customer-stories", "enterprise", "events", "explore", "features",
     "issues", "join", "login", "marketplace", "new", "notifications", "orgs", "organizations", "pricing", "pulls",
     "search", "security", "settings", "site", "sponsors", "team", "topics", "trending", "users", "codespaces",
-    "resources", "solutions", "marketplace", "readme", "git-guides", "signup",
+    "resources", "solutions", "readme", "git-guides", "signup",
 }
 _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 _HUB_RESERVED = {
@@ -44,7 +44,7 @@ _HUB_RESERVED = {
     "support", "brand", "security", "code-of-conduct", "content-guidelines", "new-dataset", "new-space", "oauth",
 }
 _HUB_SUBPAGES = {"blob", "tree", "resolve", "viewer", "discussions", "commits", "commit", "raw", "edit", "refs",
-                 "community", "settings", "discussions", "files", "upload", "delete"}
+                 "community", "settings", "files", "upload", "delete"}
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 _DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
 _KIND_ORDER = (LinkKind.GITHUB_REPO, LinkKind.HUB_DATASET, LinkKind.HUB_MODEL, LinkKind.PAPER)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from openaudit.base.formats import family_of, pickle_start
 from openaudit.base.text import terminal_safe as escape

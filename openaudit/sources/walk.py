@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note

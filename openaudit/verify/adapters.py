@@ -102,7 +102,7 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
         total = int(n.get("lr-decay-iters") or n.get("train-iters") or 1)
         style = str(n.get("lr-decay-style", "linear"))
         recipe["schedule"] = {"name": style if style in ("constant", "linear", "cosine") else "linear",
-                              "lr": float(params["lr"]), "warmup_steps": int(round(float(n.get("warmup", 0.01)) * total)),
+                              "lr": float(params["lr"]), "warmup_steps": round(float(n.get("warmup", 0.01)) * total),
                               "total_steps": total, "min_lr": float(n.get("min-lr", 0.0))}
         if style not in ("constant", "linear", "cosine"):
             gaps.append(f"lr-decay-style {style!r} has no replay schedule")

@@ -13,7 +13,8 @@ all the others:
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def _f64(t):

@@ -20,8 +20,9 @@ to its running ``tr_loss``). Imports torch; only loaded when a replay runs.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import nullcontext
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F

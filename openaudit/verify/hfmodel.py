@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import torch
 
@@ -62,9 +63,9 @@ def dropout_keys(cfg: Any) -> list[str]:
     """Config keys with a dropout probability > 0 that a causal LM uses."""
     out = []
     for key, value in sorted(cfg.to_dict().items()):
-        if ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                out.append(f"{key} = {value}")
+        named = ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS
+        if named and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            out.append(f"{key} = {value}")
     return out
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import copy
 import inspect
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 
@@ -175,7 +176,7 @@ def _fits(groups: list[list[str]], saved: Mapping[str, Any], shapes: Mapping[str
     for names, g in zip(groups, saved_groups):
         for name, idx in zip(names, g["params"]):
             st = saved["state"].get(idx) or {}
-            for slot, v in st.items():
+            for v in st.values():
                 if isinstance(v, torch.Tensor) and v.dim() > 0 and tuple(v.shape) != shapes[name]:
                     return False
     return True
@@ -298,8 +299,6 @@ def step_counts(opt: torch.optim.Optimizer) -> set[float]:
     out: set[float] = set()
     for st in opt.state.values():
         v = st.get("step")
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            out.add(float(v))
-        elif isinstance(v, (int, float)):
+        if (isinstance(v, torch.Tensor) and v.numel() == 1) or isinstance(v, (int, float)):
             out.add(float(v))
     return out

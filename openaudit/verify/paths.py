@@ -35,7 +35,7 @@ class Root:
     allowed: tuple[Path, ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, base: Path) -> "Root":
+    def of(cls, base: Path) -> Root:
         real = base.resolve()
         extra = _cache_blobs(real)
         return cls(real, (real,) + ((extra,) if extra else ()))

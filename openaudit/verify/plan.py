@@ -4,6 +4,7 @@ Trainer output folders (``verify.trainer.from_trainer``) both become a :class:`P
 gaps are found when the model config is checked (``check_config``) and during the replay."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +168,7 @@ def segments(plan: Plan, max_steps: int | None) -> None:
         if plan.segment[0] not in plan.weights:
             plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at segment start (step {plan.segment[0]})")
     else:
-        candidates = list(zip(ends, ends[1:]))
+        candidates = list(itertools.pairwise(ends))
     lacking = [s for s, _ in candidates if s in plan.weights and s not in plan.optim]
     _missing_steps(plan, Code.OPTIMIZER_STATE, lacking,
                    lambda: f"optimizer state at {len(lacking)} checkpoints ({lacking[0]}..{lacking[-1]})",

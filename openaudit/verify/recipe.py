@@ -8,9 +8,10 @@ recipe raises :class:`openaudit.errors.InvalidDocument` naming the file, the JSO
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.base.parse import load_json, load_yaml
 from openaudit.errors import InvalidDocument

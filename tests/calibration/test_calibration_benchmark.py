@@ -89,7 +89,7 @@ def test_runs_on_a_set_of_the_same_layout(tmp_path, capsys):
     assert b.main(["--set", str(d), "--show-misses"]) == 0
     out = capsys.readouterr().out
     assert "license_open  strong" in out and "final_model_parameters" in out and "open_code" in out
-    labels, reports, recs = b.run(d)
+    _labels, _reports, recs = b.run(d)
     got = {r["label"]: r["got"] for r in recs}
     assert got["license_open"] is True
     assert b.osai_grades({"datasources_basemodel": {"class": "open"}, "datasources_endmodel": {"class": "partial"}}, "end")["data"] == "partial"

@@ -114,7 +114,7 @@ def test_output_file_is_written_atomically(minilm, tmp_path, capsys):
 )
 def test_bad_input_is_one_line_and_exit_2(args, needle, minilm, capsys):
     args = [a.replace("{target}", str(minilm)) for a in args]
-    rc, out, err = run_cli(args, capsys)
+    rc, _out, err = run_cli(args, capsys)
     assert rc == 2
     assert needle in err
     assert "Traceback" not in err

@@ -36,7 +36,7 @@ def hint(err: str) -> str:
 @pytest.mark.parametrize("extra", [["-f", "markdown"], ["-o", "OUT"], ["-f", "json", "-o", "OUT"]])
 def test_check_with_a_report_prints_real_line_breaks(capsys, tmp_path: Path, extra: list[str]) -> None:
     extra = [str(tmp_path / "r.out") if x == "OUT" else x for x in extra]
-    rc, out, err = run(capsys, "check", str(RESTRICTED), "--policy", str(REPO / "examples/policies/open-science.yaml"),
+    rc, _out, err = run(capsys, "check", str(RESTRICTED), "--policy", str(REPO / "examples/policies/open-science.yaml"),
                        "--no-timestamp", *extra)
     assert rc == 1
     assert "\\n" not in err, err

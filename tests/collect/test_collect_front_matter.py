@@ -12,7 +12,7 @@ from openaudit.base.parse import split_front_matter
 from openaudit.collect.card import parse_card_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from snapmaker import card_only  # noqa: E402
+from snapmaker import card_only
 
 CASES = [
     "---\nlicense: mit\n---\n# T\n",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snapmaker import card_only, from_folder
 
 from openaudit.collect import collect_all, summary
 from openaudit.model import Outcome
 from openaudit.probes import ProbeContext, run_probes
-from snapmaker import card_only, from_folder
 
 MINE = ("weights.", "code.", "data.", "repro.", "docs.")
 OTHERS = {"repro.replay", "data.contamination"}  # probes of other areas

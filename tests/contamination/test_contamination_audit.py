@@ -142,7 +142,7 @@ def test_explicit_train_is_reported_as_the_argument(tmp_path, capsys):
     repo = _repo(tmp_path, {"data/test.jsonl": _jsonl([{"text": ITEMS[0]["question"]}])})
     train = tmp_path / "t.txt"
     train.write_text(ITEMS[3]["question"] + "\n")
-    c, finding, _err = _audit(capsys, repo, str(_bench(tmp_path)), "--train", str(train))
+    c, _finding, _err = _audit(capsys, repo, str(_bench(tmp_path)), "--train", str(train))
     assert c["training_files"]["origin"] == "argument" and c["training_files"]["used"][0]["path"] == str(train)
     assert [i["id"] for i in c["benchmarks"][0]["items"] if i["contaminated"]] == ["t3"]
 

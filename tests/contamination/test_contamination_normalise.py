@@ -77,6 +77,6 @@ def test_hashes_stable_across_processes_and_hash_seeds():
 
 
 def test_ngram_of_window_equals_ngram_of_slice():
-    h = TokenHasher().hashes([w.encode() for w in "a b c d e f g".split()])
+    h = TokenHasher().hashes([w.encode() for w in ["a", "b", "c", "d", "e", "f", "g"]])
     full = ngram_hashes(h, 3)
     assert full[2] == ngram_hashes(h[2:5], 3)[0]

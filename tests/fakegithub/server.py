@@ -112,7 +112,7 @@ class _Handler(RoutedHandler):
         with self.fake.lock:
             for f in self.fake.faults:
                 github = f.route == "github" and route in ("repo", "commit", "tree", "readme")
-                if not github and f.route not in (route, "*") or (f.key is not None and (key or "").lower() != f.key.lower()):
+                if (not github and f.route not in (route, "*")) or (f.key is not None and (key or "").lower() != f.key.lower()):
                     continue
                 if f.times is not None and f.hits >= f.times:
                     continue

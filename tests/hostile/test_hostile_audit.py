@@ -10,13 +10,21 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile_builders import (  # noqa: E402
-    CARD, PICKLE_CASES, REPO_CASES, build_pickle_case, build_repo_case, finding_text, make_repo, p_global,
-    run_pipeline, safetensors_file, st_ok,
+from hostile_builders import (
+    CARD,
+    PICKLE_CASES,
+    build_pickle_case,
+    build_repo_case,
+    finding_text,
+    make_repo,
+    p_global,
+    run_pipeline,
+    safetensors_file,
+    st_ok,
 )
 
-from openaudit.model import Outcome, ScanCode  # noqa: E402
-from openaudit.base.parse import ParseCode  # noqa: E402
+from openaudit.base.parse import ParseCode
+from openaudit.model import Outcome, ScanCode
 
 NA, FAIL, PASS = Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.PASS
 
@@ -64,7 +72,7 @@ HEADER_CASES = {
 
 @pytest.mark.parametrize("name", sorted(HEADER_CASES))
 def test_malformed_safetensors_reported(tmp_path, name):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     f = fs["weights.params_known"]
     assert f.outcome in (FAIL, NA), finding_text(f)
@@ -84,7 +92,7 @@ def test_inconsistent_offsets_recorded(tmp_path, name):
 @pytest.mark.parametrize("name,module", [("remote_code", "modeling_evil"), ("remote_code_broken_py", "modeling_x"),
                                          ("config_duplicate_keys", "duplicate key")])
 def test_remote_code_flagged(tmp_path, name, module):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     f = fs["code.no_remote_code"]
     # a config the strict parser refuses is never a pass (here json.loads sees an empty auto_map: not_available)
@@ -133,7 +141,7 @@ def test_utf16_card_with_bom_is_read(tmp_path):
 
 @pytest.mark.parametrize("name", ["config_nan_deep", "config_binary", "yaml_binary_bad_date", "card_bidi_controls", "empty_weights"])
 def test_broken_configs_and_odd_cards_complete(tmp_path, name):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     if name == "empty_weights":
         assert fs["weights.no_dangerous_pickles"].outcome is not PASS
@@ -224,7 +232,7 @@ def test_card_default_is_fine(tmp_path):
     """Control: a benign repo audits with the pickle probe passing."""
     root = make_repo(tmp_path / "ok", {"config.json": '{"model_type": "bert"}',
                                        "model.safetensors": safetensors_file(st_ok(), b"\x00" * 16)}, card=CARD)
-    snap, fs = run_pipeline(root)
+    _snap, fs = run_pipeline(root)
     _no_errors(fs)
     assert fs["weights.no_dangerous_pickles"].outcome is PASS
     assert fs["weights.params_known"].outcome is PASS

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fail_closed_cases import CASES, R, W  # noqa: E402
+from fail_closed_cases import CASES, R, W
 
-from openaudit import api  # noqa: E402
-from openaudit.policy import evaluate, load_policy  # noqa: E402
+from openaudit import api
+from openaudit.policy import evaluate, load_policy
 
 REPO = Path(__file__).resolve().parents[2]
 STRICT = REPO / "examples" / "policies" / "strict-safety.yaml"

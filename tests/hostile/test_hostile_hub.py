@@ -14,7 +14,7 @@ for p in (str(TESTS), str(Path(__file__).resolve().parent)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from hostile_builders import BILLION_LAUGHS, p_global, safetensors_file, torch_zip  # noqa: E402
+from hostile_builders import BILLION_LAUGHS, p_global, safetensors_file, torch_zip
 
 
 @pytest.fixture

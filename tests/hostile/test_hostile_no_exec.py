@@ -13,7 +13,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hostile_builders import build_pickle_case, build_repo_case  # noqa: E402
+from hostile_builders import build_pickle_case, build_repo_case
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "COLUMNS": "200"}
 

@@ -14,7 +14,7 @@ import pytest
 from openaudit.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fail_closed_cases import p2  # noqa: E402
+from fail_closed_cases import p2
 
 FORMATS = ("table", "json", "markdown", "html", "sarif", "junit")
 CARD = "---\nlicense: mit\n---\n# A model\n"

@@ -10,9 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only  # noqa: E402
+from snapmaker import card_only
+
+from openaudit.collect import collect_all
+from openaudit.probes import ProbeContext, run_probes
 
 BODY = "\n# Model\n\nA language model for testing the license scope rules of the auditor, with enough words to read.\n\n"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from openaudit import resources
-from openaudit.errors import InvalidDocument
 from openaudit.base.parse import load_yaml
+from openaudit.errors import InvalidDocument
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(resources.rubrics_dir().glob("*.yaml"))

@@ -208,8 +208,8 @@ def test_verdict_to_dict_round_trips_json():
     assert d["ok"] is False and {x["rule"] for x in d["violations"]} == {"min_dimension_scores.license", "require_osaid"}
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
                      lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=3),

@@ -11,11 +11,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.model import LinkKind, LinkLookup, LinkStatus  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from openaudit.rubric.frameworks import evaluate_frameworks  # noqa: E402
-from snapmaker import card_only, make  # noqa: E402
+from snapmaker import card_only, make
+
+from openaudit.collect import collect_all
+from openaudit.model import LinkKind, LinkLookup, LinkStatus
+from openaudit.probes import ProbeContext, run_probes
+from openaudit.rubric.frameworks import evaluate_frameworks
 
 HEAD = "---\nlicense: apache-2.0\ndatasets:\n- acme/corpus-v2\n---\n# Acme-7B\n\n"
 TRAINING_LINK = "The full training code is in our GitHub repository: https://github.com/acme/acme-train\n"

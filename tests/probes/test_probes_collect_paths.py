@@ -6,10 +6,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.model import Condition, Note, Outcome  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only, make, st_header  # noqa: E402
+from snapmaker import card_only, make, st_header
+
+from openaudit.collect import collect_all
+from openaudit.model import Condition, Note, Outcome
+from openaudit.probes import ProbeContext, run_probes
 
 P, F, PA, NA, NAP = Outcome.PASS, Outcome.FAIL, Outcome.PARTIAL, Outcome.NOT_AVAILABLE, Outcome.NOT_APPLICABLE
 CARD = "---\nlicense: mit\n---\n# Model\n\nA small test model that does nothing in particular for anyone today.\n"

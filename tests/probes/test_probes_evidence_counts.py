@@ -9,10 +9,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.collect.common import plural, repo_key  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only, make  # noqa: E402
+from snapmaker import card_only, make
+
+from openaudit.collect import collect_all
+from openaudit.collect.common import plural, repo_key
+from openaudit.probes import ProbeContext, run_probes
 
 TINY = Path(__file__).resolve().parents[2] / "examples" / "tiny-open"
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only  # noqa: E402
+from snapmaker import card_only
+
+from openaudit.collect import collect_all
+from openaudit.probes import ProbeContext, run_probes
 
 HEAD = "---\nlicense: mit\n---\n# Model\n\nA sentiment classifier for English movie reviews, fine-tuned for the task.\n\n"
 

@@ -93,6 +93,5 @@ def test_swapped_runs_another_function_and_restores():
         f = run_probes(ProbeContext(snap, {}), only={"license.open"})["license.open"]
         assert f.outcome is Outcome.ERROR and "boom" in f.message
     assert registered()["license.open"] is before
-    with pytest.raises(ProbeRegistryError, match="not registered"):
-        with swapped({"license.nope": _fn}):
-            pass
+    with pytest.raises(ProbeRegistryError, match="not registered"), swapped({"license.nope": _fn}):
+        pass

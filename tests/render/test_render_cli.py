@@ -74,7 +74,7 @@ def test_render_schema_violation_binary_missing_and_bad_format(capsys, tmp_path:
                          ((str(tmp_path / "nope.json"), "-f", "json"), "no such file"),
                          ((str(SAMPLE), "-f", "pdf"), "unknown format"),
                          ((str(SAMPLE), "--policy-verdict", str(SAMPLE)), "not a policy verdict")):
-        rc, out, err = run(capsys, "render", *args)
+        rc, _out, err = run(capsys, "render", *args)
         assert rc == 2 and needle in err and "Traceback" not in err, (args, err)
 
 

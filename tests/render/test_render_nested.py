@@ -8,7 +8,6 @@ from openaudit.render.htmltext import html_value
 from openaudit.render.md import md_block
 
 
-
 def test_scalars_and_empty_values() -> None:
     assert md_block(None) == ["none"] and md_block([]) == ["none"] and md_block({}) == ["none"]
     assert md_block(False) == ["no"] and md_block(0) == ["0"]

@@ -12,11 +12,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.model import Finding, Outcome  # noqa: E402
-from openaudit.probes import CATALOG  # noqa: E402
-from openaudit.resources import rubrics_dir, schema  # noqa: E402
-from openaudit.rubric import evaluate_frameworks  # noqa: E402
-from openaudit.base.parse import load_yaml  # noqa: E402
+from openaudit.base.parse import load_yaml
+from openaudit.model import Finding, Outcome
+from openaudit.probes import CATALOG
+from openaudit.resources import rubrics_dir, schema
+from openaudit.rubric import evaluate_frameworks
 
 CARD = ("---\nlicense: bigcode-openrail-m\ndatasets:\n- acme/corpus\n---\n# Acme\n\nA code model trained on "
         "[Corpus](https://huggingface.co/datasets/acme/corpus) for 1T tokens. Training code: https://github.com/acme/train\n")

@@ -15,7 +15,7 @@ from openaudit.probes import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric import load_rubric, rubric_info
 from openaudit.rubric.docload import MAX_DOC_BYTES, parse_text, validate
-from openaudit.rubric.load import load_rubric_file, shipped_rubric_files
+from openaudit.rubric.load import shipped_rubric_files
 
 SHIPPED = ["openaudit", "mof-1.0", "osaid-1.0", "osai-index"]
 

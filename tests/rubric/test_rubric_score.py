@@ -9,8 +9,7 @@ from openaudit.errors import InvalidDocument
 from openaudit.model import Finding, Outcome
 from openaudit.probes import CATALOG
 from openaudit.rubric import load_rubric
-from openaudit.rubric.score import score
-from openaudit.rubric.score import score_dimension
+from openaudit.rubric.score import score, score_dimension
 
 
 def F(probe: str, outcome: str, score_: float | None = None) -> Finding:

@@ -5,8 +5,8 @@ import codecs
 
 import pytest
 
-from openaudit.errors import InvalidDocument
 from openaudit.base.parse import MAX_DOC_BYTES, ParseProblem, load_json, load_yaml, load_yaml_with_lines
+from openaudit.errors import InvalidDocument
 
 LAUGHS = "a0: &a0 [lol, lol]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 30))
 

@@ -12,15 +12,21 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-from hostile_builders import (  # noqa: E402
-    npy_object, p_clean, p_global, p_inst, p_memo_obfuscated, p_stack_global, p_unresolvable, torch_zip,
+from hostile_builders import (
+    npy_object,
+    p_clean,
+    p_global,
+    p_inst,
+    p_memo_obfuscated,
+    p_stack_global,
+    p_unresolvable,
+    torch_zip,
 )
 
-from openaudit.safety.globals_policy import classify  # noqa: E402
-from openaudit.base.formats import sniff  # noqa: E402
-from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged  # noqa: E402
-
-from openaudit.model import ScanCode  # noqa: E402
+from openaudit.base.formats import sniff
+from openaudit.model import ScanCode
+from openaudit.safety.globals_policy import classify
+from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged
 
 KEYS = {"format", "status", "code", "globals", "dangerous", "suspicious", "reason"}
 

@@ -2,6 +2,7 @@
 never call garbage "clean", and round-trip what they should."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickletools
@@ -13,13 +14,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openaudit.base.formats import sniff
+from openaudit.base.parse import ParseProblem, load_json, load_yaml
+from openaudit.base.text import decode_text
 from openaudit.errors import OpenAuditError
 from openaudit.safety.globals_policy import classify
-from openaudit.base.parse import ParseProblem, load_json, load_yaml
-from openaudit.base.formats import sniff
 from openaudit.safety.pickles import scan_bytes
 from openaudit.safety.safetensors import DTYPE_BITS, parse_header
-from openaudit.base.text import decode_text
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -123,7 +124,7 @@ def test_safetensors_header_never_raises_and_ok_is_consistent(entries, size, pre
     assert info.param_count == sum(info.dtype_counts.values())
     if info.ok:
         spans = sorted((t.start, t.end) for t in info.tensors.values())
-        assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
 
 
 @FAST

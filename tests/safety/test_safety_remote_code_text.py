@@ -4,9 +4,9 @@ from __future__ import annotations
 import codecs
 import json
 
+from openaudit.base.text import decode_text, has_bidi_controls
 from openaudit.model import FileEntry, Snapshot, SourceKind, Target
 from openaudit.safety.remote_code import analyse_python, summarize
-from openaudit.base.text import decode_text, has_bidi_controls
 
 
 def snap(texts: dict[str, str], extra_files: tuple[str, ...] = ()) -> Snapshot:

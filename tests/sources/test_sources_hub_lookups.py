@@ -9,8 +9,8 @@ from fakehub.datasets import FakeDataset
 from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
-from openaudit.model import Condition, Outcome, SourceKind
 from openaudit.base.net import http as netio
+from openaudit.model import Condition, Outcome, SourceKind
 from openaudit.sources import hub, hub_lookups, resolve
 
 MB = 1_000_000

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from openaudit.base.formats import family_of
 from openaudit.errors import TargetNotFound, UsageError
 from openaudit.model import Condition, SourceKind, Target
 from openaudit.sources import resolve, select
 from openaudit.sources.local import read_folder
-from openaudit.base.formats import family_of
 
 
 def _w(p: Path, data: bytes | str) -> Path:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from openaudit import api
 from openaudit.model import Condition, SourceKind, Target
-from openaudit.sources import resolve
-from openaudit.sources import local
+from openaudit.sources import local, resolve
 from openaudit.sources.local import read_folder
 
 EVIL = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00trueq\x00\x85R."

@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
+from openaudit.verify.api import run
 from openaudit.verify.artifacts import load_tensors, unsafe_issue
 from openaudit.verify.codes import ArtifactProblem, Code
-from openaudit.verify.api import run
 
 PROTO2 = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R."
 # protocol 4: SHORT_BINUNICODE 'posix', MEMOIZE, SHORT_BINUNICODE 'system', MEMOIZE, STACK_GLOBAL

@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import EXAMPLES, REPO
 
 from openaudit.cli.main import main
-
-from conftest import EXAMPLES, REPO
 
 VARIANTS = EXAMPLES / "variants"
 

@@ -10,11 +10,10 @@ import pickle
 
 import jsonschema
 import pytest
+from conftest import EXAMPLES
 
 from openaudit.resources import schema
 from openaudit.verify.api import run
-
-from conftest import EXAMPLES
 
 VARIANTS = EXAMPLES / "variants"
 REPRODUCED = ("REPRODUCED_EXACT", "REPRODUCED_WITHIN_TOLERANCE")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from openaudit.model import Outcome, Snapshot, SourceKind, Target
-from openaudit.probes.registry import ProbeContext
 from openaudit.probes.heavy import replay_finding
+from openaudit.probes.registry import ProbeContext
 
 
 def _res(verdict, **kw):

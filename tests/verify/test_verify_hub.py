@@ -6,12 +6,11 @@ import shutil
 
 import huggingface_hub
 import pytest
+from conftest import EXAMPLES
 from huggingface_hub.errors import LocalEntryNotFoundError, RemoteEntryNotFoundError, RepositoryNotFoundError
 
 from openaudit.errors import NetworkError, TargetNotFound
 from openaudit.verify.api import run
-
-from conftest import EXAMPLES
 
 
 def _response(code: int):

@@ -9,12 +9,11 @@ import sys
 import textwrap
 
 import pytest
+from conftest import REPO
 
 from openaudit.cli.main import main
 from openaudit.errors import InvalidDocument
 from openaudit.verify.api import run
-
-from conftest import REPO
 
 
 def _outside_codes(r):

@@ -4,11 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
 from openaudit.errors import InvalidDocument
 from openaudit.verify.recipe import load_recipe
-
-from conftest import EXAMPLES
 
 GOOD = (EXAMPLES / "tiny-open" / "recipe.yaml").read_text()
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 
+import hf_runs
 import jsonschema
 import pytest
 
 from openaudit.resources import schema
 from openaudit.verify.api import run
-
-import hf_runs
 
 
 def _check(result: dict) -> dict:

@@ -8,8 +8,8 @@ import email.utils
 import enum
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from openaudit.errors import AuthError, NetworkError, OfflineMiss, OpenAuditError, TargetNotFound
 

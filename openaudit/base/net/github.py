@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from openaudit.base.net.failures import Failure, FailKind, NetFailure
+from openaudit.base.net.failures import FailKind, Failure, NetFailure
 from openaudit.base.net.http import Response, fetch
 from openaudit.base.text import decode_text
 

@@ -20,13 +20,22 @@ import contextvars
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from openaudit import __version__
+from openaudit.base.net.failures import (
+    FailKind,
+    Failure,
+    NetFailure,
+    TruncatedBody,
+    classify,
+    from_status,
+    is_network_error,
+)
 from openaudit.base.parse import ParseProblem, load_json
 from openaudit.base.text import decode_text
-from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, from_status, is_network_error
 
 if TYPE_CHECKING:  # imported where used, at run time (start-up)
     import httpx2
@@ -41,7 +50,7 @@ MAX_REDIRECTS = 5  # redirect hops the plain client follows
 MAX_BODY = 1 << 20  # default cap on a plain response body read into memory
 USER_AGENT = f"openaudit/{__version__} (+https://github.com/openaudit/openaudit)"
 
-_ACTIVE: contextvars.ContextVar["Meter | None"] = contextvars.ContextVar("openaudit_meter", default=None)
+_ACTIVE: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("openaudit_meter", default=None)
 _LOCK = threading.Lock()
 _HUB_INSTALLED = False
 _PLAIN: httpx2.Client | None = None  # the plain client, built on first use
@@ -65,7 +74,7 @@ class Meter:
             self.requests += requests
             self.bytes += nbytes
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         install()
         self._token = _ACTIVE.set(self)
         return self

@@ -9,12 +9,13 @@ whose own retry of its metadata request is the library's.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from openaudit.base.net import cache
-from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, is_network_error
+from openaudit.base.net.failures import FailKind, Failure, NetFailure, TruncatedBody, classify, is_network_error
 from openaudit.base.net.http import active_meter, call, guard, install, with_retries
 
 if TYPE_CHECKING:  # imported where used, at run time (start-up)
@@ -94,8 +95,7 @@ def get_bytes(url: str, hdrs: dict[str, str], limit: int) -> bytes:
     """GET ``url`` streaming at most ``limit`` bytes (a server that ignores Range cannot make us
     read more); raises on HTTP errors and on a body shorter than its Content-Length."""
     install()
-    from huggingface_hub import get_session
-    from huggingface_hub import hf_raise_for_status
+    from huggingface_hub import get_session, hf_raise_for_status
 
     with get_session().stream("GET", url, headers=hdrs) as r:
         if r.status_code >= 400:

@@ -3,7 +3,8 @@ what it read contiguously from byte 0, and the test (on the scan result's typed 
 whether a scan over a window of the file stands for the whole file."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from openaudit.model import ScanCode
 
