@@ -6,6 +6,7 @@ and question + answer), lightly edited and paraphrased; the rest are clean contr
 
     python benchmarks/contamination_recall.py [--per-kind 20] [--fuzzy]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         train = str(Path(tmp) / "train.jsonl")
         write_jsonl(train, records)
-        for fuzzy in ([False, True] if args.fuzzy else [False]):
+        for fuzzy in [False, True] if args.fuzzy else [False]:
             t0 = time.perf_counter()
             rep = run([humaneval_path()], [train], fuzzy=fuzzy, workers=1, progress=lambda _m: None)
             dt = time.perf_counter() - t0

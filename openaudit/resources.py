@@ -1,4 +1,5 @@
 """Locate data shipped with openaudit (rubrics, schemas, license index) without the checkout."""
+
 from __future__ import annotations
 
 import hashlib
@@ -118,8 +119,11 @@ def _json_types(obj: Any) -> Any:
 def stale_shipped_files() -> list[str]:
     """Shipped YAML files whose current text has no pre-parsed copy (parsed from YAML, slower)."""
     cache = _shipped_cache()
-    return [p.name for p in sorted(rubrics_dir().glob("*.yaml"))
-            if hashlib.sha256(p.read_text(encoding="utf-8").encode("utf-8")).hexdigest() not in cache]
+    return [
+        p.name
+        for p in sorted(rubrics_dir().glob("*.yaml"))
+        if hashlib.sha256(p.read_text(encoding="utf-8").encode("utf-8")).hexdigest() not in cache
+    ]
 
 
 if __name__ == "__main__":

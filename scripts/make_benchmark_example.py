@@ -7,6 +7,7 @@ a question (its first two thirds) and an answer (the rest). Deterministic; needs
 
     python scripts/make_benchmark_example.py
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,9 @@ def main() -> int:
     seen = [v for v in all_verses if v["text"].strip() in trained]
     unseen = [v for v in all_verses if v["book"] in ("Psalms", "Proverbs", "Isaiah")]
     step_s, step_u = max(1, len(seen) // PER_SIDE), max(1, len(unseen) // PER_SIDE)
-    items = [item(v, "seen") for v in seen[::step_s][:PER_SIDE]] + [item(v, "unseen") for v in unseen[::step_u][:PER_SIDE]]
+    items = [item(v, "seen") for v in seen[::step_s][:PER_SIDE]] + [
+        item(v, "unseen") for v in unseen[::step_u][:PER_SIDE]
+    ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     print(f"wrote {OUT} ({len(items)} items: {PER_SIDE} from the training text, {PER_SIDE} controls)")

@@ -1,4 +1,5 @@
 """Shared test helpers. Area-specific fixtures live in tests/<area>/conftest.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,8 +26,6 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"../shared/corpus is absent ({CORPUS}); corpus tests need the shared folder beside the repo")
     return CORPUS
-
-
 
 
 @pytest.fixture

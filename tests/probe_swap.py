@@ -1,5 +1,6 @@
 """Run other functions for registered probes while a block runs (test code: a crashing probe). The
 registry offers no way to replace a registered probe; this reaches into it on purpose."""
+
 from __future__ import annotations
 
 import contextlib

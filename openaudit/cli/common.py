@@ -1,4 +1,5 @@
 """Options and helpers shared by the commands that run an audit (audit, check, bom)."""
+
 from __future__ import annotations
 
 import os
@@ -17,18 +18,50 @@ from openaudit.rubric.load import DEFAULT_RUBRIC
 from openaudit.sources import is_offline, token_or_env
 
 Revision = Annotated[str | None, typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
-RubricOpt = Annotated[str | None, typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
-Offline = Annotated[bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")]
+RubricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rubric",
+        help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].",
+        show_default=False,
+    ),
+]
+Offline = Annotated[
+    bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")
+]
 Token = Annotated[str | None, typer.Option("--token", help="Hub token (default: HF_TOKEN).", show_default=False)]
 OutFile = Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
-NoTimestamp = Annotated[bool, typer.Option("--no-timestamp", help="Omit generated_at: same input gives byte-identical JSON.")]
+NoTimestamp = Annotated[
+    bool, typer.Option("--no-timestamp", help="Omit generated_at: same input gives byte-identical JSON.")
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, requests and bytes transferred on stderr.")]
-Verify = Annotated[bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")]
+Verify = Annotated[
+    bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")
+]
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
-Benchmark = Annotated[list[str] | None, typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
-FollowLinks = Annotated[bool | None, typer.Option("--follow-links/--no-follow-links", help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].", show_default=False)]
-Train = Annotated[list[str] | None, typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
-Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
+Benchmark = Annotated[
+    list[str] | None,
+    typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable)."),
+]
+FollowLinks = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-links/--no-follow-links",
+        help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].",
+        show_default=False,
+    ),
+]
+Train = Annotated[
+    list[str] | None,
+    typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo)."),
+]
+Capture = Annotated[
+    bool,
+    typer.Option(
+        "--capture",
+        help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).",
+    ),
+]
 
 
 def default_format(fmt: str | None, out: str | None) -> str:
@@ -151,8 +184,10 @@ def warn_contamination(block: Any) -> None:
     if block.get("status") == RunStatus.NOT_RUN.value:
         stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
     elif block.get("status") == RunStatus.INCOMPLETE.value:
-        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
-               "problems in the report), so it is not verified clean")
+        stderr(
+            "warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+            "problems in the report), so it is not verified clean"
+        )
 
 
 def emit(text: str, out: str | None) -> None:

@@ -1,4 +1,5 @@
 """Entry point: registers the command modules and turns every failure into one line + exit code."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """`openaudit render REPORT.json --format F`: re-render a stored JSON report without re-auditing."""
+
 from __future__ import annotations
 
 import typer
@@ -15,8 +16,10 @@ def render_cmd(
     format: str = typer.Option("table", "--format", "-f", help=" | ".join(FORMATS)),
     output: c.OutFile = None,
     policy_verdict: str | None = typer.Option(
-        None, "--policy-verdict",
-        help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report"),
+        None,
+        "--policy-verdict",
+        help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report",
+    ),
 ) -> int:
     """Render a stored JSON report in another format."""
     doc = load_report(report)

@@ -1,4 +1,5 @@
 """SPDX-expression-aware allow/deny matching for policy license rules (pure)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -6,6 +6,7 @@ registry and ``CATALOG`` (id -> ProbeSpec, derived from the registrations) are c
 a module that fails to import fails the import of ``openaudit.probes`` (never silently dropped).
 A new probe goes into the module of its id group; a new module is added to the import list here.
 """
+
 from __future__ import annotations
 
 # Importing a probe module registers its probes; within an id group, the catalogue keeps registration

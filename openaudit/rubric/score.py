@@ -10,6 +10,7 @@ improves a verdict: an ERROR lowers the confidence AND counts as a fail for the 
 that crashes can never lift a dimension above what the same probe failing would give. Dimensions
 with errors or unrun probes are marked (``errors``, ``unrun``, ``unverified``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -81,7 +82,9 @@ def score_dimension(dim: Dimension, findings: Mapping[str, Finding], rubric: Rub
 def score(rubric: Rubric, findings: Mapping[str, Finding]) -> ScoreResult:
     """Score ``findings`` (probe id -> Finding) with a ``kind: score`` rubric."""
     if rubric.kind != "score":
-        raise UnknownRubric(f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric")
+        raise UnknownRubric(
+            f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric"
+        )
     dims = tuple(score_dimension(d, findings, rubric) for d in rubric.dimensions)
     weights = rubric.overall_weights or {}
     num = den = conf_num = conf_den = 0.0

@@ -1,4 +1,5 @@
 """Rubric data as frozen objects (built by openaudit.rubric.load from validated YAML)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

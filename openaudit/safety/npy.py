@@ -5,6 +5,7 @@ Only dtype descriptions that are certainly numeric count as "no pickle"; anythin
 as holding objects (``'O'``, ``'object'``, ``'i4,O'``, sub-arrays, names numpy spells differently) is
 scanned as the pickle that follows, so a disguise can only make the file unscannable, never clean.
 """
+
 from __future__ import annotations
 
 import ast

@@ -11,6 +11,7 @@ Failures are typed (``openaudit.safety.reader``), because they mean different th
 ``Malformed`` / ``Truncated`` (a real unpickler stops there too) versus ``ScanLimit`` / ``Unsupported``
 (our limits: the real loader would go on, so the stream can never be clean).
 """
+
 from __future__ import annotations
 
 import pickletools
@@ -33,11 +34,27 @@ MAX_DEPTH = 8  # nested pickles (joblib object arrays)
 JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 _RECONSTRUCTORS = {"copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__"}
 _STRING_OPS = {
-    "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
+    "STRING",
+    "BINSTRING",
+    "SHORT_BINSTRING",
+    "UNICODE",
+    "BINUNICODE",
+    "SHORT_BINUNICODE",
+    "BINUNICODE8",
 }
 _VALUE_OPS = _STRING_OPS | {
-    "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1",
-    "LONG4", "FLOAT", "BINFLOAT",
+    "BINBYTES",
+    "SHORT_BINBYTES",
+    "BINBYTES8",
+    "INT",
+    "BININT",
+    "BININT1",
+    "BININT2",
+    "LONG",
+    "LONG1",
+    "LONG4",
+    "FLOAT",
+    "BINFLOAT",
 }
 
 

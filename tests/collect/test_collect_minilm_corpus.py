@@ -1,4 +1,5 @@
 """collect_all + all probes on the real minilm snapshot and on every corpus card."""
+
 from __future__ import annotations
 
 import json

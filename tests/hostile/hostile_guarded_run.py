@@ -4,6 +4,7 @@
 Trips raise ``Tripped`` (a BaseException, so no ``except Exception`` in the code under test can
 swallow it) and are also recorded, so a trip is seen even if something catches BaseException.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -83,8 +84,21 @@ def install_guards() -> None:
     runpy.run_path = lambda *a, **k: trip("runpy.run_path")
     runpy.run_module = lambda *a, **k: trip("runpy.run_module")
     subprocess.Popen = lambda *a, **k: trip("subprocess.Popen")  # run/call/check_output go through Popen
-    for name in ("system", "popen", "execv", "execve", "execvp", "execvpe", "execl", "execlp", "spawnv", "spawnve",
-                 "posix_spawn", "posix_spawnp", "startfile"):
+    for name in (
+        "system",
+        "popen",
+        "execv",
+        "execve",
+        "execvp",
+        "execvpe",
+        "execl",
+        "execlp",
+        "spawnv",
+        "spawnve",
+        "posix_spawn",
+        "posix_spawnp",
+        "startfile",
+    ):
         if hasattr(os, name):
             setattr(os, name, lambda *a, _n=name, **k: trip(f"os.{_n}"))
     zipfile.ZipFile.extract = lambda *a, **k: trip("ZipFile.extract")
@@ -172,7 +186,14 @@ def main() -> None:
     repos = build_all(base)
     before_heavy = [m for m in HEAVY if m in sys.modules]
     install_guards()
-    result = {"selftest": selftest(), "trips": TRIPS, "pipeline_errors": {}, "error_findings": {}, "api": {}, "heavy_before": before_heavy}
+    result = {
+        "selftest": selftest(),
+        "trips": TRIPS,
+        "pipeline_errors": {},
+        "error_findings": {},
+        "api": {},
+        "heavy_before": before_heavy,
+    }
     for key, path in repos.items():
         try:
             _snap, fs = hb.run_pipeline(path)

@@ -1,4 +1,5 @@
 """Hardened YAML/JSON: each attack refused with a one-line ParseProblem, good documents unchanged."""
+
 from __future__ import annotations
 
 import codecs
@@ -52,8 +53,8 @@ def test_yaml_good_documents_and_lines():
     [
         ('{"a": 1, "a": 2}', "duplicate key"),
         ('{"a": NaN}', "NaN"),
-        ('[Infinity]', "Infinity"),
-        ('[1e400]', "overflows"),
+        ("[Infinity]", "Infinity"),
+        ("[1e400]", "overflows"),
         ('{"a": "\\ud800"}', "surrogate"),
         ('["\ud800"]', "surrogate"),
         ("[" * 100 + "]" * 100, "nesting deeper"),

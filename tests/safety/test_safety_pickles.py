@@ -1,4 +1,5 @@
 """Static pickle scanning: real artifacts (torch, numpy, joblib) and hand-made hostile opcodes."""
+
 from __future__ import annotations
 
 import io
@@ -112,8 +113,10 @@ def test_numpy_and_joblib(tmp_path):
     r = scan_path(tmp_path / "obj.npy")
     assert (r["format"], r["status"]) == ("numpy", "clean")
     # joblib interleaves raw array bytes with the pickle stream: the scanner must skip them
-    joblib.dump({"x": np.arange(1000.0), "s": np.array(["ab", "c"]), "o": np.array([1, "x"], dtype=object)},
-                tmp_path / "m.joblib")
+    joblib.dump(
+        {"x": np.arange(1000.0), "s": np.array(["ab", "c"]), "o": np.array([1, "x"], dtype=object)},
+        tmp_path / "m.joblib",
+    )
     assert scan_path(tmp_path / "m.joblib")["status"] == "clean"
     joblib.dump({"x": np.arange(1000.0), "evil": _Evil()}, tmp_path / "e.joblib")
     e = scan_path(tmp_path / "e.joblib")
@@ -167,14 +170,17 @@ def test_classify_allow_deny_unknown():
     assert classify("numpy.dtypes", "Float32DType") == "safe"
 
 
-@pytest.mark.parametrize("module,name", [
-    ("numpy.dtypes", "__builtins__.get"),  # an allowlisted prefix plus a dunder step
-    ("torch._utils", "__builtins__.get"),
-    ("collections", "OrderedDict.__init__.__globals__"),
-    ("copyreg", "__newobj__.__globals__"),
-    ("torch._utils", "_rebuild_tensor_v2.x"),  # an unlisted attribute step past an allowed name
-    ("collections", "abc.__builtins__"),
-])
+@pytest.mark.parametrize(
+    "module,name",
+    [
+        ("numpy.dtypes", "__builtins__.get"),  # an allowlisted prefix plus a dunder step
+        ("torch._utils", "__builtins__.get"),
+        ("collections", "OrderedDict.__init__.__globals__"),
+        ("copyreg", "__newobj__.__globals__"),
+        ("torch._utils", "_rebuild_tensor_v2.x"),  # an unlisted attribute step past an allowed name
+        ("collections", "abc.__builtins__"),
+    ],
+)
 def test_dotted_names_resolve_step_by_step(module, name):
     assert classify(module, name) == "dangerous"
 

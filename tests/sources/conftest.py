@@ -12,6 +12,7 @@ Other areas reuse it by putting ``tests/`` on sys.path (as below), then
 OPENAUDIT_GITHUB_API / OPENAUDIT_ARXIV_URL / OPENAUDIT_DOI_URL pointed at it. Without it, the fake
 Hub fixture points those services at a dead local port: no test ever reaches the internet.
 """
+
 from __future__ import annotations
 
 import sys

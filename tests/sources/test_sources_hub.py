@@ -1,4 +1,5 @@
 """Hub source against the fake Hub with the real huggingface_hub client."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Local folders, HF cache layout, file-system guards and the selection policy."""
+
 from __future__ import annotations
 
 import json
@@ -85,7 +86,9 @@ def test_header_beyond_file_end(tmp_path):
     _w(tmp_path / "b.safetensors", b"abc")
     snap = resolve(str(tmp_path))
     assert not snap.safetensors_headers
-    assert any("beyond the end" in n.message for n in snap.notes) and any("shorter than" in n.message for n in snap.notes)
+    assert any("beyond the end" in n.message for n in snap.notes) and any(
+        "shorter than" in n.message for n in snap.notes
+    )
 
 
 def test_too_many_files(tmp_path):

@@ -1,5 +1,6 @@
 """Artifacts are judged by their bytes with the project's pickle scanner; only clean pickles reach
 torch.load, and only with weights_only=True."""
+
 from __future__ import annotations
 
 import io
@@ -62,7 +63,9 @@ def test_replay_of_pickle_checkpoints_uses_weights_only(runs, tmp_path, monkeypa
     for st in d.glob("ck/step-*/model.safetensors"):
         torch.save(load_file(str(st)), st.with_name("pytorch_model.bin"))
         st.unlink()
-    (d / "recipe.yaml").write_text((d / "recipe.yaml").read_text().replace("model: model.safetensors", "model: pytorch_model.bin"))
+    (d / "recipe.yaml").write_text(
+        (d / "recipe.yaml").read_text().replace("model: model.safetensors", "model: pytorch_model.bin")
+    )
     calls = []
     real = torch.load
 

@@ -1,5 +1,6 @@
 """Hub targets: only the recipe and the files it names are fetched (hf_hub_download faked with a
 local copy of examples/tiny-open; the real Hub cannot be reached from the tests)."""
+
 from __future__ import annotations
 
 import shutil

@@ -14,6 +14,7 @@ HTTP libraries; sources, contamination, verify and batch all go through it.
 Heavy clients (huggingface_hub, httpx2) are imported inside the functions that need them, so
 importing this package costs nothing on the local-folder path.
 """
+
 from openaudit.base.net.failures import (
     FailKind,
     Failure,

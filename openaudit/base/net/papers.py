@@ -6,6 +6,7 @@ Base URLs: ``OPENAUDIT_ARXIV_URL`` (default ``https://arxiv.org``), ``OPENAUDIT_
 public hosts (no localhost, no private, loopback or link-local address literals, each redirect hop
 checked) unless ``OPENAUDIT_ALLOW_LOCAL_LINKS=1`` (tests).
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -1,6 +1,7 @@
 """Reading a remote file by HTTP Range requests for the static pickle scanner: a reader that keeps
 what it read contiguously from byte 0, and the test (on the scan result's typed code) that decides
 whether a scan over a window of the file stands for the whole file."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
