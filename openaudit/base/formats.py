@@ -92,7 +92,7 @@ def pickle_start(head: bytes, whole: bool = False) -> bool:
     except ValueError:  # an unknown opcode, or an argument cut off by the end of ``head``
         ran_out = buf.tell() >= len(head)
         return callables > 0 or (ran_out and not whole)
-    except Exception:
+    except Exception:  # any other parse failure: let the full scanner decide
         return True
     return True
 

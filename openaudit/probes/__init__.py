@@ -11,7 +11,10 @@ from __future__ import annotations
 
 # Importing a probe module registers its probes; within an id group, the catalogue keeps registration
 # order, so this order (heavy passes last) is the catalogue's order. Keep it.
-from openaudit.probes import code, data, docs, heavy, license, repro, weights  # noqa: F401
+# isort: off
+from openaudit.probes import license, weights, code, data, repro, docs, heavy  # noqa: F401
+
+# isort: on
 from openaudit.probes.registry import (  # noqa: F401
     DIMENSIONS,
     ProbeContext,

@@ -5,7 +5,7 @@ Submodules: ``load`` (load_rubric, rubric_info), ``score`` (score -> ScoreResult
 here so that ``from openaudit.rubric import score`` keeps naming the submodule.
 """
 
-from openaudit.rubric import score
+from openaudit.rubric import score  # the submodule, see above
 from openaudit.rubric.frameworks import evaluate_frameworks
 from openaudit.rubric.load import load_rubric, rubric_info
 from openaudit.rubric.score import ScoreResult

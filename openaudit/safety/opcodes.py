@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openaudit.safety.globals_policy import classify, full_name, normalise
-from openaudit.safety.reader import (
+from openaudit.safety.reader import (  # re-exported: the walker's typed stops
     CappedReader,
     Malformed,
     ScanLimit,

@@ -105,7 +105,7 @@ def follow(
         except NetFailure as exc:
             failure = exc.failure
             status, facts, evidence, detail = _status_of(failure, ref), {}, None, failure.detail
-        except Exception as exc:
+        except Exception as exc:  # one odd link must not sink the audit: unobserved, no facts
             failure = Failure(FailKind.OTHER, None, f"lookup failed ({type(exc).__name__})")
             status, facts, evidence, detail = LinkStatus.ERROR, {}, None, failure.detail
         if facts:

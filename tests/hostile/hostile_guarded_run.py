@@ -164,7 +164,7 @@ def selftest() -> list[str]:
         "    except BaseException:\n"
         "        pass\n"
     )
-    exec(code, {"__name__": "openaudit._guard_selftest"})
+    exec(code, {"__name__": "openaudit._guard_selftest"})  # harness code, not audited content
     got = list(TRIPS)
     TRIPS.clear()
     return got
@@ -202,7 +202,7 @@ def main() -> None:
                 result["error_findings"][key] = errs
         except Tripped as exc:
             result["pipeline_errors"][key] = f"TRIPPED {exc}"
-        except Exception as exc:
+        except Exception as exc:  # reported to the test
             result["pipeline_errors"][key] = f"{type(exc).__name__}: {exc} {traceback.format_exc()[-600:]}"
     result["heavy_after_pipeline"] = [m for m in HEAVY if m in sys.modules]
     # api.audit over every fixture, when the library surface is usable
