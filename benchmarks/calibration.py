@@ -22,6 +22,7 @@ free); the abstention rate and the agreement on answered labels are printed besi
 
     python benchmarks/calibration.py [--set DIR] [--show-misses] [--markdown] [--json FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 LABELS = ("license_open", "data_open", "code_open")
 ABSTAIN = None
@@ -40,10 +42,16 @@ DEFAULT_SET = Path(__file__).resolve().parents[1] / ".." / "shared" / "calibrati
 # OSAI rating field(s) -> openaudit OSAI-index dimension. Data and weights read the base-model field
 # (and, for an end-model card, the end-model field too: the worse grade of the two).
 OSAI_FIELDS = {
-    "open_code": ("trainingcode",), "data": ("datasources_basemodel", "datasources_endmodel"),
-    "weights": ("weights_basemodel", "weights_endmodel"), "license": ("licenses",), "code_documentation": ("code",),
-    "architecture": ("hardware_architecture",), "preprint": ("preprint",), "paper": ("paper",),
-    "model_card": ("modelcard",), "datasheet": ("datasheet",),
+    "open_code": ("trainingcode",),
+    "data": ("datasources_basemodel", "datasources_endmodel"),
+    "weights": ("weights_basemodel", "weights_endmodel"),
+    "license": ("licenses",),
+    "code_documentation": ("code",),
+    "architecture": ("hardware_architecture",),
+    "preprint": ("preprint",),
+    "paper": ("paper",),
+    "model_card": ("modelcard",),
+    "datasheet": ("datasheet",),
 }
 _GRADE_RANK = {"closed": 0, "partial": 1, "open": 2}
 # MOT component type -> the release-level license key MOT's evaluator falls back to (then "distribution").
@@ -89,9 +97,18 @@ def records(labels: dict[str, Any], verdicts: dict[str, dict[str, bool | None]])
     for model, entry in labels["models"].items():
         for lab in LABELS:
             prov = (entry.get("provenance") or {}).get(lab) or {}
-            out.append({"model": model, "label": lab, "want": entry.get(lab), "got": verdicts[model][lab],
-                        "match": entry.get("match"), "source": prov.get("source"), "weak": bool(prov.get("weak")),
-                        "disagree": bool(prov.get("disagree"))})
+            out.append(
+                {
+                    "model": model,
+                    "label": lab,
+                    "want": entry.get(lab),
+                    "got": verdicts[model][lab],
+                    "match": entry.get("match"),
+                    "source": prov.get("source"),
+                    "weak": bool(prov.get("weak")),
+                    "disagree": bool(prov.get("disagree")),
+                }
+            )
     return out
 
 
@@ -106,19 +123,30 @@ def stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
     said_open = c[(True, True)] + c[(False, True)]
     truly_open = c[(True, True)] + c[(True, False)] + c[(True, None)]
     return {
-        "n": n, "agree": agree, "agreement": agree / n if n else None,
-        "answered_agreement": agree / answered if answered else None, "abstained": abstained,
+        "n": n,
+        "agree": agree,
+        "agreement": agree / n if n else None,
+        "answered_agreement": agree / answered if answered else None,
+        "abstained": abstained,
         "abstention_rate": abstained / n if n else None,
         "precision_open": c[(True, True)] / said_open if said_open else None,
         "recall_open": c[(True, True)] / truly_open if truly_open else None,
-        "confusion": {f"{w}->{'abstain' if g is None else g}": c[(w, g)] for w in (True, False) for g in (True, False, None)},
+        "confusion": {
+            f"{w}->{'abstain' if g is None else g}": c[(w, g)] for w in (True, False) for g in (True, False, None)
+        },
     }
 
 
-SLICES = (("all", lambda r: True), ("strong", lambda r: not r["weak"]), ("weak", lambda r: r["weak"]),
-          ("exact", lambda r: r["match"] == "exact"), ("variant", lambda r: r["match"] == "variant"),
-          ("mot", lambda r: r["source"] == "mot"), ("osai", lambda r: r["source"] == "osai"),
-          ("both", lambda r: r["source"] == "both"))
+SLICES = (
+    ("all", lambda r: True),
+    ("strong", lambda r: not r["weak"]),
+    ("weak", lambda r: r["weak"]),
+    ("exact", lambda r: r["match"] == "exact"),
+    ("variant", lambda r: r["match"] == "variant"),
+    ("mot", lambda r: r["source"] == "mot"),
+    ("osai", lambda r: r["source"] == "osai"),
+    ("both", lambda r: r["source"] == "both"),
+)
 
 
 def _pct(x: float | None) -> str:
@@ -126,8 +154,23 @@ def _pct(x: float | None) -> str:
 
 
 def agreement_table(recs: list[dict[str, Any]], markdown: bool) -> list[str]:
-    head = ["label", "slice", "n", "agree", "agreement", "answered agr.", "abstained", "P(open)", "R(open)",
-            "T→T", "T→F", "T→?", "F→F", "F→T", "F→?"]
+    head = [
+        "label",
+        "slice",
+        "n",
+        "agree",
+        "agreement",
+        "answered agr.",
+        "abstained",
+        "P(open)",
+        "R(open)",
+        "T→T",
+        "T→F",
+        "T→?",
+        "F→F",
+        "F→T",
+        "F→?",
+    ]
     rows = []
     for lab in LABELS + ("all three",):
         sub = [r for r in recs if lab == "all three" or r["label"] == lab]
@@ -136,10 +179,25 @@ def agreement_table(recs: list[dict[str, Any]], markdown: bool) -> list[str]:
             if not s["n"]:
                 continue
             cf = s["confusion"]
-            rows.append([lab, name, str(s["n"]), str(s["agree"]), _pct(s["agreement"]), _pct(s["answered_agreement"]),
-                         str(s["abstained"]), _pct(s["precision_open"]), _pct(s["recall_open"]),
-                         str(cf["True->True"]), str(cf["True->False"]), str(cf["True->abstain"]),
-                         str(cf["False->False"]), str(cf["False->True"]), str(cf["False->abstain"])])
+            rows.append(
+                [
+                    lab,
+                    name,
+                    str(s["n"]),
+                    str(s["agree"]),
+                    _pct(s["agreement"]),
+                    _pct(s["answered_agreement"]),
+                    str(s["abstained"]),
+                    _pct(s["precision_open"]),
+                    _pct(s["recall_open"]),
+                    str(cf["True->True"]),
+                    str(cf["True->False"]),
+                    str(cf["True->abstain"]),
+                    str(cf["False->False"]),
+                    str(cf["False->True"]),
+                    str(cf["False->abstain"]),
+                ]
+            )
     return _table(head, rows, markdown)
 
 
@@ -190,8 +248,10 @@ def mot_components(doc: dict[str, Any], table: dict[str, list[str]], types: dict
 
 def _mot_id(name: str) -> str:
     n = name.strip().lower()
-    return {"model parameters (final)": "final_model_parameters",
-            "model parameters (intermediate)": "intermediate_model_parameters"}.get(n, n.replace(" ", "_"))
+    return {
+        "model parameters (final)": "final_model_parameters",
+        "model parameters (intermediate)": "intermediate_model_parameters",
+    }.get(n, n.replace(" ", "_"))
 
 
 def osai_grades(doc: dict[str, Any], role: str) -> dict[str, str]:
@@ -208,7 +268,9 @@ def osai_grades(doc: dict[str, Any], role: str) -> dict[str, str]:
     return out
 
 
-def framework_tables(root: Path, labels: dict[str, Any], reports: dict[str, dict[str, Any]], markdown: bool) -> list[str]:
+def framework_tables(
+    root: Path, labels: dict[str, Any], reports: dict[str, dict[str, Any]], markdown: bool
+) -> list[str]:
     from openaudit.base.parse import load_yaml
 
     mof_spec = load_yaml((Path(__file__).resolve().parents[1] / "rubrics" / "mof-1.0.yaml").read_text(encoding="utf-8"))
@@ -232,10 +294,36 @@ def framework_tables(root: Path, labels: dict[str, Any], reports: dict[str, dict
     for cid, c in sorted(mof.items()):
         n = sum(c.values())
         agree = c["open->met"] + c["not->not_met"]
-        rows.append([cid, str(n), str(agree), _pct(agree / n), str(c["open->met"]), str(c["open->not_met"]),
-                     str(c["open->unverified"]), str(c["not->not_met"]), str(c["not->met"]), str(c["not->unverified"])])
-    lines += _table(["component", "n", "agree", "agreement", "open→met", "open→not_met", "open→unverified",
-                     "not→not_met", "not→met", "not→unverified"], rows, markdown)
+        rows.append(
+            [
+                cid,
+                str(n),
+                str(agree),
+                _pct(agree / n),
+                str(c["open->met"]),
+                str(c["open->not_met"]),
+                str(c["open->unverified"]),
+                str(c["not->not_met"]),
+                str(c["not->met"]),
+                str(c["not->unverified"]),
+            ]
+        )
+    lines += _table(
+        [
+            "component",
+            "n",
+            "agree",
+            "agreement",
+            "open→met",
+            "open→not_met",
+            "open→unverified",
+            "not→not_met",
+            "not→met",
+            "not→unverified",
+        ],
+        rows,
+        markdown,
+    )
     lines += ["", "OSAI dimensions vs OSAI (exact grade; 'n/a' = tool not_available)"]
     rows = []
     for dim, c in sorted(osai.items()):
@@ -250,14 +338,21 @@ def framework_tables(root: Path, labels: dict[str, Any], reports: dict[str, dict
 def reason(report: dict[str, Any], label: str) -> str:
     """The deciding finding(s) behind a tool verdict, for the list of disagreements."""
     findings = {f["probe"]: f for d in report["dimensions"] for f in d["findings"]}
-    pids = {"license_open": ("license.open",),
-            "data_open": ("data.available", "data.declared", "data.documented", "license.data_license"),
-            "code_open": ("code.training_code", "code.training_config", "code.preprocessing_code", "license.code_license")}[label]
-    return "; ".join(f"{p}={findings[p]['outcome']}" + (f" ({findings[p]['message'][:90]})" if p == pids[0] else "")
-                     for p in pids if p in findings)
+    pids = {
+        "license_open": ("license.open",),
+        "data_open": ("data.available", "data.declared", "data.documented", "license.data_license"),
+        "code_open": ("code.training_code", "code.training_config", "code.preprocessing_code", "license.code_license"),
+    }[label]
+    return "; ".join(
+        f"{p}={findings[p]['outcome']}" + (f" ({findings[p]['message'][:90]})" if p == pids[0] else "")
+        for p in pids
+        if p in findings
+    )
 
 
-def run(root: Path, models: Iterable[str] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[dict[str, Any]]]:
+def run(
+    root: Path, models: Iterable[str] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[dict[str, Any]]]:
     labels = load_set(root)
     if models is not None:
         keep = set(models)
@@ -287,20 +382,29 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(framework_tables(args.set, labels, reports, args.markdown)))
     scored = [r for r in recs if r["want"] is not None]
     misses = [r for r in scored if r["want"] != r["got"]]
-    print(f"\ndisagreements: {len(misses)} of {len(scored)} scored labels "
-          f"({sum(1 for r in misses if not r['weak'])} on strong labels)")
+    print(
+        f"\ndisagreements: {len(misses)} of {len(scored)} scored labels "
+        f"({sum(1 for r in misses if not r['weak'])} on strong labels)"
+    )
     if args.show_misses:
         for r in sorted(misses, key=lambda r: (r["label"], r["weak"], r["model"])):
             got = "abstained" if r["got"] is None else r["got"]
-            print(f"  {r['label']:<12} {r['model']:<45} rater={r['want']!s:<5} tool={got!s:<9} "
-                  f"[{r['match']}/{r['source']}{'/weak' if r['weak'] else ''}] {reason(reports[r['model']], r['label'])}")
+            print(
+                f"  {r['label']:<12} {r['model']:<45} rater={r['want']!s:<5} tool={got!s:<9} "
+                f"[{r['match']}/{r['source']}{'/weak' if r['weak'] else ''}] {reason(reports[r['model']], r['label'])}"
+            )
         print("\nlabels the raters disagree on (null, not scored):")
         for r in recs:
             if r["disagree"]:
                 print(f"  {r['label']:<12} {r['model']:<45} tool={r['got']}")
     if args.json:
-        args.json.write_text(json.dumps({"records": recs, "stats": {lab: stats([r for r in recs if r["label"] == lab])
-                                                                    for lab in LABELS}}, indent=1, default=str))
+        args.json.write_text(
+            json.dumps(
+                {"records": recs, "stats": {lab: stats([r for r in recs if r["label"] == lab]) for lab in LABELS}},
+                indent=1,
+                default=str,
+            )
+        )
     return 0
 
 

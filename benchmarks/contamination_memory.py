@@ -14,6 +14,7 @@ run. Goal: every case under 1 GiB, with a report (or a one-line refusal), never 
 
     python benchmarks/contamination_memory.py
 """
+
 from __future__ import annotations
 
 import gzip
@@ -48,7 +49,9 @@ def gzip_members(path: Path, member: bytes, count: int, head: bytes = b"") -> No
 
 
 def build(tmp: Path) -> list[tuple[str, Path]]:
-    head = "".join(json.dumps({"id": f"d{i}", "text": f"ordinary text number {i} " * 20}) + "\n" for i in range(40)).encode()
+    head = "".join(
+        json.dumps({"id": f"d{i}", "text": f"ordinary text number {i} " * 20}) + "\n" for i in range(40)
+    ).encode()
     cases = []
     p = tmp / "nuls.jsonl.gz"
     gzip_members(p, b"\0" * (64 << 20), 64)
@@ -96,8 +99,11 @@ def baseline_corpus(tmp: Path) -> Path:
 
 def run_case(bench: str, train: Path, out: Path) -> tuple[int, float, float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, "contamination", "-b", bench, "-t", str(train), "-o", str(out), "-j", "1", "-q"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, "contamination", "-b", bench, "-t", str(train), "-o", str(out), "-j", "1", "-q"],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t0
     kb = int(proc.stderr.rsplit("MAXRSS_KB", 1)[1].split()[0])
     if proc.returncode == 0:
@@ -119,7 +125,7 @@ def main() -> None:
         print(f"{'ordinary 10 MB corpus (baseline)':38} {base:8.1f} MiB {1.0:7.2f} {wall:8.2f}  {what}")
         worst = 0.0
         for name, path in build(tmp):
-            rc, rss, wall, what = run_case(str(bench), path, tmp / "r.json")
+            _rc, rss, wall, what = run_case(str(bench), path, tmp / "r.json")
             worst = max(worst, rss)
             print(f"{name:38} {rss:8.1f} MiB {rss / base:7.2f} {wall:8.2f}  {what}")
             path.unlink()

@@ -7,14 +7,15 @@ Kinds: ``verbatim`` (question, or question + answer), ``light`` (about one word 
 substituted, dropped or doubled), ``paraphrase`` (synonyms throughout, examples dropped, words
 reordered inside sentences). Items not planted are the clean controls. Deterministic for a seed.
 """
+
 from __future__ import annotations
 
 import importlib.util
 import json
 import random
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from openaudit.contamination.index import BenchItem
 
@@ -28,15 +29,52 @@ def humaneval_path() -> str | None:
         return None
     p = Path(next(iter(spec.submodule_search_locations))) / "data" / "HumanEval.jsonl.gz"
     return str(p) if p.is_file() else None
+
+
 SYNONYMS = {
-    "given": "provided", "list": "array", "return": "give back", "returns": "gives back", "number": "value",
-    "numbers": "values", "string": "text", "strings": "texts", "function": "routine", "if": "when", "each": "every",
-    "all": "every", "example": "instance", "write": "create", "check": "verify", "input": "argument",
-    "output": "result", "find": "locate", "integer": "whole number", "integers": "whole numbers", "positive": "non-negative",
-    "first": "initial", "last": "final", "elements": "items", "element": "item", "sum": "total", "largest": "biggest",
-    "smallest": "tiniest", "count": "tally", "characters": "letters", "character": "letter", "true": "yes",
-    "false": "no", "should": "must", "that": "which", "you": "one", "are": "happen to be", "in": "inside",
-    "with": "having", "contains": "holds", "only": "solely", "between": "among", "two": "a pair of",
+    "given": "provided",
+    "list": "array",
+    "return": "give back",
+    "returns": "gives back",
+    "number": "value",
+    "numbers": "values",
+    "string": "text",
+    "strings": "texts",
+    "function": "routine",
+    "if": "when",
+    "each": "every",
+    "all": "every",
+    "example": "instance",
+    "write": "create",
+    "check": "verify",
+    "input": "argument",
+    "output": "result",
+    "find": "locate",
+    "integer": "whole number",
+    "integers": "whole numbers",
+    "positive": "non-negative",
+    "first": "initial",
+    "last": "final",
+    "elements": "items",
+    "element": "item",
+    "sum": "total",
+    "largest": "biggest",
+    "smallest": "tiniest",
+    "count": "tally",
+    "characters": "letters",
+    "character": "letter",
+    "true": "yes",
+    "false": "no",
+    "should": "must",
+    "that": "which",
+    "you": "one",
+    "are": "happen to be",
+    "in": "inside",
+    "with": "having",
+    "contains": "holds",
+    "only": "solely",
+    "between": "among",
+    "two": "a pair of",
 }
 _WORDS = re.compile(r"\w+|\W+")
 
@@ -120,11 +158,20 @@ def score(report_items: list[dict], truth: dict[str, str]) -> dict[str, dict[str
     for kind in KINDS:
         ids = [i for i, k in truth.items() if k == kind]
         if ids:
-            out[kind] = {"planted": len(ids), "found": sum(i in flagged for i in ids), "recall": round(sum(i in flagged for i in ids) / len(ids), 3)}
+            out[kind] = {
+                "planted": len(ids),
+                "found": sum(i in flagged for i in ids),
+                "recall": round(sum(i in flagged for i in ids) / len(ids), 3),
+            }
             if kind == "verbatim_qa":  # the answer was planted too: is it reported (kind question_answer)?
                 out[kind]["answer_found"] = sum(i in with_answer for i in ids)
     clean = [i for i, k in truth.items() if k == "clean"]
     fp = sum(i in flagged for i in clean)
     tp = len(flagged) - fp
-    out["all"] = {"flagged": len(flagged), "false_positives": fp, "clean_controls": len(clean), "precision": round(tp / len(flagged), 3) if flagged else 1.0}
+    out["all"] = {
+        "flagged": len(flagged),
+        "false_positives": fp,
+        "clean_controls": len(clean),
+        "precision": round(tp / len(flagged), 3) if flagged else 1.0,
+    }
     return out

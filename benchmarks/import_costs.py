@@ -14,6 +14,7 @@ rows of one run rather than runs.
 
     python benchmarks/import_costs.py [FOLDER] [--runs N] [--only KEY[,KEY...]]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="openaudit-imports-") as tmp:
         if env.pop("PYTHONDONTWRITEBYTECODE", None):
             env["PYTHONPYCACHEPREFIX"] = tmp
-        out = subprocess.run([sys.executable, "-c", _AUDIT, a.folder, os.devnull], capture_output=True, text=True,
-                             env=env, check=True, cwd=tmp)
+        out = subprocess.run(
+            [sys.executable, "-c", _AUDIT, a.folder, os.devnull],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=tmp,
+        )
         loaded = [m for m in json.loads(out.stdout.strip().splitlines()[-1]) if not m.startswith("__")]
         print(f"folder: {a.folder}\nmodules a local audit imports: {len(loaded)}")
         keys = [k for k in HEAVY if not a.only or k in a.only.split(",")]
@@ -108,8 +115,13 @@ def main() -> int:
                 continue
             times, added, ok = [], 0, True
             for _ in range(a.runs):
-                r = subprocess.run([sys.executable, "-c", _TIME, json.dumps(loaded), "\n".join(stmts)],
-                                   capture_output=True, text=True, env=env, cwd=tmp)
+                r = subprocess.run(
+                    [sys.executable, "-c", _TIME, json.dumps(loaded), "\n".join(stmts)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=tmp,
+                )
                 if r.returncode != 0:
                     ok = False
                     break

@@ -8,6 +8,7 @@ every SPDX text identifies as itself (or as the group of ids that share its text
 The baseline figure is a plain ``normalize`` of the same texts (the floor any matcher pays).
 Without the corpus, the texts are synthesised from nothing: the script says so and stops.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CLAUSE = "\n\nThe Software may not be used for any commercial purpose without prior written permission from the authors.\n"
+CLAUSE = (
+    "\n\nThe Software may not be used for any commercial purpose without prior written permission from the authors.\n"
+)
 
 
 def _texts(corpus: Path, limit: int | None) -> list[tuple[str, str]]:
@@ -29,7 +32,9 @@ def _texts(corpus: Path, limit: int | None) -> list[tuple[str, str]]:
     with open(corpus / "spdx" / "index.tsv", encoding="utf-8", newline="") as fh:
         for rec in csv.DictReader(fh, delimiter="\t"):
             if rec["text_file"]:
-                out.append((rec["id"], (corpus / "spdx" / rec["text_file"]).read_text(encoding="utf-8", errors="replace")))
+                out.append(
+                    (rec["id"], (corpus / "spdx" / rec["text_file"]).read_text(encoding="utf-8", errors="replace"))
+                )
     out.sort()
     return out[:limit] if limit else out
 
@@ -59,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         index_mod.parse_index(raw)
         loads.append(time.perf_counter() - t)
-    print(f"index: {len(raw)} bytes on disk; load median {statistics.median(loads) * 1000:.1f} ms "
-          f"(min {min(loads) * 1000:.1f}) — goal <= 100 ms")
+    print(
+        f"index: {len(raw)} bytes on disk; load median {statistics.median(loads) * 1000:.1f} ms "
+        f"(min {min(loads) * 1000:.1f}) — goal <= 100 ms"
+    )
     if not (args.corpus / "spdx" / "index.tsv").is_file():
         print(f"corpus absent ({args.corpus}): accuracy and per-file figures skipped")
         return 0
@@ -84,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SPDX texts: {ok}/{n} identify as themselves ({ok / n:.1%})")
     for w in wrong[:15]:
         print(f"  miss: {w[0]} -> {w[1]} ({w[2]})")
-    print(f"time per file: median {statistics.median(per_ms):.2f} ms, p95 {per_ms[int(0.95 * (n - 1))]:.2f} ms, "
-          f"max {per_ms[-1]:.1f} ms — goal <= 20 ms; normalise-only baseline {base / n * 1000:.2f} ms/file "
-          f"(identify/normalise ratio {sum(per) / base:.2f}x)")
+    print(
+        f"time per file: median {statistics.median(per_ms):.2f} ms, p95 {per_ms[int(0.95 * (n - 1))]:.2f} ms, "
+        f"max {per_ms[-1]:.1f} ms — goal <= 20 ms; normalise-only baseline {base / n * 1000:.2f} ms/file "
+        f"(identify/normalise ratio {sum(per) / base:.2f}x)"
+    )
     stats = {"rewrap": [0, 0], "flatten": [0, 0], "header": [0, 0], "clause": [0, 0]}
     for sid, txt in texts:
         if len(txt.split()) < 40:
@@ -103,9 +112,12 @@ def main(argv: list[str] | None = None) -> int:
             if _ok(res, sid) and res["modified"] == want_modified:
                 stats[name][0] += 1
     for name, (good, total) in stats.items():
-        label = {"rewrap": "paragraphs re-wrapped to 61 columns -> same id",
-                 "flatten": "stress: all line and paragraph breaks lost -> same id", "header": "header+copyright added -> same id",
-                 "clause": "clause appended -> modified: same id"}[name]
+        label = {
+            "rewrap": "paragraphs re-wrapped to 61 columns -> same id",
+            "flatten": "stress: all line and paragraph breaks lost -> same id",
+            "header": "header+copyright added -> same id",
+            "clause": "clause appended -> modified: same id",
+        }[name]
         print(f"perturbed ({label}): {good}/{total} ({good / max(total, 1):.1%})")
     return 0
 

@@ -13,14 +13,13 @@ checkout and its peak RSS (``ru_maxrss``) and time are printed.
 
     python benchmarks/scanner_cost.py [--mb 256] [--runs 3] [--base main] [--skip-hostile]
 """
+
 from __future__ import annotations
 
 import argparse
 import gzip
 import io
 import json
-import os
-import struct
 import subprocess
 import sys
 import tarfile
@@ -82,8 +81,9 @@ def make_genuine(root: Path, mb: int) -> dict[str, Path]:
 
 def export_base(ref: str, dest: Path) -> Path | None:
     try:
-        data = subprocess.run(["git", "-C", str(HERE), "archive", ref, "openaudit", "rubrics"], check=True,
-                              capture_output=True).stdout
+        data = subprocess.run(
+            ["git", "-C", str(HERE), "archive", ref, "openaudit", "rubrics"], check=True, capture_output=True
+        ).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         print(f"cannot export {ref}: {exc}")
         return None
@@ -93,7 +93,9 @@ def export_base(ref: str, dest: Path) -> Path | None:
 
 
 def time_tree(tree: Path, folder: Path, runs: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _TIMER, str(tree), str(folder), str(runs)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _TIMER, str(tree), str(folder), str(runs)], capture_output=True, text=True
+    )
     if proc.returncode:
         return {"median": float("nan"), "status": "error: " + proc.stderr.strip().splitlines()[-1][:80]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -157,25 +159,37 @@ def main() -> int:
         base = export_base(args.base, tmp_p / "base")
         files = make_genuine(tmp_p / "genuine", args.mb)
         print(f"scanner cost per GB (read_folder on one genuine file, median of {args.runs}, warm cache)")
-        print(f"{'file':12s} {'size MB':>8s} {'before s/GB':>12s} {'after s/GB':>11s} {'after/before':>13s}  status before -> after")
+        print(
+            f"{'file':12s} {'size MB':>8s} {'before s/GB':>12s} {'after s/GB':>11s} {'after/before':>13s}  status before -> after"
+        )
         for name, folder in files.items():
             gb = folder_bytes(folder) / 1e9
             before = time_tree(base, folder, args.runs) if base else {"median": float("nan"), "status": "-"}
             after = time_tree(HERE, folder, args.runs)
-            ratio = after["median"] / before["median"] if before["median"] == before["median"] and before["median"] > 0 else float("nan")
-            print(f"{name:12s} {gb * 1000:8.0f} {before['median'] / gb:12.3f} {after['median'] / gb:11.3f} {ratio:13.2f}  "
-                  f"{before['status']} -> {after['status']}")
+            ratio = (
+                after["median"] / before["median"]
+                if before["median"] == before["median"] and before["median"] > 0
+                else float("nan")
+            )
+            print(
+                f"{name:12s} {gb * 1000:8.0f} {before['median'] / gb:12.3f} {after['median'] / gb:11.3f} {ratio:13.2f}  "
+                f"{before['status']} -> {after['status']}"
+            )
         if args.skip_hostile:
             return 0
         print("\nhostile inputs, audited end to end (this checkout): peak RSS and time")
         for name, folder in make_hostile(tmp_p / "hostile").items():
-            proc = subprocess.run([sys.executable, "-c", _AUDIT, str(HERE), str(folder)], capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, "-c", _AUDIT, str(HERE), str(folder)], capture_output=True, text=True
+            )
             if proc.returncode:
                 print(f"  {name:20s} ERROR {proc.stderr.strip().splitlines()[-1][:120]}")
                 continue
             r = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(f"  {name:20s} {r['rss_mib']:7.0f} MiB  {r['seconds']:6.1f} s  weights.no_dangerous_pickles: {r['outcome']}"
-                  f"  (goal < 1024 MiB: {'met' if r['rss_mib'] < 1024 else 'NOT met'})")
+            print(
+                f"  {name:20s} {r['rss_mib']:7.0f} MiB  {r['seconds']:6.1f} s  weights.no_dangerous_pickles: {r['outcome']}"
+                f"  (goal < 1024 MiB: {'met' if r['rss_mib'] < 1024 else 'NOT met'})"
+            )
     return 0
 
 

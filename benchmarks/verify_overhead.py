@@ -12,6 +12,7 @@ the ratio and the largest relative loss difference between the two (0 = bit for 
 ``openaudit verify`` also runs a calibration (a noise and a swapped-batch replay of the first segment)
 and a forward-only audit; their cost is printed as the estimate's step count.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +24,24 @@ from pathlib import Path
 
 import torch
 
-CONFIG = dict(vocab_size=512, hidden_size=128, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
-              intermediate_size=384, max_position_embeddings=256)
+CONFIG = dict(
+    vocab_size=512,
+    hidden_size=128,
+    num_hidden_layers=4,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    intermediate_size=384,
+    max_position_embeddings=256,
+)
 BATCH, SEQ, LR, WARMUP = 8, 128, 1e-3, 2
 
 
 def _optimizer(model):
     named = list(model.named_parameters())
-    groups = [{"params": [p for n, p in named if "norm" not in n and "bias" not in n], "weight_decay": 0.1},
-              {"params": [p for n, p in named if "norm" in n or "bias" in n], "weight_decay": 0.0}]
+    groups = [
+        {"params": [p for n, p in named if "norm" not in n and "bias" not in n], "weight_decay": 0.1},
+        {"params": [p for n, p in named if "norm" in n or "bias" in n], "weight_decay": 0.0},
+    ]
     return torch.optim.AdamW(groups, lr=LR, betas=(0.9, 0.95), eps=1e-8)
 
 
@@ -116,8 +126,15 @@ def measure(d: Path, steps: int, reps: int, device: str) -> dict:
         best_r, best_p = min(best_r, tr), min(best_p, tp)
         ratios.append(tr / tp)
     diff = max(abs(a - b) / abs(b) for a, b in zip(lr_, lp))
-    return {"device": str(dev), "steps": steps, "replay_s": best_r, "plain_s": best_p, "ratio": best_r / best_p,
-            "median_pair_ratio": statistics.median(ratios), "max_rel_loss_diff": diff}
+    return {
+        "device": str(dev),
+        "steps": steps,
+        "replay_s": best_r,
+        "plain_s": best_p,
+        "ratio": best_r / best_p,
+        "median_pair_ratio": statistics.median(ratios),
+        "max_rel_loss_diff": diff,
+    }
 
 
 def main() -> None:
@@ -125,7 +142,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's); 1 is steadier on a busy machine")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="CPU threads (default: torch's); 1 is steadier on a busy machine"
+    )
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -137,13 +156,17 @@ def main() -> None:
             devices = ["cpu"]
         for dev in devices:
             r = measure(folder, args.steps, args.reps, dev)
-            print(f"{r['device']:>5}: {r['steps']} steps  replay {r['replay_s']:.3f} s  plain transformers loop "
-                  f"{r['plain_s']:.3f} s  ratio {r['ratio']:.3f} (best/best), {r['median_pair_ratio']:.3f} (median pair)  "
-                  f"max rel. loss diff {r['max_rel_loss_diff']:.2e}  threads {torch.get_num_threads()}")
+            print(
+                f"{r['device']:>5}: {r['steps']} steps  replay {r['replay_s']:.3f} s  plain transformers loop "
+                f"{r['plain_s']:.3f} s  ratio {r['ratio']:.3f} (best/best), {r['median_pair_ratio']:.3f} (median pair)  "
+                f"max rel. loss diff {r['max_rel_loss_diff']:.2e}  threads {torch.get_num_threads()}"
+            )
         if "cuda" not in devices:
             print(" cuda: not available on this machine (no GPU figures)")
-        print("a full `openaudit verify` adds a noise and a swapped-batch replay of the first segment (x3 its steps) "
-              "and one forward pass per checkpoint")
+        print(
+            "a full `openaudit verify` adds a noise and a swapped-batch replay of the first segment (x3 its steps) "
+            "and one forward pass per checkpoint"
+        )
 
 
 if __name__ == "__main__":

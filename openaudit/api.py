@@ -4,11 +4,13 @@
 This module only wires the stages together (sources -> collect -> probes -> rubric -> report); each
 stage owns its logic. Heavy passes (contamination, verification) are imported lazily.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from openaudit import __version__, collect, probes, sources
 from openaudit.errors import InvalidLicenseFacts
@@ -30,7 +32,9 @@ def _noop(_: str) -> None:
     return None
 
 
-def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any], progress: ProgressFn = _noop) -> dict[str, Any] | None:
+def run_contamination(
+    snapshot: Snapshot, spec: Mapping[str, Any], progress: ProgressFn = _noop
+) -> dict[str, Any] | None:
     """Run the contamination probe for an audit. ``spec`` = {benchmarks: [...], train: [...], ...};
     without ``train`` the repository's own training files are used (held-out files excluded), and
     when nothing can be screened the block says why (``status: not_run``, ``reason``)."""
@@ -41,16 +45,23 @@ def run_contamination(snapshot: Snapshot, spec: Mapping[str, Any], progress: Pro
     return contamination_api.run_for_audit(snapshot.target.path, snapshot.files, spec, progress=progress)
 
 
-def run_verification(snapshot: Snapshot, *, device: str = "auto", budget_seconds: float | None = None,
-                     token: str | None = None, offline: bool = False) -> dict[str, Any]:
+def run_verification(
+    snapshot: Snapshot,
+    *,
+    device: str = "auto",
+    budget_seconds: float | None = None,
+    token: str | None = None,
+    offline: bool = False,
+) -> dict[str, Any]:
     """Replay the audited target: its local folder, or the Hub repo at the audited (pinned) commit."""
     from openaudit.verify import api as verify_api
 
     t = snapshot.target
     target = t.path or t.id
     revision = None if t.path else (snapshot.commit_sha or t.revision)
-    return verify_api.run_or_report(target, device=device, budget_seconds=budget_seconds, revision=revision,
-                                    token=token, offline=offline)
+    return verify_api.run_or_report(
+        target, device=device, budget_seconds=budget_seconds, revision=revision, token=token, offline=offline
+    )
 
 
 def audit(
@@ -78,8 +89,16 @@ def audit(
     Raises OpenAuditError subclasses only."""
     rubric_obj = rubric_load.load_rubric(rubric)  # validate the user's rubric before any network I/O
     progress(f"resolving {target}")
-    snapshot = sources.resolve(target, revision=revision, offline=offline, token=token, capture=capture,
-                               max_files=max_files, progress=walk_progress, follow_links=follow_links)
+    snapshot = sources.resolve(
+        target,
+        revision=revision,
+        offline=offline,
+        token=token,
+        capture=capture,
+        max_files=max_files,
+        progress=walk_progress,
+        follow_links=follow_links,
+    )
     progress(f"collecting evidence from {len(snapshot.files)} files")
     facts = collect.collect_all(snapshot)
 
@@ -91,8 +110,9 @@ def audit(
             extra["contamination"] = result
     if verify:
         progress("replaying a training segment")
-        extra["verification"] = run_verification(snapshot, device=device, budget_seconds=verify_budget, token=token,
-                                                 offline=offline)
+        extra["verification"] = run_verification(
+            snapshot, device=device, budget_seconds=verify_budget, token=token, offline=offline
+        )
 
     progress("running probes")
     findings = probes.run_probes(probes.ProbeContext(snapshot=snapshot, facts=facts, extra=extra))
@@ -110,9 +130,18 @@ def build_report(
 ) -> dict[str, Any]:
     scored = rubric_score.score(rubric_obj, findings)
     lic = facts.get("license")
-    license_block = lic.to_report() if lic is not None else {
-        "declared": None, "spdx": None, "category": "unknown", "commercial_use": None, "restrictions": [], "mismatch": False,
-    }
+    license_block = (
+        lic.to_report()
+        if lic is not None
+        else {
+            "declared": None,
+            "spdx": None,
+            "category": "unknown",
+            "commercial_use": None,
+            "restrictions": [],
+            "mismatch": False,
+        }
+    )
     t = snapshot.target
     report = Report(
         schema_version=REPORT_SCHEMA_VERSION,
@@ -134,7 +163,7 @@ def build_report(
         else None,
         contamination=extra.get("contamination"),
         verification=extra.get("verification"),
-        generated_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat() if timestamp else None,
+        generated_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat() if timestamp else None,
     )
     d = report.to_dict()
     if snapshot.links:  # which links of the card were followed, and what each lookup found
@@ -149,8 +178,9 @@ def check(report: Mapping[str, Any], policy_path: str) -> Any:
     return evaluate(dict(report), load_policy(policy_path))
 
 
-def report_for(target: str, *, revision: str | None = None, offline: bool = False,
-               token: str | None = None) -> dict[str, Any]:
+def report_for(
+    target: str, *, revision: str | None = None, offline: bool = False, token: str | None = None
+) -> dict[str, Any]:
     """The report of ``target``: a stored JSON report file (``*.json``) is read and validated, anything
     else is audited with the default rubric."""
     if target.endswith(".json") and Path(target).is_file():
@@ -158,8 +188,7 @@ def report_for(target: str, *, revision: str | None = None, offline: bool = Fals
     return audit(target, revision=revision, offline=offline, token=token)
 
 
-def bom(target: str, fmt: str, *, revision: str | None = None, offline: bool = False,
-        token: str | None = None) -> str:
+def bom(target: str, fmt: str, *, revision: str | None = None, offline: bool = False, token: str | None = None) -> str:
     """An SPDX 2.3 (``spdx``) or CycloneDX 1.6 (``cyclonedx``) document for ``target`` (anything
     ``audit`` takes, or a stored JSON report). The format is checked before any audit work."""
     check_bom_format(fmt)
@@ -176,8 +205,11 @@ def validate_document(path: str | Path) -> dict[str, str]:
         return {"file": source, "type": "policy", "id": load_policy(path).name, "version": ""}
     if kind == "license-facts":
         data = load_document(path, schema("licenses"), err=InvalidLicenseFacts).data
-        return {"file": source, "type": "license facts", "id": f"{len(data['licenses'])} licenses",
-                "version": str(data.get("version", ""))}
+        return {
+            "file": source,
+            "type": "license facts",
+            "id": f"{len(data['licenses'])} licenses",
+            "version": str(data.get("version", "")),
+        }
     r = rubric_load.load_rubric_file(path)
     return {"file": source, "type": f"rubric ({r.kind})", "id": r.id, "version": r.version}
-

@@ -10,6 +10,7 @@ Layout of the output folder::
 A rerun with the same OUT skips targets already ``done`` (their report file present) and retries the
 ones that failed. A failing target never stops the batch: it becomes an ``error`` row.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -21,10 +22,15 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
+from openaudit import api
+from openaudit.base.net import NetFailure, to_error
+from openaudit.base.net import hub as hubnet
+from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.errors import (
     InvalidDocument,
     InvalidInput,
@@ -33,18 +39,24 @@ from openaudit.errors import (
     OutputError,
     UsageError,
 )
-from openaudit import api
-from openaudit.base.net import NetFailure, to_error
-from openaudit.base.net import hub as hubnet
-from openaudit.base.text import json_safe, read_user_text, terminal_safe
 from openaudit.render._common import as_dict, frameworks, score_text, text
 from openaudit.render.jsonfmt import json_text
 from openaudit.render.output import write_atomic
 
 AuditFn = Callable[..., Any]
 STATE_FILE = "state.jsonl"
-SUMMARY_FIELDS = ("target", "status", "score", "grade", "confidence", "mof_class", "osaid", "license",
-                  "report", "error")
+SUMMARY_FIELDS = (
+    "target",
+    "status",
+    "score",
+    "grade",
+    "confidence",
+    "mof_class",
+    "osaid",
+    "license",
+    "report",
+    "error",
+)
 MAX_TARGETS_FILE = 16 * 1024 * 1024
 
 
@@ -151,15 +163,23 @@ def _append_state(out: Path, entry: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
-def summary_row(target: str, report: dict[str, Any] | None, error: str | None, report_file: str | None) -> dict[str, Any]:
+def summary_row(
+    target: str, report: dict[str, Any] | None, error: str | None, report_file: str | None
+) -> dict[str, Any]:
     row: dict[str, Any] = {k: None for k in SUMMARY_FIELDS}
     row.update(target=target, status="error" if report is None else "done", error=error, report=report_file)
     if report is not None:
         overall = as_dict(report.get("overall"))
         mof, osaid, _ = frameworks(report)
         lic = as_dict(report.get("license"))
-        row.update(score=overall.get("score"), grade=overall.get("grade"), confidence=overall.get("confidence"),
-                   mof_class=mof.get("class"), osaid=osaid.get("verdict"), license=lic.get("spdx") or lic.get("declared"))
+        row.update(
+            score=overall.get("score"),
+            grade=overall.get("grade"),
+            confidence=overall.get("confidence"),
+            mof_class=mof.get("class"),
+            osaid=osaid.get("verdict"),
+            license=lic.get("spdx") or lic.get("declared"),
+        )
     return row
 
 
@@ -170,16 +190,30 @@ def _progress(total: int, enabled: bool | None) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    prog = Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+    prog = Progress(
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
     prog.start()
     prog.add_task("", total=total)
     return prog
 
 
-def run_batch(targets: Iterable[str], out_dir: str | Path, *, audit_fn: AuditFn | None = None, jobs: int = 2,
-              audit_kwargs: dict[str, Any] | None = None, executor: str = "process",
-              progress: bool | None = None) -> BatchResult:
+def run_batch(
+    targets: Iterable[str],
+    out_dir: str | Path,
+    *,
+    audit_fn: AuditFn | None = None,
+    jobs: int = 2,
+    audit_kwargs: dict[str, Any] | None = None,
+    executor: str = "process",
+    progress: bool | None = None,
+) -> BatchResult:
     """Audit ``targets`` into ``out_dir`` with ``jobs`` workers (``executor`` "process" or "thread")."""
     targets = list(dict.fromkeys(targets))
     if jobs < 1:
@@ -253,8 +287,12 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
 
 def write_summaries(out: Path, rows: list[dict[str, Any]]) -> None:
     write_atomic(out / "summary.csv", summary_csv(rows))
-    doc = {"targets": len(rows), "done": sum(r["status"] == "done" for r in rows),
-           "errors": sum(r["status"] == "error" for r in rows), "rows": rows}
+    doc = {
+        "targets": len(rows),
+        "done": sum(r["status"] == "done" for r in rows),
+        "errors": sum(r["status"] == "error" for r in rows),
+        "rows": rows,
+    }
     write_atomic(out / "summary.json", json_text(doc))
 
 
@@ -275,9 +313,21 @@ def summary_table(rows: list[dict[str, Any]], *, width: int | None = None) -> st
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, no_color=True, highlight=False, emoji=False)
     t = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False, collapse_padding=True)
-    cells = [[terminal_safe(x) for x in (
-        text(r["target"]), r["status"], score_text(r["score"]) if r["status"] == "done" else "",
-        text(r["grade"]), text(r["mof_class"]), text(r["osaid"]), text(r["license"]))] for r in rows]
+    cells = [
+        [
+            terminal_safe(x)
+            for x in (
+                text(r["target"]),
+                r["status"],
+                score_text(r["score"]) if r["status"] == "done" else "",
+                text(r["grade"]),
+                text(r["mof_class"]),
+                text(r["osaid"]),
+                text(r["license"]),
+            )
+        ]
+        for r in rows
+    ]
     for i, col in enumerate(("Target", "Status", "Score", "Grade", "MOF", "OSAID", "License")):
         if i == 0:  # the target takes what is left, folding only when it cannot fit at all
             t.add_column(col, overflow="fold", ratio=1)

@@ -9,6 +9,7 @@ Validated with ``rubrics/schema/config.schema.json``: an
 unknown key or a wrong type is ``InvalidConfig`` naming the file and the key. Command-line options
 always override the configuration (the CLI merges them).
 """
+
 from __future__ import annotations
 
 import os

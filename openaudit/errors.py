@@ -7,6 +7,7 @@ Hints are typed: each class carries the hint that fits the errors it stands for,
 file never suggests validating a rubric. Raise the most specific class; pass ``hint=`` only where the
 raise site knows something more specific than its class.
 """
+
 from __future__ import annotations
 
 import enum
@@ -92,8 +93,10 @@ class InvalidLicenseFacts(InvalidDocument):
 
 
 class InvalidConfig(InvalidDocument):
-    hint = ("keys go at the top level of openaudit.toml or under [tool.openaudit] in pyproject.toml; "
-            "docs/formats.md#configuration lists them")
+    hint = (
+        "keys go at the top level of openaudit.toml or under [tool.openaudit] in pyproject.toml; "
+        "docs/formats.md#configuration lists them"
+    )
 
 
 class InvalidReport(InvalidDocument):

@@ -5,11 +5,13 @@ TARGET -> sources -> Snapshot -> collect -> Evidence/Facts -> probes -> Findings
 Nothing in here does I/O. Everything is immutable (frozen dataclasses, tuples, MappingProxy-free dicts
 that nobody mutates after construction) so a stage can never reach back and change an earlier one.
 """
+
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class Outcome(str, enum.Enum):
@@ -78,7 +80,9 @@ class Condition(str, enum.Enum):
     HEADER_UNREADABLE = "header_unreadable"  # a safetensors header could not be read (truncated, over the cap)
     SCAN_INCOMPLETE = "scan_incomplete"  # pickle-family files were not (fully) scanned
     LOOKUP_INCOMPLETE = "lookup_incomplete"  # Hub lookups (datasets, base models) capped or failed
-    DIRS_SKIPPED = "dirs_skipped"  # local walk: virtualenv / VCS / tool-cache folders not walked (no model loader reads them)
+    DIRS_SKIPPED = (
+        "dirs_skipped"  # local walk: virtualenv / VCS / tool-cache folders not walked (no model loader reads them)
+    )
     CAPTURE_IGNORED = "capture_ignored"  # a capture manifest inside a folder audited as a plain folder (no --capture)
 
 

@@ -1,9 +1,10 @@
 """Locate data shipped with openaudit (rubrics, schemas, license index) without the checkout."""
+
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     """Load ``rubrics/schema/<name>.schema.json`` (name without suffix, e.g. "report")."""
     path = rubrics_dir() / "schema" / f"{name}.schema.json"
@@ -118,8 +119,11 @@ def _json_types(obj: Any) -> Any:
 def stale_shipped_files() -> list[str]:
     """Shipped YAML files whose current text has no pre-parsed copy (parsed from YAML, slower)."""
     cache = _shipped_cache()
-    return [p.name for p in sorted(rubrics_dir().glob("*.yaml"))
-            if hashlib.sha256(p.read_text(encoding="utf-8").encode("utf-8")).hexdigest() not in cache]
+    return [
+        p.name
+        for p in sorted(rubrics_dir().glob("*.yaml"))
+        if hashlib.sha256(p.read_text(encoding="utf-8").encode("utf-8")).hexdigest() not in cache
+    ]
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Texts whose normalised form is identical share one record (e.g. GPL-2.0-only / G
 Texts carrying an "END OF TERMS AND CONDITIONS" appendix get a second record without it, because
 LICENSE files often omit the appendix. Deterministic: same corpus -> byte-identical file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,7 @@ def build(corpus: Path) -> dict:
         raw = Path(path).read_text(encoding="utf-8", errors="replace")
         variants = [("full", raw)]
         m = _APPENDIX.search(raw)
-        if m and len(raw) - m.end() > 200 and re.search(r"how to apply", raw[m.end():], re.IGNORECASE):
+        if m and len(raw) - m.end() > 200 and re.search(r"how to apply", raw[m.end() :], re.IGNORECASE):
             variants.append(("no-appendix", raw[: m.end()]))
         for variant, text in variants:
             norm = normalize(text)
@@ -77,8 +78,11 @@ def build(corpus: Path) -> dict:
         d["family"] = family_of(d["ids"][0])
     header = {
         "shingle": 5,
-        "built_from": {"spdx_texts": sum(1 for _ in (spdx_dir / "text").glob("*.txt")),
-                       "ai_texts": sum(len(i.texts) for i in all_licenses()), "records": len(docs)},
+        "built_from": {
+            "spdx_texts": sum(1 for _ in (spdx_dir / "text").glob("*.txt")),
+            "ai_texts": sum(len(i.texts) for i in all_licenses()),
+            "records": len(docs),
+        },
         "spdx": sorted(rows, key=lambda r: r[0].lower()),
     }
     return header, docs
@@ -99,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     with os.fdopen(fd, "wb") as fh:
         fh.write(payload)
     os.replace(tmp, args.out)
-    print(f"wrote {args.out} ({len(payload)} bytes, {len(docs)} records, {len(header['spdx'])} SPDX ids)",
-          file=sys.stderr)
+    print(
+        f"wrote {args.out} ({len(payload)} bytes, {len(docs)} records, {len(header['spdx'])} SPDX ids)", file=sys.stderr
+    )
     return 0
 
 

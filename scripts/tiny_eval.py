@@ -8,6 +8,7 @@ of ``seq_len`` bytes (``model(input_ids=x, labels=x)``: ``seq_len - 1`` predicti
     python evaluate.py                            # final weights (model.safetensors)
     python evaluate.py --weights checkpoints/step-10 --out -
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,18 +28,26 @@ def heldout_loss(root: Path, weights: str, data: str = "data/heldout.txt") -> di
     model = AutoModelForCausalLM.from_pretrained(root / weights, dtype=torch.float32).eval()
     seq = int(recipe["batch"]["seq_len"])
     tokens = torch.frombuffer(bytearray((root / data).read_bytes()), dtype=torch.uint8).long()
-    x = torch.stack([tokens[i:i + seq] for i in range(0, len(tokens) - seq, seq)])
+    x = torch.stack([tokens[i : i + seq] for i in range(0, len(tokens) - seq, seq)])
     with torch.no_grad():
         loss = float(model(input_ids=x, labels=x).loss)
-    return {"dataset": data, "bytes": int(len(tokens)), "windows": int(x.shape[0]), "seq_len": seq,
-            "loss": round(loss, 4), "bits_per_byte": round(loss / math.log(2), 4),
-            "checkpoint": (Path(weights) / "model.safetensors").as_posix()}
+    return {
+        "dataset": data,
+        "bytes": len(tokens),
+        "windows": int(x.shape[0]),
+        "seq_len": seq,
+        "loss": round(loss, 4),
+        "bits_per_byte": round(loss / math.log(2), 4),
+        "checkpoint": (Path(weights) / "model.safetensors").as_posix(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default=".", help="model folder holding recipe.yaml (default: here)")
-    ap.add_argument("--weights", default=".", help="folder of the weights to evaluate (save_pretrained layout), relative to --dir")
+    ap.add_argument(
+        "--weights", default=".", help="folder of the weights to evaluate (save_pretrained layout), relative to --dir"
+    )
     ap.add_argument("--out", default="eval_results.json", help="output file relative to --dir, or - for stdout")
     args = ap.parse_args(argv)
     root = Path(args.dir)
@@ -50,7 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     tmp = root / (args.out + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, root / args.out)
-    print(f"held-out loss {result['loss']:.4f} ({result['bits_per_byte']:.3f} bits/byte) over {result['windows']} windows")
+    print(
+        f"held-out loss {result['loss']:.4f} ({result['bits_per_byte']:.3f} bits/byte) over {result['windows']} windows"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ model reads the UTF-8 bytes of these files directly (vocabulary 256), so no toke
 
     python prepare_data.py --source /path/to/bible/data/kjv.jsonl
 """
+
 from __future__ import annotations
 
 import argparse

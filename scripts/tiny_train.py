@@ -10,6 +10,7 @@ from the published ``recipe.yaml``; nothing here depends on openaudit.
     python train.py                       # in the model folder: reproduces every published artifact
     python train.py --order other.json    # train on another data order (used to build a variant)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,11 @@ def optimizer_state(model, opt) -> dict[str, torch.Tensor]:
     """AdamW state as ``<parameter>.<slot>`` tensors (step, exp_avg, exp_avg_sq); zeros before step 1."""
     out = {}
     for name, p in model.named_parameters():
-        state = opt.state.get(p) or {"step": torch.tensor(0.0), "exp_avg": torch.zeros_like(p),
-                                     "exp_avg_sq": torch.zeros_like(p)}
+        state = opt.state.get(p) or {
+            "step": torch.tensor(0.0),
+            "exp_avg": torch.zeros_like(p),
+            "exp_avg_sq": torch.zeros_like(p),
+        }
         for slot, v in state.items():
             out[f"{name}.{slot}"] = v.detach().clone().contiguous()
     return out
@@ -49,11 +53,14 @@ def main(argv: list[str] | None = None) -> None:
     o, s = recipe["optimizer"], recipe["schedule"]
     named = list(model.named_parameters())
     skip = [x.lower() for x in o["no_decay"]]
-    groups = [{"params": [p for n, p in named if not any(x in n.lower() for x in skip)], "weight_decay": o["weight_decay"]},
-              {"params": [p for n, p in named if any(x in n.lower() for x in skip)], "weight_decay": 0.0}]
+    groups = [
+        {"params": [p for n, p in named if not any(x in n.lower() for x in skip)], "weight_decay": o["weight_decay"]},
+        {"params": [p for n, p in named if any(x in n.lower() for x in skip)], "weight_decay": 0.0},
+    ]
     opt = torch.optim.AdamW(groups, lr=s["lr"], betas=tuple(o["betas"]), eps=o["eps"])
-    sched = getattr(transformers, s["name"])(opt, num_warmup_steps=s["warmup_steps"], num_training_steps=s["total_steps"],
-                                             **s.get("kwargs", {}))
+    sched = getattr(transformers, s["name"])(
+        opt, num_warmup_steps=s["warmup_steps"], num_training_steps=s["total_steps"], **s.get("kwargs", {})
+    )
     data = torch.frombuffer(bytearray((root / recipe["data"]["path"]).read_bytes()), dtype=torch.uint8).long()
     order = json.loads(Path(args.order or root / recipe["data"]["order"]).read_text(encoding="utf-8"))["batches"]
     seq = int(recipe["batch"]["seq_len"])
@@ -68,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     if 0 in ck["steps"]:
         checkpoint(0)
     for step in range(1, int(s["total_steps"]) + 1):
-        x = torch.stack([data[i:i + seq] for i in order[step - 1]])
+        x = torch.stack([data[i : i + seq] for i in order[step - 1]])
         lr = sched.get_last_lr()[0]
         loss = model(input_ids=x, labels=x).loss
         loss.backward()

@@ -8,6 +8,7 @@ the model shifts them) and leaves the ``output_dir`` exactly as the Trainer writ
 
     python train.py            # in the model folder: regenerates every published artifact
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,35 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, LlamaConfig, Trainer, TrainingArguments
 
-CONFIG = dict(vocab_size=256, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-              intermediate_size=64, max_position_embeddings=64, tie_word_embeddings=True, bos_token_id=None,
-              eos_token_id=None)
-ARGS = dict(max_steps=30, per_device_train_batch_size=8, gradient_accumulation_steps=2, learning_rate=3e-3,
-            weight_decay=0.1, warmup_steps=5, lr_scheduler_type="cosine_with_min_lr",
-            lr_scheduler_kwargs={"min_lr_rate": 0.1}, max_grad_norm=1.0, logging_steps=5, save_steps=10, seed=1234,
-            use_cpu=True, report_to=[], disable_tqdm=True)
+CONFIG = dict(
+    vocab_size=256,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=64,
+    tie_word_embeddings=True,
+    bos_token_id=None,
+    eos_token_id=None,
+)
+ARGS = dict(
+    max_steps=30,
+    per_device_train_batch_size=8,
+    gradient_accumulation_steps=2,
+    learning_rate=3e-3,
+    weight_decay=0.1,
+    warmup_steps=5,
+    lr_scheduler_type="cosine_with_min_lr",
+    lr_scheduler_kwargs={"min_lr_rate": 0.1},
+    max_grad_norm=1.0,
+    logging_steps=5,
+    save_steps=10,
+    seed=1234,
+    use_cpu=True,
+    report_to=[],
+    disable_tqdm=True,
+)
 
 
 class Rows(torch.utils.data.Dataset):
@@ -43,8 +66,11 @@ def main(folder: str = ".") -> None:
     torch.set_num_threads(1)  # CPU reduction order depends on the thread count
     torch.manual_seed(ARGS["seed"])
     model = AutoModelForCausalLM.from_config(LlamaConfig(**CONFIG))
-    trainer = Trainer(model=model, args=TrainingArguments(output_dir=str(root), **ARGS),
-                      train_dataset=Rows(root / "train_dataset.jsonl"))
+    trainer = Trainer(
+        model=model,
+        args=TrainingArguments(output_dir=str(root), **ARGS),
+        train_dataset=Rows(root / "train_dataset.jsonl"),
+    )
     trainer.train()
     trainer.save_model()
     trainer.save_state()

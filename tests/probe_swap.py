@@ -1,9 +1,10 @@
 """Run other functions for registered probes while a block runs (test code: a crashing probe). The
 registry offers no way to replace a registered probe; this reaches into it on purpose."""
+
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from openaudit.probes.registry import REGISTRY, ProbeFn, ProbeRegistryError
 

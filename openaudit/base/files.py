@@ -1,4 +1,5 @@
 """Writing a file atomically: a reader sees the old content or the new one, never half of it."""
+
 from __future__ import annotations
 
 import contextlib

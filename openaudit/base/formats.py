@@ -12,6 +12,7 @@ A file may be several things at once (bytes that begin like GGUF and are a valid
 first member name is a pickle): every reading that applies counts. Nothing is built or run: opcodes
 are walked with ``pickletools.genops``; tar headers are checked with ``tarfile.TarInfo.frombuf``.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,11 +21,32 @@ import tarfile
 
 SAFETENSORS_HEADER_CAP = 100 * 1024 * 1024
 # Prefixes of compressed streams that ``joblib.load`` opens before unpickling.
-COMPRESSION = (("gzip", b"\x1f\x8b"), ("bz2", b"BZh"), ("xz", b"\xfd7zXZ\x00"), ("lzma", b"]\x00\x00"),
-               ("lz4", b"\x04\x22\x4d\x18"), ("zfile", b"ZF"))
+COMPRESSION = (
+    ("gzip", b"\x1f\x8b"),
+    ("bz2", b"BZh"),
+    ("xz", b"\xfd7zXZ\x00"),
+    ("lzma", b"]\x00\x00"),
+    ("lz4", b"\x04\x22\x4d\x18"),
+    ("zfile", b"ZF"),
+)
 # Opcodes a pickle can start with: every other first byte makes a real unpickler stop at once (an
 # unknown opcode, a stack or memo underflow, a persistent id or out-of-band buffer it has no handler for).
-_FIRST = frozenset(b"(NIJKMLFGSTUVXBCc)]}") | {0x80, 0x95, 0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F, 0x96, 0x82, 0x83, 0x84}
+_FIRST = frozenset(b"(NIJKMLFGSTUVXBCc)]}") | {
+    0x80,
+    0x95,
+    0x88,
+    0x89,
+    0x8A,
+    0x8B,
+    0x8C,
+    0x8D,
+    0x8E,
+    0x8F,
+    0x96,
+    0x82,
+    0x83,
+    0x84,
+}
 _PERSID = ("PERSID", "BINPERSID")  # a plain unpickler has no persistent_load: it fails right there
 _CALLABLE = ("GLOBAL", "STACK_GLOBAL", "INST", "EXT1", "EXT2", "EXT4")
 
@@ -70,7 +92,7 @@ def pickle_start(head: bytes, whole: bool = False) -> bool:
     except ValueError:  # an unknown opcode, or an argument cut off by the end of ``head``
         ran_out = buf.tell() >= len(head)
         return callables > 0 or (ran_out and not whole)
-    except Exception:  # noqa: BLE001 - any other parse failure: let the full scanner decide
+    except Exception:  # any other parse failure: let the full scanner decide
         return True
     return True
 
@@ -102,8 +124,13 @@ def is_zip(head: bytes) -> bool:
 
 def needs_scan(head: bytes, whole: bool = False) -> bool:
     """Bytes the pickle scanner must see: a pickle start, a zip, a tar, a .npy, a compressed stream."""
-    return (is_zip(head) or head.startswith(b"\x93NUMPY") or compression(head) is not None
-            or is_tar(head) or pickle_start(head, whole))
+    return (
+        is_zip(head)
+        or head.startswith(b"\x93NUMPY")
+        or compression(head) is not None
+        or is_tar(head)
+        or pickle_start(head, whole)
+    )
 
 
 def sniff(head: bytes | bytearray | memoryview) -> str:
@@ -144,20 +171,56 @@ def sniff(head: bytes | bytearray | memoryview) -> str:
 
 def _looks_like_onnx(head: bytes) -> bool:
     """ModelProto opens with ir_version (field 1, varint 1..15) then producer/graph/opset fields."""
-    return (
-        len(head) >= 4
-        and head[0] == 0x08
-        and 1 <= head[1] <= 15
-        and head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x3A, 0x42)
-    )
+    return len(head) >= 4 and head[0] == 0x08 and 1 <= head[1] <= 15 and head[2] in (0x12, 0x1A, 0x22, 0x2A, 0x3A, 0x42)
 
 
 # sniff() format -> source family (what is kept and scanned)
-_SNIFF_FAMILY = {"torch-zip": "zip", "zip": "zip", "pickle": "pickle", "numpy": "numpy", "gguf": "gguf",
-                 "hdf5": "hdf5", "onnx": "onnx", "safetensors": "safetensors", "tar": "tar",
-                 **{name: "compressed" for name, _ in COMPRESSION}, "zlib": "compressed"}
+_SNIFF_FAMILY = {
+    "torch-zip": "zip",
+    "zip": "zip",
+    "pickle": "pickle",
+    "numpy": "numpy",
+    "gguf": "gguf",
+    "hdf5": "hdf5",
+    "onnx": "onnx",
+    "safetensors": "safetensors",
+    "tar": "tar",
+    **{name: "compressed" for name, _ in COMPRESSION},
+    "zlib": "compressed",
+}
 
 
 def family_of(head: bytes) -> str | None:
     """Family from the first bytes (None when nothing is recognised)."""
     return _SNIFF_FAMILY.get(sniff(head))
+
+
+# Weight and serialised-object files by extension: (the format a report names, the container family the
+# sources keep and the scanners open). None where the extension is not that kind: ".zip" is a container
+# but not a weights format; ".pdparams" is named in reports but not opened. "pickle": loading may run code.
+_EXTENSIONS: dict[str, tuple[str | None, str | None]] = {
+    ".safetensors": ("safetensors", "safetensors"),
+    **dict.fromkeys((".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib", ".dill"), ("pickle", "pickle")),
+    ".npy": ("numpy", "numpy"),
+    ".npz": ("numpy", "zip"),
+    ".keras": ("keras", "zip"),
+    ".nemo": ("nemo", "tar"),
+    ".gguf": ("gguf", "gguf"),
+    ".ggml": ("ggml", "ggml"),
+    ".onnx": ("onnx", "onnx"),
+    ".h5": ("hdf5", "hdf5"),
+    ".hdf5": ("hdf5", "hdf5"),
+    ".msgpack": ("msgpack", "msgpack"),
+    ".tflite": ("tflite", "tflite"),
+    ".mlmodel": ("coreml", "coreml"),
+    ".pdparams": ("paddle", None),
+    ".caffemodel": ("caffe", None),
+    ".engine": ("tensorrt", None),
+    ".model": ("unknown", None),
+    ".pb": (None, "protobuf"),
+    ".zip": (None, "zip"),
+    ".tar": (None, "tar"),
+    **dict.fromkeys((".gz", ".tgz", ".bz2", ".xz", ".lzma"), (None, "compressed")),
+}
+WEIGHT_FORMATS: dict[str, str] = {ext: fmt for ext, (fmt, _) in _EXTENSIONS.items() if fmt is not None}
+CONTAINER_FAMILIES: dict[str, str] = {ext: fam for ext, (_, fam) in _EXTENSIONS.items() if fam is not None}

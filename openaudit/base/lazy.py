@@ -14,6 +14,7 @@ the modules of ``openaudit.contamination`` import each other at the top.
 commented allow-list), on a key nothing imports inside a function any more, and when the console
 script's start-up reaches one of these through top-level imports.
 """
+
 from __future__ import annotations
 
 HEAVY: dict[str, str] = {
@@ -29,8 +30,7 @@ HEAVY: dict[str, str] = {
     "huggingface_hub": "~115 ms, 240 modules with its HTTP stack: Hub targets, Hub datasets, link lookups",
     "httpx2": "~30 ms, 55 modules: network only",
     # Validation, rendering and SBOM libraries a local JSON audit never reaches.
-    "jsonschema": "~38 ms, 55 modules: only when a user's rubric/policy/config/recipe or a stored report "
-                  "is validated",
+    "jsonschema": "~38 ms, 55 modules: only when a user's rubric/policy/config/recipe or a stored report is validated",
     "rich": "~22 ms, 63 modules: only terminal tables and the batch progress bar",
     "spdx_tools": "~105 ms, 415 modules: only `bom --format spdx`",
     "cyclonedx": "~38 ms, 65 modules: only `bom --format cyclonedx`",
@@ -40,19 +40,19 @@ HEAVY: dict[str, str] = {
     "pickletools": "~2 ms, 4 modules: only when a file's bytes look like a pickle",
     # openaudit's own heavy parts (figures: the statements that import them, before any torch/numpy).
     "openaudit.contamination": "the contamination pass; ~19 ms, 50 modules (then numpy, datasketch, pyarrow, a "
-                               "process pool): only `contamination` and `audit --benchmark`",
+    "process pool): only `contamination` and `audit --benchmark`",
     "openaudit.verify": "the training replay; ~14 ms, 33 modules (then torch, transformers): only `verify` and "
-                        "`audit --verify`",
+    "`audit --verify`",
     "openaudit.verify.engine": "imports torch at its top (~1 s): only once a replay runs",
     "openaudit.verify.hfmodel": "imports torch at its top (~1 s): only once a replay runs",
     "openaudit.verify.replay": "imports torch at its top (~1 s): only once a replay runs",
     "openaudit.licenses.identify": "license-text identification (the normaliser's regexes, the fingerprint "
-                                   "index); ~7 ms: only when a LICENSE-like file is present (tests/perf)",
+    "index); ~7 ms: only when a LICENSE-like file is present (tests/perf)",
     "openaudit.licenses.index": "the license fingerprint index; ~6 ms: only for a license text, or an SPDX id "
-                                "outside the shipped facts",
+    "outside the shipped facts",
     "openaudit.safety.pickles": "the static pickle scanner (opcode walker, pickletools, zip/tar/npy readers); "
-                                "~5 ms, 15 modules: only when a file needs scanning (tests/perf)",
+    "~5 ms, 15 modules: only when a file needs scanning (tests/perf)",
     "openaudit.sources.hub": "the Hub reader and its link lookups; ~4 ms, 7 modules: Hub targets only",
     "openaudit.sources.follow": "the card link follower (GitHub, papers, Hub lookups); ~3 ms, 6 modules: only "
-                                "when links are followed",
+    "when links are followed",
 }

@@ -11,6 +11,7 @@ Every problem raises :class:`ParseProblem` (an ``InvalidDocument``) with a one-l
 known, the line. Callers that audit (cards, configs) turn it into a finding; callers that load the
 user's own documents (rubric, policy, recipe) let it reach the CLI as exit 2.
 """
+
 from __future__ import annotations
 
 import enum
@@ -77,7 +78,9 @@ def _as_text(text: object, source: str) -> str:
     if not isinstance(text, str):
         raise ParseProblem(source, f"expected text, got {type(text).__name__}", code=ParseCode.NOT_TEXT)
     if not text.isascii() and _SURROGATE.search(text):  # isascii: C speed, and no surrogate is ASCII
-        raise ParseProblem(source, "contains lone surrogate code points (not valid Unicode text)", code=ParseCode.NOT_TEXT)
+        raise ParseProblem(
+            source, "contains lone surrogate code points (not valid Unicode text)", code=ParseCode.NOT_TEXT
+        )
     return text
 
 
@@ -96,10 +99,13 @@ def _check_mapping_keys(constructor: yaml.constructor.SafeConstructor, node: yam
         try:
             hash(key)
         except TypeError:
-            raise _Refused(ParseCode.BAD_VALUE, f"unhashable mapping key (line {key_node.start_mark.line + 1})") from None
+            raise _Refused(
+                ParseCode.BAD_VALUE, f"unhashable mapping key (line {key_node.start_mark.line + 1})"
+            ) from None
         if key in seen:
             raise _Refused(
-                ParseCode.DUPLICATE_KEY, f"duplicate key {str(key)[:60]!r} (lines {seen[key]} and {key_node.start_mark.line + 1})"
+                ParseCode.DUPLICATE_KEY,
+                f"duplicate key {str(key)[:60]!r} (lines {seen[key]} and {key_node.start_mark.line + 1})",
             )
         seen[key] = key_node.start_mark.line + 1
 
@@ -129,7 +135,9 @@ def _construct_int(loader: _HardenedLoader, node: yaml.ScalarNode) -> int:
     not be written back as text are refused: a 5,000-digit ``license: 0x...`` is bad input, not a crash."""
     value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
-        raise _Refused(ParseCode.BAD_VALUE, f"integer of more than {_MAX_INT_BITS} bits (line {node.start_mark.line + 1})")
+        raise _Refused(
+            ParseCode.BAD_VALUE, f"integer of more than {_MAX_INT_BITS} bits (line {node.start_mark.line + 1})"
+        )
     return value
 
 
@@ -218,7 +226,9 @@ def load_yaml_with_lines(
     except RecursionError:
         raise ParseProblem(source, "nesting too deep", code=ParseCode.TOO_DEEP) from None
     except (ValueError, OverflowError, TypeError) as exc:  # e.g. timestamps out of range
-        raise ParseProblem(source, f"invalid value: {' '.join(str(exc).split())[:120]}", code=ParseCode.BAD_VALUE) from None
+        raise ParseProblem(
+            source, f"invalid value: {' '.join(str(exc).split())[:120]}", code=ParseCode.BAD_VALUE
+        ) from None
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
@@ -247,7 +257,9 @@ def _depth(obj: Any, limit: int) -> int:
     return deepest
 
 
-def load_json(text: str | bytes, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(
+    text: str | bytes, *, source: str = "<json>", max_bytes: int = MAX_DOC_BYTES, max_depth: int = MAX_DEPTH
+) -> Any:
     """Parse untrusted JSON: duplicate keys, NaN/Infinity (also as overflowing numbers such as 1e400),
     lone surrogates (raw or as \\u escapes) and excessive nesting are refused."""
     text = _as_text(text, source)
@@ -267,8 +279,9 @@ def load_json(text: str | bytes, *, source: str = "<json>", max_bytes: int = MAX
     def finite(literal: str) -> float:
         value = float(literal)
         if math.isinf(value):
-            raise ParseProblem(source, f"invalid JSON: number {literal[:40]} overflows a 64-bit float",
-                               code=ParseCode.BAD_VALUE)
+            raise ParseProblem(
+                source, f"invalid JSON: number {literal[:40]} overflows a 64-bit float", code=ParseCode.BAD_VALUE
+            )
         return value
 
     try:
@@ -282,8 +295,9 @@ def load_json(text: str | bytes, *, source: str = "<json>", max_bytes: int = MAX
     if _depth(data, max_depth) > max_depth:
         raise ParseProblem(source, f"nesting deeper than {max_depth} levels", code=ParseCode.TOO_DEEP)
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
-        raise ParseProblem(source, "contains an unpaired surrogate escape (not valid Unicode text)",
-                           code=ParseCode.NOT_TEXT)
+        raise ParseProblem(
+            source, "contains an unpaired surrogate escape (not valid Unicode text)", code=ParseCode.NOT_TEXT
+        )
     return data
 
 
@@ -322,5 +336,4 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     m = _FRONT_MATTER.search(text)
     if not m:
         return None, text, 1
-    return m.group(2), text[m.end():], len(_NEWLINE.findall(text[: m.end()])) + (1 if m.group(4) else 2)
-
+    return m.group(2), text[m.end() :], len(_NEWLINE.findall(text[: m.end()])) + (1 if m.group(4) else 2)

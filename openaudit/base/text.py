@@ -15,6 +15,7 @@ text: UTF-8 (BOM stripped), UTF-16/32 with a BOM, UTF-16 without a BOM when the 
 unmistakable. Lone surrogates, NUL bytes in UTF-8 text and invalid sequences are refused with a
 reason naming the offset — a non-UTF-8 card becomes a finding, not a crash or mojibake.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,7 +26,7 @@ from urllib.parse import quote
 
 from openaudit.errors import FileMissing, InvalidInput
 
-_SURROGATE = re.compile('[\ud800-\udfff]')
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -45,8 +46,9 @@ _INVISIBLE_CLASS = "\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\ufff9-\ufffb\U0
 # Never shown raw: C0 controls (tab and newline are the caller's choice), DEL, C1, line/paragraph
 # separators, the bidi set, the invisibles, lone surrogates (undecodable file names arrive as
 # surrogate escapes) and the non-characters U+FFFE/U+FFFF.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + _BIDI_CLASS + _INVISIBLE_CLASS
-                     + "\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + _BIDI_CLASS + _INVISIBLE_CLASS + "\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -69,7 +71,7 @@ def decode_text(data: bytes | bytearray | memoryview) -> tuple[str | None, str]:
     enc = None
     for bom, name in _BOMS:
         if data.startswith(bom):
-            enc, data = name, data[len(bom):]
+            enc, data = name, data[len(bom) :]
             break
     if enc is None:
         enc = _bomless_utf16(data) or "utf-8"
@@ -160,8 +162,10 @@ def read_user_text(path: str | Path, *, what: str, max_bytes: int) -> str:
         if not p.is_file():
             raise FileMissing(f"no such file: {p}")
         if p.stat().st_size > max_bytes:
-            raise InvalidInput(f"{what} is larger than {max_bytes // (1024 * 1024) or max_bytes} "
-                               f"{'MiB' if max_bytes >= 1024 * 1024 else 'bytes'}: {p}")
+            raise InvalidInput(
+                f"{what} is larger than {max_bytes // (1024 * 1024) or max_bytes} "
+                f"{'MiB' if max_bytes >= 1024 * 1024 else 'bytes'}: {p}"
+            )
         return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{what} is not UTF-8 text (byte {exc.start}): {p}") from None

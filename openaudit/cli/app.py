@@ -5,6 +5,7 @@ Help is plain text (``rich_markup_mode=None``). typer (0.15–0.19) still escape
 the command and group classes below undo that escaping. Every command and sub-app is created
 through ``App`` so none is missed (tests/cli checks every ``--help``).
 """
+
 from __future__ import annotations
 
 import sys
@@ -77,8 +78,13 @@ def ignore_config_inside(target: str) -> None:
     """Drop a discovered configuration that lies inside the folder being audited, and say so:
     the audited repository never configures its own audit (output path, rubric, policy ...)."""
     if _FOUND and (_CONFIG or _DEFERRED) and inside(_FOUND[0], target):
-        sys.stderr.write(terminal_safe(f"note: ignoring {_FOUND[0]}: a configuration inside the audited folder "
-                                       "does not configure its own audit (pass --config to use one)") + "\n")
+        sys.stderr.write(
+            terminal_safe(
+                f"note: ignoring {_FOUND[0]}: a configuration inside the audited folder "
+                "does not configure its own audit (pass --config to use one)"
+            )
+            + "\n"
+        )
         _CONFIG.clear()
         _DEFERRED.clear()
 
@@ -87,7 +93,9 @@ def ignore_config_inside(target: str) -> None:
 def _global_options(
     ctx: typer.Context,
     config_path: str = typer.Option(
-        None, "--config", help="Configuration file (default: ./openaudit.toml, else [tool.openaudit] in ./pyproject.toml)."
+        None,
+        "--config",
+        help="Configuration file (default: ./openaudit.toml, else [tool.openaudit] in ./pyproject.toml).",
     ),
 ) -> None:
     """Audit how open a machine-learning model really is."""

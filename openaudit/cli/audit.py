@@ -1,7 +1,8 @@
 """`openaudit audit TARGET`: the openness report card."""
+
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,10 +14,14 @@ from openaudit.render import FORMATS, render
 
 @app.command("audit")
 def audit_cmd(
-    target: Annotated[str, typer.Argument(help="Hub model id (org/name), local folder, HF cache snapshot or capture folder.")],
+    target: Annotated[
+        str, typer.Argument(help="Hub model id (org/name), local folder, HF cache snapshot or capture folder.")
+    ],
     revision: c.Revision = None,
     rubric: c.RubricOpt = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table (terminal default), json, markdown, html, sarif, junit.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="table (terminal default), json, markdown, html, sarif, junit.")
+    ] = None,
     output: c.OutFile = None,
     offline: c.Offline = False,
     token: c.Token = None,
@@ -36,8 +41,17 @@ def audit_cmd(
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     report = c.run_audit(
-        target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
-        verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        target,
+        revision=revision,
+        rubric=rubric,
+        offline=offline,
+        token=token,
+        no_timestamp=no_timestamp,
+        verbose=verbose,
+        verify=verify,
+        device=device,
+        benchmark=benchmark,
+        train=train,
         capture=capture,
         follow_links=follow_links,
     )

@@ -1,4 +1,5 @@
 """`openaudit badge REPORT.json`: a shields.io endpoint JSON or a static SVG badge."""
+
 from __future__ import annotations
 
 import typer

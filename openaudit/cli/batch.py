@@ -1,8 +1,8 @@
 """`openaudit batch TARGETS.txt | --author ORG`: audit many models in parallel, resumably."""
+
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -14,11 +14,22 @@ from openaudit.errors import UsageError
 
 @app.command("batch")
 def batch_cmd(
-    targets_file: Optional[str] = typer.Argument(None, help="text file: one target per line, # comments"),
-    author: Optional[str] = typer.Option(None, "--author", help="audit every model of this Hub author / org"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="with --author: at most N models"),
-    out: Optional[str] = typer.Option(None, "--out", help="output folder (reports/, state.jsonl, summary.csv, summary.json) [default: batch.out from the configuration, else openaudit-batch]", show_default=False),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel audits [default: batch.jobs from the configuration, else 2]", show_default=False),
+    targets_file: str | None = typer.Argument(None, help="text file: one target per line, # comments"),
+    author: str | None = typer.Option(None, "--author", help="audit every model of this Hub author / org"),
+    limit: int | None = typer.Option(None, "--limit", help="with --author: at most N models"),
+    out: str | None = typer.Option(
+        None,
+        "--out",
+        help="output folder (reports/, state.jsonl, summary.csv, summary.json) [default: batch.out from the configuration, else openaudit-batch]",
+        show_default=False,
+    ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        help="parallel audits [default: batch.jobs from the configuration, else 2]",
+        show_default=False,
+    ),
     rubric: c.RubricOpt = None,
     offline: c.Offline = False,
     token: c.Token = None,
@@ -30,8 +41,16 @@ def batch_cmd(
     cfg = config().get("batch") or {}
     token = c.hub_token(token)
     targets = read_targets(targets_file) if targets_file else list_author(author or "", token=token, limit=limit)
-    result = run_batch(targets, out or cfg.get("out") or "openaudit-batch", jobs=jobs or cfg.get("jobs") or 2,
-                       audit_kwargs={"rubric": c.rubric_name(rubric),
-                                     "offline": c.offline_mode(offline), "token": token, "timestamp": False})
+    result = run_batch(
+        targets,
+        out or cfg.get("out") or "openaudit-batch",
+        jobs=jobs or cfg.get("jobs") or 2,
+        audit_kwargs={
+            "rubric": c.rubric_name(rubric),
+            "offline": c.offline_mode(offline),
+            "token": token,
+            "timestamp": False,
+        },
+    )
     sys.stdout.write(summary_table(result.rows))
     return result.exit_code

@@ -1,6 +1,6 @@
 """`openaudit bom TARGET --format spdx|cyclonedx`: an AI bill of materials for a model."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import typer
 
@@ -19,6 +19,7 @@ def bom_cmd(
     token: c.Token = None,
 ) -> int:
     """Write an SPDX or CycloneDX document describing the model, its license and training data."""
-    c.emit(api.bom(target, format, revision=revision, offline=c.offline_mode(offline), token=c.hub_token(token)),
-           output)
+    c.emit(
+        api.bom(target, format, revision=revision, offline=c.offline_mode(offline), token=c.hub_token(token)), output
+    )
     return 0

@@ -1,14 +1,15 @@
 """`openaudit check TARGET --policy FILE`: the CI gate (exit 0 met, 1 violated, 2 cannot evaluate)."""
+
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from openaudit.api import check
 from openaudit.cli import common as c
 from openaudit.cli.app import app, config
-from openaudit.api import check
 from openaudit.errors import ExitCode, UsageError
 from openaudit.policy import load_policy
 from openaudit.render import render
@@ -19,12 +20,25 @@ from openaudit.render.verdict import verdict_text
 @app.command("check")
 def check_cmd(
     target: Annotated[str, typer.Argument(help="Hub model id, local folder, HF cache snapshot or capture folder.")],
-    policy: Annotated[Optional[str], typer.Option("--policy", "-p", help="Policy YAML file (see examples/policies/); default: `policy` from the configuration.")] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="Policy YAML file (see examples/policies/); default: `policy` from the configuration.",
+        ),
+    ] = None,
     revision: c.Revision = None,
     rubric: c.RubricOpt = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="Report format written with -o: json, markdown, html, sarif, junit.")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="Report format written with -o: json, markdown, html, sarif, junit."),
+    ] = None,
     output: c.OutFile = None,
-    verdict_out: Annotated[Optional[str], typer.Option("--verdict-output", help="Also write the policy verdict as JSON (for `render --policy-verdict`).")] = None,
+    verdict_out: Annotated[
+        str | None,
+        typer.Option("--verdict-output", help="Also write the policy verdict as JSON (for `render --policy-verdict`)."),
+    ] = None,
     offline: c.Offline = False,
     token: c.Token = None,
     no_timestamp: c.NoTimestamp = False,
@@ -43,8 +57,17 @@ def check_cmd(
         raise UsageError("check needs --policy FILE (or `policy` in the configuration)")
     load_policy(policy)  # a bad policy is exit 2 before any audit work
     report = c.run_audit(
-        target, revision=revision, rubric=rubric, offline=offline, token=token, no_timestamp=no_timestamp,
-        verbose=verbose, verify=verify, device=device, benchmark=benchmark, train=train,
+        target,
+        revision=revision,
+        rubric=rubric,
+        offline=offline,
+        token=token,
+        no_timestamp=no_timestamp,
+        verbose=verbose,
+        verify=verify,
+        device=device,
+        benchmark=benchmark,
+        train=train,
         capture=capture,
         follow_links=follow_links,
     )

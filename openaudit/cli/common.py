@@ -1,9 +1,10 @@
 """Options and helpers shared by the commands that run an audit (audit, check, bom)."""
+
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -16,41 +17,73 @@ from openaudit.render.output import emit as _emit
 from openaudit.rubric.load import DEFAULT_RUBRIC
 from openaudit.sources import is_offline, token_or_env
 
-Revision = Annotated[Optional[str], typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
-RubricOpt = Annotated[Optional[str], typer.Option("--rubric", help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].", show_default=False)]
-Offline = Annotated[bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")]
-Token = Annotated[Optional[str], typer.Option("--token", help="Hub token (default: HF_TOKEN).", show_default=False)]
-OutFile = Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
-NoTimestamp = Annotated[bool, typer.Option("--no-timestamp", help="Omit generated_at: same input gives byte-identical JSON.")]
+Revision = Annotated[str | None, typer.Option("--revision", "-r", help="Branch, tag or commit to audit (Hub targets).")]
+RubricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rubric",
+        help="Rubric name (see `rubric list`) or path to a rubric YAML [default: openaudit].",
+        show_default=False,
+    ),
+]
+Offline = Annotated[
+    bool, typer.Option("--offline", help="No network: Hub ids resolve from the local HF cache (also HF_HUB_OFFLINE=1).")
+]
+Token = Annotated[str | None, typer.Option("--token", help="Hub token (default: HF_TOKEN).", show_default=False)]
+OutFile = Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")]
+NoTimestamp = Annotated[
+    bool, typer.Option("--no-timestamp", help="Omit generated_at: same input gives byte-identical JSON.")
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Progress, requests and bytes transferred on stderr.")]
-Verify = Annotated[bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")]
+Verify = Annotated[
+    bool, typer.Option("--verify", help="Replay a published training segment (needs the [verify] extra).")
+]
 Device = Annotated[str, typer.Option("--device", help="Device for --verify: auto, cpu or cuda.")]
-Benchmark = Annotated[Optional[list[str]], typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable).")]
-FollowLinks = Annotated[Optional[bool], typer.Option("--follow-links/--no-follow-links", help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].", show_default=False)]
-Train = Annotated[Optional[list[str]], typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo).")]
-Capture = Annotated[bool, typer.Option("--capture", help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).")]
+Benchmark = Annotated[
+    list[str] | None,
+    typer.Option("--benchmark", help="Benchmark file or Hub dataset id to probe for contamination (repeatable)."),
+]
+FollowLinks = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-links/--no-follow-links",
+        help="Follow the card's links (GitHub repos, Hub datasets/models, papers) [default: Hub targets only; never offline].",
+        show_default=False,
+    ),
+]
+Train = Annotated[
+    list[str] | None,
+    typer.Option("--train", help="Training data file/folder/glob (repeatable; default: data files in a local repo)."),
+]
+Capture = Annotated[
+    bool,
+    typer.Option(
+        "--capture",
+        help="TARGET is a capture folder written by `openaudit snapshot`: audit its stored evidence (checked against its files).",
+    ),
+]
 
 
-def default_format(fmt: Optional[str], out: Optional[str]) -> str:
+def default_format(fmt: str | None, out: str | None) -> str:
     """--format, else the configured format, else table on a terminal and json otherwise."""
     return fmt or config().get("format") or terminal_format(out)
 
 
-def terminal_format(out: Optional[str]) -> str:
+def terminal_format(out: str | None) -> str:
     """table when the result goes to a terminal (stdout, no -o), json otherwise."""
     return "table" if out is None and sys.stdout.isatty() else "json"
 
 
-def default_output(out: Optional[str]) -> Optional[str]:
+def default_output(out: str | None) -> str | None:
     return out or config().get("output")
 
 
-def rubric_name(rubric: Optional[str]) -> str:
+def rubric_name(rubric: str | None) -> str:
     """--rubric, else the configured rubric, else the default one."""
     return rubric or config().get("rubric") or DEFAULT_RUBRIC
 
 
-def hub_token(token: Optional[str]) -> Optional[str]:
+def hub_token(token: str | None) -> str | None:
     """--token, else the variable the configuration names (token_env), else HF_TOKEN."""
     env = config().get("token_env", "HF_TOKEN")
     return token or os.environ.get(env) or token_or_env()
@@ -68,18 +101,18 @@ def stderr(msg: str) -> None:
 def run_audit(
     target: str,
     *,
-    revision: Optional[str],
-    rubric: Optional[str],
+    revision: str | None,
+    rubric: str | None,
     offline: bool,
-    token: Optional[str],
+    token: str | None,
     no_timestamp: bool,
     verbose: bool,
     verify: bool = False,
     device: str = "auto",
-    benchmark: Optional[list[str]] = None,
-    train: Optional[list[str]] = None,
+    benchmark: list[str] | None = None,
+    train: list[str] | None = None,
     capture: bool = False,
-    follow_links: Optional[bool] = None,
+    follow_links: bool | None = None,
 ) -> dict[str, Any]:
     cfg = config()
     if device not in ("auto", "cpu", "cuda"):
@@ -151,10 +184,12 @@ def warn_contamination(block: Any) -> None:
     if block.get("status") == RunStatus.NOT_RUN.value:
         stderr(f"warning: contamination not run ({block.get('reason')}): {block.get('message')}")
     elif block.get("status") == RunStatus.INCOMPLETE.value:
-        stderr("warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
-               "problems in the report), so it is not verified clean")
+        stderr(
+            "warning: contamination scan incomplete: inputs were capped or skipped (listed under contamination "
+            "problems in the report), so it is not verified clean"
+        )
 
 
-def emit(text: str, out: Optional[str]) -> None:
+def emit(text: str, out: str | None) -> None:
     """The command's result to stdout, or atomically to the file ``out``."""
     _emit(text, out)

@@ -1,4 +1,5 @@
 """`openaudit license identify FILE`: name the license of a license text (thin: library + render)."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,24 @@ _FORMATS = ("table", "json")
 
 def _table_text(res: dict) -> str:
     label = f"modified: {res['id']}" if res["modified"] else res["id"]
-    rows = [("license", label), ("name", res.get("name") or "-"), ("family", res.get("family") or "-"),
-            ("confidence", f"{res['confidence']:.3f}"), ("match", res.get("match", "-"))]
+    rows = [
+        ("license", label),
+        ("name", res.get("name") or "-"),
+        ("family", res.get("family") or "-"),
+        ("confidence", f"{res['confidence']:.3f}"),
+        ("match", res.get("match", "-")),
+    ]
     sim = res.get("similarity")
     if sim and sim.get("reference_coverage"):
-        rows.append(("similarity", (f"covers {sim['reference_coverage']:.1%} of the reference; "
-                                    f"{sim['text_coverage']:.1%} of this text is the reference's")))
+        rows.append(
+            (
+                "similarity",
+                (
+                    f"covers {sim['reference_coverage']:.1%} of the reference; "
+                    f"{sim['text_coverage']:.1%} of this text is the reference's"
+                ),
+            )
+        )
     if res.get("alternatives"):
         rows.append(("same text as", ", ".join(res["alternatives"])))
     if res.get("bidi_controls"):

@@ -1,10 +1,13 @@
 """Entry point: registers the command modules and turns every failure into one line + exit code."""
+
 from __future__ import annotations
 
 import os
 import sys
 
 import click
+
+from openaudit.base.text import terminal_safe
 
 # One module per command (or command group); importing it registers it on ``app``. Imported
 # explicitly: a missing command module is an ImportError at start-up, never a silently absent command.
@@ -21,7 +24,6 @@ from openaudit.cli import (  # noqa: F401
     snapshot,
     verify,
 )
-from openaudit.base.text import terminal_safe
 from openaudit.cli.app import app
 from openaudit.errors import ExitCode, OpenAuditError
 

@@ -1,7 +1,6 @@
 """`openaudit render REPORT.json --format F`: re-render a stored JSON report without re-auditing."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import typer
 
@@ -16,9 +15,11 @@ def render_cmd(
     report: str = typer.Argument(..., help="a JSON report written by `openaudit audit --format json`"),
     format: str = typer.Option("table", "--format", "-f", help=" | ".join(FORMATS)),
     output: c.OutFile = None,
-    policy_verdict: Optional[str] = typer.Option(
-        None, "--policy-verdict",
-        help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report"),
+    policy_verdict: str | None = typer.Option(
+        None,
+        "--policy-verdict",
+        help="a policy verdict JSON written by `openaudit check --verdict-output FILE`, shown with the report",
+    ),
 ) -> int:
     """Render a stored JSON report in another format."""
     doc = load_report(report)

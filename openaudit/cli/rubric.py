@@ -1,4 +1,5 @@
 """`openaudit rubric list|show|validate`: the rubric data the scores come from (thin: library + render)."""
+
 from __future__ import annotations
 
 import sys
@@ -34,7 +35,9 @@ def list_cmd(fmt: str = typer.Option("table", "--format", "-f", help="table | js
 
 @rubric_app.command("show")
 def show_cmd(
-    rubric: str = typer.Argument(..., help="a shipped rubric name (openaudit, mof-1.0, osaid-1.0, osai-index) or a path"),
+    rubric: str = typer.Argument(
+        ..., help="a shipped rubric name (openaudit, mof-1.0, osaid-1.0, osai-index) or a path"
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table | json"),
 ) -> None:
     """Show a rubric: dimensions, criteria, the probe questions and weights (or framework items)."""

@@ -1,4 +1,5 @@
 """`openaudit snapshot REPO -o DIR`: capture what an audit needs, to audit it later offline."""
+
 from __future__ import annotations
 
 import sys

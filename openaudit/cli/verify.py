@@ -1,7 +1,6 @@
 """`openaudit verify TARGET|RECIPE`: replay a published training segment and give a verdict."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import typer
 
@@ -16,13 +15,17 @@ FORMATS = ("table", "json")
 
 @app.command("verify")
 def verify(
-    target: str = typer.Argument(..., help="model folder, Trainer output_dir, recipe .yaml, GPT-NeoX/OLMo config, or Hub id"),
+    target: str = typer.Argument(
+        ..., help="model folder, Trainer output_dir, recipe .yaml, GPT-NeoX/OLMo config, or Hub id"
+    ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda"),
-    budget: Optional[float] = typer.Option(None, "--budget", help="skip the replay when its estimate exceeds SECONDS"),
-    steps: Optional[int] = typer.Option(None, "--steps", help="replay at most this many optimizer steps"),
+    budget: float | None = typer.Option(None, "--budget", help="skip the replay when its estimate exceeds SECONDS"),
+    steps: int | None = typer.Option(None, "--steps", help="replay at most this many optimizer steps"),
     deterministic: bool = typer.Option(False, "--deterministic", help="force deterministic kernels (slower)"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: the recipe's environment.threads, else torch's)"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table (terminal default) or json"),
+    threads: int | None = typer.Option(
+        None, "--threads", help="CPU threads (default: the recipe's environment.threads, else torch's)"
+    ),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table (terminal default) or json"),
     output: c.OutFile = None,
     revision: c.Revision = None,
     offline: c.Offline = False,
@@ -37,8 +40,16 @@ def verify(
     if device not in ("auto", "cpu", "cuda"):
         raise UsageError(f"--device must be auto, cpu or cuda, got {device!r}")
     offline = is_offline(offline)
-    result = run(target, device=device, budget_seconds=budget, steps=steps, deterministic=deterministic,
-                 revision=revision, token=token_or_env(token), offline=offline,
-                 threads=threads)
+    result = run(
+        target,
+        device=device,
+        budget_seconds=budget,
+        steps=steps,
+        deterministic=deterministic,
+        revision=revision,
+        token=token_or_env(token),
+        offline=offline,
+        threads=threads,
+    )
     c.emit(to_json(result) if fmt == "json" else to_table(result), output)
     return int(ExitCode.OK)

@@ -3,6 +3,7 @@
 ``collect_all(snapshot)`` returns {"card", "license", "weights", "code", "data", "repro", "docs"};
 ``summary(facts)`` is the JSON-able block that goes into the report's ``facts``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,8 +45,11 @@ def summary(facts: dict[str, Any]) -> dict[str, Any]:
             "variants": [g.key for g in w.groups if g.role == "variant"],
             "index_missing": sorted({m for ix in w.indexes for m in ix.missing}),
             "gated": w.gated,
-            "checkpoints": {"refs": list(w.checkpoint_refs[:50]), "folders": list(w.checkpoint_dirs[:50]),
-                            "found": bool(w.checkpoints)},
+            "checkpoints": {
+                "refs": list(w.checkpoint_refs[:50]),
+                "folders": list(w.checkpoint_dirs[:50]),
+                "found": bool(w.checkpoints),
+            },
             "dangerous_pickles": [p for p, _ in w.dangerous],
             "unscannable": [p for p, _ in w.unscannable],
         }

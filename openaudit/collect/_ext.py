@@ -1,5 +1,6 @@
 """What the collectors need from the safety area, adapted: safetensors headers
 (``safety.safetensors``) and whether inference needs the repo's code (``safety.remote_code``)."""
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,9 @@ def parse_safetensors(raw: bytes | str, file_size: int | None, path: str) -> Hea
         raw = raw.encode("utf-8", "replace")
     info = parse_header(raw, file_size=file_size, path=path)
     shapes = {k: (str(t.dtype), tuple(int(x) for x in t.shape)) for k, t in dict(info.tensors).items()}
-    return HeaderInfo(ok=bool(info.ok), shapes=shapes, metadata=dict(info.metadata or {}),
-                      problems=tuple(info.problems or ()))
+    return HeaderInfo(
+        ok=bool(info.ok), shapes=shapes, metadata=dict(info.metadata or {}), problems=tuple(info.problems or ())
+    )
 
 
 def numel(shape: tuple[int, ...]) -> int:
@@ -46,7 +48,9 @@ class RemoteCode:
     py_files: tuple[str, ...]
     evidence: tuple[Any, ...]
     imports: dict[str, list[str]]
-    unverified: tuple[Any, ...] = ()  # Evidence: configs neither the strict parser nor json.loads could read for auto_map
+    unverified: tuple[
+        Any, ...
+    ] = ()  # Evidence: configs neither the strict parser nor json.loads could read for auto_map
 
 
 def remote_code(snapshot: Snapshot) -> RemoteCode:
@@ -62,7 +66,15 @@ def remote_code(snapshot: Snapshot) -> RemoteCode:
         if isinstance(data, dict) and isinstance(data.get("auto_map"), dict):
             auto_map = data["auto_map"]
     s = summarize(snapshot)
-    unverified = tuple(Evidence(kind="file", path=p, snippet=f"config not readable for auto_map: {why}"[:200])
-                       for p, why in sorted(s.unverified.items()))
-    return RemoteCode(flagged=bool(s.flagged), auto_map=auto_map, py_files=py, evidence=tuple(s.evidence),
-                      imports=dict(s.imports or {}), unverified=unverified)
+    unverified = tuple(
+        Evidence(kind="file", path=p, snippet=f"config not readable for auto_map: {why}"[:200])
+        for p, why in sorted(s.unverified.items())
+    )
+    return RemoteCode(
+        flagged=bool(s.flagged),
+        auto_map=auto_map,
+        py_files=py,
+        evidence=tuple(s.evidence),
+        imports=dict(s.imports or {}),
+        unverified=unverified,
+    )

@@ -3,14 +3,16 @@
 A broken card never aborts an audit: problems are recorded in ``CardFacts.problems`` and become
 findings downstream.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_yaml_with_lines, split_front_matter
+from openaudit.model import Evidence, Snapshot
 
 UNREADABLE = "unreadable"  # problem code: the card file could not be read as text
 CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "MODEL_CARD.md", "model_card.md")
@@ -66,7 +68,9 @@ class CardFacts:
             text = lines[idx] if 0 <= idx < len(lines) else ""
         return Evidence(kind="line", path=self.path, line=line, snippet=_short(text.strip(), 200))
 
-    def grep(self, pattern: str | re.Pattern[str], *, sections: Iterable[Section] | None = None) -> list[tuple[int, str]]:
+    def grep(
+        self, pattern: str | re.Pattern[str], *, sections: Iterable[Section] | None = None
+    ) -> list[tuple[int, str]]:
         """(file line, line text) of body lines matching ``pattern`` (outside code fences only when
         searching the whole body is not wanted: callers pass sections)."""
         rx = re.compile(pattern, re.I) if isinstance(pattern, str) else pattern
@@ -120,7 +124,13 @@ def index_sections(body: str, body_start_line: int) -> tuple[Section, ...]:
             heads.append((i, len(m.group(1)), m.group(2).strip()))
         elif i > 0 and ln.strip() and set(ln.strip()) <= {"="} and lines[i - 1].strip():
             heads.append((i - 1, 1, lines[i - 1].strip()))  # setext h1
-        elif i > 0 and len(ln.strip()) >= 3 and set(ln.strip()) <= {"-"} and lines[i - 1].strip() and not _HEADING.match(lines[i - 1]):
+        elif (
+            i > 0
+            and len(ln.strip()) >= 3
+            and set(ln.strip()) <= {"-"}
+            and lines[i - 1].strip()
+            and not _HEADING.match(lines[i - 1])
+        ):
             heads.append((i - 1, 2, lines[i - 1].strip()))  # setext h2
     out: list[Section] = []
     for n, (idx, level, title) in enumerate(heads):
@@ -131,7 +141,15 @@ def index_sections(body: str, body_start_line: int) -> tuple[Section, ...]:
                 break
         start_body = idx + (2 if idx + 1 < len(lines) and set(lines[idx + 1].strip() or "x") <= {"=", "-"} else 1)
         text = "\n".join(lines[start_body:end])
-        out.append(Section(title=_strip_md(title), level=level, line=body_start_line + idx, end_line=body_start_line + end - 1, text=text))
+        out.append(
+            Section(
+                title=_strip_md(title),
+                level=level,
+                line=body_start_line + idx,
+                end_line=body_start_line + end - 1,
+                text=text,
+            )
+        )
     return tuple(out)
 
 
@@ -187,8 +205,13 @@ def collect(snapshot: Snapshot) -> CardFacts:
     api_meta = snapshot.api.get("cardData") if snapshot.api else None
     if not card.metadata and isinstance(api_meta, dict) and api_meta:
         return CardFacts(
-            path=card.path, metadata=dict(api_meta), key_lines={}, body=card.body,
-            body_start_line=card.body_start_line, sections=card.sections, problems=card.problems,
+            path=card.path,
+            metadata=dict(api_meta),
+            key_lines={},
+            body=card.body,
+            body_start_line=card.body_start_line,
+            sections=card.sections,
+            problems=card.problems,
             problem_codes=card.problem_codes,
         )
     return card

@@ -3,45 +3,75 @@ repository listing state and small pattern searches over the repo's text files.
 
 Pure functions over a Snapshot / CardFacts; no I/O.
 """
+
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from openaudit.collect.card import CardFacts, Section
 from openaudit.model import Condition, Evidence, Snapshot
 
 URL_RX = re.compile(r"https?://[^\s<>()\[\]\"'`|]+(?:\([^\s()]*\)[^\s<>()\[\]\"'`|]*)?", re.I)
 
-_CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|git\.[\w.-]+|"
-                         r"huggingface\.co/spaces|sourceforge\.net|gitee\.com)/", re.I)
-_PAPER_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(arxiv\.org/(abs|pdf)|aclanthology\.org|aclweb\.org/anthology|"
-                          r"openreview\.net/(forum|pdf)|doi\.org/|dl\.acm\.org/doi|papers\.nips\.cc|proceedings\.(neurips|mlr)|"
-                          r"proceedings\.neurips\.cc|jmlr\.org/papers|ieeexplore\.ieee\.org|link\.springer\.com|"
-                          r"huggingface\.co/papers|semanticscholar\.org/(paper|arxiv)|biorxiv\.org|medrxiv\.org|"
-                          r"www\.nature\.com/articles|ojs\.aaai\.org|openaccess\.thecvf\.com)", re.I)
+_CODE_HOSTS = re.compile(
+    r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|git\.[\w.-]+|"
+    r"huggingface\.co/spaces|sourceforge\.net|gitee\.com)/",
+    re.I,
+)
+_PAPER_HOSTS = re.compile(
+    r"^https?://(?:www\.|export\.)?(arxiv\.org/(abs|pdf)|aclanthology\.org|aclweb\.org/anthology|"
+    r"openreview\.net/(forum|pdf)|doi\.org/|dl\.acm\.org/doi|papers\.nips\.cc|proceedings\.(neurips|mlr)|"
+    r"proceedings\.neurips\.cc|jmlr\.org/papers|ieeexplore\.ieee\.org|link\.springer\.com|"
+    r"huggingface\.co/papers|semanticscholar\.org/(paper|arxiv)|biorxiv\.org|medrxiv\.org|"
+    r"www\.nature\.com/articles|ojs\.aaai\.org|openaccess\.thecvf\.com)",
+    re.I,
+)
 _DATASET_HOST = re.compile(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", re.I)
-_WANDB = re.compile(r"^https?://(?:www\.)?(wandb\.ai|api\.wandb\.ai|tensorboard\.dev|comet\.(ml|com)|neptune\.ai)/", re.I)
+_WANDB = re.compile(
+    r"^https?://(?:www\.)?(wandb\.ai|api\.wandb\.ai|tensorboard\.dev|comet\.(ml|com)|neptune\.ai)/", re.I
+)
 
 # Names of well-known public datasets (training-data sections, link texts).
-KNOWN_DATA = re.compile(r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
-                        r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
-                        r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
-                        r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
-                        r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
-                        r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum|reddit|cc-?news)\b", re.I)
+KNOWN_DATA = re.compile(
+    r"\b(common ?crawl|c4|the pile|pile|redpajama|refinedweb|dolma|fineweb|slimpajama|wikipedia|"
+    r"bookcorpus|books3|stack ?exchange|openwebtext|laion[-\w]*|imagenet[-\w]*|"
+    r"coco|ms ?marco|squad|snli|mnli|multi_?nli|librispeech|common ?voice|oscar|mc4|cc100|"
+    r"the stack|starcoderdata|ultrachat|sharegpt|alpaca|openhermes|openorca|dolly|oasst\w*|"
+    r"opus|wmt\d*|tatoeba|flores|gigaword|natural questions|trivia ?qa|s2orc|pubmed|"
+    r"roots|tulu[-\w]*|slimorca|ultrafeedback|wikitext|cnn/?daily ?mail|xsum|reddit|cc-?news)\b",
+    re.I,
+)
 
 # What a link is *for*, judged from its own line (and the URL path). First match wins per purpose.
 PURPOSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("training", re.compile(r"(?<!post-)(?<!post )\b(train(ing|ed)?|fine-?tun(e|ed|ing)|pre-?train(ing|ed)?|recipe|reproduce|"
-                            r"distill\w*|sft|rlhf|dpo|axolotl|llama-?factory|megatron|nanogpt|olmo|trl)\b", re.I)),
+    (
+        "training",
+        re.compile(
+            r"(?<!post-)(?<!post )\b(train(ing|ed)?|fine-?tun(e|ed|ing)|pre-?train(ing|ed)?|recipe|reproduce|"
+            r"distill\w*|sft|rlhf|dpo|axolotl|llama-?factory|megatron|nanogpt|olmo|trl)\b",
+            re.I,
+        ),
+    ),
     ("evaluation", re.compile(r"\b(eval\w*|benchmark\w*|lm-evaluation-harness|harness|leaderboard|mteb)\b", re.I)),
-    ("preprocessing", re.compile(r"\b(pre-?process\w*|data[- ]?(pipeline|processing|prep\w*|curation|cleaning)|"
-                                 r"filter(ing)?|dedup\w*|tokeni[sz]ation|crawl\w*|dolma|datatrove)\b", re.I)),
-    ("inference", re.compile(r"\b(inference|demo|serv(e|ing)|deploy\w*|usage|quickstart|run(ning)?|generate|"
-                             r"api|example)\b", re.I)),
+    (
+        "preprocessing",
+        re.compile(
+            r"\b(pre-?process\w*|data[- ]?(pipeline|processing|prep\w*|curation|cleaning)|"
+            r"filter(ing)?|dedup\w*|tokeni[sz]ation|crawl\w*|dolma|datatrove)\b",
+            re.I,
+        ),
+    ),
+    (
+        "inference",
+        re.compile(
+            r"\b(inference|demo|serv(e|ing)|deploy\w*|usage|quickstart|run(ning)?|generate|"
+            r"api|example)\b",
+            re.I,
+        ),
+    ),
 )
 
 # (trigger substring, pattern): a pattern runs only when its trigger occurs (lower-cased) — fast on big cards.
@@ -94,8 +124,11 @@ class Link:
         return Evidence(kind="url", path=path, line=self.line, url=self.url, snippet=short(self.text, 200))
 
 
-_REPO = re.compile(r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|gitee\.com|huggingface\.co/spaces)/"
-                   r"([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?]|$)", re.I)
+_REPO = re.compile(
+    r"^https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org|bitbucket\.org|gitee\.com|huggingface\.co/spaces)/"
+    r"([\w.-]+)/([\w.-]+?)(?:\.git)?(?:[/#?]|$)",
+    re.I,
+)
 
 
 def repo_key(url: str) -> str:
@@ -127,7 +160,9 @@ def clean_url(url: str) -> str:
 
 
 def link_kind(url: str) -> str:
-    if _CODE_HOSTS.match(url) and not url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".pdf"):  # a PDF is a document
+    if _CODE_HOSTS.match(url) and not url.split("?", 1)[0].split("#", 1)[0].lower().endswith(
+        ".pdf"
+    ):  # a PDF is a document
         return "code"
     if _PAPER_HOSTS.match(url):
         return "paper"
@@ -158,26 +193,38 @@ def link_purposes(url: str, line_text: str, anchor: str = "") -> tuple[str, ...]
     return tuple(name for name, rx in PURPOSES if rx.search(probe_text))
 
 
-_CODE_WORD = re.compile(r"\b(code|codebase|repo(sitory)?|github|scripts?|implementation|library|framework|toolkit|"
-                        r"q?lora|peft|train\w*|fine-?tun\w*|recipes?)\b", re.I)
+_CODE_WORD = re.compile(
+    r"\b(code|codebase|repo(sitory)?|github|scripts?|implementation|library|framework|toolkit|"
+    r"q?lora|peft|train\w*|fine-?tun\w*|recipes?)\b",
+    re.I,
+)
 
 
 # Code announced for later is not published: "(Pre-training code coming out soon!)", "will be released".
-PROMISED = re.compile(r"\bcoming (?:out )?soon\b|\bwill be (?:released|published|made (?:publicly )?available|open[- ]sourced)\b|"
-                      r"\bto be (?:released|published|open[- ]sourced)\b|\bnot yet (?:released|available|public)\b|"
-                      r"\b(?:release|publish)\w* (?:it |them )?(?:later|soon|in the future)\b", re.I)
+PROMISED = re.compile(
+    r"\bcoming (?:out )?soon\b|\bwill be (?:released|published|made (?:publicly )?available|open[- ]sourced)\b|"
+    r"\bto be (?:released|published|open[- ]sourced)\b|\bnot yet (?:released|available|public)\b|"
+    r"\b(?:release|publish)\w* (?:it |them )?(?:later|soon|in the future)\b",
+    re.I,
+)
 # The model's code, presented as such: "- **Code:** [repo](...)", "Source code is available at ...".
-_CODE_STATEMENT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
-                             r"\b(?:source|our|the|full|complete|all(?: of)?(?: the)?) code\b[^.]{0,60}?\b(?:is|are|has been|have been)\s+"
-                             r"(?:now\s+)?(?:publicly\s+|openly\s+)?(?:available|released|published|open[- ]sourced)\b", re.I)
+_CODE_STATEMENT = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*(?:source\s+)?code\s*(?:\*\*|__)?\s*:|"
+    r"\b(?:source|our|the|full|complete|all(?: of)?(?: the)?) code\b[^.]{0,60}?\b(?:is|are|has been|have been)\s+"
+    r"(?:now\s+)?(?:publicly\s+|openly\s+)?(?:available|released|published|open[- ]sourced)\b",
+    re.I,
+)
 
 
 # General training frameworks: a model "built with" one links a supporting library, not its own
 # training code and configuration (MOF keeps "supporting libraries and tools" apart from training code).
-TRAINING_FRAMEWORKS = re.compile(r"github\.com/(?:hiyouga/LLaMA-Factory|OpenAccess-AI-Collective/axolotl|axolotl-ai-cloud/axolotl|"
-                                 r"unslothai/unsloth|microsoft/DeepSpeed|NVIDIA/(?:Megatron-LM|NeMo)|pytorch/torchtune|"
-                                 r"Lightning-AI/(?:lit-gpt|litgpt)|modelscope/(?:ms-)?swift|OpenRLHF/OpenRLHF|"
-                                 r"huggingface/(?:nanotron|autotrain-advanced))(?:\.git)?/?(?:[#?].*)?$", re.I)
+TRAINING_FRAMEWORKS = re.compile(
+    r"github\.com/(?:hiyouga/LLaMA-Factory|OpenAccess-AI-Collective/axolotl|axolotl-ai-cloud/axolotl|"
+    r"unslothai/unsloth|microsoft/DeepSpeed|NVIDIA/(?:Megatron-LM|NeMo)|pytorch/torchtune|"
+    r"Lightning-AI/(?:lit-gpt|litgpt)|modelscope/(?:ms-)?swift|OpenRLHF/OpenRLHF|"
+    r"huggingface/(?:nanotron|autotrain-advanced))(?:\.git)?/?(?:[#?].*)?$",
+    re.I,
+)
 
 
 def _framework(sentence: str, anchor: str) -> tuple[str, ...]:
@@ -198,7 +245,7 @@ def _sentence_of(line: str, start: int) -> str:
     begin = 0
     for m in _SENTENCE_END.finditer(line):
         if m.end() > start:
-            return line[begin:m.start()].strip()
+            return line[begin : m.start()].strip()
         begin = m.end()
     return line[begin:].strip()
 
@@ -212,7 +259,7 @@ def _anchor_of(line: str, start: int) -> str:
         i = line.rfind("[", 0, start - 2)
         if i >= 0:
             return line[i + 1 : start - 2].strip()
-    if re.search(r"href\s*=\s*[\"']?$", line[max(0, start - 8):start], re.I):
+    if re.search(r"href\s*=\s*[\"']?$", line[max(0, start - 8) : start], re.I):
         m = _HTML_ANCHOR.match(line[start:])
         if m:
             return re.sub(r"<[^>]*>", " ", m.group(1)).strip()
@@ -227,8 +274,7 @@ def card_links(card: CardFacts) -> tuple[Link, ...]:
 def code_statements(card: CardFacts) -> list[tuple[int, str]]:
     """Card lines stating that the model's code is released ("All of the code ... are publicly available",
     "Source code is available at ..."), outside code fences."""
-    return [(ln, text) for ln, text in card.grep(_CODE_STATEMENT, sections=None)
-            if not PROMISED.search(text)][:3]
+    return [(ln, text) for ln, text in card.grep(_CODE_STATEMENT, sections=None) if not PROMISED.search(text)][:3]
 
 
 @functools.lru_cache(maxsize=16)
@@ -246,12 +292,30 @@ def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
             seen.add((url, lineno))
             sentence, anchor = _sentence_of(ln, m.start()), _anchor_of(ln, m.start())
             # the link's purpose is judged from its own sentence; the whole line when that says nothing
-            purposes = (("promised",) if PROMISED.search(sentence) else ("framework",) if TRAINING_FRAMEWORKS.search(url)
-                        else _framework(sentence, anchor)) or link_purposes(url, sentence, anchor) or link_purposes(url, ln, anchor)
+            purposes = (
+                (
+                    ("promised",)
+                    if PROMISED.search(sentence)
+                    else ("framework",)
+                    if TRAINING_FRAMEWORKS.search(url)
+                    else _framework(sentence, anchor)
+                )
+                or link_purposes(url, sentence, anchor)
+                or link_purposes(url, ln, anchor)
+            )
             if not purposes and _CODE_STATEMENT.search(sentence):  # "Source code is available at ...", "**Code:** ..."
                 purposes = ("training",)
-            out.append(Link(url=url, line=lineno, text=ln.strip(), kind=link_kind(url), purposes=purposes,
-                            sentence=sentence, anchor=anchor))
+            out.append(
+                Link(
+                    url=url,
+                    line=lineno,
+                    text=ln.strip(),
+                    kind=link_kind(url),
+                    purposes=purposes,
+                    sentence=sentence,
+                    anchor=anchor,
+                )
+            )
     return tuple(out)
 
 
@@ -267,8 +331,9 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(strip_boilerplate(text)))
 
 
-def meaningful_lines(card: CardFacts, rx: re.Pattern[str] | str, sections: Iterable[Section] | None = None,
-                     limit: int = 5) -> list[tuple[int, str]]:
+def meaningful_lines(
+    card: CardFacts, rx: re.Pattern[str] | str, sections: Iterable[Section] | None = None, limit: int = 5
+) -> list[tuple[int, str]]:
     """Card lines matching ``rx`` that are not template boilerplate."""
     out = []
     for ln, text in card.grep(rx, sections=sections):

@@ -3,6 +3,7 @@ sections of the card with a substance measure, statements that the data is priva
 availability (from the source's ``datasets_info`` when it gives one), data cards / datasheets and
 evaluation datasets from ``model-index``.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,37 +16,69 @@ from openaudit.collect.common import KNOWN_DATA, card_links, short, strip_boiler
 from openaudit.model import Evidence, Snapshot
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
-DATA_SECTION = re.compile(r"(training|pre-?training|fine-?tuning|train)[\s-]*(data|dataset|corpus|corpora|mixture)|"
-                          r"^data(sets?)?$|^datasets? used|data (sources?|collection|mixture|composition|overview|pipeline|processing|preparation|curation)|"
-                          r"^(training|pretraining) (set|material)|^corpus|^dataset", re.I)
-SIZE_RX = re.compile(r"\b\d[\d,.]*\+?\s*(k|m|b|t|thousand|million|billion|trillion)?\s*(tokens?|words|sentences|pairs|"
-                     r"examples|samples|images|hours|documents|docs|conversations|instructions|GB|TB|MB|GiB|TiB|"
-                     r"rows|utterances|files|lines|texts)\b|\b\d+(\.\d+)?\s*(B|T|M)\s+tokens\b|\b\d+(\.\d+)?\s*%", re.I)
-FILTER_RX = re.compile(r"\b(filter\w*|dedup\w*|clean\w*|decontaminat\w*|mixture|mix(ed)?|sampl\w*|ratio|"
-                       r"proportion|weight(ed|s)?|quality|toxicity|pii|language id\w*|heuristic)", re.I)
-PRIVATE_RX = re.compile(r"\b(private|proprietary|in-house|internal(ly)?[- ](collected|curated|sourced|dataset|data)|"
-                        r"(not|never) (be )?(publicly )?(released|available|shared|disclosed|published)|undisclosed|"
-                        r"confidential|licensed (data|from)|closed[- ]source data|not open[- ]sourced?)\b", re.I)
+DATA_SECTION = re.compile(
+    r"(training|pre-?training|fine-?tuning|train)[\s-]*(data|dataset|corpus|corpora|mixture)|"
+    r"^data(sets?)?$|^datasets? used|data (sources?|collection|mixture|composition|overview|pipeline|processing|preparation|curation)|"
+    r"^(training|pretraining) (set|material)|^corpus|^dataset",
+    re.I,
+)
+SIZE_RX = re.compile(
+    r"\b\d[\d,.]*\+?\s*(k|m|b|t|thousand|million|billion|trillion)?\s*(tokens?|words|sentences|pairs|"
+    r"examples|samples|images|hours|documents|docs|conversations|instructions|GB|TB|MB|GiB|TiB|"
+    r"rows|utterances|files|lines|texts)\b|\b\d+(\.\d+)?\s*(B|T|M)\s+tokens\b|\b\d+(\.\d+)?\s*%",
+    re.I,
+)
+FILTER_RX = re.compile(
+    r"\b(filter\w*|dedup\w*|clean\w*|decontaminat\w*|mixture|mix(ed)?|sampl\w*|ratio|"
+    r"proportion|weight(ed|s)?|quality|toxicity|pii|language id\w*|heuristic)",
+    re.I,
+)
+PRIVATE_RX = re.compile(
+    r"\b(private|proprietary|in-house|internal(ly)?[- ](collected|curated|sourced|dataset|data)|"
+    r"(not|never) (be )?(publicly )?(released|available|shared|disclosed|published)|undisclosed|"
+    r"confidential|licensed (data|from)|closed[- ]source data|not open[- ]sourced?)\b",
+    re.I,
+)
 DATA_CONTEXT = re.compile(r"\b(data|dataset|datasets|corpus|corpora|trained on|training set)\b", re.I)
 DATA_DIR = re.compile(r"(^|/)(data|datasets?|corpus|corpora|train[_-]?data|training[_-]?data)/", re.I)
-DATA_EXT = re.compile(r"\.(txt|jsonl|json|csv|tsv|parquet|arrow|zst|gz|xz|bz2|npy|npz|tfrecord|wav|flac|png|jpe?g|"
-                      r"tar|zip)$", re.I)
-NOT_DATA = re.compile(r"(^|/)(licen[cs]e|copying|notice|readme|changelog|vocab|merges|tokenizer\w*|special_tokens\w*|"
-                      r"spiece|sentencepiece\w*|\w*config\w*|requirements|data_?order\w*)([._-][^/]*)?$", re.I)
-EVAL_NAME = re.compile(r"(held[-_]?out|eval\w*|test\w*|valid\w*|dev)([._-][^/]*)?$|(^|/)(eval\w*|test\w*|valid\w*|heldout)/", re.I)
-DATA_REF = re.compile(r"^\s*[\"']?(path|data|data_path|data_file|train_file|train_path|dataset_path|train|files?)[\"']?\s*[:=]\s*"
-                      r"[\"']?([\w./-]+)", re.I)
+DATA_EXT = re.compile(
+    r"\.(txt|jsonl|json|csv|tsv|parquet|arrow|zst|gz|xz|bz2|npy|npz|tfrecord|wav|flac|png|jpe?g|"
+    r"tar|zip)$",
+    re.I,
+)
+NOT_DATA = re.compile(
+    r"(^|/)(licen[cs]e|copying|notice|readme|changelog|vocab|merges|tokenizer\w*|special_tokens\w*|"
+    r"spiece|sentencepiece\w*|\w*config\w*|requirements|data_?order\w*)([._-][^/]*)?$",
+    re.I,
+)
+EVAL_NAME = re.compile(
+    r"(held[-_]?out|eval\w*|test\w*|valid\w*|dev)([._-][^/]*)?$|(^|/)(eval\w*|test\w*|valid\w*|heldout)/", re.I
+)
+DATA_REF = re.compile(
+    r"^\s*[\"']?(path|data|data_path|data_file|train_file|train_path|dataset_path|train|files?)[\"']?\s*[:=]\s*"
+    r"[\"']?([\w./-]+)",
+    re.I,
+)
 DATACARD_RX = re.compile(r"\b(datasheet|data ?card|dataset card|data statement|data documentation)\b", re.I)
 # In a sentence about training, a data size or mixture (not "1.3 hours" of compute, not "high-quality").
-_DATA_SIZE = re.compile(r"\b\d[\d,.]*\+?\s*(?:k|m|b|t|thousand|million|billion|trillion)?\s*(?:tokens?|words|sentences|pairs|"
-                        r"examples|samples|images|documents|conversations|instructions|GB|TB|GiB|TiB|rows|utterances|"
-                        r"hours of (?:audio|speech|video))\b|\b\d+(?:\.\d+)?\s*[BTM]\s+tokens\b", re.I)
+_DATA_SIZE = re.compile(
+    r"\b\d[\d,.]*\+?\s*(?:k|m|b|t|thousand|million|billion|trillion)?\s*(?:tokens?|words|sentences|pairs|"
+    r"examples|samples|images|documents|conversations|instructions|GB|TB|GiB|TiB|rows|utterances|"
+    r"hours of (?:audio|speech|video))\b|\b\d+(?:\.\d+)?\s*[BTM]\s+tokens\b",
+    re.I,
+)
 MIXTURE_RX = re.compile(r"\b(?:mixture|mix of|filter(?:ed|ing)|dedup\w*|decontaminat\w*|proportions?)\b", re.I)
 # "**Pretraining tokens:** 4+ trillion", "- Finetuning tokens: 4.62 billion": a size given as a label.
-SIZE_LABEL = re.compile(r"\b(?:pre-?training|fine-?tuning|training)\s+(?:tokens|examples|samples|data(?:set)? size)"
-                        r"\s*\**\s*:\s*\**\s*\d", re.I)
-DATA_VERB = re.compile(r"\b(?:(?:pre-?|re-?)?trained|fine-?tuned?|finetuned?|tuned|distill?ed) (?:\w+ ){0,4}?(?:on|using|with|from|upon)\b|"
-                       r"\btraining data\b|\b(?:data|task) mixture\b|\bdatasets? used\b", re.I)
+SIZE_LABEL = re.compile(
+    r"\b(?:pre-?training|fine-?tuning|training)\s+(?:tokens|examples|samples|data(?:set)? size)"
+    r"\s*\**\s*:\s*\**\s*\d",
+    re.I,
+)
+DATA_VERB = re.compile(
+    r"\b(?:(?:pre-?|re-?)?trained|fine-?tuned?|finetuned?|tuned|distill?ed) (?:\w+ ){0,4}?(?:on|using|with|from|upon)\b|"
+    r"\btraining data\b|\b(?:data|task) mixture\b|\bdatasets? used\b",
+    re.I,
+)
 TRAINED_ON = re.compile(r"\b(trained|pre-?trained|fine-?tuned|distill?ed) (on|using|with)\b", re.I)
 
 
@@ -111,7 +144,9 @@ def _declared(card: CardFacts) -> list[DatasetRef]:
         if not s or s.lower() in ("none", "null", "n/a", "-") or s in seen:
             continue
         seen.add(s)
-        out.append(DatasetRef(s, card.field_evidence("datasets", snippet=f"datasets: {short(s, 100)}"), bool(HUB_ID.match(s))))
+        out.append(
+            DatasetRef(s, card.field_evidence("datasets", snippet=f"datasets: {short(s, 100)}"), bool(HUB_ID.match(s)))
+        )
     return out
 
 
@@ -152,11 +187,17 @@ def labelled_sections(card: CardFacts) -> list[Section]:
             continue
         body = [m.group(4)]
         j = i + 1
-        while j < len(lines) and not lines[j].lstrip().startswith("#") and not (LABEL_LINE.match(lines[j]) and not LABEL_LINE.match(lines[j]).group(4).strip()):
+        while (
+            j < len(lines)
+            and not lines[j].lstrip().startswith("#")
+            and not (LABEL_LINE.match(lines[j]) and not LABEL_LINE.match(lines[j]).group(4).strip())
+        ):
             body.append(lines[j])
             j += 1
         start = card.body_start_line + i
-        out.append(Section(title=m.group(2).strip(), level=7, line=start, end_line=start + (j - i) - 1, text="\n".join(body)))
+        out.append(
+            Section(title=m.group(2).strip(), level=7, line=start, end_line=start + (j - i) - 1, text="\n".join(body))
+        )
         i = j
     return out
 
@@ -187,7 +228,7 @@ def data_statements(card: CardFacts, names: list[str]) -> list[tuple[Evidence, b
     for ln, t in card.grep(DATA_VERB):
         low = t.lower()
         named = KNOWN_DATA.search(t) or "huggingface.co/datasets/" in low or any(k in low for k in keys)
-        if not named or len(t) > 2000 or PRIVATE_RX.search(t) and not _negated(t, PRIVATE_RX):
+        if not named or len(t) > 2000 or (PRIVATE_RX.search(t) and not _negated(t, PRIVATE_RX)):
             continue
         sized = bool(_DATA_SIZE.search(strip_boilerplate(t)) or MIXTURE_RX.search(t)) or labelled
         out.append((card.line_evidence(ln, t), sized))
@@ -211,7 +252,9 @@ def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -
     out: list[Evidence] = []
     seen: set[int] = set()
     for ln, t in hits:
-        if ln in seen or (rx is PRIVATE_RX and (re.search(r"\bprivate (use|key|repo)|privacy", t, re.I) or _negated(t, rx))):
+        if ln in seen or (
+            rx is PRIVATE_RX and (re.search(r"\bprivate (use|key|repo)|privacy", t, re.I) or _negated(t, rx))
+        ):
             continue
         seen.add(ln)
         out.append(card.line_evidence(ln, t))
@@ -220,7 +263,9 @@ def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -
     return out
 
 
-def repo_data(snapshot: Snapshot, card: CardFacts) -> tuple[list[tuple[str, int | None, Evidence]], list[tuple[str, int | None, Evidence]]]:
+def repo_data(
+    snapshot: Snapshot, card: CardFacts
+) -> tuple[list[tuple[str, int | None, Evidence]], list[tuple[str, int | None, Evidence]]]:
     """Data files shipped inside the repository: (training files, evaluation/held-out files).
 
     A file counts when it has a data-like extension and either sits in a data folder (``data/``,
@@ -230,19 +275,33 @@ def repo_data(snapshot: Snapshot, card: CardFacts) -> tuple[list[tuple[str, int 
     why: dict[str, Evidence] = {}
     for p, f in files.items():
         if DATA_EXT.search(p) and not NOT_DATA.search(p) and DATA_DIR.search(p):
-            why[p] = Evidence(kind="file", path=p, url=snapshot.url_for(p),
-                              snippet=short(f"data file in the repository: {p}" + (f" ({f.size:,} bytes)" if f.size else ""), 160))
+            why[p] = Evidence(
+                kind="file",
+                path=p,
+                url=snapshot.url_for(p),
+                snippet=short(f"data file in the repository: {p}" + (f" ({f.size:,} bytes)" if f.size else ""), 160),
+            )
     for src, text in sorted(snapshot.texts.items()):
         if not src.lower().endswith((".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")) or src in ("config.json",):
             continue
         for i, ln in enumerate(text.splitlines()[:2000]):
             m = DATA_REF.match(ln)
             target = m.group(2) if m else None
-            if target and target in files and target not in why and DATA_EXT.search(target) and not NOT_DATA.search(target):
+            if (
+                target
+                and target in files
+                and target not in why
+                and DATA_EXT.search(target)
+                and not NOT_DATA.search(target)
+            ):
                 why[target] = Evidence(kind="line", path=src, line=i + 1, snippet=short(ln.strip(), 160))
     if card.exists:
         secs = card.find_sections(DATA_SECTION)
-        for ln, t in card.grep(r"[\w-]+/[\w./-]+\.\w+|\b[\w-]+\.(txt|jsonl|csv|tsv|parquet|arrow)\b", sections=secs) if secs else []:
+        for ln, t in (
+            card.grep(r"[\w-]+/[\w./-]+\.\w+|\b[\w-]+\.(txt|jsonl|csv|tsv|parquet|arrow)\b", sections=secs)
+            if secs
+            else []
+        ):
             for p in files:
                 if p not in why and p in t and DATA_EXT.search(p) and not NOT_DATA.search(p):
                     why[p] = card.line_evidence(ln, t)
@@ -256,15 +315,21 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     readable = card.exists and not card.unreadable
     train, held = repo_data(snapshot, card)
     if not readable:
-        return DataFacts(availability=_availability(snapshot)[0],
-                         availability_checked=_availability(snapshot)[1], repo_train=tuple(train), repo_eval=tuple(held))
+        return DataFacts(
+            availability=_availability(snapshot)[0],
+            availability_checked=_availability(snapshot)[1],
+            repo_train=tuple(train),
+            repo_eval=tuple(held),
+        )
     declared = _declared(card)
     linked: list[DatasetRef] = []
     data_cards: list[Evidence] = []
     for l in card_links(card):
         m = re.match(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", l.url, re.I)
         trained = re.search(r"\b(train\w*|fine-?tun\w*|pre-?train\w*|corpus|mixture)\b", l.text, re.I)
-        example = re.search(r"\b(example|demo|by default|you can|e\.g\.|for instance|evaluat\w*|benchmark)\b", l.text, re.I)
+        example = re.search(
+            r"\b(example|demo|by default|you can|e\.g\.|for instance|evaluat\w*|benchmark)\b", l.text, re.I
+        )
         if m and trained and not example and m.group(1) not in {d.id for d in declared + linked}:
             linked.append(DatasetRef(m.group(1), l.evidence(card.path), True))
         if m or DATACARD_RX.search(l.text):
@@ -273,7 +338,9 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     secs = [d.section for d in sections]
     prose: list[tuple[str, Evidence]] = []
     seen: set[str] = set()
-    trained_lines = [(ln, t) for ln, t in card.grep(TRAINED_ON) if KNOWN_DATA.search(t) and not re.search(r"\bbase model\b", t, re.I)][:5]
+    trained_lines = [
+        (ln, t) for ln, t in card.grep(TRAINED_ON) if KNOWN_DATA.search(t) and not re.search(r"\bbase model\b", t, re.I)
+    ][:5]
     for ln, t in (card.grep(KNOWN_DATA, sections=secs) if secs else []) + trained_lines:
         for m in KNOWN_DATA.finditer(t):
             key = re.sub(r"[\s_-]+", "", m.group(0).lower())
@@ -287,11 +354,18 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
         data_cards.append(card.line_evidence(ln, t))
     avail, checked = _availability(snapshot)
     return DataFacts(
-        declared=tuple(declared), linked=tuple(linked), prose_names=tuple(prose[:20]), sections=tuple(sections),
-        empty_sections=tuple(empty), private_lines=tuple(_data_lines(card, PRIVATE_RX, secs)),
-        availability=avail, availability_checked=checked,
-        data_cards=tuple(data_cards[:5]), eval_datasets=tuple(_eval_datasets(card)),
-        repo_train=tuple(train), repo_eval=tuple(held),
+        declared=tuple(declared),
+        linked=tuple(linked),
+        prose_names=tuple(prose[:20]),
+        sections=tuple(sections),
+        empty_sections=tuple(empty),
+        private_lines=tuple(_data_lines(card, PRIVATE_RX, secs)),
+        availability=avail,
+        availability_checked=checked,
+        data_cards=tuple(data_cards[:5]),
+        eval_datasets=tuple(_eval_datasets(card)),
+        repo_train=tuple(train),
+        repo_eval=tuple(held),
         statements=tuple(data_statements(card, [r.id for r in declared + linked] + [n for n, _ in prose])),
     )
 
@@ -302,6 +376,9 @@ def _availability(snapshot: Snapshot) -> tuple[dict[str, Any], bool]:
     info = snapshot.api.get("datasets_info") if snapshot.api else None
     if isinstance(info, dict):
         return {str(k): v for k, v in info.items()}, True
-    looked = {did: {"exists": d.exists, "gated": d.gated, "private": d.private} for did, d in link_facts.datasets(snapshot).items()
-              if d.ok and d.exists is not None}
+    looked = {
+        did: {"exists": d.exists, "gated": d.gated, "private": d.private}
+        for did, d in link_facts.datasets(snapshot).items()
+        if d.ok and d.exists is not None
+    }
     return looked, bool(looked)

@@ -2,6 +2,7 @@
 or template boilerplate such as "[More Information Needed]" does not count), eval results
 (``model-index``), sample inputs/outputs (usage code, widget), citation.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,29 +14,40 @@ from openaudit.model import Evidence
 
 TOPICS: dict[str, str] = {
     "intended_use": r"intended[ -]uses?|^uses?$|use cases?|direct use|downstream use|out[- ]of[- ]scope|applications?|"
-                    r"purpose|how (it|this model) (can|should) be used|primary (intended )?use",
+    r"purpose|how (it|this model) (can|should) be used|primary (intended )?use",
     "limitations": r"limitation|bias|risk|ethic|safety|caveat|harm|responsible|fairness|recommendations|"
-                   r"out[- ]of[- ]scope|disclaimer|warning",
+    r"out[- ]of[- ]scope|disclaimer|warning",
     "evaluation": r"evaluat|results?$|benchmark|performance|metrics|scores|accuracy|leaderboard",
     "training": r"train|fine-?tun|procedure|pre-?train|distill",
     "architecture": r"architecture|model (details|description|summary|structure|overview|specs?)|^model$|"
-                    r"technical (details|specifications)|^details$",
+    r"technical (details|specifications)|^details$",
     "citation": r"citation|cite|bibtex|reference|how to cite",
     "examples": r"usage|how to use|examples?|quick ?start|get(ting)? started|inference|demo|sample|"
-                r"code snippet|use (with|in|the model)|generation",
+    r"code snippet|use (with|in|the model)|generation",
 }
-LIMIT_LINE = re.compile(r"\b(limitation|bias(es|ed)?|may (produce|generate|output)|not (be )?suitable|should not be used|"
-                        r"hallucinat\w*|harmful|toxic|risks?)\b", re.I)
-INTENDED_LINE = re.compile(r"\b(intended (for|to be used)|is (designed|meant|intended) (for|to)|can be used (for|to)|"
-                           r"(primary|intended) use|use cases?|for research purposes)\b", re.I)
+LIMIT_LINE = re.compile(
+    r"\b(limitation|bias(es|ed)?|may (produce|generate|output)|not (be )?suitable|should not be used|"
+    r"hallucinat\w*|harmful|toxic|risks?)\b",
+    re.I,
+)
+INTENDED_LINE = re.compile(
+    r"\b(intended (for|to be used)|is (designed|meant|intended) (for|to)|can be used (for|to)|"
+    r"(primary|intended) use|use cases?|for research purposes)\b",
+    re.I,
+)
 BIBTEX = re.compile(r"@(article|inproceedings|misc|techreport|book|online|software)\s*\{", re.I)
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)", re.M)
 # What shows a sample: media, or labelled inputs and outputs.
-SAMPLE = re.compile(r"!\[[^\]]*\]\(|<(img|video|audio)\b|^\s*(?:[-*>]\s*)?(?:\*\*)?(input|output|prompt|response|generated"
-                    r"(?: text| image)?|completion|answer|question|q|a|user|assistant|translation|summary)(?:\*\*)?\s*[:：]",
-                    re.I | re.M)
-NOT_SAMPLES = re.compile(r"\bexamples? of (?:bias|misuse|harm|limitation|failure|risk)|training examples|"
-                         r"\bnumber of examples|examples? (?:used|seen) (?:for|in|during) training", re.I)
+SAMPLE = re.compile(
+    r"!\[[^\]]*\]\(|<(img|video|audio)\b|^\s*(?:[-*>]\s*)?(?:\*\*)?(input|output|prompt|response|generated"
+    r"(?: text| image)?|completion|answer|question|q|a|user|assistant|translation|summary)(?:\*\*)?\s*[:：]",
+    re.I | re.M,
+)
+NOT_SAMPLES = re.compile(
+    r"\bexamples? of (?:bias|misuse|harm|limitation|failure|risk)|training examples|"
+    r"\bnumber of examples|examples? (?:used|seen) (?:for|in|during) training",
+    re.I,
+)
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?%?(?![\w])")
 
 
@@ -70,10 +82,16 @@ def _model_index(card: CardFacts) -> tuple[list[Evidence], int]:
         return [], 0
     n = 0
     for entry in mi:
-        for r in (entry.get("results") if isinstance(entry, dict) and isinstance(entry.get("results"), list) else []):
+        for r in entry.get("results") if isinstance(entry, dict) and isinstance(entry.get("results"), list) else []:
             metrics = r.get("metrics") if isinstance(r, dict) else None
-            n += sum(1 for m in metrics if isinstance(m, dict) and m.get("value") is not None) if isinstance(metrics, list) else 0
-    return ([card.field_evidence("model-index", snippet=f"model-index: {plural(n, 'reported metric value')}")] if n else []), n
+            n += (
+                sum(1 for m in metrics if isinstance(m, dict) and m.get("value") is not None)
+                if isinstance(metrics, list)
+                else 0
+            )
+    return (
+        [card.field_evidence("model-index", snippet=f"model-index: {plural(n, 'reported metric value')}")] if n else []
+    ), n
 
 
 def collect(card: CardFacts) -> DocsFacts:
@@ -88,7 +106,11 @@ def collect(card: CardFacts) -> DocsFacts:
         empty: list[Evidence] = []
         words = 0
         for s in card.find_sections(rx):
-            if name == "training" and re.search(r"evaluat|inference|data ?set|data$", s.title, re.I) and not re.search(r"procedure|detail|train", s.title, re.I):
+            if (
+                name == "training"
+                and re.search(r"evaluat|inference|data ?set|data$", s.title, re.I)
+                and not re.search(r"procedure|detail|train", s.title, re.I)
+            ):
                 continue
             w = word_count(s.text)
             code_blocks = len(FENCE.findall(s.text)) // 2
@@ -111,10 +133,20 @@ def collect(card: CardFacts) -> DocsFacts:
             good += [card.line_evidence(ln, t) for ln, t in card.grep(BIBTEX)[:1]]
         topics[name] = Topic(tuple(good[:4]), tuple(empty[:4]), words)
     mi_ev, n_results = _model_index(card)
-    widget = card.field_evidence("widget", snippet="widget: example inputs in card metadata") if card.metadata.get("widget") else None
+    widget = (
+        card.field_evidence("widget", snippet="widget: example inputs in card metadata")
+        if card.metadata.get("widget")
+        else None
+    )
     return DocsFacts(
-        card_path=card.path, words=word_count(card.body), sections=len(card.sections),
-        substantive_sections=len(subst), template_sections=len(card.sections) - len(subst), topics=topics,
-        model_index=tuple(mi_ev), eval_results=n_results, widget=widget,
+        card_path=card.path,
+        words=word_count(card.body),
+        sections=len(card.sections),
+        substantive_sections=len(subst),
+        template_sections=len(card.sections) - len(subst),
+        topics=topics,
+        model_index=tuple(mi_ev),
+        eval_results=n_results,
+        widget=widget,
         code_examples=len(FENCE.findall(card.body)) // 2,
     )

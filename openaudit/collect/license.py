@@ -5,6 +5,7 @@ NOTICE* files (identified by text, per component when named like LICENSE-CODE / 
 license statements in the card prose, and the base model's license (Hub API info when present,
 else the well-known base-model table in rubrics/licenses.yaml, else not available).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,9 @@ from openaudit.licenses.facts import (
 from openaudit.licenses.prose import Mention, find_mentions
 from openaudit.model import Evidence, Snapshot
 
-_LICENSE_FILE = re.compile(r"^(?:licen[cs]e|copying|notice|model[_-]?licen[cs]e|use[_-]?policy)(?:[-_. ].*)?$", re.IGNORECASE)
+_LICENSE_FILE = re.compile(
+    r"^(?:licen[cs]e|copying|notice|model[_-]?licen[cs]e|use[_-]?policy)(?:[-_. ].*)?$", re.IGNORECASE
+)
 _COMPONENT_NAME = (
     ("code", re.compile(r"code|software|src|source", re.IGNORECASE)),
     ("data", re.compile(r"data", re.IGNORECASE)),
@@ -122,7 +125,9 @@ class LicenseFacts:
             cu = p.commercial_use is not False
         ev = list(self.card_evidence) + [f.evidence for f in self.files] + [s.evidence for s in self.prose]
         raw = self.declared.raw
-        declared = raw if isinstance(raw, str) else (" AND ".join(map(str, raw)) if isinstance(raw, list) and raw else None)
+        declared = (
+            raw if isinstance(raw, str) else (" AND ".join(map(str, raw)) if isinstance(raw, list) and raw else None)
+        )
         return {
             "declared": declared,
             "spdx": self.primary_expression,
@@ -144,8 +149,12 @@ class LicenseFacts:
             "share_alike": p.share_alike if p else None,
             "revocable": p.revocable if p else None,
             "modified": self.modified_file,
-            "base_model": {"ids": list(self.base_model.ids), "license": self.base_model.license_id,
-                           "status": self.base_model.status, "reason": self.base_model.reason},
+            "base_model": {
+                "ids": list(self.base_model.ids),
+                "license": self.base_model.license_id,
+                "status": self.base_model.status,
+                "reason": self.base_model.reason,
+            },
             "components": self.components,
             "problems": list(self.problems),
             "evidence": [e.to_dict() for e in ev[:20]],
@@ -172,7 +181,9 @@ def _license_files(snapshot: Snapshot) -> list[LicenseFile]:
         comp = _component_of_name(name) if "/" not in path else _component_of_name(path)
         text = snapshot.texts.get(path)
         if text is None:
-            ev = Evidence(kind="file", path=path, url=snapshot.url_for(path), snippet="license file present; text not read")
+            ev = Evidence(
+                kind="file", path=path, url=snapshot.url_for(path), snippet="license file present; text not read"
+            )
             out.append(LicenseFile(path, comp, kind, None, None, ev))
             continue
         result: dict[str, Any] | None
@@ -185,8 +196,15 @@ def _license_files(snapshot: Snapshot) -> list[LicenseFile]:
             try:
                 result = identify_text(text)
             except OpenAuditError as exc:  # bad text (NUL bytes, too large): keep going, say why
-                result = {"id": "unknown", "family": None, "confidence": 0.0, "modified": False, "differences": [],
-                          "match": "none", "reason": " ".join(str(getattr(exc, "message", exc)).split())[:160]}
+                result = {
+                    "id": "unknown",
+                    "family": None,
+                    "confidence": 0.0,
+                    "modified": False,
+                    "differences": [],
+                    "match": "none",
+                    "reason": " ".join(str(getattr(exc, "message", exc)).split())[:160],
+                }
             if result["id"] != "unknown":
                 info = lookup(result["id"]) or unknown_info(result["id"])
             elif len(text) <= 3000:  # a short notice naming its license ("Licensed under the Apache License 2.0")
@@ -194,15 +212,30 @@ def _license_files(snapshot: Snapshot) -> list[LicenseFile]:
                 if len(named) == 1:
                     info = lookup(named.pop())
                     if info is not None:
-                        result = dict(result, reason=f"a notice naming {info.id}; the license text itself is not included")
-            snippet = (f"identified as {'modified ' if result['modified'] else ''}{result['id']} "
-                       f"(confidence {result['confidence']:.2f})") if info is None or result["id"] != "unknown" else (
-                f"notice naming {info.id} (no license text)")
+                        result = dict(
+                            result, reason=f"a notice naming {info.id}; the license text itself is not included"
+                        )
+            snippet = (
+                (
+                    f"identified as {'modified ' if result['modified'] else ''}{result['id']} "
+                    f"(confidence {result['confidence']:.2f})"
+                )
+                if info is None or result["id"] != "unknown"
+                else (f"notice naming {info.id} (no license text)")
+            )
         else:
             result = None
             snippet = f"{kind} file"
-        out.append(LicenseFile(path, comp, kind, result, info,
-                               Evidence(kind="file", path=path, url=snapshot.url_for(path), snippet=snippet)))
+        out.append(
+            LicenseFile(
+                path,
+                comp,
+                kind,
+                result,
+                info,
+                Evidence(kind="file", path=path, url=snapshot.url_for(path), snippet=snippet),
+            )
+        )
     return out
 
 
@@ -215,8 +248,11 @@ def _prose(card: CardFacts, files: list[LicenseFile], snapshot: Snapshot) -> lis
         # Lines about other projects are not this model's license: acknowledgement / third-party
         # sections, and nested list items ("  - License: MIT" under a used project's entry).
         theirs = {n for s in card.find_sections(_THEIRS) for n in range(s.line, s.end_line + 1)}
-        others = [(n, t) for n, t in card.grep(r"licen[cs]e|terms of use")
-                  if n not in in_sections and n not in theirs and not _NESTED_ITEM.match(t)]
+        others = [
+            (n, t)
+            for n, t in card.grep(r"licen[cs]e|terms of use")
+            if n not in in_sections and n not in theirs and not _NESTED_ITEM.match(t)
+        ]
         for m in find_mentions(lines) + find_mentions(others, strict=True):
             out.append((m, card.line_evidence(m.line, m.text)))
     for f in files:  # NOTICE files name the license in prose ("Gemma is provided under ...")
@@ -228,7 +264,9 @@ def _prose(card: CardFacts, files: list[LicenseFile], snapshot: Snapshot) -> lis
     return out
 
 
-def _governing(declared: DeclaredLicense, meta: Any, card_eff: LicenseInfo | None, sources: list[Source]) -> LicenseInfo | None:
+def _governing(
+    declared: DeclaredLicense, meta: Any, card_eff: LicenseInfo | None, sources: list[Source]
+) -> LicenseInfo | None:
     """The weights' license: the most restrictive of the card's license, license files and prose
     statements (about the weights or the whole repository). Among equally restrictive ones the first
     named governs: statements about the weights in particular, then the card, then the rest. A bare
@@ -238,7 +276,11 @@ def _governing(declared: DeclaredLicense, meta: Any, card_eff: LicenseInfo | Non
     named = isinstance(meta.get("license_name"), str) and meta["license_name"].strip()
     explained = declared.placeholder == "other" and not named and any(s.info.category != CUSTOM for s in others)
     card = [card_eff] if card_eff is not None and card_eff.known and not explained else []
-    candidates = [s.info for s in others if s.component == "weights"] + card + [s.info for s in others if s.component != "weights"]
+    candidates = (
+        [s.info for s in others if s.component == "weights"]
+        + card
+        + [s.info for s in others if s.component != "weights"]
+    )
     return compare.effective(candidates, "AND") if candidates else card_eff
 
 
@@ -250,8 +292,11 @@ def _mention_info(m: Mention) -> LicenseInfo:
 
 def _base_model(snapshot: Snapshot, card: CardFacts) -> BaseModel:
     raw = card.metadata.get("base_model") if card.exists else None
-    ids = tuple(x.strip() for x in ([raw] if isinstance(raw, str) else raw if isinstance(raw, list) else [])
-                if isinstance(x, str) and x.strip())
+    ids = tuple(
+        x.strip()
+        for x in ([raw] if isinstance(raw, str) else raw if isinstance(raw, list) else [])
+        if isinstance(x, str) and x.strip()
+    )
     if not ids:
         return BaseModel((), None, None, "none", "the card names no base_model")
     ev = [card.field_evidence("base_model")]
@@ -269,24 +314,46 @@ def _base_model(snapshot: Snapshot, card: CardFacts) -> BaseModel:
             info = compare.effective(d.infos, d.operator)
             if info is not None:
                 infos.append((bid, info))
-                ev.append(Evidence(kind="api_field", field="base_models_info.license", url=f"https://huggingface.co/{bid}",
-                                   snippet=f"{bid}: license {lic}"))
+                ev.append(
+                    Evidence(
+                        kind="api_field",
+                        field="base_models_info.license",
+                        url=f"https://huggingface.co/{bid}",
+                        snippet=f"{bid}: license {lic}",
+                    )
+                )
                 continue
         known = known_base_license(bid)
         if known and lookup(known[0]):
             infos.append((bid, lookup(known[0])))  # type: ignore[arg-type]
-            ev.append(Evidence(kind="computed", snippet=f"{bid}: well-known base model under {known[0]} "
-                                                          f"(rubrics/licenses.yaml base_models /{known[1]}/)"))
+            ev.append(
+                Evidence(
+                    kind="computed",
+                    snippet=f"{bid}: well-known base model under {known[0]} "
+                    f"(rubrics/licenses.yaml base_models /{known[1]}/)",
+                )
+            )
             continue
         missing.append(bid)
     if not infos:
         why = "offline: " if snapshot.offline else ""
-        return BaseModel(ids, None, None, "not_available",
-                         f"{why}the license of base model {', '.join(missing)} is not known here", tuple(ev))
+        return BaseModel(
+            ids,
+            None,
+            None,
+            "not_available",
+            f"{why}the license of base model {', '.join(missing)} is not known here",
+            tuple(ev),
+        )
     info = compare.effective([i for _, i in infos], "AND")
-    return BaseModel(ids, info.id if info else None, info, "known",
-                     "from " + ", ".join(b for b, _ in infos) + (f"; unknown for {', '.join(missing)}" if missing else ""),
-                     tuple(ev))
+    return BaseModel(
+        ids,
+        info.id if info else None,
+        info,
+        "known",
+        "from " + ", ".join(b for b, _ in infos) + (f"; unknown for {', '.join(missing)}" if missing else ""),
+        tuple(ev),
+    )
 
 
 def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
@@ -299,11 +366,15 @@ def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
     if declared.declared and declared.placeholder != "unknown":
         for info in declared.infos:
             if info.known:
-                sources.append(Source("card", info.id, info, "all", card_ev[0] if card_ev else card.field_evidence("license")))
+                sources.append(
+                    Source("card", info.id, info, "all", card_ev[0] if card_ev else card.field_evidence("license"))
+                )
     for f in files:
         if f.info is not None and f.component in ("all", "weights"):
             sources.append(Source("file", f.info.id, f.info, f.component, f.evidence))
-    prose = [Source("prose", m.license_id, _mention_info(m), m.component, ev) for m, ev in _prose(card, files, snapshot)]
+    prose = [
+        Source("prose", m.license_id, _mention_info(m), m.component, ev) for m, ev in _prose(card, files, snapshot)
+    ]
     sources += [s for s in prose if s.component in ("all", "weights")]
     # The weights' license: the card's (expression-aware), else a license file, else the prose;
     # when sources disagree, the most restrictive known one governs.
@@ -320,10 +391,22 @@ def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
     if declared.placeholder == "other" and not any(f.kind == "license" for f in files):
         problems.append("license: other, and no LICENSE file carries its text")
     return LicenseFacts(
-        declared=declared, card_evidence=card_ev, files=tuple(files), prose=tuple(prose), sources=tuple(sources),
-        primary=primary, primary_expression=expr, primary_evidence=primary_ev, components=components,
-        component_evidence=comp_ev, mismatches=tuple(mismatches), mismatch_evidence=tuple(mismatch_ev),
-        base_model=base, problems=tuple(problems), modified_file=bool(modified_file), code_unchecked=unchecked,
+        declared=declared,
+        card_evidence=card_ev,
+        files=tuple(files),
+        prose=tuple(prose),
+        sources=tuple(sources),
+        primary=primary,
+        primary_expression=expr,
+        primary_evidence=primary_ev,
+        components=components,
+        component_evidence=comp_ev,
+        mismatches=tuple(mismatches),
+        mismatch_evidence=tuple(mismatch_ev),
+        base_model=base,
+        problems=tuple(problems),
+        modified_file=bool(modified_file),
+        code_unchecked=unchecked,
     )
 
 
@@ -338,12 +421,17 @@ def _mismatches(sources: list[Source], declared: DeclaredLicense) -> tuple[list[
                 if declared.operator == "OR" and any(compare.same_license(c.info, s.info) for c in card):
                     continue
                 said = f'"{s.info.name}"' if s.info.category == "custom" else s.license_id
-                out.append(f"card says {declared.expression}, {s.origin} "
-                           f"{s.evidence.path or ''}{':' + str(s.evidence.line) if s.evidence.line else ''} says {said}")
+                out.append(
+                    f"card says {declared.expression}, {s.origin} "
+                    f"{s.evidence.path or ''}{':' + str(s.evidence.line) if s.evidence.line else ''} says {said}"
+                )
                 ev += [card[0].evidence, s.evidence]
     else:
         ids = {s.info.family for s in others}
         if len(ids) > 1:
-            out.append("the license files and card prose name different licenses: " + ", ".join(sorted({s.license_id for s in others})))
+            out.append(
+                "the license files and card prose name different licenses: "
+                + ", ".join(sorted({s.license_id for s in others}))
+            )
             ev += [s.evidence for s in others]
     return out[:6], ev[:8]

@@ -7,6 +7,7 @@ license where it applies).
 file, a statement about the code, or the model's linked code repository (only when that link was
 followed: offline it is "linked, license not checked").
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,11 +29,21 @@ def _dataset_licenses(snapshot: Snapshot) -> tuple[LicenseInfo, tuple[Evidence, 
     ``datasets_info`` when the source gives it, else the followed Hub dataset links."""
     api = snapshot.api.get("datasets_info") if snapshot.api else None
     if isinstance(api, dict):
-        entries = [(did, e.get("license") if isinstance(e, dict) else None, "datasets_info.license",
-                    f"https://huggingface.co/datasets/{did}") for did, e in sorted(api.items())]
+        entries = [
+            (
+                did,
+                e.get("license") if isinstance(e, dict) else None,
+                "datasets_info.license",
+                f"https://huggingface.co/datasets/{did}",
+            )
+            for did, e in sorted(api.items())
+        ]
     else:
-        entries = [(did, d.license, "license", d.evidence_url or f"https://huggingface.co/datasets/{did}")
-                   for did, d in sorted(link_facts.datasets(snapshot).items()) if d.ok]
+        entries = [
+            (did, d.license, "license", d.evidence_url or f"https://huggingface.co/datasets/{did}")
+            for did, d in sorted(link_facts.datasets(snapshot).items())
+            if d.ok
+        ]
     infos: list[LicenseInfo] = []
     ev: list[Evidence] = []
     for did, lic, field, url in entries:
@@ -48,10 +59,20 @@ def _dataset_licenses(snapshot: Snapshot) -> tuple[LicenseInfo, tuple[Evidence, 
 
 def _origin(info: LicenseInfo, ev: tuple[Evidence, ...]) -> str:
     kinds = {e.kind for e in ev}
-    return "card metadata" if "card_field" in kinds else "license file" if "file" in kinds else "prose" if kinds else "repository license"
+    return (
+        "card metadata"
+        if "card_field" in kinds
+        else "license file"
+        if "file" in kinds
+        else "prose"
+        if kinds
+        else "repository license"
+    )
 
 
-def _code_repos(snapshot: Snapshot, card: CardFacts) -> tuple[tuple[LicenseInfo, tuple[Evidence, ...]] | None, tuple[str, ...]]:
+def _code_repos(
+    snapshot: Snapshot, card: CardFacts
+) -> tuple[tuple[LicenseInfo, tuple[Evidence, ...]] | None, tuple[str, ...]]:
     """The code license from this model's linked code repositories as followed (GitHub's SPDX id;
     most restrictive governs), and the repositories whose license was not observed."""
     if not card.exists:
@@ -74,8 +95,9 @@ def _code_repos(snapshot: Snapshot, card: CardFacts) -> tuple[tuple[LicenseInfo,
     return ((eff, tuple(ev)) if eff is not None else None), tuple(unchecked)
 
 
-def components(primary, expr, primary_ev, files, prose, snapshot: Snapshot, card: CardFacts
-               ) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Evidence, ...]], tuple[str, ...]]:
+def components(
+    primary, expr, primary_ev, files, prose, snapshot: Snapshot, card: CardFacts
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Evidence, ...]], tuple[str, ...]]:
     """{component: {license, category, osi_approved, appropriateness, source}}, its evidence, and the
     linked code repositories whose license was not observed."""
     has_code = any(f.path.endswith((".py", ".sh", ".ipynb")) for f in snapshot.files)
@@ -101,7 +123,11 @@ def components(primary, expr, primary_ev, files, prose, snapshot: Snapshot, card
         elif comp == "code" and linked_code:
             info, ev = linked_code
             how = "linked code repository (GitHub API)"
-        elif comp == "weights" or (comp == "docs" and primary is not None) or (comp == "code" and has_code and primary is not None):
+        elif (
+            comp == "weights"
+            or (comp == "docs" and primary is not None)
+            or (comp == "code" and has_code and primary is not None)
+        ):
             info, ev, how = primary, primary_ev, "repository license"
         comps[comp] = {
             "license": (expr if info is primary and comp == "weights" else info.id) if info else None,

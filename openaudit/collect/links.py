@@ -5,6 +5,7 @@ Only an OK lookup carries facts. Any other status (offline, not found, rate limi
 means "not observed": callers report ``not_available`` for what only the link could show, never a
 negative verdict. A truncated repository tree cannot show that something is absent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,15 +46,24 @@ class RepoLookup:
     def evidence(self, role: str | None = None) -> Evidence:
         where = self.evidence_url or self.url
         if not self.ok:
-            return Evidence(kind="url", url=self.url, snippet=short(f"{self.url}: not followed ({self.status.value})"
-                                                                    + (f": {self.detail}" if self.detail else ""), 200))
+            return Evidence(
+                kind="url",
+                url=self.url,
+                snippet=short(
+                    f"{self.url}: not followed ({self.status.value})" + (f": {self.detail}" if self.detail else ""), 200
+                ),
+            )
         name = self.full_name or self.key
         if role is None:
             what = f"license {self.license_spdx}" if self.license_spdx else "no license detected by GitHub"
             return Evidence(kind="api_field", field="license.spdx_id", url=where, snippet=short(f"{name}: {what}", 200))
         found = (self.paths or {}).get(role) or ()
-        text = f"{name}: {role} code: " + ", ".join(found[:4]) + (f" (+{len(found) - 4})" if len(found) > 4 else "") if found \
-            else f"{name}: no {role} code in the default-branch file tree" + (" (tree truncated)" if self.truncated else "")
+        text = (
+            f"{name}: {role} code: " + ", ".join(found[:4]) + (f" (+{len(found) - 4})" if len(found) > 4 else "")
+            if found
+            else f"{name}: no {role} code in the default-branch file tree"
+            + (" (tree truncated)" if self.truncated else "")
+        )
         return Evidence(kind="url", url=where, snippet=short(text, 240))
 
 
@@ -91,10 +101,18 @@ def _repo(lk: LinkLookup) -> RepoLookup:
     spdx = f.get("license_spdx") if isinstance(f.get("license_spdx"), str) and f.get("license_spdx") else None
     if spdx in ("NOASSERTION", "NONE"):
         spdx = None  # GitHub's "a license file it could not classify" / none
-    return RepoLookup(key=key, url=lk.url, status=lk.status, full_name=name, license_spdx=spdx,
-                      commit_sha=f.get("commit_sha") if isinstance(f.get("commit_sha"), str) else None,
-                      paths=_paths(f) if lk.status is LinkStatus.OK else None, truncated=bool(f.get("truncated")),
-                      evidence_url=lk.evidence_url, detail=lk.detail)
+    return RepoLookup(
+        key=key,
+        url=lk.url,
+        status=lk.status,
+        full_name=name,
+        license_spdx=spdx,
+        commit_sha=f.get("commit_sha") if isinstance(f.get("commit_sha"), str) else None,
+        paths=_paths(f) if lk.status is LinkStatus.OK else None,
+        truncated=bool(f.get("truncated")),
+        evidence_url=lk.evidence_url,
+        detail=lk.detail,
+    )
 
 
 def repos(snapshot: Snapshot) -> dict[str, RepoLookup]:
@@ -122,8 +140,13 @@ def datasets(snapshot: Snapshot) -> dict[str, DatasetLookup]:
             continue
         f = dict(lk.facts or {})
         did = f.get("id") if isinstance(f.get("id"), str) else lk.url.rstrip("/").split("/datasets/", 1)[-1]
-        out[did] = DatasetLookup(id=did, status=lk.status, exists=f.get("exists") if isinstance(f.get("exists"), bool) else None,
-                                 gated=f.get("gated"), private=f.get("private") if isinstance(f.get("private"), bool) else None,
-                                 license=f.get("license") if f.get("license") is not None else f.get("card_license"),
-                                 evidence_url=lk.evidence_url)
+        out[did] = DatasetLookup(
+            id=did,
+            status=lk.status,
+            exists=f.get("exists") if isinstance(f.get("exists"), bool) else None,
+            gated=f.get("gated"),
+            private=f.get("private") if isinstance(f.get("private"), bool) else None,
+            license=f.get("license") if f.get("license") is not None else f.get("card_license"),
+            evidence_url=lk.evidence_url,
+        )
     return out

@@ -2,22 +2,29 @@
 hardware, papers / technical reports. Intermediate checkpoints are the weights collector's facts
 (one source of truth) and are read from there by the probes.
 """
+
 from __future__ import annotations
 
 import posixpath
 import re
 from dataclasses import dataclass
 
+from openaudit.base.parse import ParseProblem, load_json
 from openaudit.collect.card import CardFacts
 from openaudit.collect.code import CodeFacts
 from openaudit.collect.common import card_links, meaningful_lines, short
 from openaudit.model import Evidence, Snapshot
-from openaudit.base.parse import ParseProblem, load_json
 
 HP_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("learning_rate", re.compile(r"\b(learning[ _-]?rate|\blr\b|peak lr|max lr)", re.I)),
     ("batch_size", re.compile(r"\b(batch[ _-]?size|batch of|tokens per batch|global batch)", re.I)),
-    ("epochs_steps", re.compile(r"\b(epochs?|num_train_epochs|training steps|max_steps|total steps|iterations|\d+(\.\d+)?\s*[km]?\s*steps)\b", re.I)),
+    (
+        "epochs_steps",
+        re.compile(
+            r"\b(epochs?|num_train_epochs|training steps|max_steps|total steps|iterations|\d+(\.\d+)?\s*[km]?\s*steps)\b",
+            re.I,
+        ),
+    ),
     ("warmup", re.compile(r"\bwarm[- ]?up", re.I)),
     ("optimizer", re.compile(r"\b(optimi[sz]er|adamw?|sgd|lion|adafactor|lamb)\b", re.I)),
     ("schedule", re.compile(r"\b(scheduler|schedule|cosine|linear decay|lr_scheduler)", re.I)),
@@ -25,24 +32,46 @@ HP_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("precision", re.compile(r"\b(mixed[ _-]?precision|fp16|bf16|bfloat16|native amp)\b", re.I)),
     ("grad_accum", re.compile(r"\b(gradient[ _-]?accumulation|grad(ient)? clip\w*|max_grad_norm)", re.I)),
 )
-HP_SECTION = re.compile(r"hyper-?param|training (procedure|details|setup|configuration|config|recipe|arguments)|"
-                        r"^training$|fine-?tuning (details|procedure|setup)|optimi[sz]ation|training args", re.I)
+HP_SECTION = re.compile(
+    r"hyper-?param|training (procedure|details|setup|configuration|config|recipe|arguments)|"
+    r"^training$|fine-?tuning (details|procedure|setup)|optimi[sz]ation|training args",
+    re.I,
+)
 SEED_RX = re.compile(r"\b(random[ _-]?)?seeds?\b[\"'`*]*\s*[:=|]?\s*[\"'`*]*\s*\d+|\bseed\s*=\s*\d+", re.I)
-LOG_NAME = re.compile(r"(^|/)(trainer_state\.json|events\.out\.tfevents[\w.-]*|[\w.-]*(train|training|loss|metrics?|log|"
-                      r"progress)[\w.-]*\.(jsonl|csv|tsv|log|txt)|runs/[\w./-]+|train_results\.json|all_results\.json)$", re.I)
-LOSS_LINE = re.compile(r"\b(training|train|validation|eval)[ _-]?loss\b|\bloss curves?\b|training (log|curve)s?\b", re.I)
-ORDER_NAME = re.compile(r"(^|/)(data[_-]?order[\w.-]*|[\w.-]*\.idx|[\w-]*(global_indices|batch_indices|shuffle|"
-                        r"sample_order|data_manifest|train_order)[\w.-]*)$", re.I)
-ORDER_LINE = re.compile(r"\b(data (order|ordering|loader state)|order (in which|of (the )?(training )?(data|batches|examples))|"
-                        r"exact (training )?batches|shuffl\w+ (order|seed)|batch (order|indices)|global_indices)\b", re.I)
-COMPUTE_SECTION = re.compile(r"compute|hardware|infrastructure|environmental impact|carbon|emissions|training (time|cost)", re.I)
-COMPUTE_LINE = re.compile(r"\b(\d[\d,.]*\s*(k|m)?\s*(gpu|tpu|accelerator)[ -]?(hours?|days?)|gpu[ -]hours|a100|h100|h800|"
-                          r"v100|a800|a10g?|l40s?|rtx ?\d{3,4}|tpu ?v\d|tpus?\b|\d+\s*x?\s*(nvidia )?gpus?|\d+\s*nodes|"
-                          r"petaflop|flops|zettaflop|\d+(\.\d+)?\s*(hours|days) (of|on)|co2|carbon|kwh|mwh)\b", re.I)
+LOG_NAME = re.compile(
+    r"(^|/)(trainer_state\.json|events\.out\.tfevents[\w.-]*|[\w.-]*(train|training|loss|metrics?|log|"
+    r"progress)[\w.-]*\.(jsonl|csv|tsv|log|txt)|runs/[\w./-]+|train_results\.json|all_results\.json)$",
+    re.I,
+)
+LOSS_LINE = re.compile(
+    r"\b(training|train|validation|eval)[ _-]?loss\b|\bloss curves?\b|training (log|curve)s?\b", re.I
+)
+ORDER_NAME = re.compile(
+    r"(^|/)(data[_-]?order[\w.-]*|[\w.-]*\.idx|[\w-]*(global_indices|batch_indices|shuffle|"
+    r"sample_order|data_manifest|train_order)[\w.-]*)$",
+    re.I,
+)
+ORDER_LINE = re.compile(
+    r"\b(data (order|ordering|loader state)|order (in which|of (the )?(training )?(data|batches|examples))|"
+    r"exact (training )?batches|shuffl\w+ (order|seed)|batch (order|indices)|global_indices)\b",
+    re.I,
+)
+COMPUTE_SECTION = re.compile(
+    r"compute|hardware|infrastructure|environmental impact|carbon|emissions|training (time|cost)", re.I
+)
+COMPUTE_LINE = re.compile(
+    r"\b(\d[\d,.]*\s*(k|m)?\s*(gpu|tpu|accelerator)[ -]?(hours?|days?)|gpu[ -]hours|a100|h100|h800|"
+    r"v100|a800|a10g?|l40s?|rtx ?\d{3,4}|tpu ?v\d|tpus?\b|\d+\s*x?\s*(nvidia )?gpus?|\d+\s*nodes|"
+    r"petaflop|flops|zettaflop|\d+(\.\d+)?\s*(hours|days) (of|on)|co2|carbon|kwh|mwh)\b",
+    re.I,
+)
 # Hardware a reader needs (inference, deployment, fine-tuning requirements) is not the training compute.
-NOT_TRAINING_COMPUTE = re.compile(r"\b(recommend\w*|requir\w*|minimum|at least|you (can|need|will)|inference|deploy\w*|serving|"
-                                  r"vram|to run|for running|run (it|the model|on)|quantiz\w*|as little as|fine-?tun\w* (guide|setup|"
-                                  r"the)|finetuning the|hardware setup for|memory (usage|footprint|needed))\b", re.I)
+NOT_TRAINING_COMPUTE = re.compile(
+    r"\b(recommend\w*|requir\w*|minimum|at least|you (can|need|will)|inference|deploy\w*|serving|"
+    r"vram|to run|for running|run (it|the model|on)|quantiz\w*|as little as|fine-?tun\w* (guide|setup|"
+    r"the)|finetuning the|hardware setup for|memory (usage|footprint|needed))\b",
+    re.I,
+)
 TRAINING_CONTEXT = re.compile(r"\b(train\w*|pre-?train\w*|co2|carbon|emission\w*|kwh|mwh|gpu[ -]hours|compute)\b", re.I)
 BIBTEX = re.compile(r"@(article|inproceedings|misc|techreport|book|phdthesis|online|software)\s*\{", re.I)
 PAPER_LINK_LINE = re.compile(r"\b(paper|technical[ _-]report|tech(nical)?[ _-]?report|preprint|whitepaper)\b", re.I)
@@ -74,7 +103,9 @@ def _hyperparameters(card: CardFacts) -> tuple[list[str], list[Evidence]]:
         return kinds, ev
     for name, rx in HP_KINDS:
         hits = meaningful_lines(card, rx, sections=secs, limit=3)
-        hits = [(ln, t) for ln, t in hits if re.search(r"\d|adam|sgd|cosine|linear|lion|adafactor|fp16|bf16|amp", t, re.I)]
+        hits = [
+            (ln, t) for ln, t in hits if re.search(r"\d|adam|sgd|cosine|linear|lion|adafactor|fp16|bf16|amp", t, re.I)
+        ]
         if hits:
             kinds.append(name)
             if len(ev) < 6:
@@ -100,13 +131,18 @@ def _config_hp_and_seed(snapshot: Snapshot, code: CodeFacts) -> tuple[list[Evide
         text = snapshot.texts.get(p)
         if text is None:
             if p.endswith("training_args.bin"):
-                hp.append(Evidence(kind="file", path=p, snippet="training_args.bin (pickled TrainingArguments; not loaded)"))
+                hp.append(
+                    Evidence(kind="file", path=p, snippet="training_args.bin (pickled TrainingArguments; not loaded)")
+                )
             continue
         kinds = [name for name, rx in HP_KINDS if rx.search(text)]
         if len(kinds) >= 2:
             hp.append(Evidence(kind="file", path=p, url=snapshot.url_for(p), snippet=f"{p}: " + ", ".join(kinds)))
     for p, text in sorted(snapshot.texts.items()):
-        if not p.lower().endswith((".json", ".yaml", ".yml", ".toml", ".py", ".sh", ".cfg", ".ini")) or p == "config.json":
+        if (
+            not p.lower().endswith((".json", ".yaml", ".yml", ".toml", ".py", ".sh", ".cfg", ".ini"))
+            or p == "config.json"
+        ):
             continue
         for i, ln in enumerate(text.splitlines()[:5000]):
             if re.search(r"[\"']?\b(seed|random_seed|data_seed|manual_seed)\b[\"']?\s*[:=(]\s*\d+", ln, re.I):
@@ -127,11 +163,21 @@ def _logs(snapshot: Snapshot, card: CardFacts) -> tuple[list[Evidence], list[Evi
         if base == "trainer_state.json":
             data = _json(snapshot, f.path)
             hist = data.get("log_history") if isinstance(data, dict) else None
-            n = sum(1 for h in hist if isinstance(h, dict) and ("loss" in h or "train_loss" in h)) if isinstance(hist, list) else 0
+            n = (
+                sum(1 for h in hist if isinstance(h, dict) and ("loss" in h or "train_loss" in h))
+                if isinstance(hist, list)
+                else 0
+            )
             if n:
                 steps = max(steps, n)
-                ev.append(Evidence(kind="file", path=f.path, url=snapshot.url_for(f.path),
-                                   snippet=f"log_history with {n} loss entries"))
+                ev.append(
+                    Evidence(
+                        kind="file",
+                        path=f.path,
+                        url=snapshot.url_for(f.path),
+                        snippet=f"log_history with {n} loss entries",
+                    )
+                )
             continue
         if base.startswith("events.out.tfevents"):
             ev.append(Evidence(kind="file", path=f.path, snippet="TensorBoard event file"))
@@ -140,7 +186,11 @@ def _logs(snapshot: Snapshot, card: CardFacts) -> tuple[list[Evidence], list[Evi
         if text is not None:
             head = "\n".join(text.splitlines()[:3])
             if re.search(r"loss|perplexity|ppl", head, re.I):
-                ev.append(Evidence(kind="file", path=f.path, url=snapshot.url_for(f.path), snippet=short(head.splitlines()[0], 160)))
+                ev.append(
+                    Evidence(
+                        kind="file", path=f.path, url=snapshot.url_for(f.path), snippet=short(head.splitlines()[0], 160)
+                    )
+                )
         elif f.path.lower().endswith((".jsonl", ".csv", ".tsv", ".log")) and re.search(r"loss|log|metric", base, re.I):
             ev.append(Evidence(kind="file", path=f.path, snippet=f"{base} (not read)"))
     lines: list[Evidence] = []
@@ -157,11 +207,15 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
     readable = card.exists and not card.unreadable
     hp_files, cfg_seeds = _config_hp_and_seed(snapshot, code)
     logs, log_lines, steps = _logs(snapshot, card)
-    order = [Evidence(kind="file", path=f.path, url=snapshot.url_for(f.path), snippet=f"data order file: {f.path}")
-             for f in snapshot.files if ORDER_NAME.search(f.path) and not f.path.endswith(".index.json")][:5]
+    order = [
+        Evidence(kind="file", path=f.path, url=snapshot.url_for(f.path), snippet=f"data order file: {f.path}")
+        for f in snapshot.files
+        if ORDER_NAME.search(f.path) and not f.path.endswith(".index.json")
+    ][:5]
     if not readable:
-        return ReproFacts(hp_files=tuple(hp_files), seeds=tuple(cfg_seeds), logs=tuple(logs), log_steps=steps,
-                          data_order=tuple(order))
+        return ReproFacts(
+            hp_files=tuple(hp_files), seeds=tuple(cfg_seeds), logs=tuple(logs), log_steps=steps, data_order=tuple(order)
+        )
     kinds, hp_ev = _hyperparameters(card)
     seeds = [card.line_evidence(ln, t) for ln, t in meaningful_lines(card, SEED_RX, limit=2)] + cfg_seeds
     order_lines = [card.line_evidence(ln, t) for ln, t in meaningful_lines(card, ORDER_LINE, limit=2)]
@@ -178,8 +232,11 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
             break
     papers: list[Evidence] = []
     for l in card_links(card):
-        if l.kind == "paper" or (l.kind == "other" and PAPER_LINK_LINE.search(l.text)
-                                 and (l.url.lower().split("?")[0].endswith(".pdf") or PAPER_LABEL.search(l.text))):
+        if l.kind == "paper" or (
+            l.kind == "other"
+            and PAPER_LINK_LINE.search(l.text)
+            and (l.url.lower().split("?")[0].endswith(".pdf") or PAPER_LABEL.search(l.text))
+        ):
             papers.append(l.evidence(card.path))
     tags = card.metadata.get("tags")
     for t in tags if isinstance(tags, list) else []:
@@ -189,9 +246,17 @@ def collect(snapshot: Snapshot, card: CardFacts, code: CodeFacts) -> ReproFacts:
         papers.append(card.line_evidence(ln, t))
     bib = [card.line_evidence(ln, t) for ln, t in card.grep(BIBTEX)[:2]]
     return ReproFacts(
-        hyperparameters=tuple(kinds), hp_evidence=tuple(hp_ev), hp_files=tuple(hp_files), seeds=tuple(seeds[:4]),
-        logs=tuple(logs), log_lines=tuple(log_lines), log_steps=steps, data_order=tuple(order),
-        data_order_lines=tuple(order_lines), compute=tuple(compute[:4]), papers=tuple(_dedupe(papers)[:6]),
+        hyperparameters=tuple(kinds),
+        hp_evidence=tuple(hp_ev),
+        hp_files=tuple(hp_files),
+        seeds=tuple(seeds[:4]),
+        logs=tuple(logs),
+        log_lines=tuple(log_lines),
+        log_steps=steps,
+        data_order=tuple(order),
+        data_order_lines=tuple(order_lines),
+        compute=tuple(compute[:4]),
+        papers=tuple(_dedupe(papers)[:6]),
         bibtex=tuple(bib),
     )
 

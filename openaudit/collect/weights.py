@@ -2,6 +2,7 @@
 completeness, parameter count and dtypes from safetensors headers, gating, intermediate checkpoints
 and pickle scan results. Reads only what the Snapshot holds (headers, never tensors).
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -9,37 +10,46 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from openaudit.base.formats import WEIGHT_FORMATS, sniff
+from openaudit.base.parse import ParseProblem, load_json
 from openaudit.collect import _ext
 from openaudit.collect.card import CardFacts
 from openaudit.collect.common import plural, short
 from openaudit.model import Condition, Evidence, ScanStatus, Snapshot
 from openaudit.safety.results import code_of, status_of
 from openaudit.safety.roles import strict_name
-from openaudit.base.formats import sniff
-from openaudit.base.parse import ParseProblem, load_json
 
-EXT_FORMAT = {
-    ".safetensors": "safetensors", ".bin": "pickle", ".pt": "pickle", ".pth": "pickle", ".ckpt": "pickle",
-    ".pkl": "pickle", ".pickle": "pickle", ".joblib": "pickle", ".dill": "pickle", ".gguf": "gguf",
-    ".ggml": "ggml", ".onnx": "onnx", ".h5": "hdf5", ".hdf5": "hdf5", ".keras": "keras", ".msgpack": "msgpack",
-    ".tflite": "tflite", ".mlmodel": "coreml", ".npz": "numpy", ".npy": "numpy", ".nemo": "nemo",
-    ".pdparams": "paddle", ".caffemodel": "caffe", ".engine": "tensorrt", ".model": "unknown",
-}
+EXT_FORMAT = WEIGHT_FORMATS  # the format a weights file is reported as, by extension
 SAFE_FORMATS = frozenset({"safetensors", "gguf", "ggml", "onnx", "msgpack", "tflite", "coreml"})
 # Pickle-family files that are not weights (trainer state, optimiser, RNG, tokenizer objects).
-NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|scaler|rng_state[\w-]*|trainer_state|"
-                         r"tokenizer|vocab|sentencepiece|spiece|merges|special_tokens_map)\.[\w.]+$", re.I)
+NOT_WEIGHTS = re.compile(
+    r"(^|/)(training_args|optimizer|scheduler|scaler|rng_state[\w-]*|trainer_state|"
+    r"tokenizer|vocab|sentencepiece|spiece|merges|special_tokens_map)\.[\w.]+$",
+    re.I,
+)
 DATA_EXT = re.compile(r"\.(idx|bin)$", re.I)
 SHARD = re.compile(r"^(?P<stem>.+?)[-_.](?P<i>\d{1,6})-of-(?P<n>\d{1,6})(?P<ext>\.[\w.]+)$")
-CKPT_DIR = re.compile(r"(^|/)(checkpoint[-_]?\d+|checkpoints?|step[-_]?\d+|global[_-]?step[-_]?\d+|iter(ation)?[-_]?\d+|"
-                      r"epoch[-_]?\d+|ckpt[-_]?\d+|stage\d[-\w]*step\d+[-\w]*|intermediate[-_]\w*)/", re.I)
-CKPT_REF = re.compile(r"(^|[-_/])(step|iter|iteration|epoch|ckpt|checkpoint|global[_-]?step|tokens?)[-_]?\d+|"
-                      r"^(stage\d|intermediate|checkpoint)", re.I)
-VARIANT_DIRS = re.compile(r"(^|/)(onnx|openvino|coreml|tflite|tf|flax|jax|gguf|ggml|mlx|original|"
-                          r"quantized|int4|int8|fp16|bf16|gptq|awq|exl2|\w+\.mlpackage|\w+\.mlmodelc)/", re.I)
-CARD_CKPT = re.compile(r"revision\s*=\s*[\"'](step|ckpt|checkpoint|iter|stage)[\w-]*[\"']|"
-                       r"intermediate (training )?checkpoints?|checkpoints? (are|is) (available|released|published)|"
-                       r"(branches?|revisions?) (named |called |like |such as )?[\"'`]?step\d+", re.I)
+CKPT_DIR = re.compile(
+    r"(^|/)(checkpoint[-_]?\d+|checkpoints?|step[-_]?\d+|global[_-]?step[-_]?\d+|iter(ation)?[-_]?\d+|"
+    r"epoch[-_]?\d+|ckpt[-_]?\d+|stage\d[-\w]*step\d+[-\w]*|intermediate[-_]\w*)/",
+    re.I,
+)
+CKPT_REF = re.compile(
+    r"(^|[-_/])(step|iter|iteration|epoch|ckpt|checkpoint|global[_-]?step|tokens?)[-_]?\d+|"
+    r"^(stage\d|intermediate|checkpoint)",
+    re.I,
+)
+VARIANT_DIRS = re.compile(
+    r"(^|/)(onnx|openvino|coreml|tflite|tf|flax|jax|gguf|ggml|mlx|original|"
+    r"quantized|int4|int8|fp16|bf16|gptq|awq|exl2|\w+\.mlpackage|\w+\.mlmodelc)/",
+    re.I,
+)
+CARD_CKPT = re.compile(
+    r"revision\s*=\s*[\"'](step|ckpt|checkpoint|iter|stage)[\w-]*[\"']|"
+    r"intermediate (training )?checkpoints?|checkpoints? (are|is) (available|released|published)|"
+    r"(branches?|revisions?) (named |called |like |such as )?[\"'`]?step\d+",
+    re.I,
+)
 CARD_CKPT_NEG = re.compile(r"\b(not|no|will be|upon request|on request|plan to|coming soon)\b", re.I)
 
 
@@ -180,6 +190,7 @@ def _params_from_headers(snapshot: Snapshot, files: list[WeightFile]) -> tuple[l
             if dtype.upper() not in _ext.INT_DTYPES or _int_param(name):
                 g["params"] += n
                 g["dtypes"][dtype] = g["dtypes"].get(dtype, 0) + n
+
     # Order: outside checkpoint/variant folders first, shallow first, then path.
     def rank(key: str) -> tuple:
         return (bool(CKPT_DIR.search(key)), bool(VARIANT_DIRS.search(key)), key.count("/"), key)
@@ -203,8 +214,17 @@ def _params_from_headers(snapshot: Snapshot, files: list[WeightFile]) -> tuple[l
                 role, of = "variant", kept[0][0]
         if role == "main":
             kept.append((key, sig, g["params"]))
-        groups.append(WeightGroup(key=key, paths=tuple(sorted(g["paths"])), params=g["params"], elements=g["elements"],
-                                  dtypes=dict(sorted(g["dtypes"].items())), role=role, variant_of=of))
+        groups.append(
+            WeightGroup(
+                key=key,
+                paths=tuple(sorted(g["paths"])),
+                params=g["params"],
+                elements=g["elements"],
+                dtypes=dict(sorted(g["dtypes"].items())),
+                role=role,
+                variant_of=of,
+            )
+        )
     return groups, problems, missing
 
 
@@ -236,7 +256,10 @@ def _indexes(snapshot: Snapshot) -> tuple[list[IndexCheck], list]:
     for p in paths:
         m = SHARD.match(posixpath.basename(p))
         if m and posixpath.splitext(p)[1].lower() in EXT_FORMAT:
-            key = (posixpath.join(posixpath.dirname(p), m.group("stem")) + "-*-of-" + m.group("n") + m.group("ext"), m.group("n"))
+            key = (
+                posixpath.join(posixpath.dirname(p), m.group("stem")) + "-*-of-" + m.group("n") + m.group("ext"),
+                m.group("n"),
+            )
             series.setdefault(key, set()).add(int(m.group("i")))
     gaps = []
     for (pattern, n), have in sorted(series.items()):
@@ -264,8 +287,13 @@ def _checkpoints(snapshot: Snapshot, card: CardFacts, files: list[WeightFile]) -
         ev.append(Evidence(kind="api_field", field="refs", snippet=f"checkpoint branches/tags: {shown}"))
     dirs = sorted({d for wf in files for d in [checkpoint_dir(wf.path)] if d})
     if dirs:
-        ev.append(Evidence(kind="file", path=dirs[0] + "/",
-                           snippet=f"{plural(len(dirs), 'checkpoint folder')} with weights: " + ", ".join(dirs[:6])))
+        ev.append(
+            Evidence(
+                kind="file",
+                path=dirs[0] + "/",
+                snippet=f"{plural(len(dirs), 'checkpoint folder')} with weights: " + ", ".join(dirs[:6]),
+            )
+        )
     if card.exists:
         for ln, text in card.grep(CARD_CKPT)[:3]:
             strong = re.search(r"revision\s*=|branch", text, re.I) is not None
@@ -325,22 +353,51 @@ def collect(snapshot: Snapshot, card: CardFacts) -> WeightsFacts:
         gated_ev.append(card.field_evidence(gate_keys[0], snippet=f"{gate_keys[0]}: … (access form in card metadata)"))
     ckpt_ev, refs, dirs = _checkpoints(snapshot, card, files)
     dangerous, unscannable, unscanned, clean = _pickle_scans(snapshot, files)
-    scan_gaps = tuple(Evidence(kind="note", path=n.path, snippet=short(n.message, 200)) for n in snapshot.notes_with(*SCAN_GAPS))
-    skipped = tuple(Evidence(kind="note", path=n.path, snippet=short(n.message, 300)) for n in snapshot.notes_with(Condition.DIRS_SKIPPED))
+    scan_gaps = tuple(
+        Evidence(kind="note", path=n.path, snippet=short(n.message, 200)) for n in snapshot.notes_with(*SCAN_GAPS)
+    )
+    skipped = tuple(
+        Evidence(kind="note", path=n.path, snippet=short(n.message, 300))
+        for n in snapshot.notes_with(Condition.DIRS_SKIPPED)
+    )
     return WeightsFacts(
-        files=tuple(files), formats=dict(sorted(formats.items())), total_bytes=total, safe_bytes=safe,
-        unknown_size=unknown, groups=tuple(groups), param_count=params, param_source=source,
-        dtypes=dict(sorted(dtypes.items())), header_problems=tuple(problems), headers_missing=tuple(missing),
-        indexes=tuple(indexes), shard_gaps=tuple(gaps), gated=gated, gated_evidence=tuple(gated_ev),
-        checkpoints=tuple(ckpt_ev), checkpoint_refs=tuple(refs), checkpoint_dirs=tuple(dirs),
-        dangerous=tuple(dangerous), unscannable=tuple(unscannable), unscanned=tuple(unscanned), clean=tuple(clean),
-        scan_gaps=scan_gaps, skipped_dirs=skipped,
+        files=tuple(files),
+        formats=dict(sorted(formats.items())),
+        total_bytes=total,
+        safe_bytes=safe,
+        unknown_size=unknown,
+        groups=tuple(groups),
+        param_count=params,
+        param_source=source,
+        dtypes=dict(sorted(dtypes.items())),
+        header_problems=tuple(problems),
+        headers_missing=tuple(missing),
+        indexes=tuple(indexes),
+        shard_gaps=tuple(gaps),
+        gated=gated,
+        gated_evidence=tuple(gated_ev),
+        checkpoints=tuple(ckpt_ev),
+        checkpoint_refs=tuple(refs),
+        checkpoint_dirs=tuple(dirs),
+        dangerous=tuple(dangerous),
+        unscannable=tuple(unscannable),
+        unscanned=tuple(unscanned),
+        clean=tuple(clean),
+        scan_gaps=scan_gaps,
+        skipped_dirs=skipped,
     )
 
 
 # Typed source notes after which not every file a pickle loader may read was seen or scanned.
-SCAN_GAPS = (Condition.LISTING_CAPPED, Condition.SCAN_INCOMPLETE, Condition.FOLDER_UNLISTED, Condition.READS_STOPPED,
-             Condition.ACCESS_DENIED, Condition.TREE_UNLISTED, Condition.FILE_UNREADABLE)
+SCAN_GAPS = (
+    Condition.LISTING_CAPPED,
+    Condition.SCAN_INCOMPLETE,
+    Condition.FOLDER_UNLISTED,
+    Condition.READS_STOPPED,
+    Condition.ACCESS_DENIED,
+    Condition.TREE_UNLISTED,
+    Condition.FILE_UNREADABLE,
+)
 
 
 def _pickle_scans(snapshot: Snapshot, files: list[WeightFile]) -> tuple[list, list, list, list]:
@@ -353,12 +410,20 @@ def _pickle_scans(snapshot: Snapshot, files: list[WeightFile]) -> tuple[list, li
         if st is ScanStatus.DANGEROUS:
             dangerous.append((path, tuple(str(g) for g in scan.get("dangerous") or ()) or ("(unnamed)",)))
         elif st is ScanStatus.UNSCANNABLE:
-            unscannable.append((path, short(f"{code_of(scan).value}: {scan.get('reason') or 'could not be parsed'}", 160)))
+            unscannable.append(
+                (path, short(f"{code_of(scan).value}: {scan.get('reason') or 'could not be parsed'}", 160))
+            )
         else:
             clean.append(path)
-    pickle_weights = {wf.path for wf in files if wf.format in ("pickle", "torch-zip", "zip", "numpy", "joblib", "nemo", "keras")}
-    unscanned = sorted(f.path for f in snapshot.files
-                       if f.path not in snapshot.scans and (f.path in pickle_weights or strict_name(f.path))
-                       and f.kind in ("file", "symlink") and f.size != 0)
+    pickle_weights = {
+        wf.path for wf in files if wf.format in ("pickle", "torch-zip", "zip", "numpy", "joblib", "nemo", "keras")
+    }
+    unscanned = sorted(
+        f.path
+        for f in snapshot.files
+        if f.path not in snapshot.scans
+        and (f.path in pickle_weights or strict_name(f.path))
+        and f.kind in ("file", "symlink")
+        and f.size != 0
+    )
     return dangerous, unscannable, unscanned, clean
-

@@ -1,12 +1,14 @@
 """Library entry points: ``run(benchmarks, train, ...) -> dict`` (the contamination report), and
 ``run_for_audit`` (``audit --benchmark``: the repository's own training files when no --train)."""
+
 from __future__ import annotations
 
 import dataclasses
 import enum
 import os
 import sys
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from openaudit.contamination import hashing, minhash, normalise, report
 from openaudit.contamination.benchsets import check_fields, load_benchmark
@@ -47,7 +49,9 @@ def load_benchmarks(
     if not benchmarks:
         raise UsageError("no benchmark given: pass --benchmark PATH or a Hub dataset id")
     check_fields(text_field, answer_field, id_field)
-    benches = [load_benchmark(b, text_field=text_field, answer_field=answer_field, id_field=id_field) for b in benchmarks]
+    benches = [
+        load_benchmark(b, text_field=text_field, answer_field=answer_field, id_field=id_field) for b in benchmarks
+    ]
     seen: dict[str, int] = {}
     named = []
     for b in benches:  # two benchmarks with the same name stay distinguishable
@@ -93,7 +97,9 @@ def screen(
     say = _say(progress)
     if frequent_docs < 1:
         raise UsageError(f"frequent_docs must be at least 1, got {frequent_docs}")
-    say(f"contamination: {sum(len(b.items) for b in named)} items in {len(named)} benchmark(s), {len(shards)} training shard(s)")
+    say(
+        f"contamination: {sum(len(b.items) for b in named)} items in {len(named)} benchmark(s), {len(shards)} training shard(s)"
+    )
     index = build_index(named, ngram=ngram, fuzzy_threshold=report.FUZZY_THRESHOLD if fuzzy else None)
     results = run_shards(index, shards, ScanOptions(fuzzy=fuzzy), engine=engine, workers=workers, quiet=quiet)
     out_benches, totals, train_problems = report.merge(index, results, frequent_docs=frequent_docs, fuzzy=fuzzy)
@@ -102,10 +108,13 @@ def screen(
         "normalisation": normalise.SCHEME,
         "hashing": hashing.SCHEME,
         "ngram": {
-            "rule": f"per benchmark: 5th-percentile question length in words, clamped to {N_MIN}..{N_MAX}" if ngram is None else "fixed (--ngram)",
+            "rule": f"per benchmark: 5th-percentile question length in words, clamped to {N_MIN}..{N_MAX}"
+            if ngram is None
+            else "fixed (--ngram)",
             "by_benchmark": {b["name"]: b["ngram"] for b in out_benches},
             "short_items": f"parts shorter than n but >= {MIN_TOKENS} words are matched whole; shorter ones are not screened",
-            "answers": "screened as one span with the question's last n-1 words (so one-word answers count); answers shorter than n also with a label between them: " + ", ".join(repr(x) for x in ANSWER_LABELS),
+            "answers": "screened as one span with the question's last n-1 words (so one-word answers count); answers shorter than n also with a label between them: "
+            + ", ".join(repr(x) for x in ANSWER_LABELS),
         },
         "frequent_docs": frequent_docs,
         "frequent_rule": f"an n-gram found in >= {frequent_docs} training documents is ignored for coverage and reported",
@@ -114,7 +123,13 @@ def screen(
         "contaminated_rule": f"coverage >= {report.CLEAN_BELOW}, or MinHash Jaccard (word 5-grams) >= {report.JACCARD_THRESHOLD} in the window aligned on an exact n-gram hit, or (fuzzy mode) MinHashLSH window Jaccard (word {minhash.FUZZY_SHINGLE}-grams) >= {report.FUZZY_THRESHOLD}",
         "kind_rule": f"question_answer when the answer's coverage is also >= {report.CLEAN_BELOW}, else question_only",
         "minhash": minhash.method(),
-        "fuzzy": {"enabled": fuzzy, "lsh_threshold": report.FUZZY_THRESHOLD, "shingles": f"word {minhash.FUZZY_SHINGLE}-grams", "window_words": index.fuzzy_window if fuzzy else None, "stride": "window / 2"},
+        "fuzzy": {
+            "enabled": fuzzy,
+            "lsh_threshold": report.FUZZY_THRESHOLD,
+            "shingles": f"word {minhash.FUZZY_SHINGLE}-grams",
+            "window_words": index.fuzzy_window if fuzzy else None,
+            "stride": "window / 2",
+        },
         "engine": engine,
         "training": totals,
     }
@@ -157,25 +172,44 @@ def run_for_audit(
     say = _say(progress)
     if train:
         rep = run(benchmarks, train, progress=say, **opts)
-        rep["training_files"] = {"origin": "argument", "used": [{"path": t, "split": "train", "why": "--train"} for t in train], "excluded": []}
+        rep["training_files"] = {
+            "origin": "argument",
+            "used": [{"path": t, "split": "train", "why": "--train"} for t in train],
+            "excluded": [],
+        }
         return rep
-    named = load_benchmarks(benchmarks, **{k: opts.pop(k) for k in ("text_field", "answer_field", "id_field") if k in opts})
+    named = load_benchmarks(
+        benchmarks, **{k: opts.pop(k) for k in ("text_field", "answer_field", "id_field") if k in opts}
+    )
     train_field = opts.pop("train_text_field", None)
     if not root:
-        return not_run(NotRun.NOT_LOCAL, "--benchmark was given without --train and the target is not a local folder, so there is "
-                       "no training data to screen: pass --train with the training data (file, folder, glob or Hub dataset id)")
+        return not_run(
+            NotRun.NOT_LOCAL,
+            "--benchmark was given without --train and the target is not a local folder, so there is "
+            "no training data to screen: pass --train with the training data (file, folder, glob or Hub dataset id)",
+        )
     sel = select_training_files(root, files, benchmarks)
     listing = sel.to_dict()
     if not sel.used:
         held = [p for p, r, _w in sel.excluded if r in (Exclusion.HELD_OUT, Exclusion.AMBIGUOUS)]
         if held:
-            return not_run(NotRun.ONLY_HELD_OUT, f"--benchmark was given without --train and the repository's only data files are "
-                           f"held-out or ambiguous ({', '.join(held[:5])}{', ...' if len(held) > 5 else ''}), never scanned as "
-                           f"training data: pass --train with the training data", listing)
-        return not_run(NotRun.NO_TRAINING_DATA, "--benchmark was given without --train and the repository holds no training data "
-                       "files (.jsonl, .parquet, .txt, ... named train* or inside data/, datasets/, corpus/): pass --train PATH", listing)
-    say(f"contamination: training data from the repository: {', '.join(p for p, _s, _w in sel.used)}"
-        + (f"; excluded: {', '.join(f'{p} ({r.value})' for p, r, _w in sel.excluded)}" if sel.excluded else ""))
+            return not_run(
+                NotRun.ONLY_HELD_OUT,
+                f"--benchmark was given without --train and the repository's only data files are "
+                f"held-out or ambiguous ({', '.join(held[:5])}{', ...' if len(held) > 5 else ''}), never scanned as "
+                f"training data: pass --train with the training data",
+                listing,
+            )
+        return not_run(
+            NotRun.NO_TRAINING_DATA,
+            "--benchmark was given without --train and the repository holds no training data "
+            "files (.jsonl, .parquet, .txt, ... named train* or inside data/, datasets/, corpus/): pass --train PATH",
+            listing,
+        )
+    say(
+        f"contamination: training data from the repository: {', '.join(p for p, _s, _w in sel.used)}"
+        + (f"; excluded: {', '.join(f'{p} ({r.value})' for p, r, _w in sel.excluded)}" if sel.excluded else "")
+    )
     shards = [Shard(p, os.path.join(root, p), train_field) for p, _s, _w in sel.used]
     try:
         rep = screen(named, shards, progress=say, **opts)

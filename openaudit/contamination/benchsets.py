@@ -7,14 +7,16 @@ question field (``question``, ``text``, ``prompt``, ...; an answer field is opti
 screening); anything else takes ``--text-field`` / ``--answer-field`` / ``--id-field`` (dotted
 paths reach into nested objects, e.g. ``question.stem``).
 """
+
 from __future__ import annotations
 
 import csv
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
 from openaudit.contamination import hub
@@ -82,15 +84,41 @@ def _gsm8k_answer(r: dict) -> bool:
 
 
 # (name, required fields, id fields, extractor -> (question, answer), distinctive content or None)
-FORMATS: list[tuple[str, frozenset[str], tuple[str, ...], Callable[[dict], tuple[Any, Any]], Callable[[dict], bool] | None]] = [
-    ("humaneval", frozenset({"task_id", "prompt", "canonical_solution"}), ("task_id",), lambda r: (r["prompt"], r["canonical_solution"]), None),
+FORMATS: list[
+    tuple[str, frozenset[str], tuple[str, ...], Callable[[dict], tuple[Any, Any]], Callable[[dict], bool] | None]
+] = [
+    (
+        "humaneval",
+        frozenset({"task_id", "prompt", "canonical_solution"}),
+        ("task_id",),
+        lambda r: (r["prompt"], r["canonical_solution"]),
+        None,
+    ),
     ("mbpp", frozenset({"task_id", "text", "code"}), ("task_id",), lambda r: (r["text"], r["code"]), None),
-    ("hellaswag", frozenset({"ctx", "endings", "label"}), ("ind", "id"), lambda r: (r["ctx"], _choice(r["endings"], r["label"])), None),
+    (
+        "hellaswag",
+        frozenset({"ctx", "endings", "label"}),
+        ("ind", "id"),
+        lambda r: (r["ctx"], _choice(r["endings"], r["label"])),
+        None,
+    ),
     ("arc", frozenset({"question", "answerKey"}), ("id",), _arc, None),
     ("truthfulqa", frozenset({"question", "best_answer"}), ("id",), _truthful, None),
     ("truthfulqa-mc", frozenset({"question", "mc1_targets"}), ("id",), _truthful, None),
-    ("mmlu", frozenset({"question", "choices", "answer"}), ("id",), lambda r: (r["question"], _choice(r["choices"], r["answer"])), None),
-    ("winogrande", frozenset({"sentence", "option1", "option2", "answer"}), ("qID", "id"), lambda r: (r["sentence"], r.get(f"option{r['answer']}")), None),
+    (
+        "mmlu",
+        frozenset({"question", "choices", "answer"}),
+        ("id",),
+        lambda r: (r["question"], _choice(r["choices"], r["answer"])),
+        None,
+    ),
+    (
+        "winogrande",
+        frozenset({"sentence", "option1", "option2", "answer"}),
+        ("qID", "id"),
+        lambda r: (r["sentence"], r.get(f"option{r['answer']}")),
+        None,
+    ),
     ("gsm8k", frozenset({"question", "answer"}), ("id",), lambda r: (r["question"], r["answer"]), _gsm8k_answer),
 ]
 # a generic item: the first of these fields present is the question, the first answer field the answer
@@ -98,7 +126,10 @@ GENERIC_QUESTION = ("question", "text", "prompt", "input", "query", "problem")
 GENERIC_ANSWER = ("answer", "output", "target", "solution", "completion", "response")
 UNKNOWN_FIELDS_HINT = (
     "known formats are recognised by their fields (" + ", ".join(f[0] for f in FORMATS) + "), other items by a "
-    "question field (" + ", ".join(GENERIC_QUESTION) + ") with an optional answer field (" + ", ".join(GENERIC_ANSWER)
+    "question field ("
+    + ", ".join(GENERIC_QUESTION)
+    + ") with an optional answer field ("
+    + ", ".join(GENERIC_ANSWER)
     + "); otherwise pass --text-field FIELD (and --answer-field FIELD, --id-field FIELD; dotted paths reach nested fields)"
 )
 
@@ -122,7 +153,9 @@ def _layout(rec: dict, text_field: str | None, answer_field: str | None, shown: 
             return fmt, fn, ids
     q_field = next((k for k in GENERIC_QUESTION if k in rec), None)
     if q_field is None:
-        raise InvalidInput(f"{shown}: unknown benchmark fields ({', '.join(sorted(map(str, rec)))[:200]})", UNKNOWN_FIELDS_HINT)
+        raise InvalidInput(
+            f"{shown}: unknown benchmark fields ({', '.join(sorted(map(str, rec)))[:200]})", UNKNOWN_FIELDS_HINT
+        )
     a_field = answer_field or next((k for k in GENERIC_ANSWER if k in rec), None)
     return "generic", lambda r: (r.get(q_field), _get(r, a_field) if a_field else None), ()
 
@@ -152,7 +185,9 @@ def iter_records(path: str, shown: str, log: ReadLog) -> Iterator[Any]:
             yield from batch.to_pylist()
     elif n.endswith((".csv", ".csv.gz", ".tsv")):
         with open_text(path) as fh:
-            reader = csv.DictReader((line for _no, line in capped_lines(fh, shown, log)), delimiter="\t" if n.endswith(".tsv") else ",")
+            reader = csv.DictReader(
+                (line for _no, line in capped_lines(fh, shown, log)), delimiter="\t" if n.endswith(".tsv") else ","
+            )
             try:
                 yield from reader
             except csv.Error as exc:
@@ -179,6 +214,11 @@ def iter_records(path: str, shown: str, log: ReadLog) -> Iterator[Any]:
                         yield rec
 
 
+def _no_fields(record: dict) -> tuple[Any, Any]:
+    """The extractor before the first record names the layout."""
+    return None, None
+
+
 def load_benchmark(
     spec: str,
     *,
@@ -201,7 +241,7 @@ def load_benchmark(
         raise InvalidInput(f"{spec}: no such benchmark file or Hub dataset")
     items: list[BenchItem] = []
     fmt: str | None = None
-    extractor: Callable[[dict], tuple[Any, Any]] = lambda r: (None, None)
+    extractor: Callable[[dict], tuple[Any, Any]] = _no_fields
     ids: tuple[str, ...] = ()
     row = 0
     log = ReadLog()
@@ -225,7 +265,13 @@ def load_benchmark(
                     raise InvalidInput(f"{shown}: record {row + 1} has no field {id_field!r}")
             else:
                 rid = next((rec[k] for k in ids + ("id", "idx") if rec.get(k) is not None), row)
-            items.append(BenchItem(str(rid), q if isinstance(q, str) else json.dumps(q), None if a is None else (a if isinstance(a, str) else json.dumps(a))))
+            items.append(
+                BenchItem(
+                    str(rid),
+                    q if isinstance(q, str) else json.dumps(q),
+                    None if a is None else (a if isinstance(a, str) else json.dumps(a)),
+                )
+            )
             row += 1
             if row > MAX_ITEMS:
                 raise InvalidInput(f"{shown}: more than {MAX_ITEMS} items; is this a training corpus?")

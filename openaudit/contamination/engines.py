@@ -3,14 +3,16 @@
 Both call the same pure shard function and return results in shard order, so their outputs are
 identical. Ray is an optional extra, imported only when ``engine="ray"`` is asked for.
 """
+
 from __future__ import annotations
 
 import contextlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 from openaudit.contamination.index import BenchIndex
 from openaudit.contamination.readers import Shard
@@ -38,7 +40,9 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_local(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None) -> list[dict[str, Any]]:
+def run_local(
+    index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None
+) -> list[dict[str, Any]]:
     n = min(workers or default_workers(), len(shards))
     if n <= 1:
         return [scan_shard(index, s, options) for s in shards]
@@ -64,7 +68,9 @@ def _ray_logs_silenced(quiet: bool) -> Iterator[None]:
         ray_logger.setLevel(before)
 
 
-def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None, quiet: bool = False) -> list[dict[str, Any]]:
+def run_ray(
+    index: BenchIndex, shards: list[Shard], options: ScanOptions, workers: int | None, quiet: bool = False
+) -> list[dict[str, Any]]:
     try:
         import ray
     except ImportError:
@@ -97,7 +103,13 @@ def run_ray(index: BenchIndex, shards: list[Shard], options: ScanOptions, worker
 
 
 def run_shards(
-    index: BenchIndex, shards: list[Shard], options: ScanOptions, *, engine: str = "local", workers: int | None = None, quiet: bool = False,
+    index: BenchIndex,
+    shards: list[Shard],
+    options: ScanOptions,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    quiet: bool = False,
 ) -> list[dict[str, Any]]:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")

@@ -6,6 +6,7 @@ dict lookup at C speed. An n-gram hash is a polynomial modulo 2**64 over its tok
 with the splitmix64 mixer (numpy, vectorised). No Python ``hash()``: the same text gives the same
 hashes on every machine, process and run.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Downloads keep files in the Hugging Face cache, so a second run (or ``HF_HUB_OFF
 from there. File selection is a pure function, ``select_data_files``. Failures are decided on the
 network layer's typed ``FailKind``.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,10 @@ def select_data_files(files: list[str], role: str, config: str | None = None) ->
 
 
 _HINT_PRIVATE = "check the dataset id; a private dataset needs HF_TOKEN (or `huggingface-cli login`)"
-HINT_OFFLINE = ("the dataset is not in the local Hugging Face cache: run the same command once online (without --offline "
-                "or HF_HUB_OFFLINE=1) to cache it, or download its data files and pass their local path")
+HINT_OFFLINE = (
+    "the dataset is not in the local Hugging Face cache: run the same command once online (without --offline "
+    "or HF_HUB_OFFLINE=1) to cache it, or download its data files and pass their local path"
+)
 
 
 def _cached_snapshot(repo: str, revision: str | None) -> tuple[str, list[str]] | None:
@@ -142,7 +145,9 @@ def list_dataset(spec: str) -> tuple[str, str, list[str]]:
         elif f.kind is FailKind.REVISION:
             raise InvalidInput(f"{spec}: no such revision of the Hub dataset {repo}") from None
         elif f.kind is FailKind.NOT_FOUND or (f.kind is FailKind.AUTH and f.status == 401):
-            raise InvalidInput(f"{spec}: no such file, folder or Hub dataset (or it is private)", _HINT_PRIVATE) from None
+            raise InvalidInput(
+                f"{spec}: no such file, folder or Hub dataset (or it is private)", _HINT_PRIVATE
+            ) from None
         elif f.kind is FailKind.AUTH:
             raise AuthError(f"{repo}: access to the dataset refused (HTTP {f.status})") from None
         else:
@@ -167,7 +172,9 @@ def fetch(repo: str, name: str, commit: str) -> str:
             raise OfflineMiss(f"{repo}/{name}: offline and not in the local Hugging Face cache", HINT_OFFLINE) from None
         if f.kind is FailKind.AUTH:
             raise AuthError(f"{repo}/{name}: download refused (HTTP {f.status})") from None
-        raise NetworkError(f"{repo}/{name}: download failed ({f.detail}) and the file is not in the local cache") from None
+        raise NetworkError(
+            f"{repo}/{name}: download failed ({f.detail}) and the file is not in the local cache"
+        ) from None
 
 
 def dataset_shards(spec: str, *, role: str) -> tuple[str, str, list[str]]:

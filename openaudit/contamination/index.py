@@ -7,10 +7,12 @@ question's last n - 1 words, as one span, so that a one-word answer right after 
 "... Answer: Paris", "... the answer is Paris"). The index is small (benchmarks are small) and is
 built once, then shipped to every worker.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from openaudit.contamination.hashing import TokenHasher, ngram_hashes
 from openaudit.contamination.minhash import FUZZY_SHINGLE, FuzzyIndex, shingles
@@ -129,7 +131,9 @@ def _hash_all(jobs: list[tuple[Any, int, Any]]) -> dict[Any, Any]:
     return out
 
 
-def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None) -> BenchIndex:
+def build_index(
+    benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_threshold: float | None = None
+) -> BenchIndex:
     import numpy as np
 
     if ngram is not None and not (1 <= ngram <= 64):
@@ -150,13 +154,17 @@ def build_index(benchmarks: list[Benchmark], *, ngram: int | None = None, fuzzy_
         lengths.add(use)
 
     for b_i, bench in enumerate(benchmarks):
-        toks = [(hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))) for it in bench.items]
+        toks = [
+            (hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))) for it in bench.items
+        ]
         q_lengths = [int(q.size) for q, _ in toks]
         n = ngram if ngram is not None else ngram_size([ql for ql in q_lengths if ql >= MIN_TOKENS])
         idx.n_by_bench.append(n)
         answers = [_answer_spans(q, a, n, labels) for q, a in toks]
         jobs = [(("q", k), _usable(int(q.size), n), q) for k, (q, _a) in enumerate(toks) if _usable(int(q.size), n)]
-        jobs += [(("a", k, v), use, span) for k, (use, spans) in enumerate(answers) for v, (span, _pre) in enumerate(spans)]
+        jobs += [
+            (("a", k, v), use, span) for k, (use, spans) in enumerate(answers) for v, (span, _pre) in enumerate(spans)
+        ]
         hashed = _hash_all(jobs)
         for k, ((q, a), (a_use, spans)) in enumerate(zip(toks, answers)):
             item = len(idx.item_bench)

@@ -4,6 +4,7 @@ Shingles are the stable 64-bit word 5-gram hashes of ``openaudit.contamination.h
 fed to datasketch's ``affine64`` scheme with an identity hash function, so no per-shingle SHA-1
 is needed and the signatures are reproducible from (datasketch version, scheme, seed, num_perm).
 """
+
 from __future__ import annotations
 
 import importlib.metadata

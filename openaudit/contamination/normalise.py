@@ -5,6 +5,7 @@ whitespace) becomes a separator; digits and letters of every script are kept. To
 words left. The fast path works on UTF-8 bytes with ``bytes.translate`` (C speed); it is exactly
 equivalent to ``re.sub(r"[\\W_]+", " ", NFKC(text).casefold())``.
 """
+
 from __future__ import annotations
 
 import re

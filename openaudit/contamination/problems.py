@@ -5,6 +5,7 @@ binary bytes inside a text stream, a record the hardened parser refuses) skips i
 :class:`Problem`. A result with any problem is ``incomplete``: the matches it found stand, but it can
 never say "clean". Decisions are made on :class:`ProblemCode`; messages are for people.
 """
+
 from __future__ import annotations
 
 import enum

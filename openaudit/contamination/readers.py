@@ -4,13 +4,15 @@ Every reader yields one :class:`Doc` at a time; nothing holds a whole shard in m
 read batch by batch, jsonl line by line, large text files in chunks), and every input goes through
 the caps of ``streams`` (what they skip is recorded in the shard's ``ReadLog``).
 """
+
 from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from openaudit.base.parse import ParseCode, ParseProblem, load_json
 from openaudit.contamination import hub, streams
@@ -20,7 +22,19 @@ from openaudit.errors import InvalidInput, UsageError
 
 TEXT_FIELDS = ("text", "content", "raw_content", "document", "body", "story", "passage")
 ID_FIELDS = ("id", "doc_id", "document_id", "uuid", "url")
-SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json.zst", ".zst", ".parquet", ".txt", ".txt.gz", ".md", ".ndjson")
+SUFFIXES = (
+    ".jsonl",
+    ".jsonl.gz",
+    ".jsonl.zst",
+    ".json.gz",
+    ".json.zst",
+    ".zst",
+    ".parquet",
+    ".txt",
+    ".txt.gz",
+    ".md",
+    ".ndjson",
+)
 TXT_CHUNK = 1 << 20  # text files are split at a blank line into documents of about this size
 TXT_CHUNK_MAX = 4 << 20  # ... or at any line boundary once a document reaches this size
 
@@ -167,8 +181,11 @@ def _iter_parquet(shard: Shard, log: ReadLog) -> Iterator[Doc]:
         for t, i in zip(texts, ids):
             name = str(i) if i is not None else f"row {row}"
             if isinstance(t, str) and len(t) > streams.MAX_LINE_CHARS:
-                log.add(ProblemCode.DOC_TOO_LONG, shard.source, f"document {name} has {len(t)} characters, "
-                        f"over the {streams.MAX_LINE_CHARS} cap: skipped")
+                log.add(
+                    ProblemCode.DOC_TOO_LONG,
+                    shard.source,
+                    f"document {name} has {len(t)} characters, over the {streams.MAX_LINE_CHARS} cap: skipped",
+                )
             elif isinstance(t, str):
                 yield Doc(name, t, None, False)
             row += 1

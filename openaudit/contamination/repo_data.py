@@ -14,9 +14,11 @@ file name, split at punctuation and camelCase):
 Only regular files inside the repository, in formats the readers take, are considered; the
 benchmark file itself is never training data. Pure: no file is opened.
 """
+
 from __future__ import annotations
 
 import enum
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -25,12 +27,33 @@ from pathlib import PurePosixPath
 from openaudit.model import FileEntry
 
 TRAIN_WORDS = frozenset({"train", "training", "trainset", "pretrain", "pretraining", "finetune", "finetuning", "sft"})
-HELD_OUT_WORDS = frozenset({
-    "test", "tests", "testing", "testset", "eval", "evals", "evaluation", "evaluations", "valid", "validation",
-    "val", "dev", "devset", "heldout", "holdout", "benchmark", "benchmarks", "bench", "leaderboard",
-})
+HELD_OUT_WORDS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "testset",
+        "eval",
+        "evals",
+        "evaluation",
+        "evaluations",
+        "valid",
+        "validation",
+        "val",
+        "dev",
+        "devset",
+        "heldout",
+        "holdout",
+        "benchmark",
+        "benchmarks",
+        "bench",
+        "leaderboard",
+    }
+)
 HELD_OUT_PAIRS = frozenset({("held", "out"), ("hold", "out")})
-DATA_FOLDERS = frozenset({"data", "dataset", "datasets", "train_data", "training_data", "corpus", "corpora", "text", "texts"})
+DATA_FOLDERS = frozenset(
+    {"data", "dataset", "datasets", "train_data", "training_data", "corpus", "corpora", "text", "texts"}
+)
 DATA_NAME_WORDS = frozenset({"data", "dataset", "corpus", "corpora"})
 # formats the readers take (``.md`` is left out: READMEs and cards are not training data)
 STRUCTURED = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".json.zst", ".zst", ".parquet", ".ndjson")
@@ -77,7 +100,7 @@ def _stem(name: str) -> str:
 
 def _signals(words: list[str]) -> tuple[set[str], set[str]]:
     held = {w for w in words if w in HELD_OUT_WORDS}
-    held |= {f"{a}-{b}" for a, b in zip(words, words[1:]) if (a, b) in HELD_OUT_PAIRS}
+    held |= {f"{a}-{b}" for a, b in itertools.pairwise(words) if (a, b) in HELD_OUT_PAIRS}
     return {w for w in words if w in TRAIN_WORDS}, held
 
 
@@ -88,7 +111,10 @@ def classify(path: str) -> tuple[UseSplit | Exclusion, str]:
     name_words = _words(_stem(p.name))
     train, held = _signals(folders + name_words)
     if train and held:
-        return Exclusion.AMBIGUOUS, f"names both a training split ({', '.join(sorted(train))}) and a held-out one ({', '.join(sorted(held))})"
+        return (
+            Exclusion.AMBIGUOUS,
+            f"names both a training split ({', '.join(sorted(train))}) and a held-out one ({', '.join(sorted(held))})",
+        )
     if held:
         return Exclusion.HELD_OUT, f"named as held-out data ({', '.join(sorted(held))})"
     if train:
@@ -101,7 +127,9 @@ def classify(path: str) -> tuple[UseSplit | Exclusion, str]:
     return Exclusion.OUTSIDE, "no split named and not inside a data folder"
 
 
-def select_training_files(root: str, files: tuple[FileEntry, ...] | list[FileEntry], benchmarks: list[str]) -> Selection:
+def select_training_files(
+    root: str, files: tuple[FileEntry, ...] | list[FileEntry], benchmarks: list[str]
+) -> Selection:
     """The training files of the repository at ``root`` among its listed ``files``."""
     real_root = os.path.realpath(root)
     bench_real = {os.path.realpath(b) for b in benchmarks if os.path.isfile(b)}

@@ -1,4 +1,5 @@
 """Merge shard results into the contamination report (the DESIGN.md JSON shape)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,14 +33,18 @@ def bucket_of(coverage: float) -> str:
     return "not_clean"
 
 
-def _covered(index: BenchIndex, part: int, matched: set[int], df: dict[int, int], frequent_docs: int) -> tuple[list[int], int]:
+def _covered(
+    index: BenchIndex, part: int, matched: set[int], df: dict[int, int], frequent_docs: int
+) -> tuple[list[int], int]:
     """The matched, non-frequent positions of a part; and the count ignored as frequent."""
     hashes = index.part_hashes[part]
     kept = [pos for pos in matched if df.get(int(hashes[pos]), 0) < frequent_docs]
     return kept, len(matched) - len(kept)
 
 
-def coverage(index: BenchIndex, item: int, matched: dict[int, set[int]], df: dict[int, int], frequent_docs: int) -> tuple[float, float, int]:
+def coverage(
+    index: BenchIndex, item: int, matched: dict[int, set[int]], df: dict[int, int], frequent_docs: int
+) -> tuple[float, float, int]:
     """(question coverage, answer coverage, matched n-grams ignored as frequent) of one item.
 
     Question words are covered by the question's own n-grams and by the answer span's n-grams
@@ -108,36 +113,63 @@ def merge(
                 h = int(index.part_hashes[g * 2 + QUESTION][pos])
                 if df.get(h, 0) >= frequent_docs:
                     frequent[(g, pos)] = df[h]
-            cs = sorted(cands.get(g, []), key=lambda c: (-(c["q_matched"] + c["a_matched"]), -c["longest"], c["source"], c["doc"], c["start"]))
+            cs = sorted(
+                cands.get(g, []),
+                key=lambda c: (-(c["q_matched"] + c["a_matched"]), -c["longest"], c["source"], c["doc"], c["start"]),
+            )
             evidence = [
-                {"source": c["source"], "doc": c["doc"], "line": c["line"], "start": c["start"], "end": c["end"], "snippet": c["snippet"], "match": "exact", "longest_match": c["longest"], "jaccard": c["jaccard"]}
+                {
+                    "source": c["source"],
+                    "doc": c["doc"],
+                    "line": c["line"],
+                    "start": c["start"],
+                    "end": c["end"],
+                    "snippet": c["snippet"],
+                    "match": "exact",
+                    "longest_match": c["longest"],
+                    "jaccard": c["jaccard"],
+                }
                 for c in cs[:EVIDENCE_PER_ITEM]
             ]
             jac = max((c["jaccard"] for c in cs), default=0.0)
             f = fuzz.get(g) if fuzzy else None
             fuzzy_hit = False
             if f is not None:
-                evidence.append({"source": f["source"], "doc": f["doc"], "line": f["line"], "start": f["start"], "end": f["end"], "snippet": f["snippet"], "match": "fuzzy", "longest_match": 0, "jaccard": f["jaccard"]})
+                evidence.append(
+                    {
+                        "source": f["source"],
+                        "doc": f["doc"],
+                        "line": f["line"],
+                        "start": f["start"],
+                        "end": f["end"],
+                        "snippet": f["snippet"],
+                        "match": "fuzzy",
+                        "longest_match": 0,
+                        "jaccard": f["jaccard"],
+                    }
+                )
                 fuzzy_hit = f["jaccard"] >= FUZZY_THRESHOLD
             screened = index.part_n[g * 2 + QUESTION] > 0 or index.part_n[g * 2 + ANSWER] > 0
             contaminated = q_cov >= CLEAN_BELOW or jac >= JACCARD_THRESHOLD or fuzzy_hit
             kind = None
             if contaminated:
                 kind = "question_answer" if a_cov >= CLEAN_BELOW else "question_only"
-            items_out.append({
-                "id": it.id,
-                "contaminated": contaminated,
-                "kind": kind,
-                "bucket": bucket_of(q_cov),
-                "coverage": round(q_cov, 4),
-                "answer_coverage": round(a_cov, 4),
-                "longest_match": max((c["longest"] for c in cs), default=0),
-                "jaccard": round(jac, 4),
-                "fuzzy_jaccard": round(f["jaccard"], 4) if f is not None else 0.0,
-                "frequent_ngrams_ignored": ignored,
-                "screened": screened,
-                "evidence": evidence if (contaminated or cs or f) else [],
-            })
+            items_out.append(
+                {
+                    "id": it.id,
+                    "contaminated": contaminated,
+                    "kind": kind,
+                    "bucket": bucket_of(q_cov),
+                    "coverage": round(q_cov, 4),
+                    "answer_coverage": round(a_cov, 4),
+                    "longest_match": max((c["longest"] for c in cs), default=0),
+                    "jaccard": round(jac, 4),
+                    "fuzzy_jaccard": round(f["jaccard"], 4) if f is not None else 0.0,
+                    "frequent_ngrams_ignored": ignored,
+                    "screened": screened,
+                    "evidence": evidence if (contaminated or cs or f) else [],
+                }
+            )
         covs = [x["coverage"] for x in items_out]
         n_cont = sum(x["contaminated"] for x in items_out)
         top_frequent = []
@@ -147,26 +179,28 @@ def merge(
             toks = tokens(bench.items[local].question)
             top_frequent.append({"ngram": " ".join(toks[pos : pos + n]), "docs": count})
         problems = merge_logs([train_problems, bench.problems])
-        out.append({
-            "name": bench.name,
-            "status": (RunStatus.COMPLETE if not problems["counts"] else RunStatus.INCOMPLETE).value,
-            "format": bench.format,
-            "ngram": index.n_by_bench[b_i],
-            "items_total": len(items_out),
-            "items_screened": sum(x["screened"] for x in items_out),
-            "items_contaminated": n_cont,
-            "rate": round(n_cont / len(items_out), 4) if items_out else 0.0,
-            "buckets": {
-                "clean": sum(c < CLEAN_BELOW for c in covs),
-                "not_clean": sum(c >= CLEAN_BELOW for c in covs),
-                "not_dirty": sum(c < DIRTY_FROM for c in covs),
-                "dirty": sum(c >= DIRTY_FROM for c in covs),
-            },
-            "question_only": sum(x["kind"] == "question_only" for x in items_out),
-            "question_answer": sum(x["kind"] == "question_answer" for x in items_out),
-            "frequent_ngrams": top_frequent,
-            "items_skipped": sum(bench.problems["counts"].values()),
-            "problems": problems,
-            "items": items_out,
-        })
+        out.append(
+            {
+                "name": bench.name,
+                "status": (RunStatus.COMPLETE if not problems["counts"] else RunStatus.INCOMPLETE).value,
+                "format": bench.format,
+                "ngram": index.n_by_bench[b_i],
+                "items_total": len(items_out),
+                "items_screened": sum(x["screened"] for x in items_out),
+                "items_contaminated": n_cont,
+                "rate": round(n_cont / len(items_out), 4) if items_out else 0.0,
+                "buckets": {
+                    "clean": sum(c < CLEAN_BELOW for c in covs),
+                    "not_clean": sum(c >= CLEAN_BELOW for c in covs),
+                    "not_dirty": sum(c < DIRTY_FROM for c in covs),
+                    "dirty": sum(c >= DIRTY_FROM for c in covs),
+                },
+                "question_only": sum(x["kind"] == "question_only" for x in items_out),
+                "question_answer": sum(x["kind"] == "question_answer" for x in items_out),
+                "frequent_ngrams": top_frequent,
+                "items_skipped": sum(bench.problems["counts"].values()),
+                "problems": problems,
+                "items": items_out,
+            }
+        )
     return out, totals, train_problems

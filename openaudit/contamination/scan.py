@@ -4,6 +4,7 @@
 local process pool and Ray run exactly the same code. Memory is bounded by the batch size
 (``BATCH_CHARS`` characters of documents at a time) plus the few candidates kept per item.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -106,9 +107,8 @@ class _Acc:
 
     def result(self) -> dict[str, Any]:
         cands = []
-        for item, h in self.heaps.items():
-            for _k, c in h:
-                cands.append(c)
+        for h in self.heaps.values():
+            cands.extend(c for _k, c in h)
         cands.sort(key=lambda c: (c["item"], -c["q_matched"], -c["longest"], c["doc"]))
         return {
             "source": self.source,
@@ -181,7 +181,18 @@ def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> Non
             q_matched = len({ip for ip, _ in qp})
             a_matched = len({ip for ip, _ in ap})
 
-            def make(doc=doc, text=text, dtok=dtok, item=item, i0=i0, d0=d0, longest=longest, q_matched=q_matched, a_matched=a_matched, from_q=bool(qp)):
+            def make(
+                doc=doc,
+                text=text,
+                dtok=dtok,
+                item=item,
+                i0=i0,
+                d0=d0,
+                longest=longest,
+                q_matched=q_matched,
+                a_matched=a_matched,
+                from_q=bool(qp),
+            ):
                 start, end = _span(text, int(dtok.size), d0, d0 + longest - 1)
                 j = 0.0
                 if from_q:
@@ -189,9 +200,17 @@ def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> Non
                     w0 = max(0, d0 - i0)
                     j = jaccard(index.question_shingles[item], shingles(dtok[w0 : w0 + qlen]))
                 return {
-                    "item": item, "source": acc.source, "doc": doc.id, "line": doc.line_at(start), "start": start, "end": end,
-                    "snippet": _snippet(text, start, end), "longest": longest, "q_matched": q_matched,
-                    "a_matched": a_matched, "jaccard": round(j, 4),
+                    "item": item,
+                    "source": acc.source,
+                    "doc": doc.id,
+                    "line": doc.line_at(start),
+                    "start": start,
+                    "end": end,
+                    "snippet": _snippet(text, start, end),
+                    "longest": longest,
+                    "q_matched": q_matched,
+                    "a_matched": a_matched,
+                    "jaccard": round(j, 4),
                 }
 
             acc.offer(item, (q_matched + a_matched, longest), make)
@@ -202,8 +221,14 @@ def _scan_batch(acc: _Acc, docs: list[Doc], options: ScanOptions, hasher) -> Non
 def fuzzy_hit(source: str, item: int, doc: Doc, start: int, end: int, jaccard: float) -> dict[str, Any]:
     """A fuzzy-mode match: the window ``start:end`` of ``doc`` (characters)."""
     return {
-        "item": item, "source": source, "doc": doc.id, "line": doc.line_at(start), "start": start, "end": end,
-        "snippet": _snippet(doc.text, start, end), "jaccard": round(jaccard, 4),
+        "item": item,
+        "source": source,
+        "doc": doc.id,
+        "line": doc.line_at(start),
+        "start": start,
+        "end": end,
+        "snippet": _snippet(doc.text, start, end),
+        "jaccard": round(jaccard, 4),
     }
 
 

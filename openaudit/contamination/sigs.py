@@ -11,6 +11,7 @@ band of ``r`` hash values, with the LSH's own ``hashranges``), for many signatur
 values are folded into one 64-bit key per band for a sorted-array lookup, and every hit is then
 checked value by value, so a folding collision can never add a candidate.
 """
+
 from __future__ import annotations
 
 from typing import Any

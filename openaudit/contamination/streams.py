@@ -13,12 +13,14 @@ Every file the contamination pass reads is opened here, so memory is bounded wha
 What is skipped is recorded in a :class:`~openaudit.contamination.problems.ReadLog`; the result is
 then incomplete. Files that are not what they claim (binary, not parquet) raise ``InvalidInput``.
 """
+
 from __future__ import annotations
 
 import gzip
 import io
 import zlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import zstandard
 
@@ -28,7 +30,9 @@ from openaudit.errors import InvalidInput
 MAX_LINE_CHARS = 8 << 20  # one JSON record / text line / parquet value
 MAX_EXPANSION = 100  # decompressed : compressed bytes (text and JSON lines compress 3-10x)
 EXPANSION_FLOOR = 16 << 20  # the ratio is checked once this much has been decompressed
-ROW_GROUP_BYTES = 128 << 20  # uncompressed bytes of the columns read, per parquet row group (a 128 MiB value peaks near 600 MiB)
+ROW_GROUP_BYTES = (
+    128 << 20
+)  # uncompressed bytes of the columns read, per parquet row group (a 128 MiB value peaks near 600 MiB)
 BATCH_BYTES = 32 << 20  # parquet batch size target
 BATCH_ROWS = 64  # and at most this many rows per batch (a row may decode larger than the metadata says)
 DRAIN_CHUNK = 1 << 20
@@ -82,12 +86,18 @@ class _Budgeted(io.RawIOBase):
         try:
             n = self.inner.readinto(b) or 0
         except self.errors as exc:
-            raise StreamStopped(ProblemCode.CORRUPT, f"compressed stream unreadable after {self.out} bytes "
-                                f"({type(exc).__name__}): the rest of the file is not read") from None
+            raise StreamStopped(
+                ProblemCode.CORRUPT,
+                f"compressed stream unreadable after {self.out} bytes "
+                f"({type(exc).__name__}): the rest of the file is not read",
+            ) from None
         self.out += n
         if self.out > EXPANSION_FLOOR and self.out > MAX_EXPANSION * max(1, self.counter.count):
-            raise StreamStopped(ProblemCode.EXPANSION, f"decompressed {self.out} bytes from {self.counter.count} "
-                                f"(over {MAX_EXPANSION}x): the rest of the file is not read")
+            raise StreamStopped(
+                ProblemCode.EXPANSION,
+                f"decompressed {self.out} bytes from {self.counter.count} "
+                f"(over {MAX_EXPANSION}x): the rest of the file is not read",
+            )
         return n
 
     def close(self) -> None:
@@ -115,7 +125,7 @@ def sniff_binary(path: str) -> None:
 
 
 def _decompressed(path: str, magic: bytes) -> io.BufferedReader:
-    raw = _Counting(open(path, "rb"))
+    raw = _Counting(open(path, "rb"))  # noqa: SIM115  (the returned reader owns and closes it)
     if magic[:2] == GZIP_MAGIC:
         inner: Any = gzip.GzipFile(fileobj=raw, mode="rb")
         errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
@@ -166,12 +176,18 @@ def capped_lines(fh: io.TextIOBase, source: str, log: ReadLog, limit: int | None
                 return
             lineno += 1
             if "\x00" in line:
-                log.add(ProblemCode.BINARY, source, f"NUL bytes at line {lineno}: the rest of the file is not read", lineno)
+                log.add(
+                    ProblemCode.BINARY, source, f"NUL bytes at line {lineno}: the rest of the file is not read", lineno
+                )
                 return
             if len(line) > cap and not line.endswith("\n"):
                 total = _drain(fh, len(line))
-                log.add(ProblemCode.LINE_TOO_LONG, source, f"line {lineno} has {total} characters, over the "
-                        f"{cap} cap: skipped", lineno)
+                log.add(
+                    ProblemCode.LINE_TOO_LONG,
+                    source,
+                    f"line {lineno} has {total} characters, over the {cap} cap: skipped",
+                    lineno,
+                )
                 continue
             yield lineno, line
     except StreamStopped as stop:
@@ -195,23 +211,35 @@ def parquet_batches(path: str, source: str, log: ReadLog, columns: list[str] | N
     row = 0
     for r in range(meta.num_row_groups):
         rg = meta.row_group(r)
-        chunks = [rg.column(j) for j in range(rg.num_columns) if wanted is None or rg.column(j).path_in_schema.split(".")[0] in wanted]
+        chunks = [
+            rg.column(j)
+            for j in range(rg.num_columns)
+            if wanted is None or rg.column(j).path_in_schema.split(".")[0] in wanted
+        ]
         size = sum(c.total_uncompressed_size for c in chunks)
         rows = f"rows {row}..{row + rg.num_rows - 1}"
         if size > ROW_GROUP_BYTES:
-            log.add(ProblemCode.ROW_GROUP_TOO_LARGE, source, f"row group {r} ({rows}) holds {size} bytes uncompressed, "
-                    f"over the {ROW_GROUP_BYTES} cap: skipped")
+            log.add(
+                ProblemCode.ROW_GROUP_TOO_LARGE,
+                source,
+                f"row group {r} ({rows}) holds {size} bytes uncompressed, over the {ROW_GROUP_BYTES} cap: skipped",
+            )
             row += rg.num_rows
             continue
         budget = max(ROW_GROUP_BYTES, MAX_EXPANSION * sum(c.total_compressed_size for c in chunks))
         per_row = max(1, size // max(1, rg.num_rows))
         decoded = 0
         try:
-            for batch in pf.iter_batches(batch_size=max(1, min(BATCH_ROWS, BATCH_BYTES // per_row)), row_groups=[r], columns=columns):
+            for batch in pf.iter_batches(
+                batch_size=max(1, min(BATCH_ROWS, BATCH_BYTES // per_row)), row_groups=[r], columns=columns
+            ):
                 decoded += batch.nbytes
                 if decoded > budget:
-                    log.add(ProblemCode.EXPANSION, source, f"row group {r} ({rows}) decodes to over {budget} bytes: the rest "
-                            f"of it is not read")
+                    log.add(
+                        ProblemCode.EXPANSION,
+                        source,
+                        f"row group {r} ({rows}) decodes to over {budget} bytes: the rest of it is not read",
+                    )
                     break
                 yield batch
         except Exception as exc:  # pyarrow's errors for corrupt pages (ArrowInvalid, OSError, ...)

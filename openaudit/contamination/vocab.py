@@ -9,6 +9,7 @@ open-addressing hash table held in numpy arrays (vectorised linear probing); BLA
 distinct token ever seen. Longer tokens (rare) go through a bytes-keyed dict. No Python object is
 made per token, which removes the ~100+ ns per token of ``bytes.split`` + dict lookups.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -157,7 +158,11 @@ class BatchHasher:
             inv = np.empty(order.size, dtype=np.intp)
             inv[order] = np.cumsum(head) - 1  # miss i -> its distinct token
             new_pos = miss[order[head]]
-            hs = np.fromiter((_blake(buf[s:e]) for s, e in zip(starts[new_pos].tolist(), ends[new_pos].tolist())), dtype=np.uint64, count=new_pos.size)
+            hs = np.fromiter(
+                (_blake(buf[s:e]) for s, e in zip(starts[new_pos].tolist(), ends[new_pos].tolist())),
+                dtype=np.uint64,
+                count=new_pos.size,
+            )
             self._grow(int(new_pos.size))
             self._place(k1[new_pos], k2[new_pos], hs)
             out[miss] = hs[inv]

@@ -1,12 +1,22 @@
 """Pure comparisons over license facts: openness rank, expressions, sameness, type-appropriateness."""
+
 from __future__ import annotations
 
 from openaudit.licenses.facts import LicenseInfo
 
 # Lower = more open. "unknown" is not ranked (it never wins a "most restrictive" contest).
 RANK = {
-    "public-domain": 0, "permissive": 1, "open-data": 1, "weak-copyleft": 2, "copyleft": 2,
-    "responsible-ai": 4, "community": 4, "custom": 4, "no-derivatives": 5, "non-commercial": 6, "research-only": 7,
+    "public-domain": 0,
+    "permissive": 1,
+    "open-data": 1,
+    "weak-copyleft": 2,
+    "copyleft": 2,
+    "responsible-ai": 4,
+    "community": 4,
+    "custom": 4,
+    "no-derivatives": 5,
+    "non-commercial": 6,
+    "research-only": 7,
     "proprietary": 8,
 }
 

@@ -5,6 +5,7 @@ Expressions are parsed with license-expression (``get_spdx_licensing``) after ea
 mapped to its SPDX id or ``LicenseRef-...`` via rubrics/licenses.yaml. A malformed expression is a
 ``problem`` (it becomes a finding), never an exception.
 """
+
 from __future__ import annotations
 
 import re
@@ -103,8 +104,13 @@ def parse_card_license(value: Any, license_name: Any = None, license_link: Any =
     elif isinstance(value, str):
         text = value.strip()
     else:
-        return DeclaredLicense(raw=value, expression=None, ids=(), infos=(),
-                               problems=(f"card license is a {type(value).__name__}, not a license id",))
+        return DeclaredLicense(
+            raw=value,
+            expression=None,
+            ids=(),
+            infos=(),
+            problems=(f"card license is a {type(value).__name__}, not a license id",),
+        )
     low = text.lower()
     if low in ("other", "unknown"):
         name = license_name.strip() if isinstance(license_name, str) and license_name.strip() else None
@@ -118,7 +124,9 @@ def parse_card_license(value: Any, license_name: Any = None, license_link: Any =
         # `other` is the Hub's word for a license outside its list: a custom license (not OSI-approved,
         # terms unknown here). `unknown` says nothing.
         info = custom_info(lid, label) if low == "other" else unknown_info(lid, label)
-        return DeclaredLicense(raw=value, expression=lid, ids=(lid,), infos=(info,), problems=tuple(problems), placeholder=low)
+        return DeclaredLicense(
+            raw=value, expression=lid, ids=(lid,), infos=(info,), problems=tuple(problems), placeholder=low
+        )
     has_operator = any(p.lower() in _KEYWORDS for p in text.replace("(", " ").replace(")", " ").split())
     if not has_operator and "(" not in text and ")" not in text:  # one license, maybe a name ("Apache License 2.0")
         lid, info = _map_leaf(text)
@@ -130,5 +138,6 @@ def parse_card_license(value: Any, license_name: Any = None, license_link: Any =
     expr, ids, operator, more = _parse_expression(text)
     problems.extend(more)
     infos = tuple(lookup(i) or unknown_info(i) for i in ids)
-    return DeclaredLicense(raw=value, expression=expr, ids=tuple(ids), infos=infos, operator=operator,
-                           problems=tuple(problems))
+    return DeclaredLicense(
+        raw=value, expression=expr, ids=tuple(ids), infos=infos, operator=operator, problems=tuple(problems)
+    )

@@ -4,6 +4,7 @@
 ``LicenseRef-...`` id or a ``license_name`` alias (``qwen``) to a :class:`LicenseInfo`. SPDX ids
 that the YAML does not list get facts derived from the SPDX list (name, OSI, FSF) and their family.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,25 +50,59 @@ class LicenseInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "family": self.family, "category": self.category,
-            "osi_approved": self.osi_approved, "fsf_libre": self.fsf_libre,
-            "commercial_use": self.commercial_use, "use_restrictions": self.use_restrictions,
-            "aup": self.aup, "user_threshold": self.user_threshold,
-            "output_restrictions": self.output_restrictions, "attribution": self.attribution,
-            "share_alike": self.share_alike, "revocable": self.revocable,
+            "id": self.id,
+            "name": self.name,
+            "family": self.family,
+            "category": self.category,
+            "osi_approved": self.osi_approved,
+            "fsf_libre": self.fsf_libre,
+            "commercial_use": self.commercial_use,
+            "use_restrictions": self.use_restrictions,
+            "aup": self.aup,
+            "user_threshold": self.user_threshold,
+            "output_restrictions": self.output_restrictions,
+            "attribution": self.attribution,
+            "share_alike": self.share_alike,
+            "revocable": self.revocable,
             "applies_to": list(self.applies_to),
         }
 
 
 _FAMILY_RULES: tuple[tuple[str, str], ...] = (
-    (r"^AGPL-", "agpl"), (r"^LGPL", "lgpl"), (r"^GPL-", "gpl"), (r"^GFDL-", "gfdl"),
-    (r"^CC-BY-NC", "cc-by-nc"), (r"^CC-BY-ND", "cc-by-nd"), (r"^CC-BY-SA", "cc-by-sa"), (r"^CC-BY-", "cc-by"),
-    (r"^CC0", "cc0"), (r"^CC-PDDC|^PDDL", "odc"), (r"^0BSD$|^BSD-", "bsd"), (r"^MIT", "mit"), (r"^Apache-", "apache"),
-    (r"^MPL-", "mpl"), (r"^EPL-", "epl"), (r"^EUPL-", "eupl"), (r"^OFL-", "ofl"), (r"^CDLA-", "cdla"),
-    (r"^ODC-|^ODbL", "odc"), (r"^Artistic-", "artistic"), (r"^AFL-", "afl"), (r"^OSL-", "osl"),
+    (r"^AGPL-", "agpl"),
+    (r"^LGPL", "lgpl"),
+    (r"^GPL-", "gpl"),
+    (r"^GFDL-", "gfdl"),
+    (r"^CC-BY-NC", "cc-by-nc"),
+    (r"^CC-BY-ND", "cc-by-nd"),
+    (r"^CC-BY-SA", "cc-by-sa"),
+    (r"^CC-BY-", "cc-by"),
+    (r"^CC0", "cc0"),
+    (r"^CC-PDDC|^PDDL", "odc"),
+    (r"^0BSD$|^BSD-", "bsd"),
+    (r"^MIT", "mit"),
+    (r"^Apache-", "apache"),
+    (r"^MPL-", "mpl"),
+    (r"^EPL-", "epl"),
+    (r"^EUPL-", "eupl"),
+    (r"^OFL-", "ofl"),
+    (r"^CDLA-", "cdla"),
+    (r"^ODC-|^ODbL", "odc"),
+    (r"^Artistic-", "artistic"),
+    (r"^AFL-", "afl"),
+    (r"^OSL-", "osl"),
 )
-_COPYLEFT_FAMILIES = {"gpl": "copyleft", "agpl": "copyleft", "gfdl": "copyleft", "osl": "copyleft", "eupl": "copyleft",
-                      "lgpl": "weak-copyleft", "mpl": "weak-copyleft", "epl": "weak-copyleft", "ofl": "weak-copyleft"}
+_COPYLEFT_FAMILIES = {
+    "gpl": "copyleft",
+    "agpl": "copyleft",
+    "gfdl": "copyleft",
+    "osl": "copyleft",
+    "eupl": "copyleft",
+    "lgpl": "weak-copyleft",
+    "mpl": "weak-copyleft",
+    "epl": "weak-copyleft",
+    "ofl": "weak-copyleft",
+}
 
 
 def family_of(license_id: str) -> str:
@@ -99,14 +134,24 @@ def _load_yaml() -> dict[str, Any]:
 
 def _info(entry: dict[str, Any]) -> LicenseInfo:
     return LicenseInfo(
-        id=entry["id"], name=entry["name"], family=entry["family"], category=entry["category"],
-        osi_approved=entry.get("osi_approved"), fsf_libre=entry.get("fsf_libre"),
-        commercial_use=entry.get("commercial_use"), use_restrictions=bool(entry.get("use_restrictions", False)),
-        aup=entry.get("aup"), user_threshold=entry.get("user_threshold"),
-        output_restrictions=entry.get("output_restrictions"), attribution=entry.get("attribution"),
-        share_alike=bool(entry.get("share_alike", False)), revocable=bool(entry.get("revocable", False)),
-        applies_to=tuple(entry.get("applies_to", ())), hub=entry.get("hub"),
-        aliases=tuple(entry.get("aliases", ())), texts=tuple(entry.get("texts", ())),
+        id=entry["id"],
+        name=entry["name"],
+        family=entry["family"],
+        category=entry["category"],
+        osi_approved=entry.get("osi_approved"),
+        fsf_libre=entry.get("fsf_libre"),
+        commercial_use=entry.get("commercial_use"),
+        use_restrictions=bool(entry.get("use_restrictions", False)),
+        aup=entry.get("aup"),
+        user_threshold=entry.get("user_threshold"),
+        output_restrictions=entry.get("output_restrictions"),
+        attribution=entry.get("attribution"),
+        share_alike=bool(entry.get("share_alike", False)),
+        revocable=bool(entry.get("revocable", False)),
+        applies_to=tuple(entry.get("applies_to", ())),
+        hub=entry.get("hub"),
+        aliases=tuple(entry.get("aliases", ())),
+        texts=tuple(entry.get("texts", ())),
     )
 
 
@@ -162,9 +207,17 @@ def _spdx_info(license_id: str) -> LicenseInfo | None:
         cat, commercial = "permissive", True
     else:
         cat, commercial = "unknown", None
-    return LicenseInfo(id=sid, name=name, family=fam, category=cat, osi_approved=osi, fsf_libre=fsf,
-                       commercial_use=commercial, share_alike=fam in ("cc-by-sa", "gpl", "agpl", "lgpl"),
-                       applies_to=("code",))
+    return LicenseInfo(
+        id=sid,
+        name=name,
+        family=fam,
+        category=cat,
+        osi_approved=osi,
+        fsf_libre=fsf,
+        commercial_use=commercial,
+        share_alike=fam in ("cc-by-sa", "gpl", "agpl", "lgpl"),
+        applies_to=("code",),
+    )
 
 
 def lookup(key: str | None) -> LicenseInfo | None:
@@ -179,7 +232,7 @@ def lookup(key: str | None) -> LicenseInfo | None:
     if hit is not None:
         return hit
     if k.startswith("licenseref-"):
-        return _by_key().get(k[len("licenseref-"):])
+        return _by_key().get(k[len("licenseref-") :])
     return None
 
 
@@ -199,5 +252,13 @@ def custom_info(license_id: str, name: str | None = None, *, commercial_use: boo
     """A custom license: one written for a model or organisation (the card's ``license: other`` with a
     name openaudit has no facts for, or a "<Name> Community/Model License" named in the card). It is not
     an OSI-approved or open-data license; its terms (commercial use, restrictions) are not known here."""
-    return LicenseInfo(id=license_id, name=name or license_id, family="custom", category=CUSTOM, osi_approved=False,
-                       fsf_libre=None, commercial_use=commercial_use, applies_to=("model",))
+    return LicenseInfo(
+        id=license_id,
+        name=name or license_id,
+        family="custom",
+        category=CUSTOM,
+        osi_approved=False,
+        fsf_libre=None,
+        commercial_use=commercial_use,
+        applies_to=("model",),
+    )

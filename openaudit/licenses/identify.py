@@ -12,6 +12,7 @@ Decision rules (calibrated on the SPDX + AI corpus, see notes/license.md):
 * otherwise ``unknown`` — never the nearest license. The family is reported only when the text
   still resembles a reference strongly (>= ``FAMILY_COVERAGE``).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -52,15 +53,31 @@ def _is_open(license_id: str) -> bool:
 _NO_SIMILARITY = {"reference_coverage": 0.0, "text_coverage": 0.0}
 
 
-def _result(id_: str, family: str | None, confidence: float, match: str, *, reason: str, bidi_controls: int,
-            alternatives: list[str] | None = None, similarity: dict[str, float] | None = None,
-            name: str | None = None) -> dict[str, Any]:
+def _result(
+    id_: str,
+    family: str | None,
+    confidence: float,
+    match: str,
+    *,
+    reason: str,
+    bidi_controls: int,
+    alternatives: list[str] | None = None,
+    similarity: dict[str, float] | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
     """Every documented key, always (docs/licenses.md; rubrics/schema/license-identify.schema.json)."""
     return {
-        "id": id_, "family": family, "confidence": round(max(0.0, min(1.0, confidence)), 3),
-        "modified": match == "modified", "differences": [], "match": match, "reason": reason,
-        "alternatives": list(alternatives or []), "similarity": dict(similarity or _NO_SIMILARITY),
-        "name": name, "bidi_controls": int(bidi_controls),
+        "id": id_,
+        "family": family,
+        "confidence": round(max(0.0, min(1.0, confidence)), 3),
+        "modified": match == "modified",
+        "differences": [],
+        "match": match,
+        "reason": reason,
+        "alternatives": list(alternatives or []),
+        "similarity": dict(similarity or _NO_SIMILARITY),
+        "name": name,
+        "bidi_controls": int(bidi_controls),
     }
 
 
@@ -115,16 +132,30 @@ def identify_normalized(norm: Normalized, index: LicenseIndex | None = None, raw
     if exact is not None:
         doc = index.docs[exact]
         alts = list(doc.ids[1:])
-        return _result(doc.ids[0], doc.family, 1.0 / len(doc.ids), "exact", alternatives=alts,
-                       name=_name(index, doc.ids[0]), bidi_controls=bidi, similarity={"reference_coverage": 1.0, "text_coverage": 1.0},
-                       reason="normalised text equals the reference" + (
-                           f"; the text alone cannot tell {', '.join(doc.ids)} apart" if alts else ""))
+        return _result(
+            doc.ids[0],
+            doc.family,
+            1.0 / len(doc.ids),
+            "exact",
+            alternatives=alts,
+            name=_name(index, doc.ids[0]),
+            bidi_controls=bidi,
+            similarity={"reference_coverage": 1.0, "text_coverage": 1.0},
+            reason="normalised text equals the reference"
+            + (f"; the text alone cannot tell {', '.join(doc.ids)} apart" if alts else ""),
+        )
     shortest = min((d.words for d in index.docs if d.words), default=1)
     if len(norm.tokens) < shortest:
         kept = f"{_words(len(norm.tokens))} of license wording" if norm.tokens else "no license wording"
-        return _result("unknown", None, 0.0, "too_short", bidi_controls=bidi,
-                       reason=f"too short to identify: {kept} after copyright notices and markup are set aside "
-                              f"({_words(raw_words)} in all; the shortest known license text has {_words(shortest)})")
+        return _result(
+            "unknown",
+            None,
+            0.0,
+            "too_short",
+            bidi_controls=bidi,
+            reason=f"too short to identify: {kept} after copyright notices and markup are set aside "
+            f"({_words(raw_words)} in all; the shortest known license text has {_words(shortest)})",
+        )
     all_sh = shingles(norm.tokens)
     qsets = {m: sample(all_sh, m) for m in (1, 2, 4)}
     counts: dict[int, int] = {}
@@ -142,8 +173,9 @@ def identify_normalized(norm: Normalized, index: LicenseIndex | None = None, raw
         if best is None or key > best:
             best = key
     if best is None:
-        return _result("unknown", None, 0.0, "none", reason="no known license text shares wording with it",
-                       bidi_controls=bidi)
+        return _result(
+            "unknown", None, 0.0, "none", reason="no known license text shares wording with it", bidi_controls=bidi
+        )
     _, ref_cov, text_cov, neg_i = best
     i = -neg_i
     doc = index.docs[i]
@@ -153,12 +185,19 @@ def identify_normalized(norm: Normalized, index: LicenseIndex | None = None, raw
         # Not that license. Name the family only for a strong resemblance to a restricted (non-open)
         # license: much extra text around an open license usually means a custom license built on
         # it (e.g. Apache-2.0 plus an acceptable-use policy), which is not the open license.
-        family = doc.family if (ref_cov >= FAMILY_COVERAGE and text_cov >= FAMILY_TEXT_COVERAGE
-                                and not _is_open(doc.ids[0])) else None
-        why = (f"resembles {doc.ids[0]} ({ref_cov:.0%} of its text, {text_cov:.0%} of this text) but is not it"
-               if ref_cov >= FAMILY_COVERAGE else "no known license is close enough")
-        return _result("unknown", family, ref_cov if family else 0.0, "none", similarity=sim, reason=why,
-                       bidi_controls=bidi)
+        family = (
+            doc.family
+            if (ref_cov >= FAMILY_COVERAGE and text_cov >= FAMILY_TEXT_COVERAGE and not _is_open(doc.ids[0]))
+            else None
+        )
+        why = (
+            f"resembles {doc.ids[0]} ({ref_cov:.0%} of its text, {text_cov:.0%} of this text) but is not it"
+            if ref_cov >= FAMILY_COVERAGE
+            else "no known license is close enough"
+        )
+        return _result(
+            "unknown", family, ref_cov if family else 0.0, "none", similarity=sim, reason=why, bidi_controls=bidi
+        )
     added = _added_sentences(norm, index, i)
     added_words = sum(a["words"] for a in added)
     # Missing reference text, estimated from its shingles absent here: a run of W removed words
@@ -168,15 +207,31 @@ def identify_normalized(norm: Normalized, index: LicenseIndex | None = None, raw
     diffs = added[:20]
     removed_limit = max(REMOVED_WORDS_MODIFIED, int(REMOVED_SHARE_MODIFIED * doc.words))
     if removed_words >= removed_limit:
-        diffs.append({"kind": "removed", "words": removed_words,
-                      "text": f"about {_words(removed_words)} of {doc.ids[0]} {'is' if removed_words == 1 else 'are'} missing ({1 - ref_cov:.0%} of its text)"})
+        diffs.append(
+            {
+                "kind": "removed",
+                "words": removed_words,
+                "text": f"about {_words(removed_words)} of {doc.ids[0]} {'is' if removed_words == 1 else 'are'} missing ({1 - ref_cov:.0%} of its text)",
+            }
+        )
     modified = added_words >= ADDED_WORDS_MODIFIED or removed_words >= removed_limit
     alts = list(doc.ids[1:])
     conf = min(ref_cov, 1.0) * (0.5 + 0.5 * text_cov) / len(doc.ids)
-    res = _result(doc.ids[0], doc.family, conf, "modified" if modified else "similar", alternatives=alts,
-                  name=_name(index, doc.ids[0]), similarity=sim, bidi_controls=bidi,
-                  reason=(f"{doc.ids[0]} with {_words(added_words, 'added')} and {_words(removed_words, 'removed')}" if modified
-                          else f"same wording as {doc.ids[0]} up to formatting"))
+    res = _result(
+        doc.ids[0],
+        doc.family,
+        conf,
+        "modified" if modified else "similar",
+        alternatives=alts,
+        name=_name(index, doc.ids[0]),
+        similarity=sim,
+        bidi_controls=bidi,
+        reason=(
+            f"{doc.ids[0]} with {_words(added_words, 'added')} and {_words(removed_words, 'removed')}"
+            if modified
+            else f"same wording as {doc.ids[0]} up to formatting"
+        ),
+    )
     res["differences"] = diffs if modified else []
     return res
 

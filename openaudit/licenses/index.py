@@ -7,6 +7,7 @@ Built by ``scripts/build_license_index.py`` from real license texts; holds no li
   normalised text (exact match), sampled word-5-gram CRCs (similarity) and the CRC + word count of
   every normalised sentence (differences), as base64 of little-endian arrays.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -47,7 +48,12 @@ def fingerprint(norm: Normalized, ids: list[str], family: str, variant: str = "f
     words = len(norm.tokens)
     mod = modulus_for(words)
     return {
-        "ids": ids, "family": family, "variant": variant, "words": words, "mod": mod, "digest": norm.digest,
+        "ids": ids,
+        "family": family,
+        "variant": variant,
+        "words": words,
+        "mod": mod,
+        "digest": norm.digest,
         "sh": sorted({h for h in shingles(norm.tokens) if mod == 1 or h % mod == 0}),
         "se": [sentence_hash(s) for s in norm.sentences],
         "sw": [min(len(s), 65535) for s in norm.sentences],
@@ -69,8 +75,19 @@ def encode_index(header: dict[str, Any], records: list[dict[str, Any]]) -> bytes
     doc_ids = array("H", (i for _, i in postings))
     se, sw, docs = array("I"), array("H"), []
     for r in records:
-        docs.append({"ids": r["ids"], "family": r["family"], "variant": r["variant"], "words": r["words"],
-                     "mod": r["mod"], "digest": r["digest"], "nsh": len(r["sh"]), "so": len(se), "sn": len(r["se"])})
+        docs.append(
+            {
+                "ids": r["ids"],
+                "family": r["family"],
+                "variant": r["variant"],
+                "words": r["words"],
+                "mod": r["mod"],
+                "digest": r["digest"],
+                "nsh": len(r["sh"]),
+                "so": len(se),
+                "sn": len(r["se"]),
+            }
+        )
         se.extend(r["se"])
         sw.extend(r["sw"])
     head = dict(header, format=FORMAT_VERSION, docs=docs, npost=len(postings), nsent=len(se))
@@ -140,17 +157,41 @@ def parse_index(raw: bytes, source: str = INDEX_NAME) -> LicenseIndex:
         post_off, post_low, post_doc, se, sw = arrays
         if post_off[-1] != head["npost"]:
             raise ValueError("bucket offsets do not match the postings")
-        docs = [Doc(tuple(d["ids"]), d["family"], d["variant"], int(d["words"]), int(d["mod"]), d["digest"],
-                    int(d["nsh"]), int(d["so"]), int(d["sn"])) for d in head["docs"]]
+        docs = [
+            Doc(
+                tuple(d["ids"]),
+                d["family"],
+                d["variant"],
+                int(d["words"]),
+                int(d["mod"]),
+                d["digest"],
+                int(d["nsh"]),
+                int(d["so"]),
+                int(d["sn"]),
+            )
+            for d in head["docs"]
+        ]
         spdx = {row[0].lower(): (row[0], row[1], row[2], row[3]) for row in head["spdx"]}
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, struct.error, OverflowError) as exc:
-        raise InvalidDocument(f"{source}: not a valid license index ({' '.join(str(exc).split())[:120]})",
-                              hint="reinstall openaudit or rebuild it with scripts/build_license_index.py") from None
+        raise InvalidDocument(
+            f"{source}: not a valid license index ({' '.join(str(exc).split())[:120]})",
+            hint="reinstall openaudit or rebuild it with scripts/build_license_index.py",
+        ) from None
     by_digest: dict[str, int] = {}
     for i, d in enumerate(docs):
         by_digest.setdefault(d.digest, i)
-    return LicenseIndex(docs, by_digest, spdx, int(head.get("shingle", 5)), dict(head.get("built_from", {})),
-                        post_off, post_low, post_doc, se, sw)
+    return LicenseIndex(
+        docs,
+        by_digest,
+        spdx,
+        int(head.get("shingle", 5)),
+        dict(head.get("built_from", {})),
+        post_off,
+        post_low,
+        post_doc,
+        se,
+        sw,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -159,8 +200,10 @@ def load_index() -> LicenseIndex:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidDocument(f"{path}: cannot read the license index: {exc.strerror}",
-                              hint="reinstall openaudit or rebuild it with scripts/build_license_index.py") from None
+        raise InvalidDocument(
+            f"{path}: cannot read the license index: {exc.strerror}",
+            hint="reinstall openaudit or rebuild it with scripts/build_license_index.py",
+        ) from None
     return parse_index(raw, str(path))
 
 

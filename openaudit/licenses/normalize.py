@@ -10,6 +10,7 @@ path must stay light.
 * tokens are runs of letters/digits; sentences split on sentence punctuation and blank lines
 * fingerprints: 32-bit CRC of word 5-grams (shingles), CRC of each sentence, a digest of the whole
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,13 +30,29 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 # SPDX "equivalent words" (subset) + British/American spellings seen in license texts.
 _EQUIV = {
-    "licence": "license", "licences": "licenses", "licenced": "licensed", "licencing": "licensing",
-    "licensor's": "licensor", "acknowledgment": "acknowledgement", "analogue": "analog",
-    "authorisation": "authorization", "authorised": "authorized", "behaviour": "behavior",
-    "centre": "center", "favour": "favor", "labelled": "labeled", "offence": "offense",
-    "organisation": "organization", "percent": "per cent", "practise": "practice",
-    "sub-license": "sublicense", "sub license": "sublicense", "whilst": "while",
-    "copyright holder": "copyright owner", "fulfill": "fulfil", "utilise": "utilize",
+    "licence": "license",
+    "licences": "licenses",
+    "licenced": "licensed",
+    "licencing": "licensing",
+    "licensor's": "licensor",
+    "acknowledgment": "acknowledgement",
+    "analogue": "analog",
+    "authorisation": "authorization",
+    "authorised": "authorized",
+    "behaviour": "behavior",
+    "centre": "center",
+    "favour": "favor",
+    "labelled": "labeled",
+    "offence": "offense",
+    "organisation": "organization",
+    "percent": "per cent",
+    "practise": "practice",
+    "sub-license": "sublicense",
+    "sub license": "sublicense",
+    "whilst": "while",
+    "copyright holder": "copyright owner",
+    "fulfill": "fulfil",
+    "utilise": "utilize",
 }
 _EQUIV_RX = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(_EQUIV, key=len, reverse=True)) + r")\b")
 
@@ -45,9 +62,14 @@ _COPYRIGHT_LINE = re.compile(r"^[\s#>*\-•·]*" + _NOTICE, re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|ftp://)?(?:www\.)?([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}(?:/[^\s)\]>\"']*)?)", re.IGNORECASE)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _HTML_TAG = re.compile(r"</?[a-z][^<>]{0,200}>", re.IGNORECASE)  # also <placeholders> spanning a line break
-_BULLET = re.compile(r"^\s*(?:[-*+•·◦▪>#=_~]+|\(?[0-9ivxlc]{1,6}\)|\(?[a-z]\)|[0-9]+(?:\.[0-9]+)*[.)]|[0-9]+(?:\.[0-9]+)+|[a-z]\.)\s+", re.IGNORECASE)
+_BULLET = re.compile(
+    r"^\s*(?:[-*+•·◦▪>#=_~]+|\(?[0-9ivxlc]{1,6}\)|\(?[a-z]\)|[0-9]+(?:\.[0-9]+)*[.)]|[0-9]+(?:\.[0-9]+)+|[a-z]\.)\s+",
+    re.IGNORECASE,
+)
 # Enumeration markers anywhere (re-wrapped texts carry them mid-line): "1.", "1.4.", "(a)", "a)", "iv)".
-_ENUM = re.compile(r"(?<![\w.])(?:\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)]|\([a-z0-9]{1,4}\)|[a-z]\)|[ivxl]{1,5}\)|[a-z]\.)(?=\s|$)")
+_ENUM = re.compile(
+    r"(?<![\w.])(?:\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)]|\([a-z0-9]{1,4}\)|[a-z]\)|[ivxl]{1,5}\)|[a-z]\.)(?=\s|$)"
+)
 _COPYRIGHT_C = re.compile(r"copyright\s*\(c\)")
 _NOTICE_INLINE = re.compile(r"(?<![\w/])" + _NOTICE, re.IGNORECASE)
 _SENT_END = re.compile(r"(?<=[.;!?:])\s+|\n\s*\n")
@@ -87,7 +109,7 @@ def normalize(text: str) -> Normalized:
     for line in text.split("\n"):
         m = _COPYRIGHT_LINE.match(line)
         if m:
-            rest = line[m.end():].split()
+            rest = line[m.end() :].split()
             if len(rest) <= NOTICE_LINE_WORDS:
                 kept.append("")  # a notice line (year + holder): dropped, paragraph break kept
                 continue
@@ -105,7 +127,7 @@ def normalize(text: str) -> Normalized:
         m = _NOTICE_INLINE.search(chunk)
         if m:  # a copyright notice merged into a paragraph (re-wrapped text): drop it up to the line
             # end, at most NOTICE_WORDS words (year + holder), keeping what follows
-            rest = chunk[m.end():]
+            rest = chunk[m.end() :]
             nl = rest.find("\n")
             words = list(re.finditer(r"\S+", rest if nl < 0 else rest[:nl]))
             cut = m.end() + (words[min(len(words), NOTICE_WORDS) - 1].end() if words else 0)

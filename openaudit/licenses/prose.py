@@ -4,6 +4,7 @@
 Patterns are names, not license text. Each hit says which component it is about when the line says
 so (code / weights / data / docs), else "all".
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,10 @@ _NAMES: tuple[tuple[str, str], ...] = (
     (r"creative commons attribution (4\.0|3\.0)", "CC-BY-{0}"),
     (r"cc0(?:[- ]1\.0)?|creative commons zero", "CC0-1.0"),
     (r"apache(?: software)?(?: license)?,?(?: version)?[- ]?2(?:\.0)?", "Apache-2.0"),
-    (r"\bmit(?:[- ]licen[cs]e[ds]?)\b|\bmit\b(?=[^.]{0,40}licen[cs]e)|licen[cs]e[ds]?:? (?:under )?(?:the )?mit\b|(?:released|available|distributed|published) under (?:the )?mit\b", "MIT"),
+    (
+        r"\bmit(?:[- ]licen[cs]e[ds]?)\b|\bmit\b(?=[^.]{0,40}licen[cs]e)|licen[cs]e[ds]?:? (?:under )?(?:the )?mit\b|(?:released|available|distributed|published) under (?:the )?mit\b",
+        "MIT",
+    ),
     (r"bsd[- ]3[- ]clause|3[- ]clause bsd", "BSD-3-Clause"),
     (r"bsd[- ]2[- ]clause|2[- ]clause bsd", "BSD-2-Clause"),
     (r"\bagpl(?:[- ]?v?3(?:\.0)?)?\b|affero general public", "AGPL-3.0-only"),
@@ -81,27 +85,47 @@ class _Patterns:
             r"terms of use|is licen[cs]ed|\blicen[cs]e[ds]?\b|" + _CJK_STATEMENT,
             re.IGNORECASE,
         )
-        self.clauses = re.compile(r";|\.\s|,\s*(?:and|while|whereas|but)\s|,\s*(?=the\s|our\s|its\s)|\s(?:while|whereas)\s|[，。；]")
+        self.clauses = re.compile(
+            r";|\.\s|,\s*(?:and|while|whereas|but)\s|,\s*(?=the\s|our\s|its\s)|\s(?:while|whereas)\s|[，。；]"
+        )
         # Outside a License section only explicit statements count (not tables or a bare "license" word);
         # a "License:" label line ("- **License:** Apache 2.0") is an explicit statement.
         self.strict = re.compile(
             r"licen[cs]ed? (?:under|as|by)|released under|(?:available|distributed|provided|published) under|"
             r"under (?:the |an? )?[\w .+\-]{0,40}licen[cs]e|subject to the|governed by|is licen[cs]ed|"
-            r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*licen[cs]e\s*(?:\*\*|__)?\s*:|" + _CJK_STATEMENT, re.IGNORECASE)
+            r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*licen[cs]e\s*(?:\*\*|__)?\s*:|" + _CJK_STATEMENT,
+            re.IGNORECASE,
+        )
         # A license known only by its name: "the YAYI 2 Community License", "the Model License",
         # "LLaMA's model license", "《X模型社区许可协议》". Matched on the clause as written (case kept).
         self.custom = (
-            re.compile(r"(?<![\w-])((?:[A-Z0-9][\w.'’+\-]*\s+){1,5}(?:Community|Model|Research)\s+Licen[cs]e(?:\s+Agreement)?)\b"),
+            re.compile(
+                r"(?<![\w-])((?:[A-Z0-9][\w.'’+\-]*\s+){1,5}(?:Community|Model|Research)\s+Licen[cs]e(?:\s+Agreement)?)\b"
+            ),
             re.compile(r"\b[Tt]he\s+((?:Community|Model)\s+Licen[cs]e(?:\s+Agreement)?)\b"),
-            re.compile(r"(?<![\w-])([\w.\-]+['’]s\s+(?:community|model)\s+licen[cs]e(?:\s+agreement)?)\b", re.IGNORECASE),
+            re.compile(
+                r"(?<![\w-])([\w.\-]+['’]s\s+(?:community|model)\s+licen[cs]e(?:\s+agreement)?)\b", re.IGNORECASE
+            ),
             re.compile(r"[《\[]([^《》\[\]]{0,40}(?:模型|社区)[^《》\[\]]{0,20}许可(?:协议)?)[》\]]"),
         )
         self.field = re.compile(r"licen[cs]e\s*[:=]\s*[`'\"]?([A-Za-z0-9][\w.+\-]*)", re.IGNORECASE)
         self.component = (
-            ("code", re.compile(r"\b(?:source code|code|codebase|software|scripts?|repository|implementation)\b|代码|源码|程序", re.IGNORECASE)),
+            (
+                "code",
+                re.compile(
+                    r"\b(?:source code|code|codebase|software|scripts?|repository|implementation)\b|代码|源码|程序",
+                    re.IGNORECASE,
+                ),
+            ),
             ("data", re.compile(r"\b(?:data ?sets?|data|corpus|training data)\b|数据", re.IGNORECASE)),
             ("docs", re.compile(r"\b(?:documentation|docs|model card|paper)\b|文档", re.IGNORECASE)),
-            ("weights", re.compile(r"\b(?:weights|checkpoints?|model weights|parameters|the model|models?)\b|模型|权重|参数", re.IGNORECASE)),
+            (
+                "weights",
+                re.compile(
+                    r"\b(?:weights|checkpoints?|model weights|parameters|the model|models?)\b|模型|权重|参数",
+                    re.IGNORECASE,
+                ),
+            ),
         )
 
 

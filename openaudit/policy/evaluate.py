@@ -4,10 +4,12 @@ A rule whose input is missing from the report (score null, probe not_available, 
 run, ...) is *unverified*: it is listed in ``Verdict.unverified`` and does not fail the policy unless
 ``treat_not_available_as: fail`` (then it is a violation) - ``pass`` drops it silently.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.errors import InvalidDocument
 from openaudit.model import RunStatus
@@ -28,8 +30,13 @@ class Violation:
     evidence: tuple[str, ...] = ()  # probe ids / report paths the verdict rests on
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "expected": self.expected, "actual": self.actual,
-                "message": self.message, "evidence": list(self.evidence)}
+        return {
+            "rule": self.rule,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+            "evidence": list(self.evidence),
+        }
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,12 @@ class Verdict:
     policy: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"policy": self.policy, "ok": self.ok, "violations": [v.to_dict() for v in self.violations],
-                "unverified": [v.to_dict() for v in self.unverified]}
+        return {
+            "policy": self.policy,
+            "ok": self.ok,
+            "violations": [v.to_dict() for v in self.violations],
+            "unverified": [v.to_dict() for v in self.unverified],
+        }
 
 
 class _Acc:
@@ -107,8 +118,11 @@ def _scores(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         if s is None:
             acc.unknown(rule, minimum, None, f"{dim} score is not available", (f"dimensions.{dim}",))
         elif s < minimum:
-            failing = tuple(str(f.get("probe")) for f in _list(d.get("findings"))
-                            if isinstance(f, Mapping) and f.get("outcome") in ("fail", "partial"))
+            failing = tuple(
+                str(f.get("probe"))
+                for f in _list(d.get("findings"))
+                if isinstance(f, Mapping) and f.get("outcome") in ("fail", "partial")
+            )
             acc.fail(rule, minimum, s, f"{dim} score {s:g} is below {minimum:g}", failing)
 
 
@@ -130,8 +144,13 @@ def _probes(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         if f is None:
             acc.unknown(rule, f"not {'/'.join(banned)}", None, f"{pid} is not in the report", (pid,))
         elif f.get("outcome") in banned:
-            acc.fail(rule, f"not {'/'.join(banned)}", f.get("outcome"),
-                     f"{pid} is {f.get('outcome')}: {f.get('message', '')}".rstrip(": "), (pid,))
+            acc.fail(
+                rule,
+                f"not {'/'.join(banned)}",
+                f.get("outcome"),
+                f"{pid} is {f.get('outcome')}: {f.get('message', '')}".rstrip(": "),
+                (pid,),
+            )
 
 
 def _license(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
@@ -145,28 +164,55 @@ def _license(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         if spdx is None and category is None:
             acc.unknown("license.allow", list(p.license_allow), None, "the license could not be identified", ev)
         elif not ((category and category.lower() in allow) or (spdx and expression_allowed(spdx, allow))):
-            acc.fail("license.allow", list(p.license_allow), shown,
-                     f"license {shown} ({category or 'unknown category'}) is not in the allow list", ev)
+            acc.fail(
+                "license.allow",
+                list(p.license_allow),
+                shown,
+                f"license {shown} ({category or 'unknown category'}) is not in the allow list",
+                ev,
+            )
     if p.license_deny:
         deny = {x.lower() for x in p.license_deny}
         if spdx is None and category is None:
             acc.unknown("license.deny", list(p.license_deny), None, "the license could not be identified", ev)
         elif (category and category.lower() in deny) or (spdx and expression_denied(spdx, deny)):
-            acc.fail("license.deny", list(p.license_deny), shown, f"license {shown} ({category or 'unknown category'}) is denied", ev)
+            acc.fail(
+                "license.deny",
+                list(p.license_deny),
+                shown,
+                f"license {shown} ({category or 'unknown category'}) is denied",
+                ev,
+            )
     if p.require_commercial_use:
         cu = lic.get("commercial_use")
         if cu is True or (cu == "conditional" and p.accept_conditional_commercial_use):
             pass
         elif cu == "conditional":
             cond = lic.get("commercial_use_conditions") or "conditions in the license"
-            acc.fail("require_commercial_use", True, "conditional",
-                     f"license {shown or 'unknown'} allows commercial use only under conditions ({cond}); "
-                     "set accept_conditional_commercial_use to accept", ("license.commercial_use",))
+            acc.fail(
+                "require_commercial_use",
+                True,
+                "conditional",
+                f"license {shown or 'unknown'} allows commercial use only under conditions ({cond}); "
+                "set accept_conditional_commercial_use to accept",
+                ("license.commercial_use",),
+            )
         elif cu is False:
-            acc.fail("require_commercial_use", True, False, f"license {shown or 'unknown'} does not allow commercial use",
-                     ("license.commercial_use",))
+            acc.fail(
+                "require_commercial_use",
+                True,
+                False,
+                f"license {shown or 'unknown'} does not allow commercial use",
+                ("license.commercial_use",),
+            )
         else:
-            acc.unknown("require_commercial_use", True, cu, "commercial use could not be determined", ("license.commercial_use",))
+            acc.unknown(
+                "require_commercial_use",
+                True,
+                cu,
+                "commercial use could not be determined",
+                ("license.commercial_use",),
+            )
 
 
 def _frameworks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
@@ -183,11 +229,21 @@ def _frameworks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
             missing = _list(_get(progress, p.min_mof_class, "missing"))
             names = tuple(str(m.get("component")) for m in missing if isinstance(m, Mapping))
             if status == "unverified" or (not mof):
-                acc.unknown("min_mof_class", p.min_mof_class, got,
-                            f"MOF class {p.min_mof_class} could not be verified (unverified: {', '.join(names) or 'no MOF result'})", names)
+                acc.unknown(
+                    "min_mof_class",
+                    p.min_mof_class,
+                    got,
+                    f"MOF class {p.min_mof_class} could not be verified (unverified: {', '.join(names) or 'no MOF result'})",
+                    names,
+                )
             else:
-                acc.fail("min_mof_class", p.min_mof_class, got,
-                         f"MOF class {got or 'none'} is below {p.min_mof_class} (missing: {', '.join(names) or 'unknown'})", names)
+                acc.fail(
+                    "min_mof_class",
+                    p.min_mof_class,
+                    got,
+                    f"MOF class {got or 'none'} is below {p.min_mof_class} (missing: {', '.join(names) or 'unknown'})",
+                    names,
+                )
     if p.require_osaid:
         osaid = fw.get("osaid") if isinstance(fw.get("osaid"), Mapping) else {}
         verdict = osaid.get("verdict")
@@ -195,7 +251,13 @@ def _frameworks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         if verdict == "open-source-ai":
             pass
         elif verdict == "not-open-source-ai":
-            acc.fail("require_osaid", "open-source-ai", verdict, f"not Open Source AI (missing: {', '.join(missing)})", missing)
+            acc.fail(
+                "require_osaid",
+                "open-source-ai",
+                verdict,
+                f"not Open Source AI (missing: {', '.join(missing)})",
+                missing,
+            )
         else:
             acc.unknown("require_osaid", "open-source-ai", verdict, f"OSAID verdict is {verdict or 'absent'}", missing)
     osai = fw.get("osai") if isinstance(fw.get("osai"), Mapping) else {}
@@ -218,27 +280,55 @@ def _heavy(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
         rates = [(b.get("name"), _num(b.get("rate"))) for b in _list(benches) if isinstance(b, Mapping)]
         rates = [(n, r) for n, r in rates if r is not None]
         # an incomplete scan's rate is a lower bound: it can fail the rule, never meet it
-        partial = [str(b.get("name")) for b in _list(benches)
-                   if isinstance(b, Mapping) and b.get("status", RunStatus.COMPLETE.value) != RunStatus.COMPLETE.value]
+        partial = [
+            str(b.get("name"))
+            for b in _list(benches)
+            if isinstance(b, Mapping) and b.get("status", RunStatus.COMPLETE.value) != RunStatus.COMPLETE.value
+        ]
         if not rates:
-            acc.unknown("max_contamination_rate", p.max_contamination_rate, None, "no contamination result in the report", ("contamination",))
+            acc.unknown(
+                "max_contamination_rate",
+                p.max_contamination_rate,
+                None,
+                "no contamination result in the report",
+                ("contamination",),
+            )
         else:
             name, worst = max(rates, key=lambda x: x[1])
             if worst > p.max_contamination_rate:
-                acc.fail("max_contamination_rate", p.max_contamination_rate, worst,
-                         f"benchmark {name} contamination rate {worst:.4g} exceeds {p.max_contamination_rate:g}",
-                         (f"contamination.benchmarks.{name}",))
+                acc.fail(
+                    "max_contamination_rate",
+                    p.max_contamination_rate,
+                    worst,
+                    f"benchmark {name} contamination rate {worst:.4g} exceeds {p.max_contamination_rate:g}",
+                    (f"contamination.benchmarks.{name}",),
+                )
             elif partial:
-                acc.unknown("max_contamination_rate", p.max_contamination_rate, worst,
-                            f"contamination scan incomplete for {', '.join(partial)}: the rate is a lower bound",
-                            tuple(f"contamination.benchmarks.{n}.problems" for n in partial))
+                acc.unknown(
+                    "max_contamination_rate",
+                    p.max_contamination_rate,
+                    worst,
+                    f"contamination scan incomplete for {', '.join(partial)}: the rate is a lower bound",
+                    tuple(f"contamination.benchmarks.{n}.problems" for n in partial),
+                )
     if p.require_verification:
         verdict = _get(report, "verification", "verdict")
         if not isinstance(verdict, str):
-            acc.unknown("require_verification", list(p.require_verification), None, "no verification result in the report", ("verification",))
+            acc.unknown(
+                "require_verification",
+                list(p.require_verification),
+                None,
+                "no verification result in the report",
+                ("verification",),
+            )
         elif verdict not in p.require_verification:
-            acc.fail("require_verification", list(p.require_verification), verdict,
-                     f"verification verdict {verdict} is not one of {', '.join(p.require_verification)}", ("verification.verdict",))
+            acc.fail(
+                "require_verification",
+                list(p.require_verification),
+                verdict,
+                f"verification verdict {verdict} is not one of {', '.join(p.require_verification)}",
+                ("verification.verdict",),
+            )
 
 
 def _failed_checks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
@@ -247,8 +337,13 @@ def _failed_checks(report: Mapping[str, Any], p: Policy, acc: _Acc) -> None:
     if p.fail_on_error:
         errors = sorted(pid for pid, f in _findings(report).items() if f.get("outcome") == "error")
         if errors:
-            acc.fail("fail_on_error", "no errors", errors, f"{len(errors)} check(s) failed to run: {', '.join(errors[:6])}",
-                     tuple(errors))
+            acc.fail(
+                "fail_on_error",
+                "no errors",
+                errors,
+                f"{len(errors)} check(s) failed to run: {', '.join(errors[:6])}",
+                tuple(errors),
+            )
     if p.min_confidence is not None:
         _overall_minimum(report, acc, "confidence", p.min_confidence, " (too little of the rubric was observed)")
 
@@ -264,5 +359,6 @@ def evaluate(report: Mapping[str, Any], policy: Policy) -> Verdict:
     _frameworks(report, policy, acc)
     _heavy(report, policy, acc)
     _failed_checks(report, policy, acc)
-    return Verdict(ok=not acc.violations, violations=tuple(acc.violations), unverified=tuple(acc.unverified),
-                   policy=policy.name)
+    return Verdict(
+        ok=not acc.violations, violations=tuple(acc.violations), unverified=tuple(acc.unverified), policy=policy.name
+    )

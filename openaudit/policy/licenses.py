@@ -1,7 +1,8 @@
 """SPDX-expression-aware allow/deny matching for policy license rules (pure)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def _tree(expression: str):

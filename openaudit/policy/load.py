@@ -1,16 +1,18 @@
 """Load a policy file (rubrics/schema/policy.schema.json): unknown keys, bad values and unknown probe
 ids are InvalidDocument errors naming the file, JSON path and reason."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from openaudit.errors import InvalidPolicy
 from openaudit.probes import CATALOG, DIMENSIONS
 from openaudit.resources import schema
-from openaudit.errors import InvalidPolicy
-from openaudit.rubric.docload import json_path, load_document
 from openaudit.rubric.docload import invalid as _invalid
+from openaudit.rubric.docload import json_path, load_document
 
 
 def invalid(source: str, path: str, reason: str) -> InvalidPolicy:
@@ -50,8 +52,11 @@ def _check_probes(data: Mapping[str, Any], source: str) -> None:
             raise invalid(source, json_path(["forbid_outcomes", pid]), f"unknown probe id {pid!r}")
     for dim in data.get("min_dimension_scores", {}):
         if dim not in DIMENSIONS:
-            raise invalid(source, json_path(["min_dimension_scores", dim]),
-                          f"unknown dimension {dim!r} (one of: {', '.join(DIMENSIONS)})")
+            raise invalid(
+                source,
+                json_path(["min_dimension_scores", dim]),
+                f"unknown dimension {dim!r} (one of: {', '.join(DIMENSIONS)})",
+            )
     lic = data.get("license", {})
     both = {x.lower() for x in lic.get("allow", [])} & {x.lower() for x in lic.get("deny", [])}
     if both:

@@ -14,11 +14,13 @@ card can be read; without a card it is FAIL, with an unreadable one NOT_AVAILABL
 (license, weights, code, data, repro, docs) and, within a group, by registration order.
 ``run_probes`` runs them all: a probe that raises becomes an ``error`` finding (the audit goes on).
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from openaudit.collect.findings import card_unavailable
 from openaudit.model import Evidence, Finding, Outcome, Snapshot
@@ -58,9 +60,13 @@ class Registry:
     def register(self, spec: ProbeSpec, fn: ProbeFn) -> None:
         group = spec.id.split(".", 1)[0]
         if "." not in spec.id or group not in _GROUPS:
-            raise ProbeRegistryError(f"probe id {spec.id!r} must be '<group>.<name>' with a group in {', '.join(_GROUPS)}")
+            raise ProbeRegistryError(
+                f"probe id {spec.id!r} must be '<group>.<name>' with a group in {', '.join(_GROUPS)}"
+            )
         if spec.dimension not in DIMENSIONS:
-            raise ProbeRegistryError(f"probe {spec.id!r}: unknown dimension {spec.dimension!r} (one of: {', '.join(DIMENSIONS)})")
+            raise ProbeRegistryError(
+                f"probe {spec.id!r}: unknown dimension {spec.dimension!r} (one of: {', '.join(DIMENSIONS)})"
+            )
         if not spec.question.strip():
             raise ProbeRegistryError(f"probe {spec.id!r}: a question is required")
         old = self._probes.get(spec.id)
@@ -69,7 +75,9 @@ class Registry:
         self._probes[spec.id] = (spec, fn)
 
     def catalog(self) -> dict[str, ProbeSpec]:
-        order = sorted(self._probes, key=lambda pid: _GROUPS.index(pid.split(".", 1)[0]))  # stable: registration order within a group
+        order = sorted(
+            self._probes, key=lambda pid: _GROUPS.index(pid.split(".", 1)[0])
+        )  # stable: registration order within a group
         return {pid: self._probes[pid][0] for pid in order}
 
     def functions(self) -> dict[str, ProbeFn]:

@@ -4,6 +4,7 @@
 report dict (and, for markdown/html/sarif/junit, an optional policy verdict dict
 ``{ok, violations[{rule, expected, actual, message, evidence[]}], unverified[]}``).
 """
+
 from __future__ import annotations
 
 import importlib

@@ -3,9 +3,11 @@
 Renderers never compute verdicts; these helpers only pick values out of the JSON report and format
 them, treating every optional key as possibly absent.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 OUTCOME_LABEL = {
     "pass": "pass",
@@ -150,8 +152,10 @@ def findings_counts(dim: dict[str, Any]) -> str:
     for f in findings(dim):
         counts[str(f.get("outcome"))] = counts.get(str(f.get("outcome")), 0) + 1
     order = list(OUTCOME_ICON)
-    return " ".join(f"{OUTCOME_ICON.get(k, '?')}{v}" for k, v in
-                    sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0])))
+    return " ".join(
+        f"{OUTCOME_ICON.get(k, '?')}{v}"
+        for k, v in sorted(counts.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0]))
+    )
 
 
 def unverified_text(item: Any) -> str:

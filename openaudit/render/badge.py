@@ -1,4 +1,5 @@
 """Badges: shields.io endpoint JSON (https://shields.io/badges/endpoint-badge) and a static SVG."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """BOM entry point: a report dict -> SPDX / CycloneDX text. Building the report (auditing a target
 or reading a stored one) is ``openaudit.api.bom``'s job; renderers never compute."""
+
 from __future__ import annotations
 
 from typing import Any

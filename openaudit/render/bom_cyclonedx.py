@@ -4,6 +4,7 @@ training datasets as ``data`` components, built with cyclonedx-python-lib.
 cyclonedx-python-lib (11.x) has no model-card object yet, so the modelCard is added to the
 serialised component; the result is validated against the official 1.6 schema in the tests.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,15 +34,23 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
     digest = hashlib.sha256(json.dumps(report, sort_keys=True, default=str).encode("utf-8")).hexdigest()
     model_ref = "model"
     version = text(tgt.get("commit_sha") or tgt.get("revision")) or None
-    model = Component(name=tid, type=ComponentType.MACHINE_LEARNING_MODEL, bom_ref=model_ref, version=version,
-                      description=f"Model audited by openaudit (target source: {text(tgt.get('source'), 'unknown')})")
+    model = Component(
+        name=tid,
+        type=ComponentType.MACHINE_LEARNING_MODEL,
+        bom_ref=model_ref,
+        version=version,
+        description=f"Model audited by openaudit (target source: {text(tgt.get('source'), 'unknown')})",
+    )
     if lic.expression:
         model.licenses.add(LicenseExpression(lic.expression))
     hub = hub_model_url(report)
     if hub:
         model.external_references.add(ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(hub)))
-        model.external_references.add(ExternalReference(type=ExternalReferenceType.MODEL_CARD,
-                                                        url=XsUri(f"{hub}/blob/{version or 'main'}/README.md")))
+        model.external_references.add(
+            ExternalReference(
+                type=ExternalReferenceType.MODEL_CARD, url=XsUri(f"{hub}/blob/{version or 'main'}/README.md")
+            )
+        )
     for name, value in _properties(report):
         model.properties.add(Property(name=name, value=value))
     bom = Bom(components=[model])
@@ -49,11 +58,9 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
     data_refs = []
     for i, ds in enumerate(training_datasets(report)):
         ref = f"dataset-{i + 1}"
-        comp = Component(name=ds.name, type=ComponentType.DATA, bom_ref=ref,
-                         description=f"Training dataset {ds.how}")
+        comp = Component(name=ds.name, type=ComponentType.DATA, bom_ref=ref, description=f"Training dataset {ds.how}")
         if ds.url:
-            comp.external_references.add(ExternalReference(type=ExternalReferenceType.DISTRIBUTION,
-                                                           url=XsUri(ds.url)))
+            comp.external_references.add(ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(ds.url)))
         bom.components.add(comp)
         bom.register_dependency(model, [comp])
         data_refs.append(ref)
@@ -64,8 +71,15 @@ def build_cyclonedx(report: dict[str, Any]) -> dict[str, Any]:
     else:
         meta.pop("timestamp", None)  # same report -> byte-identical BOM
     tool = as_dict(report.get("tool"))
-    meta["tools"] = {"components": [{"type": "application", "name": text(tool.get("name"), "openaudit"),
-                                     "version": text(tool.get("version"), "0")}]}
+    meta["tools"] = {
+        "components": [
+            {
+                "type": "application",
+                "name": text(tool.get("name"), "openaudit"),
+                "version": text(tool.get("version"), "0"),
+            }
+        ]
+    }
     for comp in doc.get("components", []):
         if comp.get("bom-ref") == model_ref:
             comp["modelCard"] = _model_card(report, data_refs)
@@ -78,8 +92,10 @@ def render_cyclonedx(report: dict[str, Any], **_opts: Any) -> str:
 
 def _properties(report: dict[str, Any]) -> list[tuple[str, str]]:
     overall = as_dict(report.get("overall"))
-    props = [("openaudit:overall:score", text(overall.get("score"), "n/a")),
-             ("openaudit:overall:grade", text(overall.get("grade"), "n/a"))]
+    props = [
+        ("openaudit:overall:score", text(overall.get("score"), "n/a")),
+        ("openaudit:overall:grade", text(overall.get("grade"), "n/a")),
+    ]
     for d in dimensions(report):
         props.append((f"openaudit:dimension:{text(d.get('id'))}:score", text(d.get("score"), "n/a")))
     mof, osaid, _ = frameworks(report)
@@ -110,12 +126,19 @@ def _model_card(report: dict[str, Any], data_refs: list[str]) -> dict[str, Any]:
             metrics.append({"type": f"openaudit {text(d.get('id'))} openness score (0-10)", "value": text(d["score"])})
     if metrics:
         card["quantitativeAnalysis"] = {"performanceMetrics": metrics}
-    limitations = [text(f.get("message")) for d in dimensions(report) for f in as_list(d.get("findings"))
-                   if isinstance(f, dict) and f.get("outcome") == "fail" and f.get("message")]
+    limitations = [
+        text(f.get("message"))
+        for d in dimensions(report)
+        for f in as_list(d.get("findings"))
+        if isinstance(f, dict) and f.get("outcome") == "fail" and f.get("message")
+    ]
     if limitations:
         card["considerations"] = {"technicalLimitations": limitations[:50]}
-    props = [{"name": f"openaudit:{key}", "value": facts[key]}
-             for key in ("library", "parameters", "dtypes", "base_model", "papers") if key in facts]
+    props = [
+        {"name": f"openaudit:{key}", "value": facts[key]}
+        for key in ("library", "parameters", "dtypes", "base_model", "papers")
+        if key in facts
+    ]
     if props:
         card["properties"] = props
     return card

@@ -1,5 +1,6 @@
 """What both BOM documents say about the model, read from the report's ``facts`` block (as
 ``collect.summary`` writes it): training datasets, model parameters, Hub locations."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,10 @@ def training_datasets(report: dict[str, Any]) -> list[Dataset]:
     data = as_dict(as_dict(report.get("facts")).get("data"))
     out: list[Dataset] = []
     seen: set[str] = set()
-    for key, how in (("datasets_declared", "declared in the model card metadata (datasets:)"),
-                     ("datasets_linked", "linked from the model card as training data")):
+    for key, how in (
+        ("datasets_declared", "declared in the model card metadata (datasets:)"),
+        ("datasets_linked", "linked from the model card as training data"),
+    ):
         for d in as_list(data.get(key)):
             if not isinstance(d, str) or not d.strip() or d in seen:
                 continue

@@ -1,5 +1,6 @@
 """License of the audited model as BOM documents need it: a valid SPDX expression whose non-list
 symbols are all ``LicenseRef-*`` — never a free-form "unknown" string."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def bom_license(report: dict[str, Any]) -> BomLicense:
             continue
         expr = _valid_expression(candidate.strip())
         if expr is not None:
-            refs = tuple(sorted({(s, s.removeprefix("LicenseRef-")) for s in _symbols(expr)
-                                 if s.startswith("LicenseRef-")}))
+            refs = tuple(
+                sorted({(s, s.removeprefix("LicenseRef-")) for s in _symbols(expr) if s.startswith("LicenseRef-")})
+            )
             return BomLicense(expr, refs, declared)
     named = next((c for c in (declared, spdx) if c and c.strip().lower() not in _UNKNOWN), None)
     if named is None:

@@ -5,6 +5,7 @@ validator), so AI facts travel where 2.3 allows: the package's summary/descripti
 annotations (openaudit scores and frameworks), and training datasets as packages the model is
 ``GENERATED_FROM``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,7 @@ import io
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from openaudit.errors import InvalidDocument
@@ -36,18 +37,18 @@ def _created(report: dict[str, Any]) -> datetime:
     if isinstance(stamp, str):
         try:
             dt = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).replace(
-                microsecond=0, tzinfo=None)
+            return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0, tzinfo=None)
         except ValueError:
             pass
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None)
-    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        return datetime.fromtimestamp(int(epoch), UTC).replace(tzinfo=None)
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
 def build_spdx(report: dict[str, Any]) -> Any:
     """The spdx-tools ``Document`` for the report (SPDX 2.3)."""
+    from license_expression import get_spdx_licensing
     from spdx_tools.spdx.model import (
         Actor,
         ActorType,
@@ -64,7 +65,6 @@ def build_spdx(report: dict[str, Any]) -> Any:
         RelationshipType,
         SpdxNoAssertion,
     )
-    from license_expression import get_spdx_licensing
 
     tid = target_id(report)
     tgt = as_dict(report.get("target"))
@@ -73,9 +73,13 @@ def build_spdx(report: dict[str, Any]) -> Any:
     digest = hashlib.sha256(json.dumps(report, sort_keys=True, default=str).encode("utf-8")).hexdigest()
     tool_actor = Actor(ActorType.TOOL, f"{text(tool.get('name'), 'openaudit')}-{text(tool.get('version'), '0')}")
     info = CreationInfo(
-        spdx_version="SPDX-2.3", spdx_id="SPDXRef-DOCUMENT", name=f"openaudit-{_spdx_id(tid)}",
-        document_namespace=f"{NAMESPACE_BASE}/{_spdx_id(tid)}-{digest[:16]}", creators=[tool_actor],
-        created=created, data_license="CC0-1.0",
+        spdx_version="SPDX-2.3",
+        spdx_id="SPDXRef-DOCUMENT",
+        name=f"openaudit-{_spdx_id(tid)}",
+        document_namespace=f"{NAMESPACE_BASE}/{_spdx_id(tid)}-{digest[:16]}",
+        creators=[tool_actor],
+        created=created,
+        data_license="CC0-1.0",
         creator_comment="Generated from an openaudit openness report; facts are evidence-backed, see the report.",
     )
     lic = bom_license(report)
@@ -84,34 +88,66 @@ def build_spdx(report: dict[str, Any]) -> Any:
     hub = hub_model_url(report)
     version = text(tgt.get("commit_sha") or tgt.get("revision")) or None
     model = Package(
-        spdx_id="SPDXRef-Model", name=tid, download_location=hub or SpdxNoAssertion(), version=version,
-        files_analyzed=False, homepage=hub, license_concluded=SpdxNoAssertion(), license_declared=declared,
+        spdx_id="SPDXRef-Model",
+        name=tid,
+        download_location=hub or SpdxNoAssertion(),
+        version=version,
+        files_analyzed=False,
+        homepage=hub,
+        license_concluded=SpdxNoAssertion(),
+        license_declared=declared,
         license_comment=(f"Declared by the repository as: {lic.declared}" if lic.declared else None),
-        copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.OTHER,
+        copyright_text=SpdxNoAssertion(),
+        primary_package_purpose=PackagePurpose.OTHER,
         summary="Machine-learning model (weights and configuration)",
         description=_ai_description(report),
         comment="AI model; openaudit openness results are in this document's annotations.",
     )
     if hub:
-        model.external_references = [ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl",
-                                                        f"pkg:huggingface/{tid}" + (f"@{version}" if version else ""))]
+        model.external_references = [
+            ExternalPackageRef(
+                ExternalPackageRefCategory.PACKAGE_MANAGER,
+                "purl",
+                f"pkg:huggingface/{tid}" + (f"@{version}" if version else ""),
+            )
+        ]
     packages = [model]
     rels = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, "SPDXRef-Model")]
     for i, ds in enumerate(training_datasets(report)):
         sid = f"SPDXRef-Dataset-{i + 1}"
-        packages.append(Package(
-            spdx_id=sid, name=ds.name, download_location=ds.url or SpdxNoAssertion(),
-            files_analyzed=False, license_concluded=SpdxNoAssertion(), license_declared=SpdxNoAssertion(),
-            copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.OTHER,
-            summary=f"Training dataset {ds.how}"))
+        packages.append(
+            Package(
+                spdx_id=sid,
+                name=ds.name,
+                download_location=ds.url or SpdxNoAssertion(),
+                files_analyzed=False,
+                license_concluded=SpdxNoAssertion(),
+                license_declared=SpdxNoAssertion(),
+                copyright_text=SpdxNoAssertion(),
+                primary_package_purpose=PackagePurpose.OTHER,
+                summary=f"Training dataset {ds.how}",
+            )
+        )
         rels.append(Relationship("SPDXRef-Model", RelationshipType.GENERATED_FROM, sid))
-    annotations = [Annotation("SPDXRef-Model", AnnotationType.REVIEW, tool_actor, created, line)
-                   for line in _annotation_lines(report)]
-    extracted = [ExtractedLicensingInfo(license_id=ref, extracted_text=f"License named '{name}' by the repository "
-                                        "(no SPDX identifier; text not captured).", license_name=name)
-                 for ref, name in lic.refs]
-    return Document(creation_info=info, packages=packages, relationships=rels, annotations=annotations,
-                    extracted_licensing_info=extracted)
+    annotations = [
+        Annotation("SPDXRef-Model", AnnotationType.REVIEW, tool_actor, created, line)
+        for line in _annotation_lines(report)
+    ]
+    extracted = [
+        ExtractedLicensingInfo(
+            license_id=ref,
+            extracted_text=f"License named '{name}' by the repository (no SPDX identifier; text not captured).",
+            license_name=name,
+        )
+        for ref, name in lic.refs
+    ]
+    return Document(
+        creation_info=info,
+        packages=packages,
+        relationships=rels,
+        annotations=annotations,
+        extracted_licensing_info=extracted,
+    )
 
 
 def validate_spdx(document: Any) -> list[str]:
@@ -139,17 +175,26 @@ def _ai_description(report: dict[str, Any]) -> str | None:
 
 def _annotation_lines(report: dict[str, Any]) -> list[str]:
     overall = as_dict(report.get("overall"))
-    lines = [f"openaudit overall: score {text(overall.get('score'), 'n/a')}/10, grade {text(overall.get('grade'), 'n/a')}"]
+    lines = [
+        f"openaudit overall: score {text(overall.get('score'), 'n/a')}/10, grade {text(overall.get('grade'), 'n/a')}"
+    ]
     for d in dimensions(report):
-        lines.append(f"openaudit {text(d.get('id'))}: score {text(d.get('score'), 'n/a')}/10, "
-                     f"grade {text(d.get('grade'), 'n/a')}")
+        lines.append(
+            f"openaudit {text(d.get('id'))}: score {text(d.get('score'), 'n/a')}/10, "
+            f"grade {text(d.get('grade'), 'n/a')}"
+        )
     mof, osaid, osai = frameworks(report)
     if mof:
         lines.append(f"Model Openness Framework class: {text(mof.get('class'), 'none')}")
     if osaid:
-        lines.append(f"OSAID verdict: {text(osaid.get('verdict'), 'n/a')}"
-                     + (f"; missing: {'; '.join(_gap_text(m) for m in as_list(osaid.get('missing')))}"
-                        if as_list(osaid.get("missing")) else ""))
+        lines.append(
+            f"OSAID verdict: {text(osaid.get('verdict'), 'n/a')}"
+            + (
+                f"; missing: {'; '.join(_gap_text(m) for m in as_list(osaid.get('missing')))}"
+                if as_list(osaid.get("missing"))
+                else ""
+            )
+        )
     if osai:
         lines.append("Open Source AI Index: " + ", ".join(f"{k}: {text(v)}" for k, v in sorted(osai.items())))
     return lines

@@ -1,6 +1,7 @@
 """Render a contamination report (``openaudit contamination``): JSON (deterministic) or a rich table.
 
 Writing the result to stdout or a file is ``openaudit.render.output``'s job."""
+
 from __future__ import annotations
 
 import io
@@ -24,14 +25,36 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
     buf = io.StringIO()
     con = Console(file=buf, width=width or 120, force_terminal=False, color_system=None, highlight=False)
     summary = Table(title="Benchmark contamination", show_lines=False)
-    for col in ("benchmark", "status", "n", "items", "contaminated", "rate", "clean", "not clean", "not dirty", "dirty", "q only", "q+a"):
+    for col in (
+        "benchmark",
+        "status",
+        "n",
+        "items",
+        "contaminated",
+        "rate",
+        "clean",
+        "not clean",
+        "not dirty",
+        "dirty",
+        "q only",
+        "q+a",
+    ):
         summary.add_column(col, justify="left" if col in ("benchmark", "status") else "right")
     for b in report["benchmarks"]:
         k = b["buckets"]
         summary.add_row(
-            terminal_safe(b["name"]), b.get("status", "complete"), str(b["ngram"]), str(b["items_total"]), str(b["items_contaminated"]),
-            f"{100 * b['rate']:.1f}%", str(k["clean"]), str(k["not_clean"]), str(k["not_dirty"]), str(k["dirty"]),
-            str(b["question_only"]), str(b["question_answer"]),
+            terminal_safe(b["name"]),
+            b.get("status", "complete"),
+            str(b["ngram"]),
+            str(b["items_total"]),
+            str(b["items_contaminated"]),
+            f"{100 * b['rate']:.1f}%",
+            str(k["clean"]),
+            str(k["not_clean"]),
+            str(k["not_dirty"]),
+            str(k["dirty"]),
+            str(b["question_only"]),
+            str(b["question_answer"]),
         )
     con.print(summary)
     for b in report["benchmarks"]:
@@ -45,16 +68,23 @@ def to_table(report: dict[str, Any], *, width: int | None = None, max_items: int
             ev = it["evidence"][0] if it["evidence"] else None
             where = evidence_location(ev) if ev else ""
             t.add_row(
-                terminal_safe(it["id"]), it["bucket"], it["kind"] or "", f"{it['coverage']:.2f}",
-                str(it["longest_match"]), f"{it['jaccard']:.2f}", terminal_safe(where),
+                terminal_safe(it["id"]),
+                it["bucket"],
+                it["kind"] or "",
+                f"{it['coverage']:.2f}",
+                str(it["longest_match"]),
+                f"{it['jaccard']:.2f}",
+                terminal_safe(where),
             )
         if len(hits) > max_items:
             t.caption = f"{len(hits) - max_items} more; use --format json for all"
         con.print(t)
     for b in report["benchmarks"]:
         if b["frequent_ngrams"]:
-            con.print(f"{terminal_safe(b['name'])}: {len(b['frequent_ngrams'])} frequent n-gram(s) ignored for coverage, e.g. "
-                      f"\"{terminal_safe(b['frequent_ngrams'][0]['ngram'])}\" ({b['frequent_ngrams'][0]['docs']} documents)")
+            con.print(
+                f"{terminal_safe(b['name'])}: {len(b['frequent_ngrams'])} frequent n-gram(s) ignored for coverage, e.g. "
+                f'"{terminal_safe(b["frequent_ngrams"][0]["ngram"])}" ({b["frequent_ngrams"][0]["docs"]} documents)'
+            )
     for line in problem_lines(report):
         con.print(terminal_safe(line))
     return buf.getvalue()

@@ -5,9 +5,11 @@ Reads ``frameworks.explain`` of the JSON report (schema 1.1; absent in older rep
 is rendered). Renderers call ``markdown_lines(report, md)`` / ``html_lines(report, h)`` with their
 own escaping of untrusted text; nothing here computes a verdict.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from openaudit.render._common import OUTCOME_LABEL, as_dict, as_list, text
 
@@ -23,7 +25,11 @@ def _criteria(item: dict[str, Any]) -> list[str]:
     out = []
     for c in as_list(item.get("criteria")):
         c = as_dict(c)
-        how = f" ×{text(c.get('weight'))}" if c.get("weight") is not None else (f" ({text(c.get('role'))})" if c.get("role") else "")
+        how = (
+            f" ×{text(c.get('weight'))}"
+            if c.get("weight") is not None
+            else (f" ({text(c.get('role'))})" if c.get("role") else "")
+        )
         out.append(f"{text(c.get('probe'))}{how}: {OUTCOME_LABEL.get(text(c.get('outcome')), text(c.get('outcome')))}")
     return out
 
@@ -41,21 +47,57 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, list[str], list[tuple[str, 
     out = []
     osai = as_dict(as_dict(ex.get("osai")).get("dimensions"))
     if osai:
-        rows = [(k.replace("_", " "), text(d.get("grade")), _share(d), "; ".join(_criteria(d)) or "–",
-                 text(d.get("decided_by"), "–"), text(d.get("reason")))
-                for k, d in sorted((k, as_dict(v)) for k, v in osai.items())]
-        out.append(("European Open Source AI Index", ["Dimension", "Grade", "Share", "Criteria (weight: outcome)",
-                                                       "Decided by", "Why"], rows))
+        rows = [
+            (
+                k.replace("_", " "),
+                text(d.get("grade")),
+                _share(d),
+                "; ".join(_criteria(d)) or "–",
+                text(d.get("decided_by"), "–"),
+                text(d.get("reason")),
+            )
+            for k, d in sorted((k, as_dict(v)) for k, v in osai.items())
+        ]
+        out.append(
+            (
+                "European Open Source AI Index",
+                ["Dimension", "Grade", "Share", "Criteria (weight: outcome)", "Decided by", "Why"],
+                rows,
+            )
+        )
     mof = as_list(as_dict(ex.get("mof")).get("components"))
     if mof:
-        rows = [(text(c.get("name") or c.get("id")), text(c.get("class")), text(c.get("status")),
-                 "; ".join(_criteria(c)) or "–", text(c.get("decided_by"), "–")) for c in map(as_dict, mof)]
-        out.append(("Model Openness Framework", ["Component", "Class", "Status", "Criteria (role: outcome)", "Decided by"], rows))
+        rows = [
+            (
+                text(c.get("name") or c.get("id")),
+                text(c.get("class")),
+                text(c.get("status")),
+                "; ".join(_criteria(c)) or "–",
+                text(c.get("decided_by"), "–"),
+            )
+            for c in map(as_dict, mof)
+        ]
+        out.append(
+            (
+                "Model Openness Framework",
+                ["Component", "Class", "Status", "Criteria (role: outcome)", "Decided by"],
+                rows,
+            )
+        )
     osaid = as_dict(as_dict(ex.get("osaid")).get("items"))
     if osaid:
-        rows = [(text(i.get("name") or k), text(i.get("status")), "; ".join(_criteria(i)) or "–", text(i.get("decided_by"), "–"))
-                for k, i in sorted((k, as_dict(v)) for k, v in osaid.items())]
-        out.append(("OSI Open Source AI Definition", ["Item", "Status", "Criteria (role: outcome)", "Decided by"], rows))
+        rows = [
+            (
+                text(i.get("name") or k),
+                text(i.get("status")),
+                "; ".join(_criteria(i)) or "–",
+                text(i.get("decided_by"), "–"),
+            )
+            for k, i in sorted((k, as_dict(v)) for k, v in osaid.items())
+        ]
+        out.append(
+            ("OSI Open Source AI Definition", ["Item", "Status", "Criteria (role: outcome)", "Decided by"], rows)
+        )
     return out
 
 
@@ -83,7 +125,9 @@ def html_lines(report: dict[str, Any], esc: Callable[[Any], str]) -> list[str]:
         out.append(f'<details class="card"><summary><strong>{esc(heading)}</strong></summary><table>')
         out.append("<tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
         for row in rows:
-            cells = [f'<td class="{esc(v)}">{esc(v)}</td>' if i == 1 else f"<td>{esc(v)}</td>" for i, v in enumerate(row)]
+            cells = [
+                f'<td class="{esc(v)}">{esc(v)}</td>' if i == 1 else f"<td>{esc(v)}</td>" for i, v in enumerate(row)
+            ]
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table></details>")
     return out

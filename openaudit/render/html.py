@@ -2,6 +2,7 @@
 
 Nested report data (license components and evidence, facts, contamination method, replay metrics)
 goes through the one nested-value renderer, ``htmltext.html_value``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -87,7 +88,7 @@ def render_html(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:\">",
+        'img-src data:">',
         f"<title>{h(title)}</title><style>{_CSS}</style></head><body><main>",
         "<header>",
         f'<div class="grade" style="background:{grade_color(overall.get("grade"))}">'
@@ -95,12 +96,18 @@ def render_html(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None
         f'<div class="s">{score_text(overall.get("score"))}/10</div></div>',
         "<div>",
         f"<h1>{h(target_id(report))}</h1>",
-        '<div class="meta">' + " · ".join(x for x in (
-            f"source {h(tgt.get('source'), 'unknown')}",
-            f"revision <code>{h(tgt.get('revision'))}</code>" if tgt.get("revision") else "",
-            f"commit <code>{h(tgt.get('commit_sha'))}</code>" if tgt.get("commit_sha") else "",
-            f"confidence {h(overall.get('confidence'))}" if overall.get("confidence") is not None else "",
-        ) if x) + "</div>",
+        '<div class="meta">'
+        + " · ".join(
+            x
+            for x in (
+                f"source {h(tgt.get('source'), 'unknown')}",
+                f"revision <code>{h(tgt.get('revision'))}</code>" if tgt.get("revision") else "",
+                f"commit <code>{h(tgt.get('commit_sha'))}</code>" if tgt.get("commit_sha") else "",
+                f"confidence {h(overall.get('confidence'))}" if overall.get("confidence") is not None else "",
+            )
+            if x
+        )
+        + "</div>",
         "</div></header>",
     ]
     if policy_verdict is not None:
@@ -119,18 +126,23 @@ def render_html(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None
     out.append("<h2>Findings</h2>")
     out.append(f'<p class="legend">{h(LEGEND)}</p>')
     for d in dimensions(report):
-        out.append(f"<h3>{h(d.get('name') or d.get('id'))} — {score_text(d.get('score'))}/10 "
-                   f"<small>(grade {h(d.get('grade'), 'n/a')}, confidence {h(d.get('confidence'), 'n/a')})</small> "
-                   f'<span class="counts">{h(findings_counts(d))}</span></h3>')
+        out.append(
+            f"<h3>{h(d.get('name') or d.get('id'))} — {score_text(d.get('score'))}/10 "
+            f"<small>(grade {h(d.get('grade'), 'n/a')}, confidence {h(d.get('confidence'), 'n/a')})</small> "
+            f'<span class="counts">{h(findings_counts(d))}</span></h3>'
+        )
         fs = findings(d)
         if not fs:
             out.append("<p><em>No findings.</em></p>")
             continue
-        out.append('<table><tr><th style="width:110px">Outcome</th><th style="width:240px">Probe</th>'
-                   "<th>Finding</th></tr>")
+        out.append(
+            '<table><tr><th style="width:110px">Outcome</th><th style="width:240px">Probe</th><th>Finding</th></tr>'
+        )
         for f in fs:
-            out.append(f"<tr><td>{_outcome(f.get('outcome'))}</td><td><code>{h(f.get('probe'))}</code></td>"
-                       f"<td>{h(f.get('message'))}{_evidence(evidence(f))}</td></tr>")
+            out.append(
+                f"<tr><td>{_outcome(f.get('outcome'))}</td><td><code>{h(f.get('probe'))}</code></td>"
+                f"<td>{h(f.get('message'))}{_evidence(evidence(f))}</td></tr>"
+            )
         out.append("</table>")
     out.extend(_contamination(as_dict(report.get("contamination"))))
     out.extend(_verification(as_dict(report.get("verification"))))
@@ -198,7 +210,7 @@ def _frameworks_card(report: dict[str, Any]) -> str:
         out.append("</table>")
     out.append(f"<p><strong>OSI Open Source AI Definition:</strong> {h(osaid.get('verdict'), 'n/a')}</p>")
     if osai:
-        out.append("<p><strong>European Open Source AI Index</strong></p><table class=\"kv\">")
+        out.append('<p><strong>European Open Source AI Index</strong></p><table class="kv">')
         for k, v in nested.items(osai):
             grade = text(v)
             cls = grade if grade in ("open", "partial", "closed", "not_available") else ""
@@ -251,8 +263,11 @@ def _policy(verdict: dict[str, Any]) -> list[str]:
     viol = policy_violations(verdict)
     if viol:
         out.append("<table><tr><th>Rule</th><th>Expected</th><th>Actual</th><th>Message</th></tr>")
-        out.extend(f'<tr class="violation"><td><code>{h(v.get("rule"))}</code></td><td>{html_value(v.get("expected"))}</td>'
-                   f'<td>{html_value(v.get("actual"))}</td><td>{h(v.get("message"))}</td></tr>' for v in viol)
+        out.extend(
+            f'<tr class="violation"><td><code>{h(v.get("rule"))}</code></td><td>{html_value(v.get("expected"))}</td>'
+            f"<td>{html_value(v.get('actual'))}</td><td>{h(v.get('message'))}</td></tr>"
+            for v in viol
+        )
         out.append("</table>")
     unv = as_list(as_dict(verdict).get("unverified"))
     if unv:

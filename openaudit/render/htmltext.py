@@ -5,6 +5,7 @@ Every value passes ``base.text.visible`` first (controls, bidi, invisibles and u
 names become visible escapes), then HTML escaping (quotes too, so the same helper serves
 attributes); only http(s) URLs become links.
 """
+
 from __future__ import annotations
 
 from html import escape

@@ -2,6 +2,7 @@
 identical input. C1 controls, bidi and invisible characters and lone surrogates (undecodable file
 names) are written as ``\\uXXXX`` escapes (``base.text.json_safe``): still valid JSON that parses
 back to the same strings, but nothing that reorders or hides text reaches a reader raw."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """JUnit XML: a testsuite per dimension, a testcase per finding (failure for fail, skipped for
 not_available/not_applicable, error for error), plus a ``policy`` suite for violations."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from openaudit.render._common import (
     text,
     unverified_text,
 )
+
 
 def xml_text(value: Any) -> str:
     """Text XML 1.0 can carry and a reader cannot be misled by: controls, bidi, invisibles and
@@ -46,8 +48,9 @@ def render_junit(report: dict[str, Any], *, policy_verdict: dict[str, Any] | Non
         for f in findings(d):
             counts["tests"] += 1
             outcome = text(f.get("outcome"))
-            case = ET.SubElement(suite, "testcase", name=xml_text(f.get("probe")), classname=f"openaudit.{did}",
-                                 time="0")
+            case = ET.SubElement(
+                suite, "testcase", name=xml_text(f.get("probe")), classname=f"openaudit.{did}", time="0"
+            )
             msg = xml_text(f.get("message"))
             if outcome == "fail":
                 counts["failures"] += 1
@@ -69,15 +72,24 @@ def render_junit(report: dict[str, Any], *, policy_verdict: dict[str, Any] | Non
         suite.set("time", "0")
     viol = policy_violations(policy_verdict)
     if policy_verdict is not None:
-        suite = ET.SubElement(root, "testsuite", name="policy", tests=str(max(1, len(viol))),
-                              failures=str(len(viol)), errors="0", skipped="0", time="0")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name="policy",
+            tests=str(max(1, len(viol))),
+            failures=str(len(viol)),
+            errors="0",
+            skipped="0",
+            time="0",
+        )
         totals["tests"] += max(1, len(viol))
         totals["failures"] += len(viol)
         if not viol:
             ET.SubElement(suite, "testcase", name="policy", classname="openaudit.policy", time="0")
         for v in viol:
-            case = ET.SubElement(suite, "testcase", name=xml_text(v.get("rule")), classname="openaudit.policy",
-                                 time="0")
+            case = ET.SubElement(
+                suite, "testcase", name=xml_text(v.get("rule")), classname="openaudit.policy", time="0"
+            )
             el = ET.SubElement(case, "failure", message=xml_text(v.get("message")), type="policy_violation")
             el.text = xml_text(f"expected: {text(v.get('expected'))}\nactual: {text(v.get('actual'))}")
         for u in as_list(dict(policy_verdict).get("unverified")):

@@ -1,4 +1,5 @@
 """Read a stored JSON report (or policy verdict) for re-rendering; bad input is one clear error."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,7 @@ def validate_report(report: Any, source: str = "report") -> dict[str, Any]:
     if missing:
         raise InvalidReport(f"{source} is not an openaudit report: missing key(s) {', '.join(missing)}")
     if not isinstance(report.get("dimensions"), list) or not isinstance(report.get("target"), dict):
-        raise InvalidReport(f"{source} is not an openaudit report: 'target' must be an object and "
-                              "'dimensions' a list")
+        raise InvalidReport(f"{source} is not an openaudit report: 'target' must be an object and 'dimensions' a list")
     report_schema = _report_schema()
     if report_schema is not None:
         import jsonschema
@@ -63,8 +63,10 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def load_verdict(path: str | Path) -> dict[str, Any]:
     """A policy verdict as written by ``openaudit check --format json``: {ok, violations[], unverified[]}."""
     doc = read_json(path, "policy verdict", InvalidVerdict)
-    if not isinstance(doc, dict) or not isinstance(doc.get("ok"), bool) or not isinstance(
-        doc.get("violations", []), list
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("ok"), bool)
+        or not isinstance(doc.get("violations", []), list)
     ):
         raise InvalidVerdict(f"{path} is not a policy verdict (needs 'ok': true|false and 'violations': [...])")
     return doc

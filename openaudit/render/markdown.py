@@ -2,6 +2,7 @@
 
 Nested report data (license components and evidence, facts, contamination method, replay metrics)
 goes through the one nested-value renderer, ``md.md_block``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,7 @@ def _bar(score: Any) -> str:
     return "█" * n + "░" * (10 - n)
 
 
-def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None = None,
-                    **_opts: Any) -> str:
+def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | None = None, **_opts: Any) -> str:
     out: list[str] = []
     tgt = as_dict(report.get("target"))
     overall = as_dict(report.get("overall"))
@@ -78,8 +78,10 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
     out.append("| Dimension | Score | | Grade | Confidence | Findings |")
     out.append("|---|---:|---|:---:|---:|---|")
     for d in dimensions(report):
-        out.append(f"| {md(d.get('name') or d.get('id'))} | {score_text(d.get('score'))} | {_bar(d.get('score'))} "
-                   f"| {md(d.get('grade'), '–')} | {md(d.get('confidence'), '–')} | {md(findings_counts(d))} |")
+        out.append(
+            f"| {md(d.get('name') or d.get('id'))} | {score_text(d.get('score'))} | {_bar(d.get('score'))} "
+            f"| {md(d.get('grade'), '–')} | {md(d.get('confidence'), '–')} | {md(findings_counts(d))} |"
+        )
     out.append("")
     out.append(f"Findings: {md(LEGEND)}")
     out.append("")
@@ -100,8 +102,10 @@ def render_markdown(report: dict[str, Any], *, policy_verdict: dict[str, Any] | 
             out.append("_No findings._")
         for f in fs:
             o = str(f.get("outcome"))
-            out.append(f"- {OUTCOME_ICON.get(o, '?')} **{md(OUTCOME_LABEL.get(o, o))}** {md_code(f.get('probe'))}: "
-                       f"{md(f.get('message'))}")
+            out.append(
+                f"- {OUTCOME_ICON.get(o, '?')} **{md(OUTCOME_LABEL.get(o, o))}** {md_code(f.get('probe'))}: "
+                f"{md(f.get('message'))}"
+            )
             for ev in evidence(f):
                 out.append(f"  - {_evidence_md(ev)}")
     out.append("")
@@ -203,8 +207,10 @@ def _policy(verdict: dict[str, Any]) -> list[str]:
         out.append("| Rule | Expected | Actual | Message |")
         out.append("|---|---|---|---|")
         for v in viol:
-            out.append(f"| {md(v.get('rule'))} | {md_inline(v.get('expected'))} | {md_inline(v.get('actual'))} "
-                       f"| {md(v.get('message'))} |")
+            out.append(
+                f"| {md(v.get('rule'))} | {md_inline(v.get('expected'))} | {md_inline(v.get('actual'))} "
+                f"| {md(v.get('message'))} |"
+            )
         out.append("")
     unv = as_list(as_dict(verdict).get("unverified"))
     if unv:
@@ -225,8 +231,10 @@ def _contamination(c: dict[str, Any]) -> list[str]:
     out.append("| Benchmark | Items | Contaminated | Rate | Buckets |")
     out.append("|---|---:|---:|---:|---|")
     for b in benches:
-        out.append(f"| {md(b['name'])} | {md_inline(b['items'])} | {md_inline(b['contaminated'])} "
-                   f"| {rate_text(b['rate'])} | {md_inline(b['buckets'])} |")
+        out.append(
+            f"| {md(b['name'])} | {md_inline(b['items'])} | {md_inline(b['contaminated'])} "
+            f"| {rate_text(b['rate'])} | {md_inline(b['buckets'])} |"
+        )
     out.append("")
     if examples:
         out.extend(["### Contaminated items", "", *md_block(examples), ""])

@@ -4,6 +4,7 @@ renderer every Markdown section uses (``md_block``).
 Every value passes ``base.text.visible`` first (controls, bidi, invisibles and undecodable file
 names become visible escapes), then Markdown's own escaping; only http(s) URLs become links.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,10 @@ def md_inline(value: Any) -> str:
 def md_table(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
     """A GFM table of inline cells; more than ``nested.MAX_ITEMS`` rows end with a "… N more" row."""
     shown, more = nested.capped(rows)
-    out = [indent + "| " + " | ".join(md(nested.label(c)) for c in columns) + " |",
-           indent + "|" + "---|" * len(columns)]
+    out = [
+        indent + "| " + " | ".join(md(nested.label(c)) for c in columns) + " |",
+        indent + "|" + "---|" * len(columns),
+    ]
     for row in shown:
         out.append(indent + "| " + " | ".join(md_inline(v) for v in row) + " |")
     if more:
@@ -67,8 +70,9 @@ def md_block(value: Any, indent: str = "") -> list[str]:
         return out
     shown, more = nested.capped(list(value))
     for i, v in enumerate(shown, 1):
-        out.extend([f"{indent}- {md_inline(v)}"] if nested.is_inline(v) else [f"{indent}- #{i}",
-                                                                             *md_block(v, indent + "  ")])
+        out.extend(
+            [f"{indent}- {md_inline(v)}"] if nested.is_inline(v) else [f"{indent}- #{i}", *md_block(v, indent + "  ")]
+        )
     if more:
         out.append(f"{indent}- {md(nested.more_text(more))}")
     return out

@@ -5,6 +5,7 @@ Format independent and pure: dict keys are always taken in sorted order and floa
 shortest exact form, so a report rendered straight from ``audit`` and one read back from its JSON
 file give the same bytes.
 """
+
 from __future__ import annotations
 
 from typing import Any

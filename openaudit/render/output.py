@@ -1,4 +1,5 @@
 """Where a command's result goes: stdout, or a file written atomically (temp file + os.replace)."""
+
 from __future__ import annotations
 
 import os

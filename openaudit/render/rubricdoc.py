@@ -1,5 +1,6 @@
 """`rubric list` / `rubric show` as terminal tables (the plain data comes from ``rubric.describe``).
 A rubric given by path is the user's file: every cell is made terminal-safe."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,15 @@ from openaudit.base.text import terminal_safe
 def _console(buf: io.StringIO, width: int | None) -> Any:
     from rich.console import Console  # rich: start-up cost paid only when a table is printed
 
-    return Console(file=buf, width=width or shutil.get_terminal_size((100, 24)).columns, soft_wrap=False,
-                   highlight=False, markup=False, emoji=False, color_system=None)
+    return Console(
+        file=buf,
+        width=width or shutil.get_terminal_size((100, 24)).columns,
+        soft_wrap=False,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        color_system=None,
+    )
 
 
 def _table(*columns: str, title: str | None = None) -> Any:
@@ -49,7 +57,9 @@ def rubric_show_text(d: dict[str, Any], *, width: int | None = None) -> str:
     con.print(terminal_safe(f"{d['name']}  ({d['id']} {d['version']}, {d['kind']})"))
     con.print(terminal_safe(d["description"]))
     for dim in d.get("dimensions", ()):
-        t = _table("probe", "weight", "question", title=f"{dim['name']} [{dim['id']}] - overall weight {dim['weight']:g}")
+        t = _table(
+            "probe", "weight", "question", title=f"{dim['name']} [{dim['id']}] - overall weight {dim['weight']:g}"
+        )
         for c in dim["criteria"]:
             _row(t, c["probe"], f"{c['weight']:g}", c["question"])
         con.print(t)
@@ -60,15 +70,30 @@ def rubric_show_text(d: dict[str, Any], *, width: int | None = None) -> str:
             t = _table("id", "class" if key == "components" else "name", "evidence", "license / terms", title=title)
             for c in d[key]:
                 terms = c.get("license") if key == "components" else c.get("terms")
-                _row(t, c["id"], c["class"] if key == "components" else c["name"], _probes(c["evidence"]),
-                     _probes(terms) or "-")
+                _row(
+                    t,
+                    c["id"],
+                    c["class"] if key == "components" else c["name"],
+                    _probes(c["evidence"]),
+                    _probes(terms) or "-",
+                )
             con.print(t)
     if "osai_dimensions" in d:
         th = d["thresholds"]
-        t = _table("dimension", "group", "probes (weight)", "unobserved",
-                   title=f"OSAI index (open >= {th['open']}, partial >= {th['partial']})")
+        t = _table(
+            "dimension",
+            "group",
+            "probes (weight)",
+            "unobserved",
+            title=f"OSAI index (open >= {th['open']}, partial >= {th['partial']})",
+        )
         for x in d["osai_dimensions"]:
-            _row(t, x["id"], x["group"], ", ".join(f"{c['probe']} ({c['weight']:g})" for c in x["criteria"]) or "-",
-                 x["unobserved"])
+            _row(
+                t,
+                x["id"],
+                x["group"],
+                ", ".join(f"{c['probe']} ({c['weight']:g})" for c in x["criteria"]) or "-",
+                x["unobserved"],
+            )
         con.print(t)
     return buf.getvalue()

@@ -1,6 +1,7 @@
 """What the report-card sections show, shared by the Markdown and HTML cards: which license facts
 lead, which go to the details, and the rows of the contamination summary. Selection only — the
 values are the report's, never recomputed."""
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -59,10 +60,18 @@ def _buckets(buckets: Any) -> str:
 
 
 def _match(ev: dict[str, Any]) -> str:
-    where = ", ".join(x for x in (text(ev.get("doc")), f"chars {ev['start']}–{ev['end']}"
-                                  if ev.get("start") is not None and ev.get("end") is not None else "") if x)
+    where = ", ".join(
+        x
+        for x in (
+            text(ev.get("doc")),
+            f"chars {ev['start']}–{ev['end']}" if ev.get("start") is not None and ev.get("end") is not None else "",
+        )
+        if x
+    )
     snippet = text(ev.get("snippet"))
-    return f"{text(ev.get('source'), '?')}" + (f" ({where})" if where else "") + (f": {snippet[:200]}" if snippet else "")
+    return (
+        f"{text(ev.get('source'), '?')}" + (f" ({where})" if where else "") + (f": {snippet[:200]}" if snippet else "")
+    )
 
 
 def contamination_rows(c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -71,14 +80,28 @@ def contamination_rows(c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     benches, examples = [], []
     for b in map(as_dict, as_list(c.get("benchmarks"))):
         name = text(b.get("name"), "?")
-        benches.append({"name": name, "items": b.get("items_total"), "contaminated": b.get("items_contaminated"),
-                        "rate": b.get("rate"), "buckets": _buckets(b.get("buckets"))})
+        benches.append(
+            {
+                "name": name,
+                "items": b.get("items_total"),
+                "contaminated": b.get("items_contaminated"),
+                "rate": b.get("rate"),
+                "buckets": _buckets(b.get("buckets")),
+            }
+        )
         hits = [i for i in map(as_dict, as_list(b.get("items"))) if i.get("contaminated")]
         for item in hits[:MAX_EXAMPLES]:
-            examples.append({"benchmark": name, "item": item.get("id"), "bucket": item.get("bucket"),
-                             "coverage": item.get("coverage"), "longest_match": item.get("longest_match"),
-                             "jaccard": item.get("jaccard"),
-                             "evidence": [_match(e) for e in map(as_dict, as_list(item.get("evidence")))]})
+            examples.append(
+                {
+                    "benchmark": name,
+                    "item": item.get("id"),
+                    "bucket": item.get("bucket"),
+                    "coverage": item.get("coverage"),
+                    "longest_match": item.get("longest_match"),
+                    "jaccard": item.get("jaccard"),
+                    "evidence": [_match(e) for e in map(as_dict, as_list(item.get("evidence")))],
+                }
+            )
         if len(hits) > MAX_EXAMPLES:
             examples.append({"benchmark": name, "item": nested.more_text(len(hits) - MAX_EXAMPLES)})
     return benches, examples

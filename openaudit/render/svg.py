@@ -1,4 +1,5 @@
 """Inline SVG pieces (no fonts, scripts or network): the dimension score chart and badges share them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,9 +24,9 @@ def score_chart(report: dict[str, Any], *, width: int = 640) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Dimension scores" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" class="chart">',
-        "<defs><pattern id=\"na\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-        "patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bbb\" "
-        "stroke-width=\"2\"/></pattern></defs>",
+        '<defs><pattern id="na" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#bbb" '
+        'stroke-width="2"/></pattern></defs>',
     ]
     for tick in range(0, 11, 2):
         x = label_w + plot_w * tick / 10
@@ -35,19 +36,24 @@ def score_chart(report: dict[str, Any], *, width: int = 640) -> str:
         y = top + i * (bar_h + gap)
         name = h(d.get("name") or d.get("id"), "?")
         s = _score(d)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" text-anchor="end" '
-                     f'fill="#222">{name}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" text-anchor="end" '
+            f'fill="#222">{name}</text>'
+        )
         parts.append(f'<rect x="{label_w}" y="{y}" width="{plot_w}" height="{bar_h}" fill="#f4f4f4" rx="3"/>')
         if s is None:
             parts.append(f'<rect x="{label_w}" y="{y}" width="{plot_w}" height="{bar_h}" fill="url(#na)" rx="3"/>')
         else:
             color = grade_color(d.get("grade")) if d.get("grade") else NEUTRAL_COLOR
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{plot_w * s / 10:.1f}" height="{bar_h}" '
-                         f'fill="{color}" rx="3"><title>{name}: {score_text(s)}/10</title></rect>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{plot_w * s / 10:.1f}" height="{bar_h}" '
+                f'fill="{color}" rx="3"><title>{name}: {score_text(s)}/10</title></rect>'
+            )
         grade = h(d.get("grade"), "")
         label = f"{score_text(s)}" + (f" · {grade}" if grade else "")
-        parts.append(f'<text x="{label_w + plot_w + 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" '
-                     f'fill="#222">{label}</text>')
+        parts.append(
+            f'<text x="{label_w + plot_w + 8}" y="{y + bar_h * 0.7:.1f}" font-size="13" fill="#222">{label}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 

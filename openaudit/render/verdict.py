@@ -1,6 +1,7 @@
 """A policy verdict (``Verdict.to_dict()``) as the lines `openaudit check` prints: one status line,
 one line per violation and per unverified rule. Each line is terminal-safe on its own, so the line
 breaks between them stay real line breaks."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,11 +1,13 @@
 """Rendering of a training-replay verification object (``openaudit verify`` and the ``verification``
 block of an audit report): plain-text table, JSON, and the Markdown / HTML sections of a report card.
 Pure functions of the dict; numbers that disagree are printed with enough digits to see how."""
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from openaudit.base.text import terminal_safe
 
@@ -53,47 +55,96 @@ def _summary(v: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("first divergent step", str(v["first_divergent_step"])))
     le = m.get("loss_rel_error") or {}
     if le.get("steps"):
-        out.append(("loss rel. error", f"max {num(le['max'])}, mean {num(le['mean'])}, bias {num(le['bias'])} "
-                                       f"({le['steps']} entries)"))
+        out.append(
+            (
+                "loss rel. error",
+                f"max {num(le['max'])}, mean {num(le['mean'])}, bias {num(le['bias'])} ({le['steps']} entries)",
+            )
+        )
     log = m.get("loss_log")
     if log:
         rounding = "none" if log.get("rounding") is None else f"{log['rounding']} decimals"
         how = "detected" if log.get("reading_detected") else "as published"
-        out.append(("loss log", f"{log.get('compared')} of {log.get('entries')} entries compared; reading "
-                                f"{log.get('reduce')} ({how}); rounding {rounding}"))
+        out.append(
+            (
+                "loss log",
+                f"{log.get('compared')} of {log.get('entries')} entries compared; reading "
+                f"{log.get('reduce')} ({how}); rounding {rounding}",
+            )
+        )
     if m.get("weight_distance") is not None:
         ws = [s["weights"] for s in m.get("segments") or [] if isinstance(s.get("weights"), dict)]
         bitwise = bool(ws) and all(w.get("bitwise_equal") for w in ws) if ws else bool(m.get("bitwise_equal"))
-        out.append(("weight distance", f"{num(m['weight_distance'])} of the segment's update (bitwise equal: "
-                                       f"{'yes' if bitwise else 'no'})"))
+        out.append(
+            (
+                "weight distance",
+                f"{num(m['weight_distance'])} of the segment's update (bitwise equal: {'yes' if bitwise else 'no'})",
+            )
+        )
     tol = m.get("tolerance")
     if tol:
-        per_tensor = f", per tensor at least {num(tol['tensor_rel_floor'])}" if tol.get("tensor_rel_floor") is not None else ""
-        out.append(("tolerance", f"loss {num(tol.get('loss_rel'))} relative, weights {num(tol.get('weight_distance'))} "
-                                 f"of the update{per_tensor}"))
+        per_tensor = (
+            f", per tensor at least {num(tol['tensor_rel_floor'])}" if tol.get("tensor_rel_floor") is not None else ""
+        )
+        out.append(
+            (
+                "tolerance",
+                f"loss {num(tol.get('loss_rel'))} relative, weights {num(tol.get('weight_distance'))} "
+                f"of the update{per_tensor}",
+            )
+        )
     floor = m.get("detection_floor")
     if floor:
-        out.append(("detection floor", f"a change of {num(floor.get('tensor_rel'))} (relative) to any one tensor; "
-                                       f"loss {num(floor.get('loss_rel'))} relative"))
+        out.append(
+            (
+                "detection floor",
+                f"a change of {num(floor.get('tensor_rel'))} (relative) to any one tensor; "
+                f"loss {num(floor.get('loss_rel'))} relative",
+            )
+        )
     cal = m.get("calibration")
     if cal:
-        out.append(("calibration", f"noise loss {num(cal.get('noise_loss_rel'))} / weights "
-                                   f"{num(cal.get('noise_weight_distance'))}; swapped-batch replay loss "
-                                   f"{num(cal.get('wrong_loss_rel_max'))} / weights {num(cal.get('wrong_weight_distance'))}; "
-                                   f"separated: {'yes' if cal.get('separated') else 'no'}"))
+        out.append(
+            (
+                "calibration",
+                f"noise loss {num(cal.get('noise_loss_rel'))} / weights "
+                f"{num(cal.get('noise_weight_distance'))}; swapped-batch replay loss "
+                f"{num(cal.get('wrong_loss_rel_max'))} / weights {num(cal.get('wrong_weight_distance'))}; "
+                f"separated: {'yes' if cal.get('separated') else 'no'}",
+            )
+        )
     est = m.get("estimate")
     if est:
-        out.append(("estimate", f"{est['replay_steps'] + est['calibration_steps']} steps, {est['flops']:.3g} FLOP, "
-                                f"~{num(est['seconds'])} s"))
+        out.append(
+            (
+                "estimate",
+                f"{est['replay_steps'] + est['calibration_steps']} steps, {est['flops']:.3g} FLOP, "
+                f"~{num(est['seconds'])} s",
+            )
+        )
     for key, value in sorted(m.items()):  # other plain numbers (a stored report of another shape)
         if key not in KNOWN_METRICS and (value is None or isinstance(value, (int, float, str, bool))):
             out.append((key.replace("_", " "), "-" if value is None else str(value)))
     return out
 
 
-KNOWN_METRICS = frozenset({"loss_rel_error", "loss_log", "weight_distance", "bitwise_equal", "tolerance",
-                           "detection_floor", "calibration", "estimate", "segments", "forward_audit",
-                           "most_diverged_tensors", "elapsed_seconds", "unsafe"})
+KNOWN_METRICS = frozenset(
+    {
+        "loss_rel_error",
+        "loss_log",
+        "weight_distance",
+        "bitwise_equal",
+        "tolerance",
+        "detection_floor",
+        "calibration",
+        "estimate",
+        "segments",
+        "forward_audit",
+        "most_diverged_tensors",
+        "elapsed_seconds",
+        "unsafe",
+    }
+)
 
 
 def _segments(v: dict[str, Any]) -> list[list[str]]:
@@ -101,8 +152,14 @@ def _segments(v: dict[str, Any]) -> list[list[str]]:
     for seg in (v.get("metrics") or {}).get("segments") or []:
         w = seg.get("weights") or {}
         loss = seg.get("loss") or {}
-        rows.append([f"{seg['start']}->{seg['end']}", num(loss.get("max")), num(w.get("global")),
-                     "-" if not w else ("yes" if w.get("bitwise_equal") else "no")])
+        rows.append(
+            [
+                f"{seg['start']}->{seg['end']}",
+                num(loss.get("max")),
+                num(w.get("global")),
+                "-" if not w else ("yes" if w.get("bitwise_equal") else "no"),
+            ]
+        )
     return rows
 
 
@@ -124,8 +181,10 @@ def _loss_rows(v: dict[str, Any]) -> list[list[str]]:
 
 
 def _tensors(v: dict[str, Any]) -> list[list[str]]:
-    return [[str(t.get("tensor")), num(t.get("distance")), num(t.get("tolerance"))]
-            for t in (v.get("metrics") or {}).get("most_diverged_tensors") or []]
+    return [
+        [str(t.get("tensor")), num(t.get("distance")), num(t.get("tolerance"))]
+        for t in (v.get("metrics") or {}).get("most_diverged_tensors") or []
+    ]
 
 
 def _issues(v: dict[str, Any]) -> list[str]:
@@ -140,10 +199,12 @@ def _env(v: dict[str, Any]) -> str:
     return ", ".join(f"{k} {env[k]}" for k in keys if env.get(k) is not None) or "-"
 
 
-TABLES = (("segments", ["segment", "loss max rel. error", "weight distance", "bitwise"], _segments),
-          ("forward-only loss audit", ["checkpoint -> step", "logged", "computed", ""], _forward),
-          ("loss mismatches", ["step(s)", "logged", "replayed", "rel. error"], _loss_rows),
-          ("most diverged tensors", ["tensor", "distance", "tolerance"], _tensors))
+TABLES = (
+    ("segments", ["segment", "loss max rel. error", "weight distance", "bitwise"], _segments),
+    ("forward-only loss audit", ["checkpoint -> step", "logged", "computed", ""], _forward),
+    ("loss mismatches", ["step(s)", "logged", "replayed", "rel. error"], _loss_rows),
+    ("most diverged tensors", ["tensor", "distance", "tolerance"], _tensors),
+)
 
 
 def to_table(v: dict[str, Any]) -> str:
@@ -186,14 +247,19 @@ def to_html(v: dict[str, Any], esc: Callable[[Any], str]) -> list[str]:
     if not v:
         return []
     h = ["<h2>Training replay</h2>", '<div class="card"><table class="kv">']
-    h += [f"<tr><th>{esc(label.capitalize())}</th><td>{'<strong>' + esc(text) + '</strong>' if label == 'verdict' else esc(text)}</td></tr>"
-          for label, text in _summary(v)]
+    h += [
+        f"<tr><th>{esc(label.capitalize())}</th><td>{'<strong>' + esc(text) + '</strong>' if label == 'verdict' else esc(text)}</td></tr>"
+        for label, text in _summary(v)
+    ]
     h.append("</table>")
     for title, head, fn in TABLES:
         rows = fn(v)
         if rows:
-            h.append(f'<h3>{esc(title.capitalize())}</h3><table class="nested"><tr>'
-                     + "".join(f"<th>{esc(x)}</th>" for x in head) + "</tr>")
+            h.append(
+                f'<h3>{esc(title.capitalize())}</h3><table class="nested"><tr>'
+                + "".join(f"<th>{esc(x)}</th>" for x in head)
+                + "</tr>"
+            )
             h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
             h.append("</table>")
     issues = _issues(v)

@@ -4,7 +4,8 @@ Submodules: ``load`` (load_rubric, rubric_info), ``score`` (score -> ScoreResult
 (evaluate_frameworks). The scoring function is ``openaudit.rubric.score.score`` - it is not re-exported
 here so that ``from openaudit.rubric import score`` keeps naming the submodule.
 """
-from openaudit.rubric import score  # noqa: F401  (the submodule, see above)
+
+from openaudit.rubric import score  # the submodule, see above
 from openaudit.rubric.frameworks import evaluate_frameworks
 from openaudit.rubric.load import load_rubric, rubric_info
 from openaudit.rubric.score import ScoreResult

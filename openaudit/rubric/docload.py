@@ -2,6 +2,7 @@
 hardened YAML, JSON-type check, jsonschema (draft 2020-12). Every problem is an InvalidDocument (the
 subclass the caller names, so the hint fits) naming the file, the JSON path and the reason; a missing
 file is ``FileMissing``. ``document_kind`` is the one place that tells the three kinds apart."""
+
 from __future__ import annotations
 
 import datetime
@@ -18,11 +19,23 @@ MAX_DOC_BYTES = 1024 * 1024  # rubric and policy files are small; anything large
 ErrorClass = type[InvalidDocument]
 # Top-level keys only a policy has (rubric.schema / policy.schema): a document without ``kind`` that
 # uses one of them is read as a policy, so `rubric validate` and `check` give the same reason.
-_POLICY_KEYS = frozenset({
-    "min_overall_score", "min_dimension_scores", "required_probes_pass", "forbid_outcomes", "license",
-    "require_commercial_use", "accept_conditional_commercial_use", "min_mof_class", "require_osaid",
-    "require_osai", "max_contamination_rate", "require_verification", "treat_not_available_as",
-})
+_POLICY_KEYS = frozenset(
+    {
+        "min_overall_score",
+        "min_dimension_scores",
+        "required_probes_pass",
+        "forbid_outcomes",
+        "license",
+        "require_commercial_use",
+        "accept_conditional_commercial_use",
+        "min_mof_class",
+        "require_osaid",
+        "require_osai",
+        "max_contamination_rate",
+        "require_verification",
+        "treat_not_available_as",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +160,9 @@ def read_document(path: str | Path, *, shipped: bool = False, err: ErrorClass = 
     return Document(path=source, data=data, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def load_document(path: str | Path, schema: dict[str, Any] | None, *, shipped: bool = False,
-                  err: ErrorClass = InvalidDocument) -> Document:
+def load_document(
+    path: str | Path, schema: dict[str, Any] | None, *, shipped: bool = False, err: ErrorClass = InvalidDocument
+) -> Document:
     """Read, parse and (when ``schema`` is given) validate one document (``shipped``: package data)."""
     doc = read_document(path, shipped=shipped, err=err)
     if schema is not None:

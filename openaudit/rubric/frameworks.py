@@ -7,9 +7,11 @@ evidence trail). Item status is one of ``met`` / ``not_met`` / ``unverified``:
 * not_applicable is neutral (skipped); not_available, error or a probe that did not run is
   unverified - it blocks a claim but is never reported as a fail.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from openaudit.model import Finding, Outcome
 from openaudit.rubric.load import SHIPPED_FRAMEWORKS, shipped_framework
@@ -91,21 +93,34 @@ def evaluate_mof(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> di
         seen_classes.add(cls["id"])
         required = [c for c in comps if c["class"] in seen_classes]
         missing = [
-            {"component": c["id"], "name": c["name"], "class": c["class"], "status": c["status"],
-             "reason": "; ".join(c["reasons"]) or c["status"], "probes": c["probes"]}
-            for c in required if c["status"] != MET
+            {
+                "component": c["id"],
+                "name": c["name"],
+                "class": c["class"],
+                "status": c["status"],
+                "reason": "; ".join(c["reasons"]) or c["status"],
+                "probes": c["probes"],
+            }
+            for c in required
+            if c["status"] != MET
         ]
         status = MET if not missing else (NOT_MET if any(m["status"] == NOT_MET for m in missing) else UNVERIFIED)
         progress[cls["id"]] = {
-            "name": cls["name"], "met": len(required) - len(missing), "required": len(required),
-            "status": status, "missing": missing,
+            "name": cls["name"],
+            "met": len(required) - len(missing),
+            "required": len(required),
+            "status": status,
+            "missing": missing,
         }
         if status == MET and not blocked:
             achieved = cls["id"]
         else:
             blocked = True
-    return {"class": achieved, "progress": progress,
-            "components": [{k: c[k] for k in ("id", "name", "class", "status", "probes")} for c in comps]}
+    return {
+        "class": achieved,
+        "progress": progress,
+        "components": [{k: c[k] for k in ("id", "name", "class", "status", "probes")} for c in comps],
+    }
 
 
 def evaluate_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> dict[str, Any]:
@@ -115,8 +130,15 @@ def evaluate_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> 
         r = _both(requirement(it.get("evidence"), findings), requirement(it.get("terms"), findings))
         items[it["id"]] = {"name": it["name"], "status": r["status"], "probes": r["probes"]}
         if r["status"] != MET:
-            missing.append({"item": it["id"], "name": it["name"], "status": r["status"],
-                            "reason": "; ".join(r["reasons"]) or r["status"], "probes": r["probes"]})
+            missing.append(
+                {
+                    "item": it["id"],
+                    "name": it["name"],
+                    "status": r["status"],
+                    "reason": "; ".join(r["reasons"]) or r["status"],
+                    "probes": r["probes"],
+                }
+            )
     statuses = [m["status"] for m in missing]
     verdict = OSAID_NOT_OPEN if NOT_MET in statuses else (OSAID_INSUFFICIENT if statuses else OSAID_OPEN)
     return {"verdict": verdict, "missing": missing, "items": items}
@@ -151,8 +173,13 @@ def evaluate_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> t
             share = earned / observed
             grade = "open" if share >= th["open"] - 1e-9 else ("partial" if share >= th["partial"] - 1e-9 else "closed")
         grades[dim["id"]] = grade
-        detail[dim["id"]] = {"name": dim["name"], "group": dim["group"], "grade": grade,
-                             "share": None if share is None else round(share, 3), "probes": probes}
+        detail[dim["id"]] = {
+            "name": dim["name"],
+            "group": dim["group"],
+            "grade": grade,
+            "share": None if share is None else round(share, 3),
+            "probes": probes,
+        }
     return grades, detail
 
 
@@ -161,11 +188,22 @@ def _criterion(pid: str, findings: Mapping[str, Finding], **extra: Any) -> dict[
     """One criterion as it was judged (the finding's message and evidence are in the report's dimensions)."""
     f = findings.get(pid)
     status, _ = _probe_status(pid, findings)
-    return {"probe": pid, "outcome": f.outcome.value if f is not None else "not_run", "status": status or "skipped", **extra}
+    return {
+        "probe": pid,
+        "outcome": f.outcome.value if f is not None else "not_run",
+        "status": status or "skipped",
+        **extra,
+    }
 
 
-def _requirement_rows(req: Mapping[str, Any] | None, role: str, findings: Mapping[str, Finding]) -> list[dict[str, Any]]:
-    return [_criterion(p, findings, role=role, combine=key) for key in ("all_of", "any_of") for p in (req or {}).get(key) or []]
+def _requirement_rows(
+    req: Mapping[str, Any] | None, role: str, findings: Mapping[str, Finding]
+) -> list[dict[str, Any]]:
+    return [
+        _criterion(p, findings, role=role, combine=key)
+        for key in ("all_of", "any_of")
+        for p in (req or {}).get(key) or []
+    ]
 
 
 def _decided(rows: list[dict[str, Any]], status: str) -> list[str]:
@@ -175,22 +213,39 @@ def _decided(rows: list[dict[str, Any]], status: str) -> list[str]:
     return [r["probe"] for r in rows if r["status"] in want]
 
 
-def explain_mof(spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]) -> list[dict[str, Any]]:
+def explain_mof(
+    spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     status = {c["id"]: c["status"] for c in result["components"]}
     out = []
     for c in spec["components"]:
-        rows = _requirement_rows(c.get("evidence"), "evidence", findings) + _requirement_rows(c.get("license"), "license", findings)
+        rows = _requirement_rows(c.get("evidence"), "evidence", findings) + _requirement_rows(
+            c.get("license"), "license", findings
+        )
         st = status[c["id"]]
-        out.append({"id": c["id"], "name": c["name"], "class": c["class"], "type": c.get("type"), "status": st,
-                    "rule": "evidence and license criteria all met (all_of: every probe passes; any_of: one passes)",
-                    "criteria": rows, "decided_by": _decided(rows, st)})
+        out.append(
+            {
+                "id": c["id"],
+                "name": c["name"],
+                "class": c["class"],
+                "type": c.get("type"),
+                "status": st,
+                "rule": "evidence and license criteria all met (all_of: every probe passes; any_of: one passes)",
+                "criteria": rows,
+                "decided_by": _decided(rows, st),
+            }
+        )
     return out
 
 
-def explain_osaid(spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]) -> dict[str, Any]:
+def explain_osaid(
+    spec: Mapping[str, Any], findings: Mapping[str, Finding], result: Mapping[str, Any]
+) -> dict[str, Any]:
     out = {}
     for it in spec["items"]:
-        rows = _requirement_rows(it.get("evidence"), "evidence", findings) + _requirement_rows(it.get("terms"), "terms", findings)
+        rows = _requirement_rows(it.get("evidence"), "evidence", findings) + _requirement_rows(
+            it.get("terms"), "terms", findings
+        )
         st = result["items"][it["id"]]["status"]
         out[it["id"]] = {"name": it["name"], "status": st, "criteria": rows, "decided_by": _decided(rows, st)}
     return out
@@ -201,25 +256,43 @@ def explain_osai(spec: Mapping[str, Any], findings: Mapping[str, Finding], grade
     out: dict[str, Any] = {}
     for dim in spec["dimensions"]:
         earned, observed, credits = _tally(dim, findings)
-        rows = [_criterion(c["probe"], findings, weight=c["weight"], credit=None if cr is None else round(cr, 3),
-                           counted=cr is not None) for c, cr in zip(dim["criteria"], credits)]
+        rows = [
+            _criterion(
+                c["probe"],
+                findings,
+                weight=c["weight"],
+                credit=None if cr is None else round(cr, 3),
+                counted=cr is not None,
+            )
+            for c, cr in zip(dim["criteria"], credits)
+        ]
         grade = grades[dim["id"]]
         lowered = [r["probe"] for r in rows if r["counted"] and r["credit"] < 1]
         unseen = [r["probe"] for r in rows if not r["counted"]]
         if observed:
             share = earned / observed
-            reason = (f"{grade}: share {share:.2f} = {earned:g} of {observed:g} observed weight "
-                      f"(open needs >= {th['open']}, partial >= {th['partial']})")
+            reason = (
+                f"{grade}: share {share:.2f} = {earned:g} of {observed:g} observed weight "
+                f"(open needs >= {th['open']}, partial >= {th['partial']})"
+            )
         else:
             reason = f"{grade}: no criterion could be observed" if rows else f"{grade}: no criterion applies"
         if lowered:
             reason += "; lowered by " + ", ".join(f"{r['probe']}={r['outcome']}" for r in rows if r["probe"] in lowered)
         if unseen:
-            reason += "; not observed: " + ", ".join(f"{r['probe']}={r['outcome']}" for r in rows if r["probe"] in unseen)
-        out[dim["id"]] = {"name": dim["name"], "grade": grade, "earned": round(earned, 3), "observed": round(observed, 3),
-                          "thresholds": dict(th), "criteria": rows,
-                          "decided_by": (lowered or [r["probe"] for r in rows if r["counted"]]) if observed else unseen,
-                          "reason": reason}
+            reason += "; not observed: " + ", ".join(
+                f"{r['probe']}={r['outcome']}" for r in rows if r["probe"] in unseen
+            )
+        out[dim["id"]] = {
+            "name": dim["name"],
+            "grade": grade,
+            "earned": round(earned, 3),
+            "observed": round(observed, 3),
+            "thresholds": dict(th),
+            "criteria": rows,
+            "decided_by": (lowered or [r["probe"] for r in rows if r["counted"]]) if observed else unseen,
+            "reason": reason,
+        }
     return out
 
 

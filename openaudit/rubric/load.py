@@ -1,6 +1,7 @@
 """Load rubric files: a bare name from the shipped rubrics folder, or a path. Validated against
 rubrics/schema/rubric.schema.json, then checked for meaning the schema cannot express (probe ids in the
 catalogue, unique ids, overall weights naming real dimensions, class references)."""
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,11 @@ def _check_probes(doc: Document) -> None:
     for di, dim in enumerate(data.get("dimensions", [])):
         for ci, crit in enumerate(dim["criteria"]):
             if crit["probe"] not in CATALOG:
-                raise invalid(doc.path, json_path(["dimensions", di, "criteria", ci, "probe"]),
-                              f"unknown probe id {crit['probe']!r} (see `openaudit rubric show openaudit`)")
+                raise invalid(
+                    doc.path,
+                    json_path(["dimensions", di, "criteria", ci, "probe"]),
+                    f"unknown probe id {crit['probe']!r} (see `openaudit rubric show openaudit`)",
+                )
     for parts, pid in framework_probe_paths(data.get("frameworks", {}), ["frameworks"]):
         if pid not in CATALOG:
             raise invalid(doc.path, json_path(parts), f"unknown probe id {pid!r}")
@@ -76,8 +80,11 @@ def _check_meaning(doc: Document) -> None:
             seen: set[str] = set()
             for ci, crit in enumerate(dim["criteria"]):
                 if crit["probe"] in seen:
-                    raise invalid(src, json_path(["dimensions", di, "criteria", ci, "probe"]),
-                                  f"probe {crit['probe']!r} appears twice in dimension {dim['id']!r}")
+                    raise invalid(
+                        src,
+                        json_path(["dimensions", di, "criteria", ci, "probe"]),
+                        f"probe {crit['probe']!r} appears twice in dimension {dim['id']!r}",
+                    )
                 seen.add(crit["probe"])
         dims = {d["id"] for d in data["dimensions"]}
         for k in data["overall"]["weights"]:
@@ -96,8 +103,11 @@ def _check_meaning(doc: Document) -> None:
         classes = {c["id"] for c in mof["classes"]}
         for i, comp in enumerate(mof["components"]):
             if comp["class"] not in classes:
-                raise invalid(src, json_path(["frameworks", "mof", "components", i, "class"]),
-                              f"class {comp['class']!r} is not declared in frameworks.mof.classes")
+                raise invalid(
+                    src,
+                    json_path(["frameworks", "mof", "components", i, "class"]),
+                    f"class {comp['class']!r} is not declared in frameworks.mof.classes",
+                )
     if "osaid" in fw:
         _unique(fw["osaid"]["items"], "id", src, ["frameworks", "osaid", "items"])
     if "osai" in fw:
@@ -110,14 +120,23 @@ def _check_meaning(doc: Document) -> None:
 def _build(doc: Document) -> Rubric:
     d = doc.data
     common = dict(
-        id=d["id"], name=d["name"], version=d["version"], kind=d["kind"], description=d["description"],
-        path=doc.path, sha256=doc.sha256, source=d.get("source"), notes=tuple(d.get("notes", ())),
+        id=d["id"],
+        name=d["name"],
+        version=d["version"],
+        kind=d["kind"],
+        description=d["description"],
+        path=doc.path,
+        sha256=doc.sha256,
+        source=d.get("source"),
+        notes=tuple(d.get("notes", ())),
     )
     if d["kind"] != "score":
         return Rubric(**common, frameworks=d["frameworks"])
     dims = tuple(
         Dimension(
-            id=x["id"], name=x["name"], description=x.get("description"),
+            id=x["id"],
+            name=x["name"],
+            description=x.get("description"),
             criteria=tuple(Criterion(c["probe"], float(c["weight"]), c.get("note")) for c in x["criteria"]),
         )
         for x in d["dimensions"]

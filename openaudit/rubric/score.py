@@ -10,17 +10,19 @@ improves a verdict: an ERROR lowers the confidence AND counts as a fail for the 
 that crashes can never lift a dimension above what the same probe failing would give. Dimensions
 with errors or unrun probes are marked (``errors``, ``unrun``, ``unverified``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.errors import UnknownRubric
 from openaudit.model import DimensionResult, Evidence, Finding, Outcome
 from openaudit.rubric.load import rubric_info
 from openaudit.rubric.types import Dimension, Rubric
 
-__all__ = ["ScoreResult", "score", "score_dimension", "rubric_info", "missing_finding"]
+__all__ = ["ScoreResult", "missing_finding", "rubric_info", "score", "score_dimension"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def score_dimension(dim: Dimension, findings: Mapping[str, Finding], rubric: Rub
 def score(rubric: Rubric, findings: Mapping[str, Finding]) -> ScoreResult:
     """Score ``findings`` (probe id -> Finding) with a ``kind: score`` rubric."""
     if rubric.kind != "score":
-        raise UnknownRubric(f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric")
+        raise UnknownRubric(
+            f"{rubric.path}: $.kind: rubric {rubric.id!r} is a {rubric.kind} mapping, not a scoring rubric"
+        )
     dims = tuple(score_dimension(d, findings, rubric) for d in rubric.dimensions)
     weights = rubric.overall_weights or {}
     num = den = conf_num = conf_den = 0.0

@@ -1,8 +1,10 @@
 """Rubric data as frozen objects (built by openaudit.rubric.load from validated YAML)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)

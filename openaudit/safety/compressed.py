@@ -3,6 +3,7 @@ lzma, zlib (and lz4) by their first bytes and unpickles what they decompress to;
 ship tars inside gzip. The stream is decompressed in memory, forward only and capped — the inner
 bytes are judged like a file of their own (a pickle, a tar, or nothing a loader unpickles).
 """
+
 from __future__ import annotations
 
 import bz2
@@ -10,7 +11,8 @@ import gzip
 import io
 import lzma
 import zlib
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.base.formats import is_tar
 from openaudit.model import ScanCode
@@ -142,12 +144,15 @@ ScanInner = Callable[..., "dict[str, Any] | None"]
 ScanTar = Callable[..., dict]
 
 
-def scan_compressed(f: BinaryIO, kind: str, *, strict: bool, depth: int, scan_inner: ScanInner, scan_tar: ScanTar,
-                    cut: bool = False) -> dict[str, Any] | None:
+def scan_compressed(
+    f: BinaryIO, kind: str, *, strict: bool, depth: int, scan_inner: ScanInner, scan_tar: ScanTar, cut: bool = False
+) -> dict[str, Any] | None:
     """Judge what ``f`` (a compressed stream at its first byte) decompresses to. ``scan_inner(stream,
     head)`` judges non-tar content; tars are walked member by member, forward only."""
     if kind in ("lz4", "zfile"):
-        return unscannable(kind, ScanCode.UNSUPPORTED, f"{kind}-compressed stream (joblib opens it) cannot be decompressed here")
+        return unscannable(
+            kind, ScanCode.UNSUPPORTED, f"{kind}-compressed stream (joblib opens it) cannot be decompressed here"
+        )
     try:
         if getattr(f, "seekable", lambda: False)():
             stream: BinaryIO = Restartable(f, kind)  # type: ignore[assignment]

@@ -9,6 +9,7 @@ imports the module and calls what it names, so the verdict on a pickle is the ve
 * ``unknown``: anything else. Importing an arbitrary module runs its top-level code, so an unknown
   global is never "clean" either (the scanner reports it as ``suspicious``).
 """
+
 from __future__ import annotations
 
 import _compat_pickle
@@ -18,27 +19,77 @@ _ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "bui
 _TORCH_STORAGES = [
     f"torch.{t}Storage"
     for t in (
-        "Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool",
-        "ComplexFloat", "ComplexDouble", "QUInt8", "QInt8", "QInt32", "QUInt4x2", "QUInt2x4",
-        "Untyped", "Typed",
+        "Float",
+        "Double",
+        "Half",
+        "BFloat16",
+        "Long",
+        "Int",
+        "Short",
+        "Char",
+        "Byte",
+        "Bool",
+        "ComplexFloat",
+        "ComplexDouble",
+        "QUInt8",
+        "QInt8",
+        "QInt32",
+        "QUInt4x2",
+        "QUInt2x4",
+        "Untyped",
+        "Typed",
     )
 ]
 _TORCH_DTYPES = [
     f"torch.{t}"
     for t in (
-        "float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz",
-        "float8_e5m2fnuz", "int64", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64", "bool",
-        "complex64", "complex128", "qint8", "quint8", "qint32", "double", "float", "half", "long", "int",
-        "short", "cfloat", "cdouble",
+        "float64",
+        "float32",
+        "float16",
+        "bfloat16",
+        "float8_e4m3fn",
+        "float8_e5m2",
+        "float8_e4m3fnuz",
+        "float8_e5m2fnuz",
+        "int64",
+        "int32",
+        "int16",
+        "int8",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "bool",
+        "complex64",
+        "complex128",
+        "qint8",
+        "quint8",
+        "qint32",
+        "double",
+        "float",
+        "half",
+        "long",
+        "int",
+        "short",
+        "cfloat",
+        "cdouble",
     )
 ]
 _TORCH_REBUILD = [
     f"torch._utils.{n}"
     for n in (
-        "_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_parameter",
-        "_rebuild_parameter_with_state", "_rebuild_qtensor", "_rebuild_sparse_tensor",
-        "_rebuild_sparse_csr_tensor", "_rebuild_device_tensor_from_numpy", "_rebuild_meta_tensor_no_storage",
-        "_rebuild_wrapper_subclass", "_rebuild_nested_tensor",
+        "_rebuild_tensor",
+        "_rebuild_tensor_v2",
+        "_rebuild_tensor_v3",
+        "_rebuild_parameter",
+        "_rebuild_parameter_with_state",
+        "_rebuild_qtensor",
+        "_rebuild_sparse_tensor",
+        "_rebuild_sparse_csr_tensor",
+        "_rebuild_device_tensor_from_numpy",
+        "_rebuild_meta_tensor_no_storage",
+        "_rebuild_wrapper_subclass",
+        "_rebuild_nested_tensor",
     )
 ]
 
@@ -47,30 +98,107 @@ ALLOWLIST: frozenset[str] = frozenset(
     + _TORCH_DTYPES
     + _TORCH_REBUILD
     + [
-        "torch.storage.UntypedStorage", "torch.storage.TypedStorage", "torch.storage._StorageBase",
-        "torch._tensor._rebuild_from_type_v2", "torch.Size", "torch.device", "torch.Tensor",
-        "torch.nn.parameter.Parameter", "torch.torch_version.TorchVersion", "torch.serialization._get_layout",
-        "torch.strided", "torch.sparse_coo", "torch.per_tensor_affine", "torch.per_channel_affine",
-        "collections.OrderedDict", "collections.defaultdict", "collections.Counter", "collections.deque",
-        "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
-        "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar", "numpy.ndarray", "numpy.dtype",
-        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
-        "joblib.numpy_pickle.NumpyArrayWrapper", "sklearn.utils._bunch.Bunch",
-        "_codecs.encode", "codecs.encode",
-        "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__",
-        "builtins.set", "builtins.frozenset", "builtins.list", "builtins.dict", "builtins.tuple",
-        "builtins.slice", "builtins.complex", "builtins.bytearray", "builtins.bytes", "builtins.range",
-        "builtins.int", "builtins.float", "builtins.str", "builtins.bool", "builtins.object",
-        "argparse.Namespace", "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta",
-        "datetime.timezone", "decimal.Decimal", "fractions.Fraction", "uuid.UUID",
-        "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+        "torch.storage.UntypedStorage",
+        "torch.storage.TypedStorage",
+        "torch.storage._StorageBase",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch.Size",
+        "torch.device",
+        "torch.Tensor",
+        "torch.nn.parameter.Parameter",
+        "torch.torch_version.TorchVersion",
+        "torch.serialization._get_layout",
+        "torch.strided",
+        "torch.sparse_coo",
+        "torch.per_tensor_affine",
+        "torch.per_channel_affine",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "collections.Counter",
+        "collections.deque",
+        "numpy.core.multiarray._reconstruct",
+        "numpy._core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray.scalar",
+        "numpy.ndarray",
+        "numpy.dtype",
+        "numpy.core.numeric._frombuffer",
+        "numpy._core.numeric._frombuffer",
+        "joblib.numpy_pickle.NumpyArrayWrapper",
+        "sklearn.utils._bunch.Bunch",
+        "_codecs.encode",
+        "codecs.encode",
+        "copyreg._reconstructor",
+        "copyreg.__newobj__",
+        "copyreg.__newobj_ex__",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.tuple",
+        "builtins.slice",
+        "builtins.complex",
+        "builtins.bytearray",
+        "builtins.bytes",
+        "builtins.range",
+        "builtins.int",
+        "builtins.float",
+        "builtins.str",
+        "builtins.bool",
+        "builtins.object",
+        "argparse.Namespace",
+        "datetime.datetime",
+        "datetime.date",
+        "datetime.time",
+        "datetime.timedelta",
+        "datetime.timezone",
+        "decimal.Decimal",
+        "fractions.Fraction",
+        "uuid.UUID",
+        "pathlib.PosixPath",
+        "pathlib.WindowsPath",
+        "pathlib.PurePosixPath",
+        "pathlib.PureWindowsPath",
     ]
     # numpy 2 pickles some dtypes through their numpy.dtypes classes: each listed exactly, no prefix.
-    + [f"numpy.dtypes.{n}DType" for n in (
-        "Bool", "Byte", "Bytes", "CLongDouble", "Complex128", "Complex64", "DateTime64", "Float16", "Float32",
-        "Float64", "Int16", "Int32", "Int64", "Int8", "Int", "Long", "LongDouble", "LongLong", "Object", "Short",
-        "Str", "String", "TimeDelta64", "UByte", "UInt16", "UInt32", "UInt64", "UInt8", "UInt", "ULong",
-        "ULongLong", "UShort", "Void")]
+    + [
+        f"numpy.dtypes.{n}DType"
+        for n in (
+            "Bool",
+            "Byte",
+            "Bytes",
+            "CLongDouble",
+            "Complex128",
+            "Complex64",
+            "DateTime64",
+            "Float16",
+            "Float32",
+            "Float64",
+            "Int16",
+            "Int32",
+            "Int64",
+            "Int8",
+            "Int",
+            "Long",
+            "LongDouble",
+            "LongLong",
+            "Object",
+            "Short",
+            "Str",
+            "String",
+            "TimeDelta64",
+            "UByte",
+            "UInt16",
+            "UInt32",
+            "UInt64",
+            "UInt8",
+            "UInt",
+            "ULong",
+            "ULongLong",
+            "UShort",
+            "Void",
+        )
+    ]
 )
 # Whole modules whose import or any callable may run code, touch files/network or unpickle again.
 DENY_MODULES: frozenset[str] = frozenset(
@@ -118,7 +246,9 @@ def full_name(module: str, name: str) -> str:
 
 def _denied(parts: list[str]) -> bool:
     # Every dotted prefix counts: "os.path.join", "torch.serialization.load", "builtins.getattr.x".
-    return any(".".join(parts[:i]) in DENY_MODULES or ".".join(parts[:i]) in DENY_NAMES for i in range(1, len(parts) + 1))
+    return any(
+        ".".join(parts[:i]) in DENY_MODULES or ".".join(parts[:i]) in DENY_NAMES for i in range(1, len(parts) + 1)
+    )
 
 
 def classify(module: str, name: str) -> str:

@@ -5,12 +5,14 @@ Only dtype descriptions that are certainly numeric count as "no pickle"; anythin
 as holding objects (``'O'``, ``'object'``, ``'i4,O'``, sub-arrays, names numpy spells differently) is
 scanned as the pickle that follows, so a disguise can only make the file unscannable, never clean.
 """
+
 from __future__ import annotations
 
 import ast
 import re
 import struct
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
 from openaudit.safety.results import not_pickle, unscannable
@@ -31,7 +33,7 @@ def numeric_descr(descr: Any, depth: int = 0) -> bool | None:
     if isinstance(descr, str):
         return bool(_NUMERIC.match(descr))
     if isinstance(descr, tuple):  # (base, shape): a sub-array of the base type
-        if len(descr) != 2 or not (isinstance(descr[1], int) or isinstance(descr[1], tuple)):
+        if len(descr) != 2 or not isinstance(descr[1], (int, tuple)):
             return None
         return numeric_descr(descr[0], depth + 1)
     if isinstance(descr, list):

@@ -11,16 +11,22 @@ Failures are typed (``openaudit.safety.reader``), because they mean different th
 ``Malformed`` / ``Truncated`` (a real unpickler stops there too) versus ``ScanLimit`` / ``Unsupported``
 (our limits: the real loader would go on, so the stream can never be clean).
 """
+
 from __future__ import annotations
 
 import pickletools
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 from openaudit.safety.globals_policy import classify, full_name, normalise
-from openaudit.safety.reader import (  # noqa: F401  (re-exported: the walker's typed stops)
-    CappedReader, Malformed, ScanLimit, ScanStop, Truncated, Unsupported,
+from openaudit.safety.reader import (  # re-exported: the walker's typed stops
+    CappedReader,
+    Malformed,
+    ScanLimit,
+    ScanStop,
+    Truncated,
+    Unsupported,
 )
 
 MAX_OPS = 5_000_000  # opcodes per stream (~15 s of genops at worst)
@@ -28,11 +34,27 @@ MAX_DEPTH = 8  # nested pickles (joblib object arrays)
 JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 _RECONSTRUCTORS = {"copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__"}
 _STRING_OPS = {
-    "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
+    "STRING",
+    "BINSTRING",
+    "SHORT_BINSTRING",
+    "UNICODE",
+    "BINUNICODE",
+    "SHORT_BINUNICODE",
+    "BINUNICODE8",
 }
 _VALUE_OPS = _STRING_OPS | {
-    "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1",
-    "LONG4", "FLOAT", "BINFLOAT",
+    "BINBYTES",
+    "SHORT_BINBYTES",
+    "BINBYTES8",
+    "INT",
+    "BININT",
+    "BININT1",
+    "BININT2",
+    "LONG",
+    "LONG1",
+    "LONG4",
+    "FLOAT",
+    "BINFLOAT",
 }
 
 

@@ -13,12 +13,14 @@ unpickler rejects before anything callable are not a pickle (``None`` from ``sca
 Anything not scanned to the end (caps, budgets, constructs the model cannot follow, trailing bytes
 that start a pickle) is ``unscannable`` — never ``clean``.
 """
+
 from __future__ import annotations
 
 import io
 import os
 import struct
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.base import formats
 from openaudit.model import ScanCode, ScanStatus
@@ -37,13 +39,22 @@ HEAD = 64 * 1024
 _SAFE_FORMATS = ("safetensors", "gguf", "onnx", "hdf5")
 
 
-def _pickle_view(f: BinaryIO, fmt: str = "pickle", *, cap: int = MAX_STREAM_BYTES, strict: bool = True,
-                 cut: bool = False) -> dict[str, Any]:
+def _pickle_view(
+    f: BinaryIO, fmt: str = "pickle", *, cap: int = MAX_STREAM_BYTES, strict: bool = True, cut: bool = False
+) -> dict[str, Any]:
     return scan_stream(f, fmt, cap=cap, strict=strict, cut=cut)
 
 
-def scan_fileobj(f: BinaryIO, head: bytes, *, size: int | None, strict: bool, cut: bool = False, depth: int = 0,
-                 cap: int = MAX_STREAM_BYTES) -> dict[str, Any] | None:
+def scan_fileobj(
+    f: BinaryIO,
+    head: bytes,
+    *,
+    size: int | None,
+    strict: bool,
+    cut: bool = False,
+    depth: int = 0,
+    cap: int = MAX_STREAM_BYTES,
+) -> dict[str, Any] | None:
     """Every reading of ``f`` (positioned at 0; ``head`` = its first bytes). None: nothing a loader
     unpickles (only for non-strict files)."""
     if depth > MAX_DEPTH:
@@ -77,7 +88,9 @@ def scan_fileobj(f: BinaryIO, head: bytes, *, size: int | None, strict: bool, cu
         if strict and not views and pv["code"] == ScanCode.MALFORMED.value and pv.get("offset") == 0:
             pv = unscannable("unknown", ScanCode.UNKNOWN_FORMAT, "content is neither a pickle nor a known format")
         # A pickle prefix that runs nothing (no globals) beside a recognised format is that format.
-        if pv["status"] != ScanStatus.NOT_PICKLE.value and not (views and pv["status"] == ScanStatus.CLEAN.value and not pv["globals"]):
+        if pv["status"] != ScanStatus.NOT_PICKLE.value and not (
+            views and pv["status"] == ScanStatus.CLEAN.value and not pv["globals"]
+        ):
             views.append(("", pv))
     if not views:
         return None
@@ -91,14 +104,28 @@ def _compressed(f: BinaryIO, kind: str, *, strict: bool, depth: int, cut: bool) 
     def inner(stream: BinaryIO, head: bytes, *, strict: bool, depth: int) -> dict | None:
         return scan_fileobj(stream, head, size=None, strict=strict, depth=depth + 1)
 
-    got = scan_compressed(f, kind, strict=strict, depth=depth, cut=cut, scan_inner=inner,
-                          scan_tar=lambda s, depth, stream: scan_tar(s, scan_member, depth=depth + 1, stream=stream))
-    if got is not None and not strict and got["status"] == ScanStatus.UNSCANNABLE.value and got["code"] == ScanCode.CORRUPT_CONTAINER.value:
+    got = scan_compressed(
+        f,
+        kind,
+        strict=strict,
+        depth=depth,
+        cut=cut,
+        scan_inner=inner,
+        scan_tar=lambda s, depth, stream: scan_tar(s, scan_member, depth=depth + 1, stream=stream),
+    )
+    if (
+        got is not None
+        and not strict
+        and got["status"] == ScanStatus.UNSCANNABLE.value
+        and got["code"] == ScanCode.CORRUPT_CONTAINER.value
+    ):
         return None  # a broken stream no loader decompresses is nothing it could unpickle
     return got
 
 
-def scan_member(fo: BinaryIO, name: str, size: int | None, *, depth: int, seekable: bool, cap: int) -> dict[str, Any] | None:
+def scan_member(
+    fo: BinaryIO, name: str, size: int | None, *, depth: int, seekable: bool, cap: int
+) -> dict[str, Any] | None:
     """An archive member (or any inner stream), judged like a file: by its name's role and its bytes."""
     head = fo.read(HEAD)
     whole = size is not None and len(head) >= size
@@ -141,8 +168,9 @@ def scan_path(path: str | os.PathLike, *, strict: bool | None = None) -> dict[st
     return got if got is not None else not_pickle("unknown", "nothing a pickle loader runs")
 
 
-def scan_ranged(size: int, read: Callable[[int, int], bytes], *, budget: int = 4 * 1024 * 1024,
-                strict: bool = True) -> dict[str, Any]:
+def scan_ranged(
+    size: int, read: Callable[[int, int], bytes], *, budget: int = 4 * 1024 * 1024, strict: bool = True
+) -> dict[str, Any]:
     """Scan a remote file through ``read(offset, length) -> bytes`` (HTTP range requests), reading at
     most ``budget`` bytes. Zips: the central directory, then the members; other files: the first
     ``budget`` bytes. A scan the window cannot finish has code BUDGET (``unscannable``)."""
@@ -172,8 +200,12 @@ def _guard(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
         raise
     except (RecursionError, MemoryError, ValueError, EOFError, struct.error, KeyError, IndexError, OSError) as exc:
         msg = " ".join(str(exc).split())[:160]
-        code = ScanCode.READ_ERROR if isinstance(exc, OSError) and not isinstance(exc, io.UnsupportedOperation) else ScanCode.SCANNER_ERROR
+        code = (
+            ScanCode.READ_ERROR
+            if isinstance(exc, OSError) and not isinstance(exc, io.UnsupportedOperation)
+            else ScanCode.SCANNER_ERROR
+        )
         return unscannable("unknown", code, f"scan failed: {type(exc).__name__}: {msg}")
 
 
-__all__ = ["scan_bytes", "scan_path", "scan_ranged", "scan_fileobj", "scan_member", "result"]
+__all__ = ["result", "scan_bytes", "scan_fileobj", "scan_member", "scan_path", "scan_ranged"]

@@ -6,6 +6,7 @@
 * ``ScanLimit`` / ``Unsupported``: *our* limits (caps, constructs the model cannot size) — the real
   loader would go on, so what follows is unknown and the stream can never be clean.
 """
+
 from __future__ import annotations
 
 from typing import BinaryIO

@@ -1,6 +1,7 @@
 """Remote code: does the repository need ``trust_remote_code`` (``auto_map``, ``custom_pipelines``),
 and what do its Python files import and call? Static only: ``ast.parse`` of the text the source
 already read — never imported, compiled to bytecode, or run."""
+
 from __future__ import annotations
 
 import ast
@@ -10,23 +11,70 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from openaudit.model import Evidence, Snapshot
 from openaudit.base.parse import ParseProblem, load_json
+from openaudit.model import Evidence, Snapshot
 
 MAX_AST_NODES = 200_000
 
 _RISKY_EXACT = {
-    "eval", "exec", "compile", "__import__", "breakpoint", "open",
-    "os.system", "os.popen", "os.remove", "os.unlink", "os.rmdir", "os.fork", "os.kill", "os.putenv",
-    "shutil.rmtree", "shutil.move", "importlib.import_module", "importlib.util.spec_from_file_location",
-    "pickle.load", "pickle.loads", "pickle.Unpickler", "cPickle.load", "cPickle.loads", "dill.load", "dill.loads",
-    "marshal.loads", "marshal.load", "torch.load", "joblib.load", "numpy.load", "np.load", "yaml.load",
-    "yaml.unsafe_load", "yaml.full_load", "runpy.run_path", "runpy.run_module", "pty.spawn",
-    "webbrowser.open", "urllib.urlopen", "urllib2.urlopen", "ctypes.CDLL", "ctypes.cdll.LoadLibrary",
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "breakpoint",
+    "open",
+    "os.system",
+    "os.popen",
+    "os.remove",
+    "os.unlink",
+    "os.rmdir",
+    "os.fork",
+    "os.kill",
+    "os.putenv",
+    "shutil.rmtree",
+    "shutil.move",
+    "importlib.import_module",
+    "importlib.util.spec_from_file_location",
+    "pickle.load",
+    "pickle.loads",
+    "pickle.Unpickler",
+    "cPickle.load",
+    "cPickle.loads",
+    "dill.load",
+    "dill.loads",
+    "marshal.loads",
+    "marshal.load",
+    "torch.load",
+    "joblib.load",
+    "numpy.load",
+    "np.load",
+    "yaml.load",
+    "yaml.unsafe_load",
+    "yaml.full_load",
+    "runpy.run_path",
+    "runpy.run_module",
+    "pty.spawn",
+    "webbrowser.open",
+    "urllib.urlopen",
+    "urllib2.urlopen",
+    "ctypes.CDLL",
+    "ctypes.cdll.LoadLibrary",
 }
 _RISKY_PREFIX = (
-    "subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "requests.", "httpx.", "urllib.request.",
-    "urllib3.", "http.client.", "socket.", "ftplib.", "smtplib.", "paramiko.", "ctypes.",
+    "subprocess.",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "requests.",
+    "httpx.",
+    "urllib.request.",
+    "urllib3.",
+    "http.client.",
+    "socket.",
+    "ftplib.",
+    "smtplib.",
+    "paramiko.",
+    "ctypes.",
 )
 
 
@@ -114,8 +162,9 @@ def loader_view(text: str) -> Any:
         return None
 
 
-def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, list[str]],
-                  unverified: dict[str, str]) -> set[str]:
+def _config_flags(
+    snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, list[str]], unverified: dict[str, str]
+) -> set[str]:
     """auto_map / custom_pipelines in any *config.json or model_index.json; returns .py files named."""
     named: set[str] = set()
     for path in sorted(snapshot.texts):
@@ -129,7 +178,9 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         except ParseProblem as exc:
             doc = loader_view(text)
             how = f" (read as transformers reads it: the strict parser refused the file: {exc.reason})"
-            flagged = isinstance(doc, dict) and (isinstance(doc.get("auto_map"), dict) and doc["auto_map"] or doc.get("custom_pipelines"))
+            flagged = isinstance(doc, dict) and (
+                (isinstance(doc.get("auto_map"), dict) and doc["auto_map"]) or doc.get("custom_pipelines")
+            )
             if not flagged:
                 unverified[path] = exc.reason
                 continue
@@ -141,7 +192,9 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
             refs = sorted({r for v in amap.values() for r in _refs(v)})
             auto[path] = refs
             line = _line_of(text, '"auto_map"') or _line_of(text, "auto")
-            evidence.append(Evidence(kind="line", path=path, line=line, field="auto_map", snippet=(", ".join(refs) + how)[:200]))
+            evidence.append(
+                Evidence(kind="line", path=path, line=line, field="auto_map", snippet=(", ".join(refs) + how)[:200])
+            )
             for r in refs:
                 mod = r.split("--")[-1].rsplit(".", 1)[0]
                 if re.fullmatch(r"[A-Za-z_][\w.]*", mod):
@@ -149,8 +202,15 @@ def _config_flags(snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, 
         pipes = doc.get("custom_pipelines")
         if pipes:
             auto.setdefault(path, [])
-            evidence.append(Evidence(kind="line", path=path, line=_line_of(text, '"custom_pipelines"'), field="custom_pipelines",
-                                     snippet=(str(pipes) + how)[:200]))
+            evidence.append(
+                Evidence(
+                    kind="line",
+                    path=path,
+                    line=_line_of(text, '"custom_pipelines"'),
+                    field="custom_pipelines",
+                    snippet=(str(pipes) + how)[:200],
+                )
+            )
             if isinstance(pipes, dict):
                 for spec in pipes.values():
                     impl = spec.get("impl") if isinstance(spec, dict) else None
@@ -169,7 +229,9 @@ def summarize(snapshot: Snapshot) -> RemoteCodeSummary:
     risky: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     for path in py_files:
-        evidence.append(Evidence(kind="file", path=path, snippet="referenced by auto_map" if path in named else "python file"))
+        evidence.append(
+            Evidence(kind="file", path=path, snippet="referenced by auto_map" if path in named else "python file")
+        )
         text = snapshot.texts.get(path)
         if text is None:
             errors[path] = "not read (too large or not text)"
@@ -188,7 +250,11 @@ def summarize(snapshot: Snapshot) -> RemoteCodeSummary:
             for name, line in sorted(set(calls), key=lambda c: (c[1], c[0]))[:20]:
                 evidence.append(Evidence(kind="line", path=path, line=line, snippet=f"calls {name}"))
     for path in sorted(named - set(py_files)):
-        evidence.append(Evidence(kind="absence", path=path, snippet="auto_map names this module but the file is not in the repository"))
+        evidence.append(
+            Evidence(
+                kind="absence", path=path, snippet="auto_map names this module but the file is not in the repository"
+            )
+        )
     return RemoteCodeSummary(
         flagged=bool(auto),
         evidence=tuple(evidence),

@@ -7,22 +7,43 @@ A result is a plain JSON-able dict (it is stored in ``Snapshot.scans`` and in ca
 
 ``status`` and ``code`` are what callers decide on; ``reason`` is derived from them for people.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from openaudit.model import ScanCode, ScanStatus
 
 _BASE_KEYS = ("format", "status", "code", "reason", "globals", "dangerous", "suspicious")
-_RANK = {ScanStatus.DANGEROUS.value: 3, ScanStatus.UNSCANNABLE.value: 2, ScanStatus.CLEAN.value: 1,
-         ScanStatus.NOT_PICKLE.value: 0}
+_RANK = {
+    ScanStatus.DANGEROUS.value: 3,
+    ScanStatus.UNSCANNABLE.value: 2,
+    ScanStatus.CLEAN.value: 1,
+    ScanStatus.NOT_PICKLE.value: 0,
+}
 
 
-def result(fmt: str, status: ScanStatus, code: ScanCode, reason: str, *, globals_: Iterable[str] = (),
-           dangerous: Iterable[str] = (), suspicious: Iterable[str] = (), **fields: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"format": fmt, "status": status.value, "code": code.value, "reason": reason,
-                           "globals": sorted(set(globals_)), "dangerous": sorted(set(dangerous)),
-                           "suspicious": sorted(set(suspicious))}
+def result(
+    fmt: str,
+    status: ScanStatus,
+    code: ScanCode,
+    reason: str,
+    *,
+    globals_: Iterable[str] = (),
+    dangerous: Iterable[str] = (),
+    suspicious: Iterable[str] = (),
+    **fields: Any,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "format": fmt,
+        "status": status.value,
+        "code": code.value,
+        "reason": reason,
+        "globals": sorted(set(globals_)),
+        "dangerous": sorted(set(dangerous)),
+        "suspicious": sorted(set(suspicious)),
+    }
     out.update({k: v for k, v in fields.items() if v is not None})
     return out
 
@@ -55,7 +76,9 @@ def code_of(res: Any) -> ScanCode:
         return ScanCode.SCANNER_ERROR
 
 
-def worst(fmt: str | None, parts: list[tuple[str, dict[str, Any]]], empty: dict[str, Any] | None = None) -> dict[str, Any]:
+def worst(
+    fmt: str | None, parts: list[tuple[str, dict[str, Any]]], empty: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Combine the results of the parts of one file (archive members, or the several ways one file
     can be read): the worst status wins with its code; globals are unioned; the reason names the
     parts that decided. ``fmt`` None: the deciding part's format. ``empty`` is returned when there
@@ -69,8 +92,14 @@ def worst(fmt: str | None, parts: list[tuple[str, dict[str, Any]]], empty: dict[
     extra = {k: v for k, v in first.items() if k not in _BASE_KEYS}
     if "member" not in extra and deciding[0][0]:
         extra["member"] = deciding[0][0]
-    out = result(fmt or str(first.get("format", "unknown")), status_of(first), code_of(first), "; ".join(shown),
-                 globals_=(g for _, p in parts for g in p.get("globals", [])),
-                 dangerous=(g for _, p in parts for g in p.get("dangerous", [])),
-                 suspicious=(g for _, p in parts for g in p.get("suspicious", [])), **extra)
+    out = result(
+        fmt or str(first.get("format", "unknown")),
+        status_of(first),
+        code_of(first),
+        "; ".join(shown),
+        globals_=(g for _, p in parts for g in p.get("globals", [])),
+        dangerous=(g for _, p in parts for g in p.get("dangerous", [])),
+        suspicious=(g for _, p in parts for g in p.get("suspicious", [])),
+        **extra,
+    )
     return out

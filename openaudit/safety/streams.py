@@ -13,6 +13,7 @@ a pickle: their first opcode is invalid, or they stop (definitively, as a real u
 before naming any callable. Anything else — a cap, a construct the model cannot follow, trailing
 bytes that start a pickle we cannot finish — is ``unscannable``, never clean.
 """
+
 from __future__ import annotations
 
 import struct
@@ -20,7 +21,15 @@ from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode, ScanStatus
 from openaudit.safety.opcodes import (
-    JOBLIB_WRAPPER, CappedReader, GlobalRef, Malformed, ScanLimit, ScanStop, StreamResult, Truncated, Unsupported,
+    JOBLIB_WRAPPER,
+    CappedReader,
+    GlobalRef,
+    Malformed,
+    ScanLimit,
+    ScanStop,
+    StreamResult,
+    Truncated,
+    Unsupported,
     _scan_one,
 )
 from openaudit.safety.results import result
@@ -28,9 +37,25 @@ from openaudit.safety.results import result
 MAX_PICKLES = 1_000  # concatenated pickles per stream
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PICKLES = 5  # magic, protocol version, sys info, data, storage keys
-_STORAGE_SIZES = {"Double": 8, "Float": 4, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2, "Char": 1,
-                  "Byte": 1, "Bool": 1, "ComplexFloat": 8, "ComplexDouble": 16, "QUInt8": 1, "QInt8": 1,
-                  "QInt32": 4, "QUInt4x2": 1, "QUInt2x4": 1}
+_STORAGE_SIZES = {
+    "Double": 8,
+    "Float": 4,
+    "Half": 2,
+    "BFloat16": 2,
+    "Long": 8,
+    "Int": 4,
+    "Short": 2,
+    "Char": 1,
+    "Byte": 1,
+    "Bool": 1,
+    "ComplexFloat": 8,
+    "ComplexDouble": 16,
+    "QUInt8": 1,
+    "QInt8": 1,
+    "QInt32": 4,
+    "QUInt4x2": 1,
+    "QUInt2x4": 1,
+}
 
 
 def _stop_code(exc: ScanStop, cut: bool) -> ScanCode:
@@ -50,23 +75,44 @@ def verdict(fmt: str, res: StreamResult, code: ScanCode | None = None, why: str 
     extra = {"pickles": res.pickles, **fields}
     notes = f"; {why}" if why else ""
     if dangerous:
-        dcode = ScanCode.DANGEROUS_GLOBAL if any(c == "dangerous" for c in res.globals.values()) else ScanCode.UNRESOLVED_GLOBAL
-        return result(fmt, ScanStatus.DANGEROUS, dcode, "imports dangerous callables: " + ", ".join(dangerous[:8]) + notes,
-                      globals_=res.globals, dangerous=dangerous, suspicious=suspicious, **extra)
+        dcode = (
+            ScanCode.DANGEROUS_GLOBAL
+            if any(c == "dangerous" for c in res.globals.values())
+            else ScanCode.UNRESOLVED_GLOBAL
+        )
+        return result(
+            fmt,
+            ScanStatus.DANGEROUS,
+            dcode,
+            "imports dangerous callables: " + ", ".join(dangerous[:8]) + notes,
+            globals_=res.globals,
+            dangerous=dangerous,
+            suspicious=suspicious,
+            **extra,
+        )
     if code is not None:
-        return result(fmt, ScanStatus.UNSCANNABLE, code, why or code.value, globals_=res.globals,
-                      suspicious=suspicious, **extra)
+        return result(
+            fmt, ScanStatus.UNSCANNABLE, code, why or code.value, globals_=res.globals, suspicious=suspicious, **extra
+        )
     if suspicious:
-        return result(fmt, ScanStatus.UNSCANNABLE, ScanCode.UNKNOWN_GLOBAL,
-                      "imports globals outside the allowlist, not provably safe: " + ", ".join(suspicious[:8]) + notes,
-                      globals_=res.globals, suspicious=suspicious, **extra)
+        return result(
+            fmt,
+            ScanStatus.UNSCANNABLE,
+            ScanCode.UNKNOWN_GLOBAL,
+            "imports globals outside the allowlist, not provably safe: " + ", ".join(suspicious[:8]) + notes,
+            globals_=res.globals,
+            suspicious=suspicious,
+            **extra,
+        )
     what = "only allowlisted globals" if res.globals else "no globals"
-    return result(fmt, ScanStatus.CLEAN, ScanCode.OK, f"{res.pickles} pickle(s); {what}{notes}", globals_=res.globals, **extra)
+    return result(
+        fmt, ScanStatus.CLEAN, ScanCode.OK, f"{res.pickles} pickle(s); {what}{notes}", globals_=res.globals, **extra
+    )
 
 
 def _maybe_magic(value: Any) -> bool:
     """Could torch's legacy loader see the magic number here (and read on)?"""
-    if isinstance(value, bool) or isinstance(value, (str, bytes, float, list, dict, tuple)) or value is None:
+    if isinstance(value, (bool, str, bytes, float, list, dict, tuple)) or value is None:
         return False
     return not isinstance(value, int) or value == TORCH_MAGIC
 
@@ -87,7 +133,9 @@ def scan_stream(f: BinaryIO, fmt: str, *, cap: int, strict: bool, cut: bool = Fa
     try:
         f.seek(0)
     except (OSError, ValueError):
-        return verdict(fmt, StreamResult(), ScanCode.UNSUPPORTED, "a joblib stream that cannot be re-read as a plain pickle")
+        return verdict(
+            fmt, StreamResult(), ScanCode.UNSUPPORTED, "a joblib stream that cannot be re-read as a plain pickle"
+        )
     return _combine(fmt, out, *_plain_pass(f, cap, cut))
 
 
@@ -119,8 +167,12 @@ def _combine(fmt: str, out: dict[str, Any], plain: StreamResult, code: ScanCode 
     merged.unresolved = [g for g in out["dangerous"] if g not in merged.globals] + plain.unresolved
     if out["status"] == ScanStatus.UNSCANNABLE.value and out["code"] != ScanCode.UNKNOWN_GLOBAL.value:
         code = ScanCode(out["code"])
-    return verdict(fmt, merged, code, "read as a plain unpickler reads it (no joblib array skipping), "
-                   "the bytes meet more than the joblib reading")
+    return verdict(
+        fmt,
+        merged,
+        code,
+        "read as a plain unpickler reads it (no joblib array skipping), the bytes meet more than the joblib reading",
+    )
 
 
 def _scan_stream(f: BinaryIO, fmt: str, *, cap: int, strict: bool, cut: bool) -> dict[str, Any]:
@@ -137,28 +189,47 @@ def _scan_stream(f: BinaryIO, fmt: str, *, cap: int, strict: bool, cut: bool) ->
         if res.pickles == 1:
             legacy = _maybe_magic(value)
         if legacy and res.pickles == LEGACY_PICKLES and not reader.at_eof():
-            return verdict(fmt, res, why=f"torch legacy storage data from byte {reader.tell()}", data_from=reader.tell())
+            return verdict(
+                fmt, res, why=f"torch legacy storage data from byte {reader.tell()}", data_from=reader.tell()
+            )
         if reader.at_eof():
             return verdict(fmt, res)
         if res.pickles >= MAX_PICKLES:
-            return verdict(fmt, res, ScanCode.CAP_REACHED, f"more than {MAX_PICKLES} concatenated pickles", offset=reader.tell())
+            return verdict(
+                fmt, res, ScanCode.CAP_REACHED, f"more than {MAX_PICKLES} concatenated pickles", offset=reader.tell()
+            )
 
 
-def _stopped(fmt: str, res: StreamResult, exc: ScanStop, start: int, *, strict: bool, cut: bool, legacy: bool) -> dict[str, Any]:
+def _stopped(
+    fmt: str, res: StreamResult, exc: ScanStop, start: int, *, strict: bool, cut: bool, legacy: bool
+) -> dict[str, Any]:
     code = _stop_code(exc, cut)
     msg = " ".join(str(exc).split())[:160]
     harmless = isinstance(exc, (Malformed, Truncated)) and exc.callables == 0 and code is not ScanCode.BUDGET
     if res.pickles == 0:
         if harmless and not strict:
-            return result(fmt, ScanStatus.NOT_PICKLE, ScanCode.NOT_PICKLE,
-                          f"not a pickle: a loader stops at byte {exc.pos} ({msg}) before anything callable")
+            return result(
+                fmt,
+                ScanStatus.NOT_PICKLE,
+                ScanCode.NOT_PICKLE,
+                f"not a pickle: a loader stops at byte {exc.pos} ({msg}) before anything callable",
+            )
         what = "not a parsable pickle" if code is ScanCode.MALFORMED else "pickle cannot be read to the end"
         return verdict(fmt, res, code, f"{what}: {msg} (byte {exc.pos})", offset=exc.pos)
     if harmless:  # the loader reading on stops here without running anything: data
         return verdict(fmt, res, why=f"non-pickle data from byte {start}", data_from=start)
-    what = "torch's legacy loader reads a further pickle" if legacy and res.pickles < LEGACY_PICKLES else "bytes after the pickles"
-    return verdict(fmt, res, code if code is not ScanCode.MALFORMED else ScanCode.TRAILING_DATA,
-                   f"{what} from byte {start} start a pickle that cannot be checked to the end ({msg})", offset=start)
+    what = (
+        "torch's legacy loader reads a further pickle"
+        if legacy and res.pickles < LEGACY_PICKLES
+        else "bytes after the pickles"
+    )
+    return verdict(
+        fmt,
+        res,
+        code if code is not ScanCode.MALFORMED else ScanCode.TRAILING_DATA,
+        f"{what} from byte {start} start a pickle that cannot be checked to the end ({msg})",
+        offset=start,
+    )
 
 
 # ---- legacy torch tar members ------------------------------------------------------------------
@@ -215,5 +286,7 @@ def scan_legacy_member(f: BinaryIO, name: str, size: int) -> dict[str, Any]:
             _scan_one(reader, res)
             res.pickles += 1
     except ScanStop as exc:
-        return verdict("torch-tar", res, _stop_code(exc, False), f"{name}: {' '.join(str(exc).split())[:160]}", offset=exc.pos)
+        return verdict(
+            "torch-tar", res, _stop_code(exc, False), f"{name}: {' '.join(str(exc).split())[:160]}", offset=exc.pos
+        )
     return verdict("torch-tar", res)

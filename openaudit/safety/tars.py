@@ -6,10 +6,12 @@ Legacy torch tars (``torch.load`` tries them first on any non-zip file) hold ``s
 ``tensors`` members that interleave pickles with raw records, read as torch reads them, and a
 ``pickle`` member. A link member a loader would follow under one of those names is unscannable.
 """
+
 from __future__ import annotations
 
 import tarfile
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
 from openaudit.safety.results import not_pickle, unscannable, worst
@@ -26,25 +28,40 @@ def _msg(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:120] or type(exc).__name__
 
 
-def scan_tar(f: BinaryIO, scan_member: ScanMember, *, depth: int, stream: bool = False, cut: bool = False) -> dict[str, Any]:
+def scan_tar(
+    f: BinaryIO, scan_member: ScanMember, *, depth: int, stream: bool = False, cut: bool = False
+) -> dict[str, Any]:
     """``stream``: ``f`` can only be read forward (a decompressed stream): members are read in order."""
     parts: list[tuple[str, dict]] = []
     fmt = "tar"
     try:
-        tf = tarfile.open(fileobj=f, mode="r|" if stream else "r:")
+        tf = tarfile.open(fileobj=f, mode="r|" if stream else "r:")  # noqa: SIM115  (closed by the `with tf:` below)
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        return unscannable(fmt, ScanCode.BUDGET if cut else ScanCode.CORRUPT_CONTAINER, f"tar that cannot be read: {_msg(exc)}")
+        return unscannable(
+            fmt, ScanCode.BUDGET if cut else ScanCode.CORRUPT_CONTAINER, f"tar that cannot be read: {_msg(exc)}"
+        )
     try:
         with tf:
             for n, m in enumerate(tf, 1):
                 if n > MAX_MEMBERS:
-                    parts.append(("", unscannable(fmt, ScanCode.CAP_REACHED, f"tar with more than {MAX_MEMBERS} members")))
+                    parts.append(
+                        ("", unscannable(fmt, ScanCode.CAP_REACHED, f"tar with more than {MAX_MEMBERS} members"))
+                    )
                     break
                 if m.name in PICKLE_NAMES:
                     fmt = "torch-tar"
                 if m.issym() or m.islnk():
                     if m.name in PICKLE_NAMES:
-                        parts.append((m.name, unscannable(fmt, ScanCode.LINK_MEMBER, f"link member {m.name!r} -> {m.linkname[:80]!r} that torch.load follows")))
+                        parts.append(
+                            (
+                                m.name,
+                                unscannable(
+                                    fmt,
+                                    ScanCode.LINK_MEMBER,
+                                    f"link member {m.name!r} -> {m.linkname[:80]!r} that torch.load follows",
+                                ),
+                            )
+                        )
                     continue
                 if not m.isfile():
                     continue
@@ -56,7 +73,9 @@ def scan_tar(f: BinaryIO, scan_member: ScanMember, *, depth: int, stream: bool =
                 if got is not None:
                     parts.append((m.name, got))
     except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
-        parts.append(("", unscannable(fmt, ScanCode.BUDGET if cut else ScanCode.TRUNCATED, f"tar cut short: {_msg(exc)}")))
+        parts.append(
+            ("", unscannable(fmt, ScanCode.BUDGET if cut else ScanCode.TRUNCATED, f"tar cut short: {_msg(exc)}"))
+        )
     return worst(fmt, parts, not_pickle(fmt, "tar archive without pickle members"))
 
 

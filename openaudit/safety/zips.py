@@ -6,6 +6,7 @@ Loader facts this follows: ``torch.load`` unpickles ``<record>/data.pkl`` (and T
 magic through ``read_array`` whatever its name (object dtypes unpickle); raw tensor records
 (``<record>/data/<n>`` of a torch zip) are read as bytes only.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,11 +14,12 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from openaudit.model import ScanCode
-from openaudit.safety.roles import wanted
 from openaudit.safety.results import not_pickle, unscannable, worst
+from openaudit.safety.roles import wanted
 
 MAX_MEMBERS = 10_000
 MEMBER_CAP = 512 * 1024 * 1024  # uncompressed bytes of one member that is scanned to its end
@@ -59,8 +61,19 @@ def scan_zip(f: BinaryIO, scan_member: ScanMember, *, depth: int, cut: bool = Fa
         parts: list[tuple[str, dict]] = []
         code = [i.filename for i in infos if "/code/" in f"/{i.filename}" and i.filename.endswith(".py")]
         if code and fmt == "torch-zip":
-            parts.append(("code/", {**unscannable(fmt, ScanCode.TORCHSCRIPT, f"TorchScript archive with {len(code)} code file(s) run by torch.jit.load"),
-                                    "suspicious": ["torchscript code"]}))
+            parts.append(
+                (
+                    "code/",
+                    {
+                        **unscannable(
+                            fmt,
+                            ScanCode.TORCHSCRIPT,
+                            f"TorchScript archive with {len(code)} code file(s) run by torch.jit.load",
+                        ),
+                        "suspicious": ["torchscript code"],
+                    },
+                )
+            )
         for info in sorted(infos, key=lambda i: i.filename):
             if info.is_dir() or _raw_record(info.filename, fmt):
                 continue
@@ -170,10 +183,14 @@ def scan_zip_ranged(b: Budget, scan_member: ScanMember) -> dict[str, Any]:
             parts.append((e["name"], unscannable(fmt, ScanCode.ENCRYPTED, "encrypted member")))
             continue
         if e["method"] not in (0, 8):
-            parts.append((e["name"], unscannable(fmt, ScanCode.UNSUPPORTED, f"compression method {e['method']} not supported")))
+            parts.append(
+                (e["name"], unscannable(fmt, ScanCode.UNSUPPORTED, f"compression method {e['method']} not supported"))
+            )
             continue
         if e["usize"] > MEMBER_CAP or (e["usize"] > 1024 * 1024 and e["usize"] > MAX_RATIO * max(e["csize"], 1)):
-            parts.append((e["name"], unscannable(fmt, ScanCode.ZIP_BOMB, "member over the size cap or with a zip bomb's ratio")))
+            parts.append(
+                (e["name"], unscannable(fmt, ScanCode.ZIP_BOMB, "member over the size cap or with a zip bomb's ratio"))
+            )
             continue
         local = b.get(e["off"], 30)
         if local[:4] != b"PK\x03\x04":

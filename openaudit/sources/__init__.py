@@ -1,12 +1,13 @@
 """openaudit.sources: turn a TARGET (Hub id, local folder, HF cache snapshot, capture folder) into a
 Snapshot. ``resolve`` is the one entry point the rest of openaudit calls."""
+
 from __future__ import annotations
 
 import dataclasses
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from openaudit.base.net import Meter
 from openaudit.base.text import terminal_safe
@@ -17,7 +18,7 @@ from openaudit.sources import select
 from openaudit.sources.cache import detect_cache_snapshot, find_offline
 from openaudit.sources.local import read_folder
 
-__all__ = ["resolve", "is_offline", "looks_like_repo_id", "token_or_env"]
+__all__ = ["is_offline", "looks_like_repo_id", "resolve", "token_or_env"]
 
 # Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "."; no "--" or ".." (huggingface_hub rules).
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -39,8 +40,9 @@ def token_or_env(token: str | None = None) -> str | None:
 
 
 def _looks_like_path(s: str) -> bool:
-    return (s.startswith((".", "/", "~")) or "\\" in s or s.endswith("/") or s.count("/") > 1
-            or not looks_like_repo_id(s))
+    return (
+        s.startswith((".", "/", "~")) or "\\" in s or s.endswith("/") or s.count("/") > 1 or not looks_like_repo_id(s)
+    )
 
 
 def resolve(
@@ -81,7 +83,9 @@ def resolve(
     p = Path(os.path.expanduser(target))
     if capture:
         if not p.is_dir() or not (p / cap.MANIFEST).exists():
-            raise UsageError(f"--capture: {terminal_safe(target)} is not a capture folder written by `openaudit snapshot`")
+            raise UsageError(
+                f"--capture: {terminal_safe(target)} is not a capture folder written by `openaudit snapshot`"
+            )
         snap = cap.read_capture(p)
         return dataclasses.replace(snap, target=dataclasses.replace(snap.target, path=str(p)))
     if p.exists():
@@ -95,12 +99,24 @@ def resolve(
         raise TargetNotFound(f"{terminal_safe(target)}: no such folder, and not a Hub repo id")
     if is_offline(offline):
         snap = find_offline(target, revision)
-        return _from_cache(snap, revision, max_text_bytes, notes=(Note(Condition.OFFLINE, "offline: read from the Hugging Face cache; "
-                                                                       "Hub API fields are not available"),))
+        return _from_cache(
+            snap,
+            revision,
+            max_text_bytes,
+            notes=(
+                Note(Condition.OFFLINE, "offline: read from the Hugging Face cache; Hub API fields are not available"),
+            ),
+        )
     from openaudit.sources.hub import read_hub
 
-    return read_hub(target, revision=revision, token=token, max_text_bytes=max_text_bytes, timeout=timeout,
-                    follow_links=follow_links is not False)
+    return read_hub(
+        target,
+        revision=revision,
+        token=token,
+        max_text_bytes=max_text_bytes,
+        timeout=timeout,
+        follow_links=follow_links is not False,
+    )
 
 
 def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
@@ -109,34 +125,65 @@ def _with_links(snap: Snapshot, token: str | None, timeout: float) -> Snapshot:
 
     notes = list(snap.notes)
     with Meter(timeout) as meter:
-        links = follow_card_links(snap.texts.get("README.md"), None, meter=meter, notes=notes,
-                                  token=token_or_env(token),
-                                  self_id=snap.target.id if snap.target.source is SourceKind.CACHE else None)
+        links = follow_card_links(
+            snap.texts.get("README.md"),
+            None,
+            meter=meter,
+            notes=notes,
+            token=token_or_env(token),
+            self_id=snap.target.id if snap.target.source is SourceKind.CACHE else None,
+        )
     network = NetworkStats(requests=snap.network.requests + meter.requests, bytes=snap.network.bytes + meter.bytes)
     return dataclasses.replace(snap, links=links, network=network, notes=tuple(notes))
 
 
-def _from_folder(p: Path, revision: str | None, max_text_bytes: int, *, max_files: int | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> Snapshot:
+def _from_folder(
+    p: Path,
+    revision: str | None,
+    max_text_bytes: int,
+    *,
+    max_files: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Snapshot:
     cs = detect_cache_snapshot(p)
     if cs is not None:
         return _from_cache(cs, revision, max_text_bytes)
     notes: tuple[Note, ...] = ()
     if os.path.lexists(p / cap.MANIFEST):
-        notes = (Note(Condition.CAPTURE_IGNORED, f"{cap.MANIFEST} found: audited as a plain folder "
-                      "(pass --capture to read a capture written by `openaudit snapshot`)", cap.MANIFEST),)
+        notes = (
+            Note(
+                Condition.CAPTURE_IGNORED,
+                f"{cap.MANIFEST} found: audited as a plain folder "
+                "(pass --capture to read a capture written by `openaudit snapshot`)",
+                cap.MANIFEST,
+            ),
+        )
     name = p.resolve().name or str(p)
-    return read_folder(p, Target(id=name, source=SourceKind.LOCAL, revision=revision, path=str(p)),
-                       max_text_bytes=max_text_bytes, max_files=max_files, progress=progress, notes=notes)
+    return read_folder(
+        p,
+        Target(id=name, source=SourceKind.LOCAL, revision=revision, path=str(p)),
+        max_text_bytes=max_text_bytes,
+        max_files=max_files,
+        progress=progress,
+        notes=notes,
+    )
 
 
 def _from_cache(cs, revision: str | None, max_text_bytes: int, notes: tuple[Note, ...] = ()) -> Snapshot:
     refs = _cache_refs(cs.repo_dir)
     target = Target(id=cs.repo_id, source=SourceKind.CACHE, revision=revision, path=str(cs.snapshot_dir))
-    return read_folder(cs.snapshot_dir, target, commit_sha=cs.commit_sha, allowed_root=cs.repo_dir,
-                       cache_layout=True, max_text_bytes=max_text_bytes, refs=refs,
-                       base_url=f"{_endpoint()}/{cs.repo_id}",
-                       notes=notes + (Note(Condition.CACHE_PARTIAL, "cache snapshot: only the files downloaded into the cache are present"),))
+    return read_folder(
+        cs.snapshot_dir,
+        target,
+        commit_sha=cs.commit_sha,
+        allowed_root=cs.repo_dir,
+        cache_layout=True,
+        max_text_bytes=max_text_bytes,
+        refs=refs,
+        base_url=f"{_endpoint()}/{cs.repo_id}",
+        notes=notes
+        + (Note(Condition.CACHE_PARTIAL, "cache snapshot: only the files downloaded into the cache are present"),),
+    )
 
 
 def _endpoint() -> str:
@@ -149,7 +196,7 @@ def _cache_refs(repo_dir: Path) -> tuple[str, ...]:
     if not refs_dir.is_dir() or refs_dir.is_symlink():
         return ()
     out = []
-    for dirpath, dirnames, filenames in os.walk(refs_dir):
+    for dirpath, _dirnames, filenames in os.walk(refs_dir):
         rel = os.path.relpath(dirpath, refs_dir)
         if rel.split(os.sep)[0] == "pr":
             continue

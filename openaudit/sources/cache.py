@@ -1,6 +1,7 @@
 """The Hugging Face cache: where it is, whether a folder is one of its snapshots, and finding a
 repo's snapshot offline (the layout huggingface_hub writes:
 ``<cache>/models--org--name/{refs/<ref>, snapshots/<sha>/..., blobs/<hash>}``)."""
+
 from __future__ import annotations
 
 import re

@@ -13,6 +13,7 @@ Read back, the capture must be exactly what ``snapshot`` wrote: the manifest and
 symlinks, every blob is a regular file inside ``files/`` matching its recorded size and sha256, and
 the folder holds nothing the manifest does not account for.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,7 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from openaudit.errors import InvalidInput, UsageError
-from openaudit.model import Condition, FileEntry, LinkKind, LinkLookup, LinkStatus, NetworkStats, Note, Snapshot, SourceKind, Target
+from openaudit.model import (
+    Condition,
+    FileEntry,
+    LinkKind,
+    LinkLookup,
+    LinkStatus,
+    NetworkStats,
+    Note,
+    Snapshot,
+    SourceKind,
+    Target,
+)
 
 MANIFEST = ".openaudit-capture.json"
 FORMAT = "openaudit-capture"
@@ -56,8 +68,10 @@ def _check_inventory(folder: Path, blobs: set[str]) -> None:
         _regular(files_dir, "files/", folder)
         extra += sorted(f"files/{p.name}" for p in files_dir.iterdir() if f"files/{p.name}" not in blobs)
     if extra:
-        raise InvalidInput(f"capture {folder}: holds files its manifest does not account for ({', '.join(extra[:3])}): "
-                           "not a capture written by `openaudit snapshot`; audit it without --capture")
+        raise InvalidInput(
+            f"capture {folder}: holds files its manifest does not account for ({', '.join(extra[:3])}): "
+            "not a capture written by `openaudit snapshot`; audit it without --capture"
+        )
 
 
 def check_output(out_dir: Path) -> None:
@@ -182,11 +196,16 @@ def read_capture(folder: Path) -> Snapshot:
         raise InvalidInput(f"{mpath}: capture version {m.get('version')!r} is not supported (expected {VERSION})")
     try:
         t = m["target"]
-        target = Target(id=str(t["id"]), source=SourceKind(t["source"]), revision=t.get("revision"),
-                        path=t.get("path"))
+        target = Target(id=str(t["id"]), source=SourceKind(t["source"]), revision=t.get("revision"), path=t.get("path"))
         files = tuple(
-            FileEntry(path=str(f["path"]), size=f.get("size"), sha256=f.get("sha256"), blob_id=f.get("blob_id"),
-                      lfs=bool(f.get("lfs")), kind=str(f.get("kind", "file")))
+            FileEntry(
+                path=str(f["path"]),
+                size=f.get("size"),
+                sha256=f.get("sha256"),
+                blob_id=f.get("blob_id"),
+                lfs=bool(f.get("lfs")),
+                kind=str(f.get("kind", "file")),
+            )
             for f in m["files"]
         )
         texts = {}
@@ -197,8 +216,15 @@ def read_capture(folder: Path) -> Snapshot:
                 raise InvalidInput(f"capture {folder}: text of {p!r} is not utf-8") from None
         headers = {p: _load_blob(folder, r, p) for p, r in m.get("safetensors_headers", {}).items()}
         heads = {p: _load_blob(folder, r, p) for p, r in m.get("head_bytes", {}).items()}
-        _check_inventory(folder, {str(r.get("blob")) for key in ("texts", "safetensors_headers", "head_bytes")
-                                  for r in (m.get(key) or {}).values() if isinstance(r, dict)})
+        _check_inventory(
+            folder,
+            {
+                str(r.get("blob"))
+                for key in ("texts", "safetensors_headers", "head_bytes")
+                for r in (m.get(key) or {}).values()
+                if isinstance(r, dict)
+            },
+        )
         net = m.get("network") or {}
         return Snapshot(
             target=target,
@@ -226,6 +252,12 @@ def _link(d: dict[str, Any]) -> LinkLookup:
     facts = d.get("facts") or {}
     if not isinstance(facts, dict):
         raise TypeError("link facts are not an object")
-    return LinkLookup(url=str(d["url"]), kind=LinkKind(d["kind"]), status=LinkStatus(d["status"]), facts=facts,
-                      evidence_url=d.get("evidence_url"), requests=int(d.get("requests", 0)),
-                      detail=str(d.get("detail", "")))
+    return LinkLookup(
+        url=str(d["url"]),
+        kind=LinkKind(d["kind"]),
+        status=LinkStatus(d["status"]),
+        facts=facts,
+        evidence_url=d.get("evidence_url"),
+        requests=int(d.get("requests", 0)),
+        detail=str(d.get("detail", "")),
+    )

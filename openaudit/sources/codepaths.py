@@ -7,31 +7,130 @@ folders are left out. Code files (``.py .sh .ipynb`` ...) count when a word name
 configuration files (``.yaml .json .toml`` ...) count as training code under a training-words path or
 a ``configs``/``recipes`` folder.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import PurePosixPath
 
 MAX_LISTED = 100  # paths listed per category
 
-CODE_EXT = frozenset({".py", ".sh", ".bash", ".ipynb", ".jl", ".lua", ".c", ".cc", ".cpp", ".cu", ".rs", ".go",
-                      ".java", ".scala", ".r", ".js", ".ts", ".swift", ".pl", ".rb", ".mojo"})
+CODE_EXT = frozenset(
+    {
+        ".py",
+        ".sh",
+        ".bash",
+        ".ipynb",
+        ".jl",
+        ".lua",
+        ".c",
+        ".cc",
+        ".cpp",
+        ".cu",
+        ".rs",
+        ".go",
+        ".java",
+        ".scala",
+        ".r",
+        ".js",
+        ".ts",
+        ".swift",
+        ".pl",
+        ".rb",
+        ".mojo",
+    }
+)
 CONFIG_EXT = frozenset({".yaml", ".yml", ".json", ".toml", ".cfg", ".ini", ".gin", ".jsonnet", ".conf"})
-IGNORED_DIRS = frozenset({"test", "tests", "testing", "unittests", ".github", ".gitlab", ".circleci", "docs", "doc",
-                          "third_party", "thirdparty", "vendor", "vendored", "node_modules", "assets", "images",
-                          "img", "figures", "site-packages"})
-TRAIN_WORDS = frozenset({"train", "training", "trainer", "trainers", "pretrain", "pretraining",
-                         "finetune", "finetuning", "sft", "rlhf", "dpo", "ppo", "grpo", "orpo", "distill",
-                         "distillation"})
+IGNORED_DIRS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "unittests",
+        ".github",
+        ".gitlab",
+        ".circleci",
+        "docs",
+        "doc",
+        "third_party",
+        "thirdparty",
+        "vendor",
+        "vendored",
+        "node_modules",
+        "assets",
+        "images",
+        "img",
+        "figures",
+        "site-packages",
+    }
+)
+TRAIN_WORDS = frozenset(
+    {
+        "train",
+        "training",
+        "trainer",
+        "trainers",
+        "pretrain",
+        "pretraining",
+        "finetune",
+        "finetuning",
+        "sft",
+        "rlhf",
+        "dpo",
+        "ppo",
+        "grpo",
+        "orpo",
+        "distill",
+        "distillation",
+    }
+)
 TRAIN_PAIRS = (("fine", "tune"), ("fine", "tuning"), ("pre", "train"), ("pre", "training"))
-PREP_WORDS = frozenset({"preprocess", "preprocessing", "preprocessor", "prepare", "preparation", "prep", "dataprep",
-                        "tokenize", "tokenization", "tokenise", "tokenisation", "dedup", "deduplicate",
-                        "deduplication", "decontaminate", "decontamination", "clean", "cleaning", "filter",
-                        "filtering", "shard", "sharding", "mixture", "crawl"})
-DATA_DIRS = frozenset({"data", "dataset", "datasets", "data_processing", "data_prep", "data_pipeline",
-                       "preprocessing", "dataprep"})
-EVAL_WORDS = frozenset({"eval", "evals", "evaluate", "evaluation", "evaluations", "evaluator", "benchmark",
-                        "benchmarks", "bench", "harness"})
+PREP_WORDS = frozenset(
+    {
+        "preprocess",
+        "preprocessing",
+        "preprocessor",
+        "prepare",
+        "preparation",
+        "prep",
+        "dataprep",
+        "tokenize",
+        "tokenization",
+        "tokenise",
+        "tokenisation",
+        "dedup",
+        "deduplicate",
+        "deduplication",
+        "decontaminate",
+        "decontamination",
+        "clean",
+        "cleaning",
+        "filter",
+        "filtering",
+        "shard",
+        "sharding",
+        "mixture",
+        "crawl",
+    }
+)
+DATA_DIRS = frozenset(
+    {"data", "dataset", "datasets", "data_processing", "data_prep", "data_pipeline", "preprocessing", "dataprep"}
+)
+EVAL_WORDS = frozenset(
+    {
+        "eval",
+        "evals",
+        "evaluate",
+        "evaluation",
+        "evaluations",
+        "evaluator",
+        "benchmark",
+        "benchmarks",
+        "bench",
+        "harness",
+    }
+)
 CONFIG_DIRS = frozenset({"config", "configs", "recipes", "recipe", "hparams", "experiments"})
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -41,7 +140,7 @@ def _words(parts: tuple[str, ...]) -> list[str]:
 
 
 def _has_pair(words: list[str], pairs: tuple[tuple[str, str], ...]) -> bool:
-    return any((a, b) in pairs for a, b in zip(words, words[1:]))
+    return any((a, b) in pairs for a, b in itertools.pairwise(words))
 
 
 def categories(path: str) -> set[str]:

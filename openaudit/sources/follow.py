@@ -10,13 +10,13 @@ code" or "no data". Caps: KIND_CAPS per kind and MAX_FOLLOWED in all per audit (
 after MAX_SERVICE_FAILURES failed lookups in a row on one service, or one rate limit, that service's
 remaining links are not tried (their status says why).
 """
+
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from openaudit.base.net import FailKind, Failure, Meter, NetFailure
-from openaudit.base.net import cache, github, papers
+from openaudit.base.net import FailKind, Failure, Meter, NetFailure, cache, github, papers
 from openaudit.base.net import hub as hubnet
 from openaudit.model import Condition, LinkKind, LinkLookup, LinkStatus, Note
 from openaudit.sources import codepaths, hub_lookups
@@ -29,20 +29,32 @@ MAX_SERVICE_FAILURES = 2
 MAX_PATHS = 2000  # file paths listed per GitHub repository
 README_TOPICS = {
     "training": re.compile(r"\b(?:pre-?train\w*|fine-?tun\w*|train(?:ing|ed|er)?)\b", re.IGNORECASE),
-    "data": re.compile(r"\b(?:datasets?|data ?(?:preparation|processing|mixture)|preprocess\w*|tokeni[sz]\w*)\b",
-                       re.IGNORECASE),
+    "data": re.compile(
+        r"\b(?:datasets?|data ?(?:preparation|processing|mixture)|preprocess\w*|tokeni[sz]\w*)\b", re.IGNORECASE
+    ),
     "evaluation": re.compile(r"\b(?:eval(?:uat\w+)?|benchmarks?)\b", re.IGNORECASE),
     "license": re.compile(r"\blicen[cs]e[ds]?\b", re.IGNORECASE),
 }
 
 
-def follow_card_links(card_text: str | None, card_data: dict | None, *, meter: Meter, token: str | None,
-                      notes: list[Note], self_id: str | None = None) -> tuple[LinkLookup, ...]:
+def follow_card_links(
+    card_text: str | None,
+    card_data: dict | None,
+    *,
+    meter: Meter,
+    token: str | None,
+    notes: list[Note],
+    self_id: str | None = None,
+) -> tuple[LinkLookup, ...]:
     """Find the card's links and follow them (inside ``meter``, which must be active)."""
     refs, more = find_links(card_text, card_data, self_id=self_id, web=hubnet.endpoint())
     if more:
-        notes.append(Note(Condition.LOOKUP_INCOMPLETE, f"{more} more links in the card were not listed "
-                          f"(at most {MAX_FOUND} of each kind per card)"))
+        notes.append(
+            Note(
+                Condition.LOOKUP_INCOMPLETE,
+                f"{more} more links in the card were not listed (at most {MAX_FOUND} of each kind per card)",
+            )
+        )
     return follow(refs, meter=meter, token=token, self_id=self_id)
 
 
@@ -52,7 +64,9 @@ def _service(ref: LinkRef) -> str:
     return "github" if ref.kind is LinkKind.GITHUB_REPO else "hub"
 
 
-def follow(refs: list[LinkRef], *, meter: Meter, token: str | None, self_id: str | None = None) -> tuple[LinkLookup, ...]:
+def follow(
+    refs: list[LinkRef], *, meter: Meter, token: str | None, self_id: str | None = None
+) -> tuple[LinkLookup, ...]:
     out: list[LinkLookup] = []
     per_kind: dict[LinkKind, int] = {}
     followed = 0
@@ -63,16 +77,24 @@ def follow(refs: list[LinkRef], *, meter: Meter, token: str | None, self_id: str
         service = _service(ref)
         if per_kind.get(ref.kind, 0) >= caps[ref.kind] or followed >= MAX_FOLLOWED:
             cap = caps[ref.kind] if per_kind.get(ref.kind, 0) >= caps[ref.kind] else MAX_FOLLOWED
-            out.append(LinkLookup(ref.url, ref.kind, LinkStatus.SKIPPED, detail=f"not followed: over the cap of {cap} "
-                                  f"{'links' if cap == MAX_FOLLOWED else ref.kind.value + ' links'} per audit"))
+            out.append(
+                LinkLookup(
+                    ref.url,
+                    ref.kind,
+                    LinkStatus.SKIPPED,
+                    detail=f"not followed: over the cap of {cap} "
+                    f"{'links' if cap == MAX_FOLLOWED else ref.kind.value + ' links'} per audit",
+                )
+            )
             continue
         if service in blocked:
             status, why = blocked[service]
             out.append(LinkLookup(ref.url, ref.kind, status, detail=f"not tried: {why}"))
             continue
         if service == "web" and not papers.public_url(ref.url):
-            out.append(LinkLookup(ref.url, ref.kind, LinkStatus.SKIPPED,
-                                  detail="not followed: not a public http(s) address"))
+            out.append(
+                LinkLookup(ref.url, ref.kind, LinkStatus.SKIPPED, detail="not followed: not a public http(s) address")
+            )
             continue
         per_kind[ref.kind] = per_kind.get(ref.kind, 0) + 1
         followed += 1
@@ -83,7 +105,7 @@ def follow(refs: list[LinkRef], *, meter: Meter, token: str | None, self_id: str
         except NetFailure as exc:
             failure = exc.failure
             status, facts, evidence, detail = _status_of(failure, ref), {}, None, failure.detail
-        except Exception as exc:  # noqa: BLE001 - one odd link must not sink the audit: unobserved, no facts
+        except Exception as exc:  # one odd link must not sink the audit: unobserved, no facts
             failure = Failure(FailKind.OTHER, None, f"lookup failed ({type(exc).__name__})")
             status, facts, evidence, detail = LinkStatus.ERROR, {}, None, failure.detail
         if facts:
@@ -119,8 +141,11 @@ Followed = tuple[LinkStatus, dict[str, Any], str | None]
 def _cached(key: str, compute: Any) -> Followed:
     """A lookup whose definite answer (OK or NOT_FOUND) is kept in the lookup cache under ``key``."""
     hit = cache.get(key)
-    if isinstance(hit, dict) and hit.get("status") in (LinkStatus.OK.value, LinkStatus.NOT_FOUND.value) \
-            and isinstance(hit.get("facts"), dict):
+    if (
+        isinstance(hit, dict)
+        and hit.get("status") in (LinkStatus.OK.value, LinkStatus.NOT_FOUND.value)
+        and isinstance(hit.get("facts"), dict)
+    ):
         if hit["status"] == LinkStatus.NOT_FOUND.value:
             raise NetFailure(Failure(FailKind.NOT_FOUND, hit.get("http_status"), str(hit.get("detail") or "not found")))
         return LinkStatus.OK, hit["facts"], hit.get("evidence_url")
@@ -128,8 +153,15 @@ def _cached(key: str, compute: Any) -> Followed:
         status, facts, evidence = compute()
     except NetFailure as exc:
         if exc.failure.kind is FailKind.NOT_FOUND:
-            cache.put(key, {"status": LinkStatus.NOT_FOUND.value, "facts": {}, "http_status": exc.failure.status,
-                            "detail": exc.failure.detail})
+            cache.put(
+                key,
+                {
+                    "status": LinkStatus.NOT_FOUND.value,
+                    "facts": {},
+                    "http_status": exc.failure.status,
+                    "detail": exc.failure.detail,
+                },
+            )
         raise
     if not facts.pop("_partial", False):  # a README that failed to load is asked for again next time
         cache.put(key, {"status": status.value, "facts": facts, "evidence_url": evidence})
@@ -185,8 +217,16 @@ def _hub(ref: LinkRef, token: str | None, self_id: str | None) -> Followed:
     except NetFailure as exc:
         if exc.failure.kind is not FailKind.GATED:
             raise
-        facts = {"id": ref.key, "exists": True, "gated": True, "private": None, "disabled": None, "license": None,
-                 "sha": None, "card_license": None}
+        facts = {
+            "id": ref.key,
+            "exists": True,
+            "gated": True,
+            "private": None,
+            "disabled": None,
+            "license": None,
+            "sha": None,
+            "card_license": None,
+        }
         return LinkStatus.OK, facts, page
     card = card_of(info)
     tags: list[Any] = info["tags"] if isinstance(info.get("tags"), list) else []
@@ -210,16 +250,29 @@ def _paper(ref: LinkRef, token: str | None, self_id: str | None) -> Followed:
     if ref.key.startswith("arxiv:"):
         arxiv_id = ref.url.rsplit("/abs/", 1)[1]
         key = f"HEAD {papers.arxiv_base()}/abs/{arxiv_id}"
-        return _cached(key, lambda: (LinkStatus.OK, {"id": arxiv_id, "exists": True, "final_url": papers.arxiv(arxiv_id)},
-                                     papers.arxiv_abs(arxiv_id)))
+        return _cached(
+            key,
+            lambda: (
+                LinkStatus.OK,
+                {"id": arxiv_id, "exists": True, "final_url": papers.arxiv(arxiv_id)},
+                papers.arxiv_abs(arxiv_id),
+            ),
+        )
     if ref.key.startswith("doi:"):
         doi = ref.url.split("doi.org/", 1)[1]
         key = f"GET {papers.doi_base()}/api/handles/{doi}"
-        return _cached(key, lambda: (LinkStatus.OK, {"id": doi, "exists": True, "final_url": papers.doi(doi)},
-                                     papers.doi_url(doi)))
-    return _cached(f"HEAD {ref.url}", lambda: (LinkStatus.OK, {"id": None, "exists": True,
-                                                              "final_url": papers.document(ref.url)}, ref.url))
+        return _cached(
+            key, lambda: (LinkStatus.OK, {"id": doi, "exists": True, "final_url": papers.doi(doi)}, papers.doi_url(doi))
+        )
+    return _cached(
+        f"HEAD {ref.url}",
+        lambda: (LinkStatus.OK, {"id": None, "exists": True, "final_url": papers.document(ref.url)}, ref.url),
+    )
 
 
-_FOLLOWERS = {LinkKind.GITHUB_REPO: _github, LinkKind.HUB_DATASET: _hub, LinkKind.HUB_MODEL: _hub,
-              LinkKind.PAPER: _paper}
+_FOLLOWERS = {
+    LinkKind.GITHUB_REPO: _github,
+    LinkKind.HUB_DATASET: _hub,
+    LinkKind.HUB_MODEL: _hub,
+    LinkKind.PAPER: _paper,
+}

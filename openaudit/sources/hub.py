@@ -6,6 +6,7 @@ Everything is fetched at the commit sha the revision resolves to. All HTTP goes 
 ``openaudit.base.net`` and is counted (``Meter``) into Snapshot.network; the card's links are then
 followed (``sources.follow``) inside the same meter.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -78,8 +79,9 @@ def _api_fields(info) -> dict[str, Any]:
 
 def _raise_for(f: Failure, repo_id: str, revision: str | None, endpoint: str) -> None:
     if f.kind in (FailKind.AUTH, FailKind.GATED):
-        raise AuthError(f"{repo_id}: access denied by the Hub ({f.detail}, HTTP {f.status}); "
-                        "it may be private, gated or not exist")
+        raise AuthError(
+            f"{repo_id}: access denied by the Hub ({f.detail}, HTTP {f.status}); it may be private, gated or not exist"
+        )
     if f.kind is FailKind.REVISION:
         raise TargetNotFound(f"{repo_id}: revision {revision!r} not found on the Hub")
     if f.kind in (FailKind.NOT_FOUND, FailKind.ENTRY):
@@ -105,8 +107,11 @@ def read_hub(
     meter = Meter(timeout)
     with meter:
         try:
-            info = with_retries(lambda: api.model_info(repo_id, revision=revision, files_metadata=True,
-                                                       securityStatus=True, timeout=timeout))
+            info = with_retries(
+                lambda: api.model_info(
+                    repo_id, revision=revision, files_metadata=True, securityStatus=True, timeout=timeout
+                )
+            )
         except Exception as exc:
             _raise_for(classify(exc), repo_id, revision, endpoint)
         sha = info.sha
@@ -130,8 +135,13 @@ def read_hub(
         scans = scan_remote(fetch, files, heads, notes, fetched)
         card_data = api_fields.get("cardData")
         api_fields.update(lookup_declared(card_data, texts.get("README.md"), notes, token))
-        links = follow.follow_card_links(texts.get("README.md"), card_data, meter=meter, token=token,
-                                         notes=notes, self_id=repo_id) if follow_links else ()
+        links = (
+            follow.follow_card_links(
+                texts.get("README.md"), card_data, meter=meter, token=token, notes=notes, self_id=repo_id
+            )
+            if follow_links
+            else ()
+        )
     return Snapshot(
         target=Target(id=repo_id, source=SourceKind.HUB, revision=revision),
         commit_sha=sha,
@@ -154,16 +164,30 @@ def _tree(api, repo_id: str, sha: str, info, notes: list[Note]) -> list[FileEntr
     try:
         items = hubnet.list_tree(api, repo_id, sha)
         files = [
-            FileEntry(path=i.path, size=i.size, sha256=i.lfs.sha256 if i.lfs else None, blob_id=i.blob_id,
-                      lfs=i.lfs is not None)
+            FileEntry(
+                path=i.path,
+                size=i.size,
+                sha256=i.lfs.sha256 if i.lfs else None,
+                blob_id=i.blob_id,
+                lfs=i.lfs is not None,
+            )
             for i in items
         ]
     except Exception as exc:
         f = classify(exc)
-        notes.append(Note(Condition.TREE_UNLISTED, f"file tree could not be listed ({f.detail}); using the model info's file list"))
+        notes.append(
+            Note(
+                Condition.TREE_UNLISTED, f"file tree could not be listed ({f.detail}); using the model info's file list"
+            )
+        )
         files = [
-            FileEntry(path=s.rfilename, size=s.size, sha256=s.lfs.sha256 if s.lfs else None, blob_id=s.blob_id,
-                      lfs=s.lfs is not None)
+            FileEntry(
+                path=s.rfilename,
+                size=s.size,
+                sha256=s.lfs.sha256 if s.lfs else None,
+                blob_id=s.blob_id,
+                lfs=s.lfs is not None,
+            )
             for s in (info.siblings or [])
         ]
     return sorted(files, key=lambda f: f.path)
@@ -196,28 +220,52 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
             if f.kind in (FailKind.AUTH, FailKind.GATED):
                 state["blocked"] = f
                 gated = f" (gated: {info.gated})" if info.gated else ""
-                notes.append(Note(Condition.ACCESS_DENIED, f"files could not be read: access denied (HTTP {f.status}){gated}; "
-                                  "only what the API exposes was used"))
+                notes.append(
+                    Note(
+                        Condition.ACCESS_DENIED,
+                        f"files could not be read: access denied (HTTP {f.status}){gated}; "
+                        "only what the API exposes was used",
+                    )
+                )
             elif f.kind in (FailKind.ENTRY, FailKind.NOT_FOUND):
-                notes.append(Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} is listed but could not be fetched (not found)", path))
+                notes.append(
+                    Note(
+                        Condition.FILE_UNREADABLE,
+                        f"{what} {escape(path)} is listed but could not be fetched (not found)",
+                        path,
+                    )
+                )
             else:
                 state["failures"] += 1
-                notes.append(Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} could not be fetched: {f.detail}", path))
+                notes.append(
+                    Note(Condition.FILE_UNREADABLE, f"{what} {escape(path)} could not be fetched: {f.detail}", path)
+                )
                 if state["failures"] >= MAX_FILE_FAILURES:
                     state["blocked"] = f
-                    notes.append(Note(Condition.READS_STOPPED, "too many failed file reads: the remaining files were not fetched"))
+                    notes.append(
+                        Note(
+                            Condition.READS_STOPPED, "too many failed file reads: the remaining files were not fetched"
+                        )
+                    )
             return None
 
     to_read, text_notes = select.plan_texts([(f.path, f.size) for f in files], max_text_bytes)
     notes.extend(text_notes)
     if len(to_read) > MAX_HUB_TEXTS:
-        notes.append(Note(Condition.TEXT_SKIPPED, f"{len(to_read) - MAX_HUB_TEXTS} more text files were not fetched "
-                          f"(at most {MAX_HUB_TEXTS} per Hub audit)"))
+        notes.append(
+            Note(
+                Condition.TEXT_SKIPPED,
+                f"{len(to_read) - MAX_HUB_TEXTS} more text files were not fetched "
+                f"(at most {MAX_HUB_TEXTS} per Hub audit)",
+            )
+        )
         to_read = to_read[:MAX_HUB_TEXTS]
     by_path = {f.path: f for f in files}
     for path in to_read:
         size = by_path[path].size
-        data = attempt(path, "text file", lambda p=path, s=size: fetch(p, (s if s is not None else select.TEXT_FILE_CAP) + 1))
+        data = attempt(
+            path, "text file", lambda p=path, s=size: fetch(p, (s if s is not None else select.TEXT_FILE_CAP) + 1)
+        )
         if data is None:
             continue
         whole = size is not None and len(data) >= size
@@ -225,7 +273,9 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
             fetched[path] = data
         text = select.decode_text(data)
         if text is None:
-            notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(path)} is not decodable text (utf-8/utf-16): not read", path))
+            notes.append(
+                Note(Condition.TEXT_SKIPPED, f"{escape(path)} is not decodable text (utf-8/utf-16): not read", path)
+            )
         else:
             texts[path] = text
     read = set(to_read)
@@ -235,12 +285,20 @@ def _read_files(fetch, files: list[FileEntry], max_text_bytes: int, notes: list[
         if data is not None and wanted(f.path, data, len(data) >= f.size):
             fetched[f.path] = data
     if len(unknown) > MAX_SNIFFS:
-        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{len(unknown) - MAX_SNIFFS} file(s) of no known format were not "
-                          f"sniffed for pickles (at most {MAX_SNIFFS} per Hub audit), e.g. "
-                          f"{escape(unknown[MAX_SNIFFS].path)}"))
+        notes.append(
+            Note(
+                Condition.SCAN_INCOMPLETE,
+                f"{len(unknown) - MAX_SNIFFS} file(s) of no known format were not "
+                f"sniffed for pickles (at most {MAX_SNIFFS} per Hub audit), e.g. "
+                f"{escape(unknown[MAX_SNIFFS].path)}",
+            )
+        )
     heads: dict[str, bytes] = {p: d[: select.HEAD_BYTES] for p, d in fetched.items()}
-    small_binaries = [f for f in files if select.family(f.path) in select.HEAD_FAMILIES
-                      and f.size is not None and 0 < f.size <= select.HEAD_BYTES][:MAX_HEAD_FILES]
+    small_binaries = [
+        f
+        for f in files
+        if select.family(f.path) in select.HEAD_FAMILIES and f.size is not None and 0 < f.size <= select.HEAD_BYTES
+    ][:MAX_HEAD_FILES]
     for f in small_binaries:  # small enough to read whole: their first bytes are their content
         data = attempt(f.path, "file", lambda f=f: fetch(f.path, f.size + 1))
         if data is not None:
@@ -262,7 +320,7 @@ def _st_header(fetch, f: FileEntry, notes: list[Note]) -> bytes | None:
 
     def read(n: int, off: int) -> bytes:
         if off + n <= len(first):
-            return first[off:off + n]
+            return first[off : off + n]
         have = first[off:] if off < len(first) else b""
         start = off + len(have)
         return have + fetch(f.path, n - len(have), start)
@@ -280,12 +338,19 @@ class _ReadFailed(Exception):
 
 
 def _unscannable(reason: str) -> dict:
-    return {"format": "unknown", "status": "unscannable", "globals": [], "dangerous": [], "suspicious": [],
-            "reason": reason}
+    return {
+        "format": "unknown",
+        "status": "unscannable",
+        "globals": [],
+        "dangerous": [],
+        "suspicious": [],
+        "reason": reason,
+    }
 
 
-def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[Note],
-                fetched: dict[str, bytes] | None = None) -> dict[str, dict]:
+def scan_remote(
+    fetch, files: list[FileEntry], heads: dict[str, bytes], notes: list[Note], fetched: dict[str, bytes] | None = None
+) -> dict[str, dict]:
     """Scan pickle-family files statically (never unpickled): small ones from their head bytes, the
     others with ``openaudit.safety.pickles.scan_ranged`` reading HTTP Ranges via ``fetch(path, n, start)``,
     at most SCAN_FILE_BUDGET bytes each and SCAN_TOTAL_BUDGET in all. Each result carries
@@ -306,6 +371,7 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
         if not f.size or remote >= MAX_REMOTE_SCANS or left < 64 * select.KIB:
             skipped.append(f.path)
             continue
+
         def fetch_range(n: int, off: int, path: str = f.path) -> bytes:
             try:
                 return fetch(path, n, off)
@@ -320,12 +386,19 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
             if not reader.settles(res, f.size) and budget > FIRST_SCAN_BYTES:
                 res = dict(scan_ranged(f.size, reader, budget=budget))
             if res["status"] == "clean" and not reader.settles(res, f.size):
-                res = _unscannable(f"a pickle may continue past the {len(reader.prefix)} bytes read; "
-                                   f"not provably clean ({res['reason']})")
+                res = _unscannable(
+                    f"a pickle may continue past the {len(reader.prefix)} bytes read; "
+                    f"not provably clean ({res['reason']})"
+                )
         except _ReadFailed as exc:
             fl = exc.failure
             if fl.kind in (FailKind.AUTH, FailKind.GATED):
-                notes.append(Note(Condition.SCAN_INCOMPLETE, f"pickle-family files could not be scanned: access denied (HTTP {fl.status})"))
+                notes.append(
+                    Note(
+                        Condition.SCAN_INCOMPLETE,
+                        f"pickle-family files could not be scanned: access denied (HTTP {fl.status})",
+                    )
+                )
                 return scans
             res = _unscannable(f"could not be read from the Hub: {fl.detail}")
         except Exception as exc:  # a scanner failure makes the file unscannable, never clean
@@ -333,7 +406,12 @@ def scan_remote(fetch, files: list[FileEntry], heads: dict[str, bytes], notes: l
         left -= reader.used
         scans[f.path] = {**res, "bytes_read": reader.used}
     if skipped:
-        notes.append(Note(Condition.SCAN_INCOMPLETE, f"{len(skipped)} pickle-family file(s) were not scanned (size unknown, or beyond "
-                          f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
-                          f"e.g. {escape(skipped[0])}"))
+        notes.append(
+            Note(
+                Condition.SCAN_INCOMPLETE,
+                f"{len(skipped)} pickle-family file(s) were not scanned (size unknown, or beyond "
+                f"{MAX_REMOTE_SCANS} files / {SCAN_TOTAL_BUDGET // select.MIB} MiB of Range reads), "
+                f"e.g. {escape(skipped[0])}",
+            )
+        )
     return scans

@@ -1,5 +1,6 @@
 """Hub lookups for what a card declares: each dataset's and base model's own Hub info (availability,
 gating, license), counted like every other Hub call; network failures never read as "missing"."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,21 +30,42 @@ def card_of(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def _status(info: dict[str, Any]) -> str:
-    return ("disabled" if info.get("disabled") else "private" if info.get("private")
-            else "gated" if info.get("gated") not in (None, False, "false") else "available")
+    return (
+        "disabled"
+        if info.get("disabled")
+        else "private"
+        if info.get("private")
+        else "gated"
+        if info.get("gated") not in (None, False, "false")
+        else "available"
+    )
 
 
 def _dataset_entry(info: dict[str, Any]) -> dict:
-    return {"exists": True, "gated": info.get("gated"), "private": info.get("private"),
-            "disabled": bool(info.get("disabled")), "license": card_of(info).get("license"),
-            "status": _status(info), "http_status": 200}
+    return {
+        "exists": True,
+        "gated": info.get("gated"),
+        "private": info.get("private"),
+        "disabled": bool(info.get("disabled")),
+        "license": card_of(info).get("license"),
+        "status": _status(info),
+        "http_status": 200,
+    }
 
 
 def _model_entry(info: dict[str, Any]) -> dict:
     card = card_of(info)
-    return {"exists": True, "license": card.get("license"), "license_name": card.get("license_name"),
-            "license_link": card.get("license_link"), "gated": info.get("gated"), "private": info.get("private"),
-            "base_model": card.get("base_model"), "status": _status(info), "http_status": 200}
+    return {
+        "exists": True,
+        "license": card.get("license"),
+        "license_name": card.get("license_name"),
+        "license_link": card.get("license_link"),
+        "gated": info.get("gated"),
+        "private": info.get("private"),
+        "base_model": card.get("base_model"),
+        "status": _status(info),
+        "http_status": 200,
+    }
 
 
 def _answer_for(f: Failure) -> dict | None:
@@ -52,8 +74,14 @@ def _answer_for(f: Failure) -> dict | None:
         return {"exists": True, "gated": True, "private": None, "status": "gated", "http_status": f.status}
     if f.kind in (FailKind.AUTH, FailKind.NOT_FOUND, FailKind.REVISION):
         reason = {401: "missing_or_private", 403: "access_denied"}.get(f.status, "not_found")
-        return {"exists": False, "gated": None, "private": None, "status": "missing", "reason": reason,
-                "http_status": f.status}
+        return {
+            "exists": False,
+            "gated": None,
+            "private": None,
+            "status": "missing",
+            "reason": reason,
+            "http_status": f.status,
+        }
     return None
 
 
@@ -62,7 +90,12 @@ def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[Note])
     found: dict[str, dict] = {}
     errors: dict[str, dict] = {}
     if len(ids) > cap:
-        notes.append(Note(Condition.LOOKUP_INCOMPLETE, f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub"))
+        notes.append(
+            Note(
+                Condition.LOOKUP_INCOMPLETE,
+                f"{len(ids)} {what}s declared: only the first {cap} were looked up on the Hub",
+            )
+        )
     failures = 0
     for i in ids[:cap]:
         if failures >= MAX_LOOKUP_FAILURES:
@@ -80,13 +113,19 @@ def _lookup(ids: list[str], cap: int, what: str, call, entry, notes: list[Note])
             failures += 1
             errors[i] = {"status": "error", "http_status": f.status, "reason": f.detail}
     if errors:
-        notes.append(Note(Condition.LOOKUP_INCOMPLETE, f"{what} info could not be read for {len(errors)} id(s) "
-                          f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown"))
+        notes.append(
+            Note(
+                Condition.LOOKUP_INCOMPLETE,
+                f"{what} info could not be read for {len(errors)} id(s) "
+                f"({', '.join(escape(i) for i in list(errors)[:3])}): availability unknown",
+            )
+        )
     return found, errors
 
 
-def lookup_declared(card_data: dict | None, card_text: str | None, notes: list[Note],
-                    token: str | None = None) -> dict[str, Any]:
+def lookup_declared(
+    card_data: dict | None, card_text: str | None, notes: list[Note], token: str | None = None
+) -> dict[str, Any]:
     """Model-info fields to add for the card's declared ``datasets`` and ``base_model``:
     ``datasets_info`` {id: {exists, gated, private, disabled, license, status, http_status[, reason]}}
     (status available|gated|private|disabled|missing), ``datasets_info_errors`` {id: {status: "error",
@@ -96,14 +135,16 @@ def lookup_declared(card_data: dict | None, card_text: str | None, notes: list[N
     out: dict[str, Any] = {}
     ds = declared_ids("datasets", card_data, card_text)
     if ds:
-        found, errors = _lookup(ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: repo_info("dataset", i, token),
-                                _dataset_entry, notes)
+        found, errors = _lookup(
+            ds, MAX_DATASET_LOOKUPS, "dataset", lambda i: repo_info("dataset", i, token), _dataset_entry, notes
+        )
         out["datasets_info"] = found
         if errors:
             out["datasets_info_errors"] = errors
     bases = declared_ids("base_model", card_data, card_text)
     if bases:
-        found, errors = _lookup(bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: repo_info("model", i, token),
-                                _model_entry, notes)
+        found, errors = _lookup(
+            bases, MAX_BASE_MODEL_LOOKUPS, "base model", lambda i: repo_info("model", i, token), _model_entry, notes
+        )
         out["base_models_info"] = {**found, **errors}
     return out

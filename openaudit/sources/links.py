@@ -5,6 +5,7 @@ abs/pdf links and ``arXiv:`` ids, DOIs, other PDF links).
 Pure text work: regexes over the raw card text plus its front matter (``openaudit.base.parse``); no
 network. ``sources.follow`` follows what is found here.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ _URL = re.compile(r"https?://[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
 _TRAIL = ".,;:!?*_~'\""
 _ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 _ARXIV_PATH = re.compile(rf"^/(?:abs|pdf|html)/({_ARXIV_ID})(?:\.pdf)?/?$", re.IGNORECASE)
-_ARXIV_TEXT = re.compile(rf"\barxiv\s*:\s*({_ARXIV_ID})\b|\beprint\s*=\s*[{{\"]\s*(\d{{4}}\.\d{{4,5}}(?:v\d+)?)",
-                         re.IGNORECASE)
+_ARXIV_TEXT = re.compile(
+    rf"\barxiv\s*:\s*({_ARXIV_ID})\b|\beprint\s*=\s*[{{\"]\s*(\d{{4}}\.\d{{4,5}}(?:v\d+)?)", re.IGNORECASE
+)
 _DOI = r"10\.\d{4,9}/[^\s\"'<>{}\[\]|\\^`]+"
 _DOI_TEXT = re.compile(rf"\bdoi\s*[:=]\s*[{{\"]?\s*({_DOI})", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")
@@ -31,20 +33,98 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 _GITHUB_HOSTS = {"github.com", "www.github.com", "raw.githubusercontent.com"}
 _GITHUB_RESERVED = {
-    "about", "apps", "collections", "contact", "customer-stories", "enterprise", "events", "explore", "features",
-    "issues", "join", "login", "marketplace", "new", "notifications", "orgs", "organizations", "pricing", "pulls",
-    "search", "security", "settings", "site", "sponsors", "team", "topics", "trending", "users", "codespaces",
-    "resources", "solutions", "marketplace", "readme", "git-guides", "signup",
+    "about",
+    "apps",
+    "collections",
+    "contact",
+    "customer-stories",
+    "enterprise",
+    "events",
+    "explore",
+    "features",
+    "issues",
+    "join",
+    "login",
+    "marketplace",
+    "new",
+    "notifications",
+    "orgs",
+    "organizations",
+    "pricing",
+    "pulls",
+    "search",
+    "security",
+    "settings",
+    "site",
+    "sponsors",
+    "team",
+    "topics",
+    "trending",
+    "users",
+    "codespaces",
+    "resources",
+    "solutions",
+    "readme",
+    "git-guides",
+    "signup",
 }
 _HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
 _HUB_RESERVED = {
-    "datasets", "spaces", "docs", "blog", "papers", "models", "collections", "organizations", "settings", "join",
-    "login", "pricing", "learn", "tasks", "api", "new", "posts", "chat", "enterprise", "changelog", "billing",
-    "terms-of-service", "privacy", "inference-endpoints", "hub", "welcome", "search", "notifications", "course",
-    "support", "brand", "security", "code-of-conduct", "content-guidelines", "new-dataset", "new-space", "oauth",
+    "datasets",
+    "spaces",
+    "docs",
+    "blog",
+    "papers",
+    "models",
+    "collections",
+    "organizations",
+    "settings",
+    "join",
+    "login",
+    "pricing",
+    "learn",
+    "tasks",
+    "api",
+    "new",
+    "posts",
+    "chat",
+    "enterprise",
+    "changelog",
+    "billing",
+    "terms-of-service",
+    "privacy",
+    "inference-endpoints",
+    "hub",
+    "welcome",
+    "search",
+    "notifications",
+    "course",
+    "support",
+    "brand",
+    "security",
+    "code-of-conduct",
+    "content-guidelines",
+    "new-dataset",
+    "new-space",
+    "oauth",
 }
-_HUB_SUBPAGES = {"blob", "tree", "resolve", "viewer", "discussions", "commits", "commit", "raw", "edit", "refs",
-                 "community", "settings", "discussions", "files", "upload", "delete"}
+_HUB_SUBPAGES = {
+    "blob",
+    "tree",
+    "resolve",
+    "viewer",
+    "discussions",
+    "commits",
+    "commit",
+    "raw",
+    "edit",
+    "refs",
+    "community",
+    "settings",
+    "files",
+    "upload",
+    "delete",
+}
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 _DOI_HOSTS = {"doi.org", "dx.doi.org", "www.doi.org"}
 _KIND_ORDER = (LinkKind.GITHUB_REPO, LinkKind.HUB_DATASET, LinkKind.HUB_MODEL, LinkKind.PAPER)
@@ -134,7 +214,7 @@ def _arxiv(arxiv_id: str) -> LinkRef:
 def _doi(doi: str) -> LinkRef:
     doi = doi.rstrip(_TRAIL + ")")
     if doi.lower().startswith("10.48550/arxiv."):
-        return _arxiv(doi[len("10.48550/arxiv."):])
+        return _arxiv(doi[len("10.48550/arxiv.") :])
     return LinkRef(LinkKind.PAPER, f"doi:{doi.lower()}", f"https://doi.org/{doi}")
 
 
@@ -176,8 +256,13 @@ def _code_lines(lines: list[str]) -> set[int]:
     return out
 
 
-def find_links(card_text: str | None, card_data: dict | None = None, *, self_id: str | None = None,
-               web: str = "https://huggingface.co") -> tuple[list[LinkRef], int]:
+def find_links(
+    card_text: str | None,
+    card_data: dict | None = None,
+    *,
+    self_id: str | None = None,
+    web: str = "https://huggingface.co",
+) -> tuple[list[LinkRef], int]:
     """(links, how many more were found beyond MAX_FOUND per kind) in a card: GitHub repositories, Hub
     datasets (``datasets:`` first), Hub models (``base_model:`` first), then papers; each kind in
     order of first appearance, each target once. ``self_id`` (the audited repo) is left out."""
@@ -192,8 +277,13 @@ def find_links(card_text: str | None, card_data: dict | None = None, *, self_id:
         if ref is None or ref.key.lower() in skip or ref.key in found[ref.kind]:
             return
         if context is None:
-            context = "front_matter" if line is not None and line <= fm_end else \
-                "code" if line is not None and line - 1 in code else "text"
+            context = (
+                "front_matter"
+                if line is not None and line <= fm_end
+                else "code"
+                if line is not None and line - 1 in code
+                else "text"
+            )
         found[ref.kind][ref.key] = LinkRef(ref.kind, ref.key, ref.url, line, context)
 
     def line_of(needle: str) -> int | None:
@@ -202,8 +292,10 @@ def find_links(card_text: str | None, card_data: dict | None = None, *, self_id:
                 return i + 1
         return None
 
-    for key, kind, to_url in (("datasets", LinkKind.HUB_DATASET, lambda i: f"{web}/datasets/{i}"),
-                              ("base_model", LinkKind.HUB_MODEL, lambda i: f"{web}/{i}")):
+    for key, kind, to_url in (
+        ("datasets", LinkKind.HUB_DATASET, lambda i: f"{web}/datasets/{i}"),
+        ("base_model", LinkKind.HUB_MODEL, lambda i: f"{web}/{i}"),
+    ):
         for rid in declared_ids(key, card_data, card_text):
             add(LinkRef(kind, rid, to_url(rid)), line_of(rid), "front_matter")
     for n, line in enumerate(lines, 1):

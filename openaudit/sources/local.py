@@ -3,13 +3,14 @@
 never opened, size/count caps, folders no model loader reads pruned; nothing executed, unpickled or
 extracted. Every regular file's first bytes are sniffed, whatever its name: what a pickle loader
 could read (a pickle start, zip, tar, .npy, compressed stream) is scanned to the end."""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from openaudit.base.formats import family_of, pickle_start
 from openaudit.base.text import terminal_safe as escape
@@ -63,15 +64,23 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def safetensors_header(read, size: int | None, rel: str, notes: list[Note], *, check_pickle: bool = True) -> bytes | None:
+def safetensors_header(
+    read, size: int | None, rel: str, notes: list[Note], *, check_pickle: bool = True
+) -> bytes | None:
     """Header bytes of a safetensors file via ``read(n, offset)``; None + a note when refused.
     ``check_pickle``: note (SCAN_INCOMPLETE) a file whose first bytes also start a pickle — a source
     that does not scan every file by its bytes (the Hub) cannot vouch for it."""
     if check_pickle and size:
         probe = read(min(size, SNIFF_FIRST), 0)
         if pickle_start(probe, whole=len(probe) >= size):
-            notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} is named like safetensors but its first bytes start a "
-                              "pickle: not scanned as one here", rel))
+            notes.append(
+                Note(
+                    Condition.SCAN_INCOMPLETE,
+                    f"{escape(rel)} is named like safetensors but its first bytes start a "
+                    "pickle: not scanned as one here",
+                    rel,
+                )
+            )
     got = _header(read, size, rel)
     if isinstance(got, str):
         notes.append(Note(Condition.HEADER_UNREADABLE, got, rel))
@@ -91,8 +100,10 @@ def _header(read, size: int | None, rel: str) -> bytes | str:
         return f"safetensors file {escape(rel)} is shorter than its 8-byte header length"
     n = int.from_bytes(first, "little")
     if n > select.SAFETENSORS_HEADER_CAP:
-        return (f"safetensors header of {escape(rel)} declares {n} bytes, over the "
-                f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read")
+        return (
+            f"safetensors header of {escape(rel)} declares {n} bytes, over the "
+            f"{select.SAFETENSORS_HEADER_CAP // select.MIB} MiB cap: not read"
+        )
     if size is not None and 8 + n > size:
         return f"safetensors header of {escape(rel)} declares {n} bytes, beyond the end of the file"
     header = read(n, 8)
@@ -110,7 +121,9 @@ def _scan(real: str, rel: str, scans: dict, notes: list[Note]) -> None:
         scans[rel] = unscannable("unknown", ScanCode.READ_ERROR, f"could not be read: {exc.strerror or exc}")
         notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} could not be scanned: {type(exc).__name__}", rel))
     except Exception as exc:  # a scanner failure makes the file unscannable, never clean
-        scans[rel] = unscannable("unknown", ScanCode.SCANNER_ERROR, " ".join(str(exc).split())[:200] or type(exc).__name__)
+        scans[rel] = unscannable(
+            "unknown", ScanCode.SCANNER_ERROR, " ".join(str(exc).split())[:200] or type(exc).__name__
+        )
         notes.append(Note(Condition.SCAN_INCOMPLETE, f"{escape(rel)} could not be scanned: {type(exc).__name__}", rel))
 
 
@@ -135,9 +148,14 @@ def read_folder(
     """List and read ``root``. Symlinks are followed only when they land inside ``allowed_root``
     (default: ``root``); ``cache_layout`` treats those as the cache's blob links (kind "file") and
     never prunes (a cache snapshot mirrors a Hub listing). ``max_files`` defaults to ``MAX_FILES``."""
-    listed = walk(str(root), str(allowed_root or root), cache_layout=cache_layout,
-                  max_files=MAX_FILES if max_files is None else max_files, prune=not cache_layout,
-                  progress=None if progress is None else (lambda n: progress(n, None)))
+    listed = walk(
+        str(root),
+        str(allowed_root or root),
+        cache_layout=cache_layout,
+        max_files=MAX_FILES if max_files is None else max_files,
+        prune=not cache_layout,
+        progress=None if progress is None else (lambda n: progress(n, None)),
+    )
     all_notes = list(notes) + listed.notes
     texts: dict[str, str] = {}
     headers: dict[str, bytes] = {}
@@ -153,14 +171,18 @@ def read_folder(
         try:
             data = _read(it.real, select.TEXT_FILE_CAP if it.size is None else it.size + 1)
         except OSError as exc:
-            all_notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel))
+            all_notes.append(
+                Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel)
+            )
             continue
         if it.size is not None and len(data) > it.size:
             all_notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(rel)} grew while being read: not read", rel))
             continue
         text = select.decode_text(data)
         if text is None:
-            all_notes.append(Note(Condition.TEXT_SKIPPED, f"{escape(rel)} is not decodable text (utf-8/utf-16): not read", rel))
+            all_notes.append(
+                Note(Condition.TEXT_SKIPPED, f"{escape(rel)} is not decodable text (utf-8/utf-16): not read", rel)
+            )
         else:
             texts[rel] = text
     total = len(listed.items)
@@ -174,8 +196,9 @@ def read_folder(
                 fam = select.family(it.rel)
                 content = family_of(head) if head else None
                 if fam == "safetensors":
-                    hdr = safetensors_header(lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes,
-                                             check_pickle=False)
+                    hdr = safetensors_header(
+                        lambda n, off, p=it.real: _read(p, n, off), it.size, it.rel, all_notes, check_pickle=False
+                    )
                     if hdr is not None:
                         headers[it.rel] = hdr
                     elif head:
@@ -184,11 +207,20 @@ def read_folder(
                     heads[it.rel] = head
                 if _needs_scan(it.rel, head, it.size):
                     _scan(it.real, it.rel, scans, all_notes)
-                if sha is None and it.size is not None and it.size <= select.HASH_CAP and hashed + it.size <= TOTAL_HASH_CAP:
+                if (
+                    sha is None
+                    and it.size is not None
+                    and it.size <= select.HASH_CAP
+                    and hashed + it.size <= TOTAL_HASH_CAP
+                ):
                     sha = _sha256(it.real)
                     hashed += it.size
             except OSError as exc:
-                all_notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(it.rel)} could not be read: {exc.strerror or exc}", it.rel))
+                all_notes.append(
+                    Note(
+                        Condition.FILE_UNREADABLE, f"{escape(it.rel)} could not be read: {exc.strerror or exc}", it.rel
+                    )
+                )
         files.append(FileEntry(path=it.rel, size=it.size, sha256=sha, lfs=it.blob_sha256 is not None, kind=it.kind))
     files.sort(key=lambda f: f.path)
     return Snapshot(

@@ -3,11 +3,13 @@ pickle-family files, how bytes are sniffed and how text is decoded.
 
 Nothing here does I/O; local.py and hub.py ask these functions and apply the answers.
 """
+
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
 
+from openaudit.base.formats import CONTAINER_FAMILIES
 from openaudit.base.text import decode_text as _decode
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note
@@ -22,49 +24,48 @@ HEAD_BYTES = 64 * KIB  # first bytes kept for content-sniffed binary files
 SAFETENSORS_HEADER_CAP = 100 * MIB  # a header bigger than this is refused (note)
 HASH_CAP = 16 * MIB  # local files up to this size get a computed sha256
 
-# Weight / serialised-object families by extension. "pickle" means: loading may run code.
-_EXT_FAMILY = {
-    ".safetensors": "safetensors",
-    ".bin": "pickle",
-    ".pt": "pickle",
-    ".pth": "pickle",
-    ".ckpt": "pickle",
-    ".pkl": "pickle",
-    ".pickle": "pickle",
-    ".joblib": "pickle",
-    ".dill": "pickle",
-    ".npy": "numpy",
-    ".npz": "zip",
-    ".zip": "zip",
-    ".gguf": "gguf",
-    ".ggml": "ggml",
-    ".onnx": "onnx",
-    ".h5": "hdf5",
-    ".hdf5": "hdf5",
-    ".keras": "zip",
-    ".msgpack": "msgpack",
-    ".tflite": "tflite",
-    ".mlmodel": "coreml",
-    ".pb": "protobuf",
-    ".nemo": "tar",
-    ".tar": "tar",
-    ".gz": "compressed",
-    ".tgz": "compressed",
-    ".bz2": "compressed",
-    ".xz": "compressed",
-    ".lzma": "compressed",
-}
 # Families whose first bytes are kept (format sniffed by content downstream; pickle scans).
-HEAD_FAMILIES = frozenset({"pickle", "zip", "numpy", "gguf", "ggml", "onnx", "hdf5", "tar", "tflite", "msgpack",
-                           "compressed"})
+HEAD_FAMILIES = frozenset(
+    {"pickle", "zip", "numpy", "gguf", "ggml", "onnx", "hdf5", "tar", "tflite", "msgpack", "compressed"}
+)
 # Families the pickle scanner is asked about by name (local sources also scan any file whose bytes
 # need it: see openaudit.safety.roles.wanted).
 SCAN_FAMILIES = frozenset({"pickle", "zip", "numpy", "tar"})
 
 _TEXT_EXT = {
-    ".md", ".markdown", ".txt", ".rst", ".json", ".yaml", ".yml", ".toml", ".cfg", ".ini",
-    ".py", ".sh", ".bash", ".ipynb", ".csv", ".tsv", ".jsonl", ".log", ".jinja", ".tex", ".bib",
-    ".r", ".jl", ".lua", ".js", ".ts", ".c", ".h", ".cpp", ".cu", ".rs", ".go", ".java",
+    ".md",
+    ".markdown",
+    ".txt",
+    ".rst",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".py",
+    ".sh",
+    ".bash",
+    ".ipynb",
+    ".csv",
+    ".tsv",
+    ".jsonl",
+    ".log",
+    ".jinja",
+    ".tex",
+    ".bib",
+    ".r",
+    ".jl",
+    ".lua",
+    ".js",
+    ".ts",
+    ".c",
+    ".h",
+    ".cpp",
+    ".cu",
+    ".rs",
+    ".go",
+    ".java",
 }
 _LOG_EXT = {".csv", ".tsv", ".jsonl", ".log"}
 _LOG_NAMES = {"trainer_state.json", "all_results.json", "train_results.json", "eval_results.json", "metrics.json"}
@@ -86,8 +87,8 @@ def family(path: str) -> str | None:
     """Weight/serialised-object family of ``path`` by extension ("safetensors", "pickle", ...)."""
     name = posixpath.basename(path).lower()
     ext = posixpath.splitext(name)[1]
-    if ext in _EXT_FAMILY:
-        return _EXT_FAMILY[ext]
+    if ext in CONTAINER_FAMILIES:
+        return CONTAINER_FAMILIES[ext]
     # pytorch_model-00001-of-00002.bin style names are covered by ext; "data.pkl" inside folders too.
     return None
 
@@ -145,7 +146,13 @@ def plan_texts(entries: list[tuple[str, int | None]], total_cap: int = TOTAL_TEX
     for _, path, size in chosen:
         est = size if size is not None else TEXT_FILE_CAP
         if used + est > total_cap:
-            notes.append(Note(Condition.TEXT_SKIPPED, f"text file {escape(path)} not read: total text cap of {total_cap // MIB} MiB reached", path))
+            notes.append(
+                Note(
+                    Condition.TEXT_SKIPPED,
+                    f"text file {escape(path)} not read: total text cap of {total_cap // MIB} MiB reached",
+                    path,
+                )
+            )
             continue
         used += est
         out.append(path)

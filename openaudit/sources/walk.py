@@ -7,20 +7,22 @@ loader reads from — virtualenvs (a folder holding ``pyvenv.cfg``), VCS metadat
 ``.svn``) and tool caches (``__pycache__``, ``node_modules``, ``.tox`` ...). They are named in one typed
 ``DIRS_SKIPPED`` note, which the pickle and remote-code verdicts carry as evidence.
 """
+
 from __future__ import annotations
 
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from openaudit.base.text import terminal_safe as escape
 from openaudit.model import Condition, Note
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
-CACHE_DIRS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "node_modules",
-                        ".tox", ".nox"})
+CACHE_DIRS = frozenset(
+    {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "node_modules", ".tox", ".nox"}
+)
 PROGRESS_EVERY = 1000
 
 Progress = Callable[[int], None]
@@ -59,8 +61,9 @@ def _skip_reason(entry: os.DirEntry, name: str) -> str | None:
     return None
 
 
-def walk(root: str, allowed_root: str, *, cache_layout: bool, max_files: int, prune: bool,
-         progress: Progress | None = None) -> Walk:
+def walk(
+    root: str, allowed_root: str, *, cache_layout: bool, max_files: int, prune: bool, progress: Progress | None = None
+) -> Walk:
     out = Walk()
     allowed_real = os.path.realpath(allowed_root)
     stack: list[tuple[str, str]] = [(str(root), "")]
@@ -71,21 +74,39 @@ def walk(root: str, allowed_root: str, *, cache_layout: bool, max_files: int, pr
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            out.notes.append(Note(Condition.FOLDER_UNLISTED, f"folder {escape(prefix or '.')} could not be listed: {exc.strerror or exc}", prefix or "."))
+            out.notes.append(
+                Note(
+                    Condition.FOLDER_UNLISTED,
+                    f"folder {escape(prefix or '.')} could not be listed: {exc.strerror or exc}",
+                    prefix or ".",
+                )
+            )
             continue
         subdirs = []
         for e in entries:
             name = e.name
             rel = f"{prefix}{name}"
             if count >= max_files:
-                out.notes.append(Note(Condition.LISTING_CAPPED, f"more than {max_files} files: listing stopped at {escape(rel)}", rel))
+                out.notes.append(
+                    Note(
+                        Condition.LISTING_CAPPED, f"more than {max_files} files: listing stopped at {escape(rel)}", rel
+                    )
+                )
                 return out
             if escape(name) != name:
-                out.notes.append(Note(Condition.BAD_NAME, f"file name with control characters or bytes that are not UTF-8: {escape(rel)}", rel))
+                out.notes.append(
+                    Note(
+                        Condition.BAD_NAME,
+                        f"file name with control characters or bytes that are not UTF-8: {escape(rel)}",
+                        rel,
+                    )
+                )
             try:
                 st = os.lstat(e.path)
             except OSError as exc:
-                out.notes.append(Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel))
+                out.notes.append(
+                    Note(Condition.FILE_UNREADABLE, f"{escape(rel)} could not be read: {exc.strerror or exc}", rel)
+                )
                 continue
             if stat.S_ISDIR(st.st_mode):
                 why = _skip_reason(e, e.name) if prune else None
@@ -103,20 +124,33 @@ def walk(root: str, allowed_root: str, *, cache_layout: bool, max_files: int, pr
                 out.items.append(Item(rel, e.path, st.st_size, "file"))
             else:
                 out.items.append(Item(rel, None, None, "special"))
-                out.notes.append(Note(Condition.SPECIAL_FILE, f"{escape(rel)} is a special file (FIFO, device or socket): listed, not opened", rel))
+                out.notes.append(
+                    Note(
+                        Condition.SPECIAL_FILE,
+                        f"{escape(rel)} is a special file (FIFO, device or socket): listed, not opened",
+                        rel,
+                    )
+                )
         stack.extend(reversed(subdirs))
     if out.skipped:
         shown = ", ".join(f"{escape(p)} ({why})" for p, why in out.skipped[:10])
         more = f" and {len(out.skipped) - 10} more" if len(out.skipped) > 10 else ""
-        out.notes.append(Note(Condition.DIRS_SKIPPED, f"{len(out.skipped)} folder(s) no model loader reads from were not walked: {shown}{more}",
-                              out.skipped[0][0]))
+        out.notes.append(
+            Note(
+                Condition.DIRS_SKIPPED,
+                f"{len(out.skipped)} folder(s) no model loader reads from were not walked: {shown}{more}",
+                out.skipped[0][0],
+            )
+        )
     return out
 
 
 def _symlink(path: str, rel: str, allowed_real: str, cache_layout: bool, notes: list[Note]) -> Item:
     target = os.path.realpath(path)
     if not within(target, allowed_real):
-        notes.append(Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points outside the folder: not followed", rel))
+        notes.append(
+            Note(Condition.SYMLINK_SKIPPED, f"symlink {escape(rel)} points outside the folder: not followed", rel)
+        )
         return Item(rel, None, None, "symlink")
     try:
         st = os.stat(target)

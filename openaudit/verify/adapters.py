@@ -12,6 +12,7 @@
 What a published config does not hold (data order, loss log, optimizer states) stays absent from the
 recipe, so a replay lists it as missing; features the reference models lack give UNSUPPORTED.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -77,11 +78,18 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
     heads = _num(n.get("num-attention-heads", 0), f"{source}: $.num-attention-heads", int)
     seq = _num(n.get("seq-length", n.get("max-position-embeddings", 2048)), f"{source}: $.seq-length", int)
     cfg: dict[str, Any] = {
-        "model_type": "gpt_neox", "hidden_size": d, "num_hidden_layers": layers, "num_attention_heads": heads,
-        "intermediate_size": 4 * d, "rotary_pct": float(n.get("rotary-pct", 1.0)),
-        "rotary_emb_base": float(n.get("rotary-emb-base", 10000)), "max_position_embeddings": seq,
-        "layer_norm_eps": float(n.get("layernorm-epsilon", 1e-5)), "use_parallel_residual": bool(n.get("gpt-j-residual", False)),
-        "tie_word_embeddings": not bool(n.get("no-weight-tying", False)), "hidden_act": str(n.get("activation", "gelu")),
+        "model_type": "gpt_neox",
+        "hidden_size": d,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "intermediate_size": 4 * d,
+        "rotary_pct": float(n.get("rotary-pct", 1.0)),
+        "rotary_emb_base": float(n.get("rotary-emb-base", 10000)),
+        "max_position_embeddings": seq,
+        "layer_norm_eps": float(n.get("layernorm-epsilon", 1e-5)),
+        "use_parallel_residual": bool(n.get("gpt-j-residual", False)),
+        "tie_word_embeddings": not bool(n.get("no-weight-tying", False)),
+        "hidden_act": str(n.get("activation", "gelu")),
     }
     if "padded-vocab-size" in n:
         cfg["vocab_size"] = _num(n["padded-vocab-size"], f"{source}: $.padded-vocab-size", int)
@@ -93,17 +101,24 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
         gaps.append(f"position embedding {n.get('pos-emb')!r} (GPT-NeoX in transformers is rotary)")
     opt = n.get("optimizer") or {}
     params = opt.get("params") or {}
-    recipe: dict[str, Any] = {"recipe_version": 1, "name": str(doc.get("wandb_group") or source),
-                              "model": {"family": family, "config": cfg}}
+    recipe: dict[str, Any] = {
+        "recipe_version": 1,
+        "name": str(doc.get("wandb_group") or source),
+        "model": {"family": family, "config": cfg},
+    }
     if opt:
         name = "adamw" if str(opt.get("type", "")).lower() in ("adam", "adamw") else str(opt.get("type"))
         recipe["optimizer"] = _optimizer(name, params, n.get("weight-decay", 0.0))
     if "lr" in params:
         total = int(n.get("lr-decay-iters") or n.get("train-iters") or 1)
         style = str(n.get("lr-decay-style", "linear"))
-        recipe["schedule"] = {"name": style if style in ("constant", "linear", "cosine") else "linear",
-                              "lr": float(params["lr"]), "warmup_steps": int(round(float(n.get("warmup", 0.01)) * total)),
-                              "total_steps": total, "min_lr": float(n.get("min-lr", 0.0))}
+        recipe["schedule"] = {
+            "name": style if style in ("constant", "linear", "cosine") else "linear",
+            "lr": float(params["lr"]),
+            "warmup_steps": round(float(n.get("warmup", 0.01)) * total),
+            "total_steps": total,
+            "min_lr": float(n.get("min-lr", 0.0)),
+        }
         if style not in ("constant", "linear", "cosine"):
             gaps.append(f"lr-decay-style {style!r} has no replay schedule")
     micro = n.get("train-micro-batch-size-per-gpu")
@@ -115,8 +130,11 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
         recipe["clip_grad_norm"] = float(n["gradient-clipping"])
     fp16 = n.get("fp16") or {}
     bf16 = n.get("bf16") or {}
-    recipe["precision"] = "fp16" if isinstance(fp16, dict) and fp16.get("enabled") else (
-        "bf16" if isinstance(bf16, dict) and bf16.get("enabled") else "fp32")
+    recipe["precision"] = (
+        "fp16"
+        if isinstance(fp16, dict) and fp16.get("enabled")
+        else ("bf16" if isinstance(bf16, dict) and bf16.get("enabled") else "fp32")
+    )
     if "seed" in n:
         recipe["seed"] = int(n["seed"])
     paths = n.get("train-data-paths") or n.get("data-path")
@@ -124,7 +142,9 @@ def from_neox(doc: dict[str, Any], source: str) -> Adapted:
         first = paths[0] if isinstance(paths, list) else paths
         recipe["data"] = {"path": f"{first}.bin", "format": "uint16"}
         recipe["tokenizer"] = {"kind": "pretokenized"}
-        notes.append("Megatron indexed dataset (.bin/.idx): the data order (document index + shuffle) is not in the config")
+        notes.append(
+            "Megatron indexed dataset (.bin/.idx): the data order (document index + shuffle) is not in the config"
+        )
     factor = n.get("checkpoint-factor")
     if factor:
         iters = int(n.get("train-iters", 0))
@@ -142,11 +162,17 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
     if str(m.get("activation_type", "swiglu")) == "swiglu":
         inner //= 2  # OLMo's SwiGLU hidden size counts both halves of the fused projection
     cfg: dict[str, Any] = {
-        "model_type": "llama", "hidden_size": d, "num_hidden_layers": _num(m.get("n_layers", 0), f"{source}: $.model.n_layers", int),
-        "num_attention_heads": heads, "num_key_value_heads": int(m.get("n_kv_heads") or (1 if m.get("multi_query_attention") else heads)),
-        "intermediate_size": int(inner), "vocab_size": int(m.get("embedding_size") or m.get("vocab_size", 0)),
-        "max_position_embeddings": int(m.get("max_sequence_length", 2048)), "rope_theta": float(m.get("rope_theta", 10000)),
-        "tie_word_embeddings": bool(m.get("weight_tying", False)), "rms_norm_eps": float(m.get("layer_norm_eps", 1e-5)),
+        "model_type": "llama",
+        "hidden_size": d,
+        "num_hidden_layers": _num(m.get("n_layers", 0), f"{source}: $.model.n_layers", int),
+        "num_attention_heads": heads,
+        "num_key_value_heads": int(m.get("n_kv_heads") or (1 if m.get("multi_query_attention") else heads)),
+        "intermediate_size": int(inner),
+        "vocab_size": int(m.get("embedding_size") or m.get("vocab_size", 0)),
+        "max_position_embeddings": int(m.get("max_sequence_length", 2048)),
+        "rope_theta": float(m.get("rope_theta", 10000)),
+        "tie_word_embeddings": bool(m.get("weight_tying", False)),
+        "rms_norm_eps": float(m.get("layer_norm_eps", 1e-5)),
         "attention_bias": bool(m.get("include_bias", False)),
     }
     family = "llama"
@@ -162,8 +188,11 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
     if str(m.get("activation_type", "swiglu")) != "swiglu":
         gaps.append(f"activation_type {m.get('activation_type')!r}")
     gaps = [f"OLMo {g} has no counterpart in transformers' Llama" for g in gaps]
-    recipe: dict[str, Any] = {"recipe_version": 1, "name": str(doc.get("run_name") or source),
-                              "model": {"family": family, "config": cfg}}
+    recipe: dict[str, Any] = {
+        "recipe_version": 1,
+        "name": str(doc.get("run_name") or source),
+        "model": {"family": family, "config": cfg},
+    }
     opt = doc.get("optimizer") or {}
     if opt:
         recipe["optimizer"] = _optimizer(str(opt.get("name", "adamw")).lower(), opt, opt.get("weight_decay", 0.0))
@@ -175,8 +204,12 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
     if "learning_rate" in opt and sch:
         lr = float(opt["learning_rate"])
         name = str(sch.get("name", "cosine_with_warmup"))
-        s = {"name": "cosine" if "cosine" in name else ("linear" if "linear" in name else "constant"),
-             "lr": lr, "warmup_steps": int(sch.get("t_warmup", 0)), "min_lr": lr * float(sch.get("alpha_f", 0.1))}
+        s = {
+            "name": "cosine" if "cosine" in name else ("linear" if "linear" in name else "constant"),
+            "lr": lr,
+            "warmup_steps": int(sch.get("t_warmup", 0)),
+            "min_lr": lr * float(sch.get("alpha_f", 0.1)),
+        }
         t_max = sch.get("t_max") or total
         if isinstance(t_max, int) and t_max > 0:
             s["total_steps"] = t_max
@@ -198,5 +231,7 @@ def from_olmo(doc: dict[str, Any], source: str) -> Adapted:
             notes.append(f"OLMo concatenates {len(paths)} token files; the recipe names the first only")
         notes.append("the data order (global_indices.npy, derived from the seed) is not in the config")
     if doc.get("save_interval"):
-        notes.append(f"checkpoints every {doc['save_interval']} steps under save_folder (optimizer state in sharded checkpoints)")
+        notes.append(
+            f"checkpoints every {doc['save_interval']} steps under save_folder (optimizer state in sharded checkpoints)"
+        )
     return Adapted(recipe, notes, gaps)

@@ -1,4 +1,5 @@
 """Library surface of training replay: ``run(target, ...) -> dict`` (the verification object)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,9 +25,17 @@ def plan_of(recipe: Recipe, max_steps: int | None) -> Plan:
     if tr:
         out = tr.get("output_dir", ".").strip("/")
         out = "" if out in (".", "") else out
-        plan = from_trainer(recipe.root, recipe.source, output_rel=out, dataset=tr.get("dataset"), order=tr.get("order"),
-                            pad_token_id=tr.get("pad_token_id"), tolerance=recipe.get("tolerance"), max_steps=max_steps,
-                            notes=recipe.notes)
+        plan = from_trainer(
+            recipe.root,
+            recipe.source,
+            output_rel=out,
+            dataset=tr.get("dataset"),
+            order=tr.get("order"),
+            pad_token_id=tr.get("pad_token_id"),
+            tolerance=recipe.get("tolerance"),
+            max_steps=max_steps,
+            notes=recipe.notes,
+        )
         for msg in recipe.refused:
             plan.add(Kind.PROBLEM, Code.PATH_OUTSIDE, msg)
         return plan
@@ -53,8 +62,14 @@ def _inside(folder: Path, p: Path) -> bool:
     return real == base or base in real.parents
 
 
-def resolve(target: str, *, max_steps: int | None = None, revision: str | None = None, token: str | None = None,
-            offline: bool = False) -> Plan:
+def resolve(
+    target: str,
+    *,
+    max_steps: int | None = None,
+    revision: str | None = None,
+    token: str | None = None,
+    offline: bool = False,
+) -> Plan:
     """The plan of a recipe file, a published config, a model / Trainer output folder, or a Hub id."""
     p = Path(target)
     if p.is_file():
@@ -72,9 +87,13 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
             return from_trainer(root, str(p), max_steps=max_steps)
         if _olmo_core_save(root):
             plan = Plan(source=str(p), root=root)
-            plan.add(Kind.UNSUPPORTED, Code.FRAMEWORK, "an OLMo-core save folder (stepN/model_and_optim/ torch distributed "
-                                                       "checkpoints): replaying it needs OLMo-core's own model code and "
-                                                       "its checkpoint metadata pickles; openaudit replays transformers models")
+            plan.add(
+                Kind.UNSUPPORTED,
+                Code.FRAMEWORK,
+                "an OLMo-core save folder (stepN/model_and_optim/ torch distributed "
+                "checkpoints): replaying it needs OLMo-core's own model code and "
+                "its checkpoint metadata pickles; openaudit replays transformers models",
+            )
             return plan
         configs = sorted(list(p.glob("*.yml")) + list(p.glob("*.yaml")) + list(p.glob("configs/*.y*ml")))[:20]
         for cfg in configs:
@@ -85,8 +104,11 @@ def resolve(target: str, *, max_steps: int | None = None, revision: str | None =
             except InvalidDocument:
                 continue
         plan = Plan(source=str(p), root=root)
-        plan.add(Kind.MISSING, Code.RECIPE, "replay recipe (recipe.yaml), a Trainer output_dir (checkpoint-N/) or a "
-                                            "GPT-NeoX/OLMo training config")
+        plan.add(
+            Kind.MISSING,
+            Code.RECIPE,
+            "replay recipe (recipe.yaml), a Trainer output_dir (checkpoint-N/) or a GPT-NeoX/OLMo training config",
+        )
         return plan
     if p.exists():
         raise UsageError(f"{target}: not a file or folder")
@@ -124,9 +146,18 @@ def check_options(device: str, budget_seconds: float | None, steps: int | None, 
         raise UsageError(f"threads must be between 1 and 4096, got {threads!r}")
 
 
-def run(target: str, *, device: str = "auto", budget_seconds: float | None = None, steps: int | None = None,
-        deterministic: bool = False, revision: str | None = None, token: str | None = None,
-        offline: bool = False, threads: int | None = None) -> dict[str, Any]:
+def run(
+    target: str,
+    *,
+    device: str = "auto",
+    budget_seconds: float | None = None,
+    steps: int | None = None,
+    deterministic: bool = False,
+    revision: str | None = None,
+    token: str | None = None,
+    offline: bool = False,
+    threads: int | None = None,
+) -> dict[str, Any]:
     """Replay the published training segment(s) of ``target`` and return the verification dict
     ``{verdict, tier, reason, metrics, missing[], issues[], first_divergent_step, environment, ...}``
     (rubrics/schema/verification.schema.json). ``threads``: CPU threads of the replay (default: the run's
@@ -149,13 +180,19 @@ def run(target: str, *, device: str = "auto", budget_seconds: float | None = Non
         alt.mode = "batch_mean"
         second = evaluate(alt, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
         if second["verdict"].startswith("REPRODUCED"):
-            second.setdefault("notes", []).append("data.row is not declared: the token rows were read as labels rows "
-                                                  "(seq_len tokens, model(input_ids=row, labels=row))")
+            second.setdefault("notes", []).append(
+                "data.row is not declared: the token rows were read as labels rows "
+                "(seq_len tokens, model(input_ids=row, labels=row))"
+            )
             return second
-        if second["verdict"] == "DIVERGED" and (second["first_divergent_step"] or 0) > (out["first_divergent_step"] or 0):
+        if second["verdict"] == "DIVERGED" and (second["first_divergent_step"] or 0) > (
+            out["first_divergent_step"] or 0
+        ):
             out = second  # the reading that agrees longest places the divergence
-        out.setdefault("notes", []).append("data.row is not declared: the replay diverges whether the token rows are "
-                                           "read as seq_len+1 windows or as labels rows")
+        out.setdefault("notes", []).append(
+            "data.row is not declared: the replay diverges whether the token rows are "
+            "read as seq_len+1 windows or as labels rows"
+        )
     return out
 
 
@@ -167,5 +204,10 @@ def run_or_report(target: str, **kw: Any) -> dict[str, Any]:
     except InvalidDocument as exc:
         plan = Plan(source=target, root=Root.of(Path(target)) if Path(target).is_dir() else Root.of(Path(".")))
         plan.add(Kind.PROBLEM, Code.RECIPE_INVALID, exc.message)
-        return result(Verdict.NOT_REPRODUCIBLE, Tier.NONE, f"the replay recipe or config is invalid: {exc.message}",
-                      plan, describe_without_torch(str(kw.get("device", "auto"))))
+        return result(
+            Verdict.NOT_REPRODUCIBLE,
+            Tier.NONE,
+            f"the replay recipe or config is invalid: {exc.message}",
+            plan,
+            describe_without_torch(str(kw.get("device", "auto"))),
+        )

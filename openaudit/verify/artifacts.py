@@ -5,6 +5,7 @@ judged by its bytes whatever its name. A file with no pickle (safetensors) is re
 a pickle or torch zip whose scan is ``clean`` is read with ``torch.load(weights_only=True)``; anything
 ``dangerous`` or ``unscannable`` is never loaded (REFUSED_UNSAFE_ARTIFACT).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,7 +48,9 @@ def load_object(path: Path, rel: str) -> Any:
     try:
         return torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a malformed file
-        raise ArtifactProblem(f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}") from None
+        raise ArtifactProblem(
+            f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}"
+        ) from None
 
 
 def load_rng_state(path: Path, rel: str) -> dict[str, Any]:
@@ -65,7 +68,9 @@ def load_rng_state(path: Path, rel: str) -> dict[str, Any]:
         with safe_globals():
             obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a malformed file
-        raise ArtifactProblem(f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}") from None
+        raise ArtifactProblem(
+            f"{rel}: cannot be read with torch.load(weights_only=True): {type(exc).__name__}"
+        ) from None
     if isinstance(obj, torch.Tensor):
         obj = {"cpu": obj}
     if not isinstance(obj, dict) or not isinstance(obj.get("cpu"), torch.Tensor):

@@ -1,5 +1,6 @@
 """Typed signals of a training replay: verdicts, tiers and the codes of every issue a plan or a replay
 raises. Decisions are made on these codes; messages are only rendered from them."""
+
 from __future__ import annotations
 
 import enum
@@ -79,8 +80,17 @@ class Code(str, enum.Enum):
 
 
 # Missing artifacts without which no segment can be replayed (a forward-only audit may still run).
-HARD_MISSING = frozenset({Code.MODEL_CONFIG, Code.BATCH_LAYOUT, Code.OPTIMIZER_SETTINGS, Code.SCHEDULE,
-                          Code.TRAINING_DATA, Code.DATA_ORDER, Code.TRAINING_ARGS})
+HARD_MISSING = frozenset(
+    {
+        Code.MODEL_CONFIG,
+        Code.BATCH_LAYOUT,
+        Code.OPTIMIZER_SETTINGS,
+        Code.SCHEDULE,
+        Code.TRAINING_DATA,
+        Code.DATA_ORDER,
+        Code.TRAINING_ARGS,
+    }
+)
 # Problems that make the whole replay meaningless (not just one artifact).
 HARD_PROBLEMS = frozenset({Code.SIZE_MISMATCH, Code.PATH_OUTSIDE, Code.INCONSISTENT, Code.UNREADABLE})
 

@@ -10,10 +10,12 @@ all the others:
   tensor even when some of its elements are pure floating-point noise -- e.g. attention key biases,
   whose gradient is zero in exact arithmetic, so that AdamW moves them by rounding noise alone).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def _f64(t):
@@ -49,7 +51,7 @@ def tensor_median_rel(replayed: Mapping[str, Any], ref: Mapping[str, Any]) -> di
         if not bool(nz.any()):
             out[name] = 0.0 if torch.equal(a, b) else math.inf
             continue
-        r = ((a[nz] - b[nz]).abs() / b[nz].abs())
+        r = (a[nz] - b[nz]).abs() / b[nz].abs()
         v = float(r.median()) if bool(torch.isfinite(r).all()) else math.inf
         out[name] = v
     return out
@@ -72,17 +74,22 @@ def weight_distance(replayed: Mapping[str, Any], end: Mapping[str, Any], start: 
         glob = math.sqrt(num / den)
     else:
         glob = 0.0 if num == 0 else math.inf
-    return {"global": glob, "update_norm": math.sqrt(den) if math.isfinite(den) else math.inf,
-            "bitwise_equal": bool(bitwise), "per_tensor": tensor_rel(replayed, end),
-            "per_tensor_median": tensor_median_rel(replayed, end)}
+    return {
+        "global": glob,
+        "update_norm": math.sqrt(den) if math.isfinite(den) else math.inf,
+        "bitwise_equal": bool(bitwise),
+        "per_tensor": tensor_rel(replayed, end),
+        "per_tensor_median": tensor_median_rel(replayed, end),
+    }
 
 
 def tensor_tolerances(noise: Mapping[str, float], floor: float, factor: float) -> dict[str, float]:
     return {n: max(floor, factor * v) if math.isfinite(v) else math.inf for n, v in noise.items()}
 
 
-def over(stats: Mapping[str, Mapping[str, float]], tols: Mapping[str, Mapping[str, float]], floor: float,
-         top: int = 5) -> list[dict[str, Any]]:
+def over(
+    stats: Mapping[str, Mapping[str, float]], tols: Mapping[str, Mapping[str, float]], floor: float, top: int = 5
+) -> list[dict[str, Any]]:
     """Tensors whose distance exceeds its tolerance under any statistic (``l2``, ``median``), worst
     (distance / tolerance) first."""
     bad: dict[str, dict[str, Any]] = {}

@@ -11,13 +11,15 @@
 
 Imports torch and numpy; only loaded when a replay runs.
 """
+
 from __future__ import annotations
 
 import json
 from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -50,7 +52,7 @@ class TokenStore:
     def windows(self, offsets: Sequence[int], length: int) -> torch.Tensor:
         out = np.empty((len(offsets), length), dtype=np.int64)
         for i, o in enumerate(offsets):
-            out[i] = self._map[o: o + length]
+            out[i] = self._map[o : o + length]
         return torch.from_numpy(out)
 
 
@@ -62,7 +64,9 @@ def read_order(path: Path, rel: str) -> list[Any]:
             raise ArtifactProblem(f"{rel}: {size} bytes is over the {MAX_ORDER_BYTES}-byte limit for a data order")
         doc = load_json(path.read_bytes().decode("utf-8"), source=rel, max_bytes=MAX_ORDER_BYTES)
     except (UnicodeDecodeError, InvalidDocument, OSError) as exc:
-        raise ArtifactProblem(f"{rel}: unreadable ({' '.join(str(getattr(exc, 'message', exc)).split())[:160]})") from None
+        raise ArtifactProblem(
+            f"{rel}: unreadable ({' '.join(str(getattr(exc, 'message', exc)).split())[:160]})"
+        ) from None
     batches = doc.get("batches") if isinstance(doc, dict) else None
     if not isinstance(batches, list):
         raise ArtifactProblem(f"{rel}: no 'batches' list")
@@ -119,8 +123,9 @@ class ArrowRows:
         import pyarrow as pa
 
         self.rel = rel
-        state = load_json((folder / "state.json").read_text(encoding="utf-8"), source=f"{rel}/state.json",
-                          max_bytes=MAX_STATE_BYTES)
+        state = load_json(
+            (folder / "state.json").read_text(encoding="utf-8"), source=f"{rel}/state.json", max_bytes=MAX_STATE_BYTES
+        )
         files = [f.get("filename") for f in (state.get("_data_files") or []) if isinstance(f, dict)]
         if not files or not all(isinstance(f, str) for f in files):
             raise ArtifactProblem(f"{rel}/state.json: no _data_files")
@@ -131,7 +136,9 @@ class ArrowRows:
                 with pa.memory_map(str(p)) as src:
                     tables.append(pa.ipc.open_stream(src).read_all())
             except (pa.ArrowInvalid, OSError) as exc:
-                raise ArtifactProblem(f"{rel}/{name}: not an Arrow stream ({' '.join(str(exc).split())[:120]})") from None
+                raise ArtifactProblem(
+                    f"{rel}/{name}: not an Arrow stream ({' '.join(str(exc).split())[:120]})"
+                ) from None
         self._table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         if "input_ids" not in self._table.column_names:
             raise ArtifactProblem(f"{rel}: the dataset has no input_ids column")
@@ -151,8 +158,9 @@ def open_rows(root, rel: str):
             raise ArtifactProblem(f"{rel}: a dataset folder needs the state.json that save_to_disk writes")
         return ArrowRows(p, rel, root)
     if p.suffix.lower() not in (".jsonl", ".json"):
-        raise ReplayGap(Code.DATA_LAYOUT, f"{rel}: tokenized datasets are read as JSON lines (.jsonl) or a "
-                                          "save_to_disk folder")
+        raise ReplayGap(
+            Code.DATA_LAYOUT, f"{rel}: tokenized datasets are read as JSON lines (.jsonl) or a save_to_disk folder"
+        )
     return JsonlRows(p, rel)
 
 
@@ -182,8 +190,9 @@ def _epoch_batches(n: int, s: Sampling, epoch: int, loader_state: dict[str, Any]
     if loader is None:
         g = torch.Generator()
         g.manual_seed(s.seed)
-        loader = loader_state["loader"] = DataLoader(range(n), batch_size=s.micro_size, shuffle=True, generator=g,
-                                                     drop_last=s.drop_last)
+        loader = loader_state["loader"] = DataLoader(
+            range(n), batch_size=s.micro_size, shuffle=True, generator=g, drop_last=s.drop_last
+        )
     return [b.tolist() for b in loader]
 
 
@@ -203,7 +212,7 @@ def sampled_updates(n: int, s: Sampling, steps: int, epoch_starts: set[int] | No
         if epoch_starts is not None:
             epoch_starts.add(len(updates) + 1)
         for i in range(0, len(batches), s.accumulation):
-            updates.append(batches[i: i + s.accumulation])
+            updates.append(batches[i : i + s.accumulation])
             if len(updates) >= steps:
                 break
         epoch += 1
@@ -214,12 +223,16 @@ def explicit_updates(batches: list[Any], n: int, accumulation: int, rel: str) ->
     """Row indices per update from a published order file (each entry: the rows of one update)."""
     out = []
     for i, b in enumerate(batches):
-        if not isinstance(b, list) or not b or any(isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < n for x in b):
+        if (
+            not isinstance(b, list)
+            or not b
+            or any(isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < n for x in b)
+        ):
             raise ArtifactProblem(f"{rel}: batch {i} must list row indices of the dataset (0..{n - 1})")
         if len(b) % accumulation:
             raise ArtifactProblem(f"{rel}: batch {i} has {len(b)} rows, not a multiple of {accumulation} micro-batches")
         k = len(b) // accumulation
-        out.append([b[j: j + k] for j in range(0, len(b), k)])
+        out.append([b[j : j + k] for j in range(0, len(b), k)])
     return out
 
 
@@ -229,20 +242,31 @@ def collate(rows: list[dict[str, Any]], pad_token_id: int | None, rel: str) -> d
     ids = []
     for r in rows:
         x = r.get("input_ids")
-        if not isinstance(x, list) or not x or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in x):
+        if (
+            not isinstance(x, list)
+            or not x
+            or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in x)
+        ):
             raise ArtifactProblem(f"{rel}: a row without a list of non-negative input_ids")
         ids.append(x)
     lengths = {len(x) for x in ids}
     has = {c: all(c in r for r in rows) for c in COLUMNS}
     if len(lengths) > 1:
         if pad_token_id is None:
-            raise ReplayGap(Code.DATA_LAYOUT, f"{rel}: rows of unequal length need the collator's padding; declare "
-                                              "data.pad_token_id (DataCollatorForLanguageModeling) in the recipe")
+            raise ReplayGap(
+                Code.DATA_LAYOUT,
+                f"{rel}: rows of unequal length need the collator's padding; declare "
+                "data.pad_token_id (DataCollatorForLanguageModeling) in the recipe",
+            )
         width = max(lengths)
         out_ids = [x + [pad_token_id] * (width - len(x)) for x in ids]
         mask = [[1] * len(x) + [0] * (width - len(x)) for x in ids]
         labels = [[t if t != pad_token_id else -100 for t in x] for x in out_ids]
-        return {"input_ids": torch.tensor(out_ids), "attention_mask": torch.tensor(mask), "labels": torch.tensor(labels)}
+        return {
+            "input_ids": torch.tensor(out_ids),
+            "attention_mask": torch.tensor(mask),
+            "labels": torch.tensor(labels),
+        }
     out = {"input_ids": torch.tensor(ids)}
     if has["labels"]:
         out["labels"] = torch.tensor([r["labels"] for r in rows])

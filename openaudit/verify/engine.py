@@ -18,10 +18,12 @@ Loss conventions (``mode``):
 Each micro-batch contributes a float32 loss part; the parts are what a loop logs (the Trainer adds them
 to its running ``tr_loss``). Imports torch; only loaded when a replay runs.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import nullcontext
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -99,8 +101,18 @@ def split(micro: list[dict[str, torch.Tensor]], mode: str) -> tuple[list[dict[st
     return out, w
 
 
-def train_step(model, optim, micro: list[dict[str, torch.Tensor]], lrs: list[float], *, mode: str, clip: float | None,
-               precision: str = "fp32", factors: list[float | None] | None = None, scaler=None) -> list[torch.Tensor]:
+def train_step(
+    model,
+    optim,
+    micro: list[dict[str, torch.Tensor]],
+    lrs: list[float],
+    *,
+    mode: str,
+    clip: float | None,
+    precision: str = "fp32",
+    factors: list[float | None] | None = None,
+    scaler=None,
+) -> list[torch.Tensor]:
     """One update; returns the float32 loss part of every micro-batch (their sum is the step's loss)."""
     if len(lrs) != len(optim.param_groups):
         raise ArtifactProblem(f"{len(lrs)} learning rates for {len(optim.param_groups)} parameter groups")
@@ -130,8 +142,14 @@ def train_step(model, optim, micro: list[dict[str, torch.Tensor]], lrs: list[flo
 
 
 @torch.no_grad()
-def eval_parts(model, micro: list[dict[str, torch.Tensor]], *, mode: str, precision: str = "fp32",
-               factors: list[float | None] | None = None) -> list[torch.Tensor]:
+def eval_parts(
+    model,
+    micro: list[dict[str, torch.Tensor]],
+    *,
+    mode: str,
+    precision: str = "fp32",
+    factors: list[float | None] | None = None,
+) -> list[torch.Tensor]:
     """The loss parts of an update's batch without updating (the forward-only loss audit)."""
     factors = factors if factors is not None else weights(micro, mode)
     num_items = count_items(micro, mode) if mode in ("tokens", "tokens_all") else None

@@ -1,4 +1,5 @@
 """Device choice, determinism settings and the environment record of a replay."""
+
 from __future__ import annotations
 
 import os
@@ -75,5 +76,14 @@ def transformers_version() -> str | None:
 
 def describe_without_torch(device: str) -> dict[str, Any]:
     """Environment record for verdicts reached before torch was needed."""
-    return {"device": device, "torch": None, "transformers": None, "cuda": None, "gpu": None, "threads": None,
-            "deterministic": {}, "python": sys.version.split()[0], "platform": platform.platform()}
+    return {
+        "device": device,
+        "torch": None,
+        "transformers": None,
+        "cuda": None,
+        "gpu": None,
+        "threads": None,
+        "deterministic": {},
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }

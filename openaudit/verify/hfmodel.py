@@ -11,12 +11,14 @@ tensor is an unusable artifact, never silently re-initialised.
 
 Imports transformers and torch; only loaded when a replay runs.
 """
+
 from __future__ import annotations
 
 import contextlib
 import inspect
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import torch
 
@@ -24,8 +26,13 @@ from openaudit.verify.codes import ArtifactProblem, Code, Issue, Kind, ReplayGap
 from openaudit.verify.environment import transformers_version
 
 # Buffers older checkpoints carry that are recomputed from the config, not trained.
-NON_PARAMETER_BUFFERS = (".attention.bias", ".attention.masked_bias", ".rotary_emb.inv_freq", ".attn.bias",
-                         ".attn.masked_bias")
+NON_PARAMETER_BUFFERS = (
+    ".attention.bias",
+    ".attention.masked_bias",
+    ".rotary_emb.inv_freq",
+    ".attn.bias",
+    ".attn.masked_bias",
+)
 # Dropout keys a causal-LM head never uses (sequence-classification / double-heads models).
 UNUSED_DROPOUT_KEYS = frozenset({"classifier_dropout", "summary_first_dropout"})
 FAMILY_ALIASES = {"pythia": "gpt_neox", "gptneox": "gpt_neox", "olmo2": "olmo2", "neox": "gpt_neox"}
@@ -62,13 +69,15 @@ def dropout_keys(cfg: Any) -> list[str]:
     """Config keys with a dropout probability > 0 that a causal LM uses."""
     out = []
     for key, value in sorted(cfg.to_dict().items()):
-        if ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                out.append(f"{key} = {value}")
+        named = ("dropout" in key or "pdrop" in key) and key not in UNUSED_DROPOUT_KEYS
+        if named and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            out.append(f"{key} = {value}")
     return out
 
 
-def config_issues(config: Mapping[str, Any], family: str | None, *, rng_replay: bool = False) -> tuple[Any, list[Issue]]:
+def config_issues(
+    config: Mapping[str, Any], family: str | None, *, rng_replay: bool = False
+) -> tuple[Any, list[Issue]]:
     """Build the transformers config object; issues for everything that cannot be replayed faithfully.
     ``rng_replay``: the published RNG states let dropout be replayed (its masks drawn again)."""
     gaps: list[Issue] = []
@@ -83,15 +92,21 @@ def config_issues(config: Mapping[str, Any], family: str | None, *, rng_replay: 
         gap(Code.DEPENDENCY, "transformers is not installed (pip install 'openaudit[verify]')")
         return None, gaps
     if "auto_map" in config:
-        gap(Code.REMOTE_CODE, "config.json has auto_map: the model needs the repository's own code, which openaudit "
-                              "never runs (no trust_remote_code)")
+        gap(
+            Code.REMOTE_CODE,
+            "config.json has auto_map: the model needs the repository's own code, which openaudit "
+            "never runs (no trust_remote_code)",
+        )
     model_type = config.get("model_type")
     if not isinstance(model_type, str) or not model_type:
         gap(Code.MODEL_TYPE, "config.json has no model_type")
         return None, gaps
     fam = normalise_family(family)
     if fam and fam != model_type.lower():
-        gap(Code.FAMILY_MISMATCH, f"the recipe's model family {family!r} disagrees with config.json model_type {model_type!r}")
+        gap(
+            Code.FAMILY_MISMATCH,
+            f"the recipe's model family {family!r} disagrees with config.json model_type {model_type!r}",
+        )
     if model_type not in CONFIG_MAPPING:
         gap(Code.MODEL_TYPE, f"model_type {model_type!r} is unknown to transformers {transformers_version()}")
         return None, gaps
@@ -107,8 +122,11 @@ def config_issues(config: Mapping[str, Any], family: str | None, *, rng_replay: 
         gap(Code.MODEL_TYPE, f"model_type {model_type!r} has no causal-LM class in transformers")
     if not rng_replay:
         for key in dropout_keys(cfg):
-            gap(Code.DROPOUT, f"{key}: dropout draws random masks that a replay cannot reproduce without the "
-                              "training RNG state at every segment start")
+            gap(
+                Code.DROPOUT,
+                f"{key}: dropout draws random masks that a replay cannot reproduce without the "
+                "training RNG state at every segment start",
+            )
     return cfg, gaps
 
 
@@ -125,7 +143,9 @@ def build(cfg: Any) -> torch.nn.Module:
             torch.manual_seed(0)
             model = AutoModelForCausalLM.from_config(cfg)
     except Exception as exc:
-        raise ReplayGap(Code.CONFIG_REJECTED, f"transformers cannot build the model: {type(exc).__name__}: {_short(exc)}") from None
+        raise ReplayGap(
+            Code.CONFIG_REJECTED, f"transformers cannot build the model: {type(exc).__name__}: {_short(exc)}"
+        ) from None
     return model
 
 
@@ -138,8 +158,11 @@ def load(cfg: Any, tensors: Mapping[str, torch.Tensor], rel: str, model_class: t
     strictly. Floating tensors must be float32 (the replay's master weights)."""
     for k, v in tensors.items():
         if v.is_floating_point() and v.dtype != torch.float32:
-            raise ReplayGap(Code.PRECISION, f"{rel}: {k} is stored as {str(v.dtype).replace('torch.', '')}: "
-                                            "training in that precision is not replayed (only fp32 master weights)")
+            raise ReplayGap(
+                Code.PRECISION,
+                f"{rel}: {k} is stored as {str(v.dtype).replace('torch.', '')}: "
+                "training in that precision is not replayed (only fp32 master weights)",
+            )
     if model_class is None:
         model_class = type(build(cfg))
     # The model class's ignore patterns apply to UNEXPECTED keys only (as in transformers): GPT-2's
@@ -148,15 +171,18 @@ def load(cfg: Any, tensors: Mapping[str, torch.Tensor], rel: str, model_class: t
     clean = {k: v for k, v in tensors.items() if not _ignored(k, [])}
     try:
         with quiet():
-            model, info = model_class.from_pretrained(None, config=cfg, state_dict=clean, dtype=torch.float32,
-                                                      output_loading_info=True)
+            model, info = model_class.from_pretrained(
+                None, config=cfg, state_dict=clean, dtype=torch.float32, output_loading_info=True
+            )
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise ArtifactProblem(f"{rel}: tensors do not match the config ({_short(exc)})", Code.SIZE_MISMATCH) from None
     missing = sorted(info.get("missing_keys") or [])
     extra = sorted(k for k in info.get("unexpected_keys") or [] if not _ignored(k, ignore_unexpected))
     bad = sorted(info.get("mismatched_keys") or [])
     if missing or extra or bad:
-        what = f"missing {missing[:3]}" if missing else (f"unexpected {extra[:3]}" if extra else f"mis-shaped {bad[:3]}")
+        what = (
+            f"missing {missing[:3]}" if missing else (f"unexpected {extra[:3]}" if extra else f"mis-shaped {bad[:3]}")
+        )
         raise ArtifactProblem(f"{rel}: tensors do not match the config ({what})", Code.SIZE_MISMATCH)
     _check_tied(model, clean, rel)
     return model
@@ -171,7 +197,9 @@ def _check_tied(model: torch.nn.Module, tensors: Mapping[str, torch.Tensor], rel
     for names in by_ptr.values():
         stored = [n for n in names if n in tensors]
         if len(stored) > 1 and not all(torch.equal(tensors[stored[0]], tensors[n]) for n in stored[1:]):
-            raise ArtifactProblem(f"{rel}: tied parameters {', '.join(stored)} hold different values", Code.INCONSISTENT)
+            raise ArtifactProblem(
+                f"{rel}: tied parameters {', '.join(stored)} hold different values", Code.INCONSISTENT
+            )
 
 
 def parameters(model: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
@@ -199,8 +227,9 @@ def loss_shifts_labels(model: torch.nn.Module) -> bool:
     (e.g. ``GPT2LMHeadModel``) has every non-ignored label counted."""
     from transformers.loss.loss_utils import LOSS_MAPPING, ForCausalLMLoss
 
-    return (LOSS_MAPPING.get(getattr(model, "loss_type", None)) is ForCausalLMLoss
-            and not getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+    return LOSS_MAPPING.get(getattr(model, "loss_type", None)) is ForCausalLMLoss and not getattr(
+        getattr(model, "config", None), "is_encoder_decoder", False
+    )
 
 
 def accepts_loss_kwargs(model: torch.nn.Module) -> bool:

@@ -1,6 +1,7 @@
 """Fetch a replay recipe and only the files it names from the Hugging Face Hub (through
 ``openaudit.base.net.hub``: into the Hugging Face cache, a cached commit makes no request). Errors map
 to NetworkError / TargetNotFound / AuthError / OfflineMiss on the network layer's typed ``FailKind``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,9 @@ from openaudit.verify.recipe import Recipe, from_dict, read_yaml
 RECIPE_FILES = ("recipe.yaml", "RECIPE.yaml", "recipe.yml")
 
 
-def _download(repo_id: str, filename: str, revision: str | None = None, token: str | None = None,
-              offline: bool = False) -> Path | None:
+def _download(
+    repo_id: str, filename: str, revision: str | None = None, token: str | None = None, offline: bool = False
+) -> Path | None:
     """The local path of ``filename`` (None when the repository has no such file)."""
     try:
         return hubnet.download(repo_id, filename, revision=revision, token=token, local_only=offline)
@@ -31,8 +33,9 @@ def _download(repo_id: str, filename: str, revision: str | None = None, token: s
         if f.kind is FailKind.REVISION:
             raise TargetNotFound(f"{repo_id}: revision {revision!r} not found on the Hub") from None
         if f.kind in (FailKind.CONNECTION, FailKind.TIMEOUT):
-            raise NetworkError(f"{repo_id}: {filename} is not in the local cache and the Hub cannot be reached "
-                               f"({f.detail})") from None
+            raise NetworkError(
+                f"{repo_id}: {filename} is not in the local cache and the Hub cannot be reached ({f.detail})"
+            ) from None
         raise NetworkError(f"{repo_id}: download of {filename} failed: {f.detail}") from None
 
 

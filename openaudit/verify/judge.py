@@ -5,6 +5,7 @@ start weights moved by one unit in the last place) measures how far honest float
 the losses and every tensor over a segment; the pass band is ``NOISE_FACTOR`` times that, never below
 the precision's floor. A deliberately wrong replay (two batches swapped) must fall outside it.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,8 +84,13 @@ def loss_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not errs:
         return {"steps": 0, "max": None, "mean": None, "bias": None, "exact": False}
     absd = [abs(x) for x in errs]
-    return {"steps": len(errs), "max": max(absd), "mean": sum(absd) / len(absd), "bias": sum(errs) / len(errs),
-            "exact": all(r["replayed"] == r["logged"] for r in rows)}
+    return {
+        "steps": len(errs),
+        "max": max(absd),
+        "mean": sum(absd) / len(absd),
+        "bias": sum(errs) / len(errs),
+        "exact": all(r["replayed"] == r["logged"] for r in rows),
+    }
 
 
 def calibrate(rp, judge: Judge, run, s: int, e: int) -> dict[str, Any]:
@@ -97,14 +103,21 @@ def calibrate(rp, judge: Judge, run, s: int, e: int) -> dict[str, Any]:
     n_med = tensor_median_rel(noise.weights, run.weights)
     judge.loss_tol = max(judge.floor_loss, NOISE_FACTOR * n_loss)
     judge.w_tol = max(judge.floor_w, NOISE_FACTOR * n_w)
-    judge.t_tol = {"l2": tensor_tolerances(n_t, judge.floor_t, NOISE_FACTOR),
-                   "median": tensor_tolerances(n_med, judge.floor_t, NOISE_FACTOR)}
+    judge.t_tol = {
+        "l2": tensor_tolerances(n_t, judge.floor_t, NOISE_FACTOR),
+        "median": tensor_tolerances(n_med, judge.floor_t, NOISE_FACTOR),
+    }
     swap = swap_pair(s, e, rp.feed.n)
-    out: dict[str, Any] = {"noise": "start weights moved by one unit in the last place" if rp.plan.dropout else
-                           "micro-batches split in two", "noise_loss_rel": n_loss, "noise_weight_distance": n_w,
-                           "noise_tensor_rel_max": max(n_t.values()) if n_t else 0.0,
-                           "noise_tensor_median_rel_max": max(n_med.values()) if n_med else 0.0,
-                           "wrong_swap": list(swap) if swap else None}
+    out: dict[str, Any] = {
+        "noise": "start weights moved by one unit in the last place"
+        if rp.plan.dropout
+        else "micro-batches split in two",
+        "noise_loss_rel": n_loss,
+        "noise_weight_distance": n_w,
+        "noise_tensor_rel_max": max(n_t.values()) if n_t else 0.0,
+        "noise_tensor_median_rel_max": max(n_med.values()) if n_med else 0.0,
+        "wrong_swap": list(swap) if swap else None,
+    }
     if swap is None:
         out.update(separated=False, wrong_loss_rel_max=None, wrong_weight_distance=None)
         return out

@@ -11,12 +11,14 @@ declared (``rounding: 4``) or detected from the values themselves (every value h
 decimals), and a rounded value is compared with the tolerance of its rounding (half a unit of the
 last decimal) on top of the calibrated relative tolerance.
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from openaudit.verify.codes import ArtifactProblem
 
@@ -113,7 +115,15 @@ def from_log_history(history: Any, rel: str) -> list[Entry]:
         if isinstance(loss, bool) or not isinstance(loss, (int, float)):
             raise ArtifactProblem(f"{rel}: log_history[{i}].loss is not a number")
         lr = row.get("learning_rate")
-        out.append(Entry(prev + 1, step, float(loss), rel, float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None))
+        out.append(
+            Entry(
+                prev + 1,
+                step,
+                float(loss),
+                rel,
+                float(lr) if isinstance(lr, (int, float)) and not isinstance(lr, bool) else None,
+            )
+        )
         prev = step
     return out
 
@@ -154,8 +164,13 @@ def rel_error(replayed: float, logged: float) -> float:
     return (replayed - logged) / abs(logged)
 
 
-def compare(entries: list[Entry], replayed: Mapping[int, float], rel_tol: float, rounding: int | None,
-            combine: Callable[[list[Any]], float]) -> list[dict[str, Any]]:
+def compare(
+    entries: list[Entry],
+    replayed: Mapping[int, float],
+    rel_tol: float,
+    rounding: int | None,
+    combine: Callable[[list[Any]], float],
+) -> list[dict[str, Any]]:
     """One row per entry whose window was replayed: replayed and logged values, error, ok."""
     rows = []
     for e in entries:
@@ -164,6 +179,15 @@ def compare(entries: list[Entry], replayed: Mapping[int, float], rel_tol: float,
             continue
         err = rel_error(v, e.value)
         ok = math.isfinite(v) and math.isfinite(e.value) and abs(v - e.value) <= allowed(e.value, rel_tol, rounding)
-        rows.append({"step": e.step, "start": e.start, "replayed": v, "logged": e.value, "rel_error": err,
-                     "ok": bool(ok), "source": e.source})
+        rows.append(
+            {
+                "step": e.step,
+                "start": e.start,
+                "replayed": v,
+                "logged": e.value,
+                "rel_error": err,
+                "ok": bool(ok),
+                "source": e.source,
+            }
+        )
     return rows

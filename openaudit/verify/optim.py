@@ -14,12 +14,14 @@ multiplier; update ``k`` (1-based) runs at ``base_lr * lambda(k - 1)``, exactly 
 it (so the first update of a warmup runs at LR 0). The three schedules of recipe version 1
 (``constant``, ``linear``, ``cosine``) keep their documented 1-based formula.
 """
+
 from __future__ import annotations
 
 import copy
 import inspect
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 
@@ -29,10 +31,15 @@ from openaudit.verify.codes import ArtifactProblem, Code, ReplayGap
 SUPPORTED = ("adamw", "adam", "sgd")
 LEGACY_SCHEDULES = ("constant", "linear", "cosine")
 HF_SCHEDULES = (
-    "get_constant_schedule", "get_constant_schedule_with_warmup", "get_linear_schedule_with_warmup",
-    "get_cosine_schedule_with_warmup", "get_cosine_with_hard_restarts_schedule_with_warmup",
-    "get_polynomial_decay_schedule_with_warmup", "get_inverse_sqrt_schedule",
-    "get_cosine_with_min_lr_schedule_with_warmup", "get_wsd_schedule",
+    "get_constant_schedule",
+    "get_constant_schedule_with_warmup",
+    "get_linear_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup",
+    "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "get_polynomial_decay_schedule_with_warmup",
+    "get_inverse_sqrt_schedule",
+    "get_cosine_with_min_lr_schedule_with_warmup",
+    "get_wsd_schedule",
 )
 
 
@@ -59,7 +66,9 @@ def _dummy(lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
 
 
-def hf_lambda(name: str, lr: float, warmup: int, total: int | None, kwargs: Mapping[str, Any]) -> Callable[[int], float]:
+def hf_lambda(
+    name: str, lr: float, warmup: int, total: int | None, kwargs: Mapping[str, Any]
+) -> Callable[[int], float]:
     """The multiplier function transformers' scheduler ``name`` builds (called with the 0-based step)."""
     import transformers.optimization as hfopt
 
@@ -75,19 +84,28 @@ def hf_lambda(name: str, lr: float, warmup: int, total: int | None, kwargs: Mapp
     try:
         sched = fn(_dummy(lr), **args)
     except (TypeError, ValueError) as exc:
-        raise ReplayGap(Code.SCHEDULER, f"{name}({', '.join(sorted(args))}): {' '.join(str(exc).split())[:160]}") from None
+        raise ReplayGap(
+            Code.SCHEDULER, f"{name}({', '.join(sorted(args))}): {' '.join(str(exc).split())[:160]}"
+        ) from None
     return sched.lr_lambdas[0]
 
 
-def trainer_lambda(kind: str, lr: float, warmup: int, total: int, kwargs: Mapping[str, Any] | None) -> Callable[[int], float]:
+def trainer_lambda(
+    kind: str, lr: float, warmup: int, total: int, kwargs: Mapping[str, Any] | None
+) -> Callable[[int], float]:
     """The multiplier of the Trainer's ``get_scheduler(lr_scheduler_type, ...)``."""
     from transformers import get_scheduler
 
     if kind in ("reduce_lr_on_plateau", "greedy"):
         raise ReplayGap(Code.SCHEDULER, f"lr_scheduler_type {kind!r} depends on evaluation metrics")
     try:
-        sched = get_scheduler(kind, _dummy(lr), num_warmup_steps=warmup, num_training_steps=total,
-                              scheduler_specific_kwargs=dict(kwargs or {}))
+        sched = get_scheduler(
+            kind,
+            _dummy(lr),
+            num_warmup_steps=warmup,
+            num_training_steps=total,
+            scheduler_specific_kwargs=dict(kwargs or {}),
+        )
     except (TypeError, ValueError, KeyError) as exc:
         raise ReplayGap(Code.SCHEDULER, f"lr_scheduler_type {kind!r}: {' '.join(str(exc).split())[:160]}") from None
     lambdas = getattr(sched, "lr_lambdas", None)
@@ -115,13 +133,25 @@ class Schedule:
 def make_schedule(spec: Mapping[str, Any]) -> Schedule:
     name = spec["name"]
     if spec.get("trainer"):  # a Trainer lr_scheduler_type ("cosine" here is transformers' cosine)
-        return Schedule(spec, trainer_lambda(name, float(spec["lr"]), int(spec.get("warmup_steps", 0)),
-                                             int(spec["total_steps"]), spec.get("kwargs")))
+        return Schedule(
+            spec,
+            trainer_lambda(
+                name, float(spec["lr"]), int(spec.get("warmup_steps", 0)), int(spec["total_steps"]), spec.get("kwargs")
+            ),
+        )
     if name in LEGACY_SCHEDULES:
         return Schedule(spec, None)
     total = spec.get("total_steps")
-    return Schedule(spec, hf_lambda(name, float(spec["lr"]), int(spec.get("warmup_steps", 0)),
-                                    None if total is None else int(total), spec.get("kwargs") or {}))
+    return Schedule(
+        spec,
+        hf_lambda(
+            name,
+            float(spec["lr"]),
+            int(spec.get("warmup_steps", 0)),
+            None if total is None else int(total),
+            spec.get("kwargs") or {},
+        ),
+    )
 
 
 # -- optimizers --------------------------------------------------------------------------------------
@@ -175,14 +205,16 @@ def _fits(groups: list[list[str]], saved: Mapping[str, Any], shapes: Mapping[str
     for names, g in zip(groups, saved_groups):
         for name, idx in zip(names, g["params"]):
             st = saved["state"].get(idx) or {}
-            for slot, v in st.items():
+            for v in st.values():
                 if isinstance(v, torch.Tensor) and v.dim() > 0 and tuple(v.shape) != shapes[name]:
                     return False
     return True
 
 
 def check_state_dict(saved: Any, rel: str) -> Mapping[str, Any]:
-    if not (isinstance(saved, dict) and isinstance(saved.get("state"), dict) and isinstance(saved.get("param_groups"), list)):
+    if not (
+        isinstance(saved, dict) and isinstance(saved.get("state"), dict) and isinstance(saved.get("param_groups"), list)
+    ):
         raise ArtifactProblem(f"{rel}: not an optimizer state_dict (state + param_groups)")
     for g in saved["param_groups"]:
         if not isinstance(g, dict) or not isinstance(g.get("params"), list):
@@ -194,7 +226,9 @@ def check_state_dict(saved: Any, rel: str) -> Mapping[str, Any]:
     return saved
 
 
-def from_state_dict(model: torch.nn.Module, spec: Mapping[str, Any], saved: Mapping[str, Any], rel: str) -> torch.optim.Optimizer:
+def from_state_dict(
+    model: torch.nn.Module, spec: Mapping[str, Any], saved: Mapping[str, Any], rel: str
+) -> torch.optim.Optimizer:
     """An optimizer over ``model`` holding the published state (a copy: the cached state stays intact)."""
     saved = check_state_dict(saved, rel)
     shapes = {n: tuple(p.shape) for n, p in hfmodel.parameters(model)}
@@ -202,11 +236,16 @@ def from_state_dict(model: torch.nn.Module, spec: Mapping[str, Any], saved: Mapp
     distinct = {tuple(map(tuple, g)) for _, g in fitting}
     if not fitting:
         sizes = [len(g["params"]) for g in saved["param_groups"]]
-        raise ReplayGap(Code.PARAM_GROUPS, f"{rel}: parameter groups of sizes {sizes} match no known grouping of the "
-                                           f"model's {len(shapes)} parameters (one group, the Trainer's decay split, "
-                                           "or the recipe's optimizer.no_decay list)")
+        raise ReplayGap(
+            Code.PARAM_GROUPS,
+            f"{rel}: parameter groups of sizes {sizes} match no known grouping of the "
+            f"model's {len(shapes)} parameters (one group, the Trainer's decay split, "
+            "or the recipe's optimizer.no_decay list)",
+        )
     if len(distinct) > 1:
-        raise ReplayGap(Code.PARAM_GROUPS, f"{rel}: parameter groups are ambiguous ({', '.join(l for l, _ in fitting)})")
+        raise ReplayGap(
+            Code.PARAM_GROUPS, f"{rel}: parameter groups are ambiguous ({', '.join(l for l, _ in fitting)})"
+        )
     params = dict(hfmodel.parameters(model))
     groups = [{"params": [params[n] for n in names], **_hyper(spec)} for names in fitting[0][1]]
     opt = _cls(str(spec["name"]))(groups)
@@ -232,21 +271,30 @@ def _agree(opt: torch.optim.Optimizer, spec: Mapping[str, Any], rel: str) -> Non
         if not saved:
             continue
         as_tuple = [tuple(v) if isinstance(v, (list, tuple)) else (v,) for v in saved]
-        if not any(len(t) == len(want) and all(math.isclose(float(x), y, rel_tol=1e-9) for x, y in zip(t, want))
-                   for t in as_tuple):
-            raise ArtifactProblem(f"{rel}: the optimizer ran with {key} {saved[0]!r} but the run declares "
-                                  f"{want if len(want) > 1 else want[0]!r}", Code.INCONSISTENT)
+        if not any(
+            len(t) == len(want) and all(math.isclose(float(x), y, rel_tol=1e-9) for x, y in zip(t, want))
+            for t in as_tuple
+        ):
+            raise ArtifactProblem(
+                f"{rel}: the optimizer ran with {key} {saved[0]!r} but the run declares "
+                f"{want if len(want) > 1 else want[0]!r}",
+                Code.INCONSISTENT,
+            )
 
 
-def from_slots(model: torch.nn.Module, spec: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], rel: str) -> torch.optim.Optimizer:
+def from_slots(
+    model: torch.nn.Module, spec: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], rel: str
+) -> torch.optim.Optimizer:
     """An optimizer from ``<param>.<slot>`` tensors with the recipe's hyper-parameters (one group, or a
     decay / no-decay pair when the recipe names ``no_decay``)."""
     params = dict(hfmodel.parameters(model))
     hyper = _hyper(spec)
     if isinstance(spec.get("no_decay"), list):
         decay = hfmodel.substring_decay_names(model, spec["no_decay"])
-        groups = [{"params": [p for n, p in params.items() if n in decay], **hyper},
-                  {"params": [p for n, p in params.items() if n not in decay], **{**hyper, "weight_decay": 0.0}}]
+        groups = [
+            {"params": [p for n, p in params.items() if n in decay], **hyper},
+            {"params": [p for n, p in params.items() if n not in decay], **{**hyper, "weight_decay": 0.0}},
+        ]
     else:
         groups = [{"params": list(params.values()), **hyper}]
     opt = _cls(str(spec["name"]))([g for g in groups if g["params"]])
@@ -267,12 +315,16 @@ def from_slots(model: torch.nn.Module, spec: Mapping[str, Any], tensors: Mapping
             raise ArtifactProblem(f"{rel}: no optimizer state for parameter {pname!r}")
         for slot, v in st.items():
             if slot != "step" and tuple(v.shape) != tuple(p.shape):
-                raise ArtifactProblem(f"{rel}: {pname}.{slot} has shape {tuple(v.shape)}, parameter has {tuple(p.shape)}",
-                                      Code.SIZE_MISMATCH)
+                raise ArtifactProblem(
+                    f"{rel}: {pname}.{slot} has shape {tuple(v.shape)}, parameter has {tuple(p.shape)}",
+                    Code.SIZE_MISMATCH,
+                )
             if v.is_floating_point() and not torch.isfinite(v).all():
                 raise ArtifactProblem(f"{rel}: {pname}.{slot} holds non-finite values")
-        opt.state[p] = {k: (v.to(torch.float32).reshape(()).clone() if k == "step" else v.to(p.device, p.dtype).clone())
-                        for k, v in st.items()}
+        opt.state[p] = {
+            k: (v.to(torch.float32).reshape(()).clone() if k == "step" else v.to(p.device, p.dtype).clone())
+            for k, v in st.items()
+        }
     return opt
 
 
@@ -298,8 +350,6 @@ def step_counts(opt: torch.optim.Optimizer) -> set[float]:
     out: set[float] = set()
     for st in opt.state.values():
         v = st.get("step")
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            out.add(float(v))
-        elif isinstance(v, (int, float)):
+        if (isinstance(v, torch.Tensor) and v.numel() == 1) or isinstance(v, (int, float)):
             out.add(float(v))
     return out

@@ -6,6 +6,7 @@ the audited repository never makes openaudit read a file of its choosing elsewhe
 cache snapshot is the one exception the layout forces: its files are links into the same repository's
 ``blobs/`` folder, which is accepted as a second root.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ class Root:
     allowed: tuple[Path, ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, base: Path) -> "Root":
+    def of(cls, base: Path) -> Root:
         real = base.resolve()
         extra = _cache_blobs(real)
         return cls(real, (real,) + ((extra,) if extra else ()))

@@ -2,8 +2,10 @@
 artifacts, the loss log, the checkpoints and the segments to replay. Recipes (``from_recipe``) and
 Trainer output folders (``verify.trainer.from_trainer``) both become a :class:`Plan`; openaudit's own
 gaps are found when the model config is checked (``check_config``) and during the replay."""
+
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,14 +85,22 @@ class Plan:
     @property
     def hard_stop(self) -> bool:
         """No segment can be replayed faithfully (a forward-only audit may still run)."""
-        return (any(i.code in HARD_MISSING for i in self.of(Kind.MISSING))
-                or any(i.code in HARD_PROBLEMS for i in self.of(Kind.PROBLEM)))
+        return any(i.code in HARD_MISSING for i in self.of(Kind.MISSING)) or any(
+            i.code in HARD_PROBLEMS for i in self.of(Kind.PROBLEM)
+        )
 
     @property
     def can_forward(self) -> bool:
-        return (self.config is not None and bool(self.batch) and bool(self.weights) and bool(self.log.per_step())
-                and self.data is not None and not self.of(Kind.UNSUPPORTED) and not self.of(Kind.UNSAFE)
-                and not any(i.code in HARD_PROBLEMS for i in self.of(Kind.PROBLEM)))
+        return (
+            self.config is not None
+            and bool(self.batch)
+            and bool(self.weights)
+            and bool(self.log.per_step())
+            and self.data is not None
+            and not self.of(Kind.UNSUPPORTED)
+            and not self.of(Kind.UNSAFE)
+            and not any(i.code in HARD_PROBLEMS for i in self.of(Kind.PROBLEM))
+        )
 
 
 def check_config(plan: Plan) -> Any:
@@ -112,6 +122,7 @@ def check_config(plan: Plan) -> Any:
 
 def approx_params(cfg: dict[str, Any]) -> int:
     """Rough parameter count from a decoder config (no torch): embeddings + 12·d² per layer."""
+
     def whole(key: str) -> int:
         v = cfg.get(key, 0)
         return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
@@ -130,8 +141,11 @@ def size_guard(plan: Plan) -> None:
     size = plan.root.path(rel).stat().st_size
     need = approx_params(dict(plan.config))
     if need > 2 * size + 1_000_000:
-        plan.add(Kind.PROBLEM, Code.SIZE_MISMATCH,
-                 f"{rel}: the config implies ~{need:,} parameters but the file holds {size:,} bytes")
+        plan.add(
+            Kind.PROBLEM,
+            Code.SIZE_MISMATCH,
+            f"{rel}: the config implies ~{need:,} parameters but the file holds {size:,} bytes",
+        )
 
 
 def safety(plan: Plan, extra: tuple[str, ...] = ()) -> None:
@@ -149,8 +163,9 @@ def safety(plan: Plan, extra: tuple[str, ...] = ()) -> None:
             plan.add(issue.kind, issue.code, issue.message)
 
 
-def _missing_steps(plan: Plan, code: Code, steps: list[int], summary: Callable[[], str],
-                   each: Callable[[int], str]) -> None:
+def _missing_steps(
+    plan: Plan, code: Code, steps: list[int], summary: Callable[[], str], each: Callable[[int], str]
+) -> None:
     """One MISSING issue per step, or a single ``summary`` issue for more than four steps."""
     if len(steps) > 4:
         plan.add(Kind.MISSING, code, summary())
@@ -165,13 +180,19 @@ def segments(plan: Plan, max_steps: int | None) -> None:
     if plan.segment:
         candidates = [plan.segment]
         if plan.segment[0] not in plan.weights:
-            plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at segment start (step {plan.segment[0]})")
+            plan.add(
+                Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at segment start (step {plan.segment[0]})"
+            )
     else:
-        candidates = list(zip(ends, ends[1:]))
+        candidates = list(itertools.pairwise(ends))
     lacking = [s for s, _ in candidates if s in plan.weights and s not in plan.optim]
-    _missing_steps(plan, Code.OPTIMIZER_STATE, lacking,
-                   lambda: f"optimizer state at {len(lacking)} checkpoints ({lacking[0]}..{lacking[-1]})",
-                   lambda s: f"optimizer state at step {s} ({optimizer_name(plan, s)})")
+    _missing_steps(
+        plan,
+        Code.OPTIMIZER_STATE,
+        lacking,
+        lambda: f"optimizer state at {len(lacking)} checkpoints ({lacking[0]}..{lacking[-1]})",
+        lambda s: f"optimizer state at step {s} ({optimizer_name(plan, s)})",
+    )
     if not candidates and ends:
         plan.add(Kind.MISSING, Code.CHECKPOINTS, f"a second checkpoint after step {ends[0]} to replay towards")
     budget = max_steps
@@ -188,7 +209,9 @@ def segments(plan: Plan, max_steps: int | None) -> None:
         covered = {k for en in plan.log.entries for k in range(en.start, en.step + 1)}
         need = [k for s, e in plan.segments for k in range(s + 1, e + 1) if k not in covered]
         if need:
-            plan.add(Kind.MISSING, Code.LOSS_ENTRIES, f"loss log entries for steps {need[0]}..{need[-1]} ({len(need)} steps)")
+            plan.add(
+                Kind.MISSING, Code.LOSS_ENTRIES, f"loss log entries for steps {need[0]}..{need[-1]} ({len(need)} steps)"
+            )
     if plan.hard_stop:
         plan.segments = []
 
@@ -233,8 +256,13 @@ def _data(plan: Plan, r: Recipe) -> None:
                 plan.add(Kind.MISSING, Code.DATA_ORDER, f"data order ({d['order']})")
         elif not sampler:
             plan.add(Kind.MISSING, Code.DATA_ORDER, "data order (data.order or data.sampler)")
-        plan.data = {"kind": "dataset", "path": rel, "order": d.get("order"), "sampler": sampler,
-                     "pad_token_id": d.get("pad_token_id")}
+        plan.data = {
+            "kind": "dataset",
+            "path": rel,
+            "order": d.get("order"),
+            "sampler": sampler,
+            "pad_token_id": d.get("pad_token_id"),
+        }
         plan.mode = (r.get("loss") or {}).get("normalization", "batch_mean")
         return
     if not d.get("path"):
@@ -246,8 +274,14 @@ def _data(plan: Plan, r: Recipe) -> None:
     elif not plan.exists(d["order"]):
         plan.add(Kind.MISSING, Code.DATA_ORDER, f"data order ({d['order']})")
     row = d.get("row", "window")
-    plan.data = {"kind": "tokens", "path": d.get("path"), "format": d.get("format", "bytes"), "order": d.get("order"),
-                 "row": row, "row_declared": "row" in d or "normalization" in (r.get("loss") or {})}
+    plan.data = {
+        "kind": "tokens",
+        "path": d.get("path"),
+        "format": d.get("format", "bytes"),
+        "order": d.get("order"),
+        "row": row,
+        "row_declared": "row" in d or "normalization" in (r.get("loss") or {}),
+    }
     plan.mode = (r.get("loss") or {}).get("normalization", "window" if row == "window" else "batch_mean")
     tok = (r.get("tokenizer") or {}).get("kind", "byte")
     if tok == "byte" and d.get("format", "bytes") != "bytes":
@@ -259,7 +293,7 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
     if not ck:
         plan.add(Kind.MISSING, Code.CHECKPOINTS, "intermediate checkpoints (checkpoints)")
     absent: list[int] = []
-    for step in (r.checkpoint_steps() if ck else []):
+    for step in r.checkpoint_steps() if ck else []:
         mf, of = r.model_file(step), r.optimizer_file(step)
         c = Checkpoint(step, expected_optimizer=of)
         if plan.exists(mf):
@@ -271,10 +305,16 @@ def _checkpoints(plan: Plan, r: Recipe) -> None:
         if ck.get("rng") and plan.exists(f"{r.checkpoint_dir(step)}/{ck['rng']}"):
             c.rng = f"{r.checkpoint_dir(step)}/{ck['rng']}"
         plan.checkpoints[step] = c
-    _missing_steps(plan, Code.CHECKPOINT_WEIGHTS, absent,
-                   lambda: (f"checkpoint weights at {len(absent)} declared steps "
-                            f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})"),
-                   lambda s: f"checkpoint weights at step {s} ({r.model_file(s)})")
+    _missing_steps(
+        plan,
+        Code.CHECKPOINT_WEIGHTS,
+        absent,
+        lambda: (
+            f"checkpoint weights at {len(absent)} declared steps "
+            f"({absent[0]}..{absent[-1]}, e.g. {r.model_file(absent[0])})"
+        ),
+        lambda s: f"checkpoint weights at step {s} ({r.model_file(s)})",
+    )
     fin = r.get("final")
     if fin:
         if plan.exists(fin["path"]):
@@ -289,14 +329,19 @@ def from_recipe(r: Recipe, max_steps: int | None = None) -> Plan:
     for msg in r.refused:
         plan.add(Kind.PROBLEM, Code.PATH_OUTSIDE, msg)
     if plan.config is None and not r.refused:
-        plan.add(Kind.MISSING, Code.MODEL_CONFIG,
-                 f"model config ({r.config_path})" if r.config_path else "model config (model.config)")
+        plan.add(
+            Kind.MISSING,
+            Code.MODEL_CONFIG,
+            f"model config ({r.config_path})" if r.config_path else "model config (model.config)",
+        )
     plan.batch = dict(r.get("batch") or {})
     plan.optimizer = dict(r.get("optimizer")) if r.get("optimizer") else None
     plan.schedule = dict(r.get("schedule")) if r.get("schedule") else None
-    for key, code, what in (("batch", Code.BATCH_LAYOUT, "batch layout (batch.size, batch.seq_len)"),
-                            ("optimizer", Code.OPTIMIZER_SETTINGS, "optimizer hyperparameters (optimizer)"),
-                            ("schedule", Code.SCHEDULE, "LR schedule parameters (schedule)")):
+    for key, code, what in (
+        ("batch", Code.BATCH_LAYOUT, "batch layout (batch.size, batch.seq_len)"),
+        ("optimizer", Code.OPTIMIZER_SETTINGS, "optimizer hyperparameters (optimizer)"),
+        ("schedule", Code.SCHEDULE, "LR schedule parameters (schedule)"),
+    ):
         if not r.get(key):
             plan.add(Kind.MISSING, code, what)
     plan.clip = r.get("clip_grad_norm")

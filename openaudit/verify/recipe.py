@@ -6,11 +6,13 @@ precision, batch layout, data and order, the loss log and the segment -- or, for
 transformers ``Trainer``, its ``output_dir`` and tokenized dataset. Unknown keys are errors. A bad
 recipe raises :class:`openaudit.errors.InvalidDocument` naming the file, the JSON path and the reason.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.base.parse import load_json, load_yaml
 from openaudit.errors import InvalidDocument
@@ -133,7 +135,7 @@ class Recipe:
         found = []
         for name, _child in self.root.child_dirs(parent_rel):
             if name.startswith(prefix) and name.endswith(suffix):
-                mid = name[len(prefix): len(name) - len(suffix) if suffix else None]
+                mid = name[len(prefix) : len(name) - len(suffix) if suffix else None]
                 if mid.isdigit():
                     found.append(int(mid))
         return sorted(found)
@@ -160,8 +162,15 @@ def from_dict(doc: Any, base: Path, source: str, notes: tuple[str, ...] = ()) ->
                 model_config = read_json(p)
                 if not isinstance(model_config, dict):
                     raise InvalidDocument(f"{p}: $: a model config must be a JSON object")
-    return Recipe(doc=doc, root=root, source=source, model_config=model_config, config_path=config_path,
-                  notes=notes, refused=refused)
+    return Recipe(
+        doc=doc,
+        root=root,
+        source=source,
+        model_config=model_config,
+        config_path=config_path,
+        notes=notes,
+        refused=refused,
+    )
 
 
 def load_recipe(path: str | Path) -> Recipe:

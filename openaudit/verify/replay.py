@@ -2,6 +2,7 @@
 the published micro-batches of updates t+1..t+k with the published schedule, collect each update's loss
 parts, learning rates and the final weights. Also the calibration runs (noise: the same updates cut into
 more micro-batches; wrong: two batches swapped) and the forward-only loss audit."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,13 @@ class Feed:
             self.row = d.get("row", "window")
             self.seq_len, self.micro = int(b["seq_len"]), int(b.get("micro_batches", 1))
             length = self.seq_len + 1 if self.row == "window" else self.seq_len
-            self.order = vdata.check_offsets(vdata.read_order(plan.root.path(d["order"]), d["order"]), self.store.n,
-                                             int(b["size"]), length, d["order"])
+            self.order = vdata.check_offsets(
+                vdata.read_order(plan.root.path(d["order"]), d["order"]),
+                self.store.n,
+                int(b["size"]),
+                length,
+                d["order"],
+            )
             self.length = length
             self.n = len(self.order)
             return
@@ -54,8 +60,9 @@ class Feed:
         self.epoch_starts: set[int] = set()
         accum = int(b.get("micro_batches", 1))
         if d.get("order"):
-            self.updates = vdata.explicit_updates(vdata.read_order(plan.root.path(d["order"]), d["order"]),
-                                                  len(self.rows), accum, d["order"])
+            self.updates = vdata.explicit_updates(
+                vdata.read_order(plan.root.path(d["order"]), d["order"]), len(self.rows), accum, d["order"]
+            )
         else:
             s = dict(d["sampler"])
             s.setdefault("micro_size", int(b.get("micro_size") or int(b["size"]) // accum))
@@ -70,11 +77,17 @@ class Feed:
             w = self.store.windows(self.order[step - 1], self.length)
             micro = []
             for chunk in w.chunk(self.micro):
-                mb = ({"input_ids": chunk[:, :-1].contiguous(), "targets": chunk[:, 1:].contiguous()}
-                      if self.row == "window" else {"input_ids": chunk, "labels": chunk.clone()})
+                mb = (
+                    {"input_ids": chunk[:, :-1].contiguous(), "targets": chunk[:, 1:].contiguous()}
+                    if self.row == "window"
+                    else {"input_ids": chunk, "labels": chunk.clone()}
+                )
                 micro.append(mb)
         else:
-            micro = [vdata.collate(list(vdata.iter_rows(self.rows, idx)), self.pad, self.rel) for idx in self.updates[step - 1]]
+            micro = [
+                vdata.collate(list(vdata.iter_rows(self.rows, idx)), self.pad, self.rel)
+                for idx in self.updates[step - 1]
+            ]
         for mb in micro:
             top = int(mb["input_ids"].max()) if mb["input_ids"].numel() else 0
             if top >= self.vocab:
@@ -92,8 +105,11 @@ class Replayer:
         self.schedule = optim.make_schedule(plan.schedule) if plan.schedule else None
         self._cache: dict[str, Any] = {}
         self.mode = plan.mode
-        if plan.kind == "trainer" and self.mode in ("tokens", "tokens_all") and not hfmodel.accepts_loss_kwargs(
-                self.model_class):
+        if (
+            plan.kind == "trainer"
+            and self.mode in ("tokens", "tokens_all")
+            and not hfmodel.accepts_loss_kwargs(self.model_class)
+        ):
             self.mode = "micro_mean"
         elif plan.kind == "trainer" and self.mode == "tokens" and not hfmodel.loss_shifts_labels(fresh):
             self.mode = "tokens_all"  # the Trainer counts every label for models without a causal-LM loss type
@@ -179,8 +195,9 @@ class Replayer:
         if self.plan.kind == "trainer" and step > 1 and step in self.feed.epoch_starts:
             torch.empty((), dtype=torch.int64).random_()
 
-    def run(self, start: int, end: int, *, split: bool = False, swap: tuple[int, int] | None = None,
-            ulp: bool = False) -> Run:
+    def run(
+        self, start: int, end: int, *, split: bool = False, swap: tuple[int, int] | None = None, ulp: bool = False
+    ) -> Run:
         """Updates start+1..end from checkpoint ``start``. ``split``: every micro-batch cut in two; ``swap``:
         two updates' batches exchanged; ``ulp``: start weights moved by one unit in the last place (the
         noise replay of runs with dropout, where a split would change the masks)."""
@@ -208,8 +225,17 @@ class Replayer:
                 self._epoch_draw(step)
             group_lrs = self.schedule.lrs(step, bases)
             lrs[step] = group_lrs[0]
-            parts[step] = engine.train_step(model, opt, micro, group_lrs, mode=self.mode, clip=self.plan.clip,
-                                            precision=self.plan.precision, factors=factors, scaler=scaler)
+            parts[step] = engine.train_step(
+                model,
+                opt,
+                micro,
+                group_lrs,
+                mode=self.mode,
+                clip=self.plan.clip,
+                precision=self.plan.precision,
+                factors=factors,
+                scaler=scaler,
+            )
         weights = {n: p.detach().to("cpu") for n, p in hfmodel.parameters(model)}
         return Run(start, end, parts, lrs, weights, counts)
 
@@ -220,8 +246,9 @@ class Replayer:
         factors = None
         if split:
             micro, factors = engine.split(micro, self.mode)
-        return engine.step_value(engine.eval_parts(model, micro, mode=self.mode, precision=self.plan.precision,
-                                                   factors=factors))
+        return engine.step_value(
+            engine.eval_parts(model, micro, mode=self.mode, precision=self.plan.precision, factors=factors)
+        )
 
 
 @torch.no_grad()

@@ -11,6 +11,7 @@ training dataset (named by a recipe's ``trainer.dataset``, or ``train_dataset.js
 ``get_scheduler(lr_scheduler_type, ...)`` with the Trainer's warmup rule, ``max_grad_norm``, bf16 / fp16,
 and the loss normalisation of the transformers version that wrote the checkpoints.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,9 +69,15 @@ def _checkpoints(plan: Plan, output_rel: str) -> list[dict[str, Any]]:
         c = Checkpoint(step, expected_optimizer=f"{rel}/optimizer.pt")
         c.model = next((f"{rel}/{f}" for f in WEIGHT_FILES if plan.exists(f"{rel}/{f}")), None)
         if c.model is None:
-            plan.add(Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at step {step} ({rel}/model.safetensors)")
-        for attr, name in (("optimizer", "optimizer.pt"), ("scheduler", "scheduler.pt"), ("scaler", "scaler.pt"),
-                           ("rng", "rng_state.pth")):
+            plan.add(
+                Kind.MISSING, Code.CHECKPOINT_WEIGHTS, f"checkpoint weights at step {step} ({rel}/model.safetensors)"
+            )
+        for attr, name in (
+            ("optimizer", "optimizer.pt"),
+            ("scheduler", "scheduler.pt"),
+            ("scaler", "scaler.pt"),
+            ("rng", "rng_state.pth"),
+        ):
             if plan.exists(f"{rel}/{name}"):
                 setattr(c, attr, f"{rel}/{name}")
         plan.checkpoints[step] = c
@@ -79,8 +86,11 @@ def _checkpoints(plan: Plan, output_rel: str) -> list[dict[str, Any]]:
             st["__rel"] = f"{rel}/trainer_state.json"
             states.append(st)
             if st.get("global_step") not in (None, step):
-                plan.add(Kind.PROBLEM, Code.INCONSISTENT, f"{rel}/trainer_state.json: global_step {st.get('global_step')} "
-                                                          f"in the folder of step {step}")
+                plan.add(
+                    Kind.PROBLEM,
+                    Code.INCONSISTENT,
+                    f"{rel}/trainer_state.json: global_step {st.get('global_step')} in the folder of step {step}",
+                )
     top = _state(plan, _join(output_rel, "trainer_state.json"))
     if top is not None:
         top["__rel"] = _join(output_rel, "trainer_state.json")
@@ -129,13 +139,22 @@ def _gap(plan: Plan, code: Code, msg: str) -> None:
 def _settings(plan: Plan, args: dict[str, Any], max_steps: int) -> dict[str, Any]:
     """Batch, optimizer, schedule, precision and sampling from the training arguments."""
     n_gpu = _num(args, "_n_gpu", 0)
-    procs = (args.get("distributed_state") or {}).get("num_processes", 1) if isinstance(args.get("distributed_state"), dict) else 1
+    procs = (
+        (args.get("distributed_state") or {}).get("num_processes", 1)
+        if isinstance(args.get("distributed_state"), dict)
+        else 1
+    )
     if n_gpu > 1 or (isinstance(procs, int) and procs > 1) or _num(args, "local_rank", -1) not in (-1, 0):
         _gap(plan, Code.DISTRIBUTED, f"trained on several devices (n_gpu {n_gpu}, processes {procs})")
-    for key, bad in (("label_smoothing_factor", lambda v: bool(v)), ("neftune_noise_alpha", lambda v: v is not None),
-                     ("optim_args", lambda v: bool(v)), ("group_by_length", lambda v: v is True),
-                     ("use_liger_kernel", lambda v: v is True), ("deepspeed", lambda v: bool(v)),
-                     ("fsdp", lambda v: bool(v))):
+    for key, bad in (
+        ("label_smoothing_factor", lambda v: bool(v)),
+        ("neftune_noise_alpha", lambda v: v is not None),
+        ("optim_args", lambda v: bool(v)),
+        ("group_by_length", lambda v: v is True),
+        ("use_liger_kernel", lambda v: v is True),
+        ("deepspeed", lambda v: bool(v)),
+        ("fsdp", lambda v: bool(v)),
+    ):
         if key in args and bad(args[key]):
             _gap(plan, Code.TRAINER_FEATURE, f"training argument {key} = {args[key]!r} is not replayed")
     strategy = args.get("train_sampling_strategy", "random")
@@ -149,26 +168,42 @@ def _settings(plan: Plan, args: dict[str, Any], max_steps: int) -> dict[str, Any
     if name is None:
         _gap(plan, Code.OPTIMIZER, f"optim {optim!r} (replayed: adamw_torch, adamw_torch_fused, sgd)")
         name = "adamw"
-    plan.optimizer = {"name": name, "betas": [_num(args, "adam_beta1", 0.9), _num(args, "adam_beta2", 0.999)],
-                      "eps": _num(args, "adam_epsilon", 1e-8), "weight_decay": _num(args, "weight_decay", 0.0)}
+    plan.optimizer = {
+        "name": name,
+        "betas": [_num(args, "adam_beta1", 0.9), _num(args, "adam_beta2", 0.999)],
+        "eps": _num(args, "adam_epsilon", 1e-8),
+        "weight_decay": _num(args, "weight_decay", 0.0),
+    }
     ws = _num(args, "warmup_steps", 0)
     ratio = _num(args, "warmup_ratio", 0.0) or 0.0
     warmup = int(ws) if ws >= 1 else (math.ceil(max_steps * ratio) if ratio > 0 else math.ceil(max_steps * ws))
-    plan.schedule = {"name": str(args.get("lr_scheduler_type", "linear")), "trainer": True,
-                     "lr": _num(args, "learning_rate", 5e-5), "warmup_steps": warmup, "total_steps": max_steps,
-                     "kwargs": args.get("lr_scheduler_kwargs") or {}}
+    plan.schedule = {
+        "name": str(args.get("lr_scheduler_type", "linear")),
+        "trainer": True,
+        "lr": _num(args, "learning_rate", 5e-5),
+        "warmup_steps": warmup,
+        "total_steps": max_steps,
+        "kwargs": args.get("lr_scheduler_kwargs") or {},
+    }
     grad = _num(args, "max_grad_norm", 1.0)
     plan.clip = float(grad) if grad and grad > 0 else None
     plan.precision = "bf16" if args.get("bf16") else ("fp16" if args.get("fp16") else "fp32")
     if args.get("torch_compile"):
         plan.notes.append("trained with torch_compile: the replay runs eagerly (same maths, another kernel order)")
-    plan.device = "cuda" if n_gpu >= 1 else ("cpu" if args.get("use_cpu") or args.get("no_cuda") or "_n_gpu" in args else None)
+    plan.device = (
+        "cuda" if n_gpu >= 1 else ("cpu" if args.get("use_cpu") or args.get("no_cuda") or "_n_gpu" in args else None)
+    )
     micro = int(_num(args, "per_device_train_batch_size", 8)) * max(1, int(n_gpu))
     accum = int(_num(args, "gradient_accumulation_steps", 1))
     seed = args.get("data_seed") if isinstance(args.get("data_seed"), int) else _num(args, "seed", 42)
     plan.batch = {"micro_size": micro, "micro_batches": accum, "size": micro * accum}
-    return {"kind": "sequential" if strategy == "sequential" else "trainer", "seed": int(seed), "micro_size": micro,
-            "accumulation": accum, "drop_last": bool(args.get("dataloader_drop_last", False))}
+    return {
+        "kind": "sequential" if strategy == "sequential" else "trainer",
+        "seed": int(seed),
+        "micro_size": micro,
+        "accumulation": accum,
+        "drop_last": bool(args.get("dataloader_drop_last", False)),
+    }
 
 
 def _dataset(plan: Plan, output_rel: str, dataset: str | None) -> str | None:
@@ -182,14 +217,27 @@ def _dataset(plan: Plan, output_rel: str, dataset: str | None) -> str | None:
             rel = _join(base, name)
             if plan.exists(rel) or plan.exists(rel, folder=True):
                 return rel
-    plan.add(Kind.MISSING, Code.TRAINING_DATA, "tokenized training dataset (train_dataset.jsonl or a save_to_disk "
-                                               "folder train_dataset/, or trainer.dataset in a recipe)")
+    plan.add(
+        Kind.MISSING,
+        Code.TRAINING_DATA,
+        "tokenized training dataset (train_dataset.jsonl or a save_to_disk "
+        "folder train_dataset/, or trainer.dataset in a recipe)",
+    )
     return None
 
 
-def from_trainer(root: Root, source: str, *, output_rel: str = "", dataset: str | None = None,
-                 order: str | None = None, pad_token_id: int | None = None, tolerance: dict | None = None,
-                 max_steps: int | None = None, notes: tuple[str, ...] = ()) -> Plan:
+def from_trainer(
+    root: Root,
+    source: str,
+    *,
+    output_rel: str = "",
+    dataset: str | None = None,
+    order: str | None = None,
+    pad_token_id: int | None = None,
+    tolerance: dict | None = None,
+    max_steps: int | None = None,
+    notes: tuple[str, ...] = (),
+) -> Plan:
     plan = Plan(source=source, root=root, kind="trainer", tolerance=dict(tolerance or {}), notes=list(notes))
     states = _checkpoints(plan, output_rel)
     if not plan.checkpoints:
@@ -212,8 +260,13 @@ def from_trainer(root: Root, source: str, *, output_rel: str = "", dataset: str 
         sampling = None
     else:
         sampling = _settings(plan, args, total or int(_num(args, "max_steps", 0)))
-    plan.log.entries = losslog.merge([losslog.from_log_history(st.get("log_history"), st["__rel"]) for st in states
-                                      if isinstance(st.get("log_history"), list)])
+    plan.log.entries = losslog.merge(
+        [
+            losslog.from_log_history(st.get("log_history"), st["__rel"])
+            for st in states
+            if isinstance(st.get("log_history"), list)
+        ]
+    )
     plan.log.reduce = "mean"
     values = [e.value for e in plan.log.entries]
     plan.log.rounding = trainer_args.log_rounding(version) or losslog.detect_rounding(values)
@@ -225,8 +278,12 @@ def from_trainer(root: Root, source: str, *, output_rel: str = "", dataset: str 
         plan.data = None if rel is None else plan.data
     count = trainer_args.loss_count(version)
     if count is None:
-        _gap(plan, Code.LOSS_CONVENTION, "config.json does not say which transformers version wrote the run, so the "
-                                         "Trainer's loss normalisation (num_items_in_batch) is unknown")
+        _gap(
+            plan,
+            Code.LOSS_CONVENTION,
+            "config.json does not say which transformers version wrote the run, so the "
+            "Trainer's loss normalisation (num_items_in_batch) is unknown",
+        )
     plan.mode = count or "tokens"
     plan.trainer = {"transformers_version": version, "training_args": args_rel, "max_steps": total or None}
     finish(plan, max_steps, scans)

@@ -9,6 +9,7 @@ arguments (``training_args.json``, ``args.to_dict()``) is read instead when publ
 
 Also here: what changed in the Trainer between transformers versions that a replay must follow.
 """
+
 from __future__ import annotations
 
 import io

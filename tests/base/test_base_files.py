@@ -1,6 +1,7 @@
 """openaudit.base.files.write_atomic: the one atomic file write (reports, the pre-parsed shipped YAML,
 Hub cache refs). A failed write keeping the old file is tested through ``render.output.write_atomic``
 (tests/render/test_render_cli.py)."""
+
 from __future__ import annotations
 
 import stat

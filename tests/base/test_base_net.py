@@ -1,5 +1,6 @@
 """The one HTTP layer's pure parts: failure classification (typed kinds, rate-limit headers), bounded
 retries, the lookup cache, the public-address guard, and the Range reader's settling test."""
+
 from __future__ import annotations
 
 import email.utils
@@ -24,20 +25,23 @@ from openaudit.base.net.ranges import RangeReader
 from openaudit.errors import AuthError, NetworkError, OfflineMiss, TargetNotFound
 
 
-@pytest.mark.parametrize("status, headers, kind", [
-    (401, {}, FailKind.AUTH),
-    (403, {}, FailKind.AUTH),
-    (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"}, FailKind.RATE_LIMITED),
-    (403, {"Retry-After": "30"}, FailKind.RATE_LIMITED),
-    (429, {}, FailKind.RATE_LIMITED),
-    (404, {}, FailKind.NOT_FOUND),
-    (410, {}, FailKind.NOT_FOUND),
-    (408, {}, FailKind.SERVER),
-    (500, {}, FailKind.SERVER),
-    (503, {"retry-after": "2"}, FailKind.SERVER),
-    (400, {}, FailKind.OTHER),
-    (422, {}, FailKind.OTHER),
-])
+@pytest.mark.parametrize(
+    "status, headers, kind",
+    [
+        (401, {}, FailKind.AUTH),
+        (403, {}, FailKind.AUTH),
+        (403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"}, FailKind.RATE_LIMITED),
+        (403, {"Retry-After": "30"}, FailKind.RATE_LIMITED),
+        (429, {}, FailKind.RATE_LIMITED),
+        (404, {}, FailKind.NOT_FOUND),
+        (410, {}, FailKind.NOT_FOUND),
+        (408, {}, FailKind.SERVER),
+        (500, {}, FailKind.SERVER),
+        (503, {"retry-after": "2"}, FailKind.SERVER),
+        (400, {}, FailKind.OTHER),
+        (422, {}, FailKind.OTHER),
+    ],
+)
 def test_status_classification(status, headers, kind):
     f = from_status(status, headers)
     assert f.kind is kind and f.status == status
@@ -75,6 +79,7 @@ def _flaky(failures: list[Exception]):
         if failures:
             raise failures.pop(0)
         return "ok"
+
     return fn, calls
 
 
@@ -87,8 +92,13 @@ def test_retries_back_off_and_honour_short_retry_after():
 
 def test_long_waits_and_definite_failures_are_not_retried():
     slept: list[float] = []
-    fn, calls = _flaky([NetFailure(from_status(403, {"X-RateLimit-Remaining": "0",
-                                                      "X-RateLimit-Reset": str(int(time.time() + 3600))}))])
+    fn, calls = _flaky(
+        [
+            NetFailure(
+                from_status(403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time() + 3600))})
+            )
+        ]
+    )
     with pytest.raises(NetFailure) as exc:
         nethttp.with_retries(fn, sleep=slept.append)
     assert exc.value.failure.kind is FailKind.RATE_LIMITED and len(calls) == 1 and slept == []
@@ -183,19 +193,22 @@ def test_unwritable_cache_folder_still_answers_in_process(tmp_path, monkeypatch)
     cache.clear_memory()
 
 
-@pytest.mark.parametrize("url, ok", [
-    ("https://example.org/a.pdf", True),
-    ("http://93.184.216.34/a.pdf", True),
-    ("http://127.0.0.1:8000/a.pdf", False),
-    ("http://localhost/a.pdf", False),
-    ("http://10.0.0.1/a.pdf", False),
-    ("http://169.254.169.254/latest/meta-data", False),
-    ("http://[::1]/a.pdf", False),
-    ("http://printer.local/a.pdf", False),
-    ("http://intranet/a.pdf", False),
-    ("https://user:pw@example.org/a.pdf", False),
-    ("file:///etc/passwd", False),
-])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://example.org/a.pdf", True),
+        ("http://93.184.216.34/a.pdf", True),
+        ("http://127.0.0.1:8000/a.pdf", False),
+        ("http://localhost/a.pdf", False),
+        ("http://10.0.0.1/a.pdf", False),
+        ("http://169.254.169.254/latest/meta-data", False),
+        ("http://[::1]/a.pdf", False),
+        ("http://printer.local/a.pdf", False),
+        ("http://intranet/a.pdf", False),
+        ("https://user:pw@example.org/a.pdf", False),
+        ("file:///etc/passwd", False),
+    ],
+)
 def test_public_url_guard(url, ok, monkeypatch):
     monkeypatch.delenv("OPENAUDIT_ALLOW_LOCAL_LINKS", raising=False)
     assert papers.public_url(url) is ok
@@ -203,7 +216,7 @@ def test_public_url_guard(url, ok, monkeypatch):
 
 def test_settling_decides_on_the_typed_code():
     data = b"\x80\x02}q\x00." + b"\x00" * 64
-    reader = RangeReader(lambda n, off: data[off:off + n], keep=1 << 20)
+    reader = RangeReader(lambda n, off: data[off : off + n], keep=1 << 20)
     reader(0, 16)
     assert reader.settles({"status": "unscannable", "code": "truncated"}, size=10_000)
     assert reader.settles({"status": "clean", "code": "ok"}, size=10_000)

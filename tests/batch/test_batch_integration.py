@@ -1,4 +1,5 @@
 """The batch runner with the real openaudit.api.audit on the genuine MiniLM snapshot."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,8 +13,14 @@ from openaudit.batch import run_batch
 def test_batch_with_real_audit_on_minilm(minilm: Path, tmp_path: Path) -> None:
     if importlib.util.find_spec("openaudit.api") is None:
         pytest.skip("openaudit.api is not importable yet")
-    res = run_batch([str(minilm)], tmp_path, jobs=1, executor="thread",
-                    audit_kwargs={"offline": True, "timestamp": False}, progress=False)
+    res = run_batch(
+        [str(minilm)],
+        tmp_path,
+        jobs=1,
+        executor="thread",
+        audit_kwargs={"offline": True, "timestamp": False},
+        progress=False,
+    )
     row = res.rows[0]
     assert (tmp_path / "summary.csv").is_file() and (tmp_path / "state.jsonl").is_file()
     if row["status"] == "error":

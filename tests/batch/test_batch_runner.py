@@ -1,4 +1,5 @@
 """Batch: parallel audits with an injected audit function, resume, error rows, summaries."""
+
 from __future__ import annotations
 
 import csv
@@ -17,11 +18,15 @@ LOCK = threading.Lock()
 
 def fake_report(target: str) -> dict:
     score = float(len(target) % 10)
-    return {"schema_version": "1.0", "tool": {"name": "openaudit", "version": "0"},
-            "target": {"id": target, "source": "local"}, "dimensions": [],
-            "overall": {"score": score, "grade": "B", "confidence": 0.5},
-            "license": {"spdx": "MIT", "declared": "mit"},
-            "frameworks": {"mof": {"class": "III", "progress": {}}, "osaid": {"verdict": "open-source-ai", "missing": []}}}
+    return {
+        "schema_version": "1.0",
+        "tool": {"name": "openaudit", "version": "0"},
+        "target": {"id": target, "source": "local"},
+        "dimensions": [],
+        "overall": {"score": score, "grade": "B", "confidence": 0.5},
+        "license": {"spdx": "MIT", "declared": "mit"},
+        "frameworks": {"mof": {"class": "III", "progress": {}}, "osaid": {"verdict": "open-source-ai", "missing": []}},
+    }
 
 
 def fake_audit(target: str, **kwargs) -> dict:
@@ -42,8 +47,15 @@ def _reset() -> None:
 
 def test_batch_writes_reports_state_and_summaries(tmp_path: Path) -> None:
     targets = [f"org/m{i}" for i in range(6)] + ["bad/x", "crash/y"]
-    res = run_batch(targets, tmp_path, audit_fn=fake_audit, jobs=3, executor="thread",
-                    audit_kwargs={"offline": True}, progress=False)
+    res = run_batch(
+        targets,
+        tmp_path,
+        audit_fn=fake_audit,
+        jobs=3,
+        executor="thread",
+        audit_kwargs={"offline": True},
+        progress=False,
+    )
     assert sorted(CALLS) == sorted(targets)
     assert [r["target"] for r in res.rows] == targets  # input order, not completion order
     assert res.failed == 2 and res.audited == 8 and res.exit_code == 0
@@ -66,25 +78,47 @@ def test_batch_writes_reports_state_and_summaries(tmp_path: Path) -> None:
 
 
 def test_rerun_skips_done_and_retries_errors(tmp_path: Path) -> None:
-    run_batch(["org/a", "bad/b"], tmp_path, audit_fn=fake_audit, jobs=1, executor="thread",
-              audit_kwargs={"offline": True}, progress=False)
+    run_batch(
+        ["org/a", "bad/b"],
+        tmp_path,
+        audit_fn=fake_audit,
+        jobs=1,
+        executor="thread",
+        audit_kwargs={"offline": True},
+        progress=False,
+    )
     CALLS.clear()
-    res = run_batch(["org/a", "bad/b", "org/c"], tmp_path, audit_fn=fake_audit, jobs=2, executor="thread",
-                    audit_kwargs={"offline": True}, progress=False)
+    res = run_batch(
+        ["org/a", "bad/b", "org/c"],
+        tmp_path,
+        audit_fn=fake_audit,
+        jobs=2,
+        executor="thread",
+        audit_kwargs={"offline": True},
+        progress=False,
+    )
     assert sorted(CALLS) == ["bad/b", "org/c"]
     assert res.skipped == 1 and res.audited == 2
     assert [r["status"] for r in res.rows] == ["done", "error", "done"]
     # a deleted report file is audited again instead of trusting the state
     (tmp_path / res.rows[0]["report"]).unlink()
     CALLS.clear()
-    run_batch(["org/a"], tmp_path, audit_fn=fake_audit, executor="thread", audit_kwargs={"offline": True},
-              progress=False)
+    run_batch(
+        ["org/a"], tmp_path, audit_fn=fake_audit, executor="thread", audit_kwargs={"offline": True}, progress=False
+    )
     assert CALLS == ["org/a"]
 
 
 def test_all_failing_is_exit_2_and_process_pool_works(tmp_path: Path) -> None:
-    res = run_batch(["bad/1", "bad/2"], tmp_path, audit_fn=fake_audit, jobs=2, executor="process",
-                    audit_kwargs={"offline": True}, progress=False)
+    res = run_batch(
+        ["bad/1", "bad/2"],
+        tmp_path,
+        audit_fn=fake_audit,
+        jobs=2,
+        executor="process",
+        audit_kwargs={"offline": True},
+        progress=False,
+    )
     assert res.exit_code == 2 and res.failed == 2
 
 
@@ -99,15 +133,18 @@ def test_bad_arguments_and_damaged_state(tmp_path: Path) -> None:
         run_batch(["a"], f, audit_fn=fake_audit)
     out = tmp_path / "out"
     out.mkdir()
-    (out / "state.jsonl").write_text("{broken\n" + json.dumps({"target": "a", "status": "done"}) + "\n",
-                                     encoding="utf-8")
+    (out / "state.jsonl").write_text(
+        "{broken\n" + json.dumps({"target": "a", "status": "done"}) + "\n", encoding="utf-8"
+    )
     with pytest.raises(InvalidDocument):
         run_batch(["a"], out, audit_fn=fake_audit, executor="thread", progress=False)
     # a torn last line (interrupted append) is ignored: that target runs again
-    (out / "state.jsonl").write_text(json.dumps({"target": "z", "status": "error", "error": "x"}) + "\n{\"targ",
-                                     encoding="utf-8")
-    res = run_batch(["org/a"], out, audit_fn=fake_audit, executor="thread", audit_kwargs={"offline": True},
-                    progress=False)
+    (out / "state.jsonl").write_text(
+        json.dumps({"target": "z", "status": "error", "error": "x"}) + '\n{"targ', encoding="utf-8"
+    )
+    res = run_batch(
+        ["org/a"], out, audit_fn=fake_audit, executor="thread", audit_kwargs={"offline": True}, progress=False
+    )
     assert res.rows[0]["status"] == "done"
 
 
@@ -135,8 +172,20 @@ def test_slug_is_unique_and_safe() -> None:
 
 
 def test_summary_csv_neutralises_formulas() -> None:
-    rows = [{"target": "=HYPERLINK(\"x\")", "status": "error", "score": None, "grade": None, "confidence": None,
-             "mof_class": None, "osaid": None, "license": None, "report": None, "error": "+cmd"}]
+    rows = [
+        {
+            "target": '=HYPERLINK("x")',
+            "status": "error",
+            "score": None,
+            "grade": None,
+            "confidence": None,
+            "mof_class": None,
+            "osaid": None,
+            "license": None,
+            "report": None,
+            "error": "+cmd",
+        }
+    ]
     out = summary_csv(rows)
     assert "'=HYPERLINK" in out and "'+cmd" in out
 

@@ -1,6 +1,7 @@
 """The batch summary table (issue 10 item 5): ids and targets are never wrapped at 120 columns,
 counts are pluralised; targets and state lines with line-breaking or invisible characters never
 split or hide a line."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,27 @@ import pytest
 from openaudit.batch import read_targets, run_batch, summary_table
 from openaudit.errors import InvalidDocument
 
-TARGETS = ["sentence-transformers/all-MiniLM-L6-v2", "meta-llama/Llama-2-7b-chat-hf",
-           "/home/someone/models/tiny-open-checkpoint-final", "EleutherAI/pythia-160m-deduped"]
+TARGETS = [
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "meta-llama/Llama-2-7b-chat-hf",
+    "/home/someone/models/tiny-open-checkpoint-final",
+    "EleutherAI/pythia-160m-deduped",
+]
 
 
 def row(target: str, ok: bool = True) -> dict:
-    return {"target": target, "status": "done" if ok else "error", "score": 6.53 if ok else None,
-            "grade": "B" if ok else None, "confidence": 0.8, "mof_class": "III" if ok else None,
-            "osaid": "not-open-source-ai" if ok else None, "license": "LicenseRef-llama2" if ok else None,
-            "report": None, "error": None if ok else "target not found: no such folder and not a Hub id (org/name)"}
+    return {
+        "target": target,
+        "status": "done" if ok else "error",
+        "score": 6.53 if ok else None,
+        "grade": "B" if ok else None,
+        "confidence": 0.8,
+        "mof_class": "III" if ok else None,
+        "osaid": "not-open-source-ai" if ok else None,
+        "license": "LicenseRef-llama2" if ok else None,
+        "report": None,
+        "error": None if ok else "target not found: no such folder and not a Hub id (org/name)",
+    }
 
 
 def test_targets_and_ids_stay_on_one_line_at_120_columns() -> None:
@@ -28,15 +41,15 @@ def test_targets_and_ids_stay_on_one_line_at_120_columns() -> None:
     lines = out.splitlines()
     assert all(len(line) <= 120 for line in lines)
     for t in TARGETS[:3]:
-        assert any(line.startswith(t) and "LicenseRef-llama2" in line and "not-open-source-ai" in line
-                   for line in lines), (t, out)
+        assert any(
+            line.startswith(t) and "LicenseRef-llama2" in line and "not-open-source-ai" in line for line in lines
+        ), (t, out)
     assert any(line.startswith(TARGETS[3]) and " error" in line for line in lines)
     assert f"error: {TARGETS[3]}: target not found" in out.replace("\n", " ")
 
 
 def test_counts_are_pluralised() -> None:
-    assert summary_table([row("a"), row("b", ok=False)], width=100).splitlines()[-1] == \
-        "2 targets: 1 audited, 1 error"
+    assert summary_table([row("a"), row("b", ok=False)], width=100).splitlines()[-1] == "2 targets: 1 audited, 1 error"
     assert summary_table([row("a")], width=100).splitlines()[-1] == "1 target: 1 audited, 0 errors"
 
 

@@ -1,5 +1,6 @@
 """benchmarks/calibration.py: the report -> label mapping, abstentions counted as disagreements, the
 slices and framework comparisons, and (when ../shared is present) the agreement it measures."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -19,17 +20,22 @@ def _bench():
 
 
 def _report(license_outcome: str, data: str, code: str) -> dict:
-    return {"dimensions": [{"findings": [{"probe": "license.open", "outcome": license_outcome}]}],
-            "frameworks": {"osai": {"data": data, "open_code": code}}}
+    return {
+        "dimensions": [{"findings": [{"probe": "license.open", "outcome": license_outcome}]}],
+        "frameworks": {"osai": {"data": data, "open_code": code}},
+    }
 
 
-@pytest.mark.parametrize("lic, data, code, want", [
-    ("pass", "open", "open", (True, True, True)),
-    ("partial", "partial", "closed", (False, False, False)),
-    ("fail", "closed", "partial", (False, False, False)),
-    ("not_available", "not_available", "not_available", (None, None, None)),
-    ("error", "open", "not_available", (None, True, None)),
-])
+@pytest.mark.parametrize(
+    "lic, data, code, want",
+    [
+        ("pass", "open", "open", (True, True, True)),
+        ("partial", "partial", "closed", (False, False, False)),
+        ("fail", "closed", "partial", (False, False, False)),
+        ("not_available", "not_available", "not_available", (None, None, None)),
+        ("error", "open", "not_available", (None, True, None)),
+    ],
+)
 def test_mapping(lic, data, code, want):
     got = _bench().tool_labels(_report(lic, data, code))
     assert (got["license_open"], got["data_open"], got["code_open"]) == want
@@ -37,7 +43,12 @@ def test_mapping(lic, data, code, want):
 
 def test_abstentions_count_as_disagreements():
     b = _bench()
-    rows = [{"want": True, "got": True}, {"want": False, "got": None}, {"want": True, "got": None}, {"want": None, "got": True}]
+    rows = [
+        {"want": True, "got": True},
+        {"want": False, "got": None},
+        {"want": True, "got": None},
+        {"want": None, "got": True},
+    ]
     s = b.stats(rows)
     assert s["n"] == 3 and s["agree"] == 1 and s["agreement"] == pytest.approx(1 / 3)
     assert s["answered_agreement"] == 1.0 and s["abstained"] == 2 and s["recall_open"] == 0.5
@@ -89,11 +100,21 @@ def test_runs_on_a_set_of_the_same_layout(tmp_path, capsys):
     assert b.main(["--set", str(d), "--show-misses"]) == 0
     out = capsys.readouterr().out
     assert "license_open  strong" in out and "final_model_parameters" in out and "open_code" in out
-    labels, reports, recs = b.run(d)
+    _labels, _reports, recs = b.run(d)
     got = {r["label"]: r["got"] for r in recs}
     assert got["license_open"] is True
-    assert b.osai_grades({"datasources_basemodel": {"class": "open"}, "datasources_endmodel": {"class": "partial"}}, "end")["data"] == "partial"
-    assert b.osai_grades({"datasources_basemodel": {"class": "open"}, "datasources_endmodel": {"class": "closed"}}, "base")["data"] == "open"
+    assert (
+        b.osai_grades(
+            {"datasources_basemodel": {"class": "open"}, "datasources_endmodel": {"class": "partial"}}, "end"
+        )["data"]
+        == "partial"
+    )
+    assert (
+        b.osai_grades(
+            {"datasources_basemodel": {"class": "open"}, "datasources_endmodel": {"class": "closed"}}, "base"
+        )["data"]
+        == "open"
+    )
 
 
 def test_missing_set_exits_2(tmp_path, capsys):

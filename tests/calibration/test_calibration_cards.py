@@ -2,6 +2,7 @@
 give the per-dimension verdicts a careful rater (MOF / European Open Source AI Index / OSAID) gives
 from the same card. Expectations are written per model in notes/calibration.md; only verdicts that
 were checked against the card text are pinned here."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,22 +16,79 @@ OPEN, PARTIAL, CLOSED = "open", "partial", "closed"
 
 # model card -> {OSAI dimension or probe id: expected}; probe ids map to outcomes.
 EXPECTED: dict[str, dict[str, object]] = {
-    "bigcode_starcoder2-3b": {"weights": OPEN, "license": CLOSED, "data.declared": "pass", "code.training_code": "pass",
-                              "osaid": "not-open-source-ai", "grade": "BC"},
+    "bigcode_starcoder2-3b": {
+        "weights": OPEN,
+        "license": CLOSED,
+        "data.declared": "pass",
+        "code.training_code": "pass",
+        "osaid": "not-open-source-ai",
+        "grade": "BC",
+    },
     "microsoft_biogpt": {"weights": OPEN, "license": OPEN, "data": CLOSED, "repro.paper": "pass", "grade": "DE"},
-    "FacebookAI_roberta-large": {"weights": OPEN, "license": OPEN, "data": OPEN, "data.documented": "pass", "grade": "AB"},
+    "FacebookAI_roberta-large": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data": OPEN,
+        "data.documented": "pass",
+        "grade": "AB",
+    },
     "distilbert_distilbert-base-cased": {"weights": OPEN, "license": OPEN, "repro.compute": "pass", "grade": "BC"},
-    "01-ai_Yi-34B": {"weights": OPEN, "license": OPEN, "data": CLOSED, "data.available": "fail", "repro.compute": "fail",
-                     "osaid": "not-open-source-ai", "mof": None, "grade": "CD"},
-    "nomic-ai_gpt4all-j": {"weights": OPEN, "license": OPEN, "data.declared": "pass", "repro.paper": "pass", "grade": "BC"},
-    "microsoft_DialoGPT-medium": {"weights": OPEN, "license": OPEN, "data.declared": "pass", "code.training_code": "pass",
-                                  "repro.compute": "fail"},
-    "TheBloke_MythoMax-L2-13B-GPTQ": {"license": CLOSED, "data": CLOSED, "osaid": "not-open-source-ai", "mof": None, "grade": "DEF"},
-    "sentence-transformers_all-mpnet-base-v2": {"weights": OPEN, "license": OPEN, "data": OPEN, "code.training_code": "pass"},
-    "CompVis_stable-diffusion-v1-4": {"license": CLOSED, "weights": PARTIAL, "data.declared": "pass", "osaid": "not-open-source-ai"},
-    "stabilityai_stable-diffusion-2-1-base": {"license": CLOSED, "data.declared": "pass", "osaid": "not-open-source-ai"},
-    "openai_whisper-large-v3": {"weights": OPEN, "license": OPEN, "data": CLOSED, "code.training_code": "fail",
-                                "repro.compute": "fail", "osaid": "not-open-source-ai"},
+    "01-ai_Yi-34B": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data": CLOSED,
+        "data.available": "fail",
+        "repro.compute": "fail",
+        "osaid": "not-open-source-ai",
+        "mof": None,
+        "grade": "CD",
+    },
+    "nomic-ai_gpt4all-j": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data.declared": "pass",
+        "repro.paper": "pass",
+        "grade": "BC",
+    },
+    "microsoft_DialoGPT-medium": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data.declared": "pass",
+        "code.training_code": "pass",
+        "repro.compute": "fail",
+    },
+    "TheBloke_MythoMax-L2-13B-GPTQ": {
+        "license": CLOSED,
+        "data": CLOSED,
+        "osaid": "not-open-source-ai",
+        "mof": None,
+        "grade": "DEF",
+    },
+    "sentence-transformers_all-mpnet-base-v2": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data": OPEN,
+        "code.training_code": "pass",
+    },
+    "CompVis_stable-diffusion-v1-4": {
+        "license": CLOSED,
+        "weights": PARTIAL,
+        "data.declared": "pass",
+        "osaid": "not-open-source-ai",
+    },
+    "stabilityai_stable-diffusion-2-1-base": {
+        "license": CLOSED,
+        "data.declared": "pass",
+        "osaid": "not-open-source-ai",
+    },
+    "openai_whisper-large-v3": {
+        "weights": OPEN,
+        "license": OPEN,
+        "data": CLOSED,
+        "code.training_code": "fail",
+        "repro.compute": "fail",
+        "osaid": "not-open-source-ai",
+    },
     "laion_CLIP-ViT-B-16-laion2B-s34B-b88K": {"license": OPEN, "data": OPEN, "code.training_code": "pass"},
     "BAAI_bge-small-en": {"weights": OPEN, "license": OPEN, "code.training_code": "pass"},
 }

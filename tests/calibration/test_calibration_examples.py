@@ -1,5 +1,6 @@
 """The shipped examples get the verdicts a careful human rater gives them, and training data shipped
 inside a repository counts as available (with file evidence)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,14 @@ def test_tiny_open_data_ships_in_repo(tiny):
     assert "data/heldout.txt" not in avail["value"]  # held-out text is evaluation data, not training data
     assert f["data.evaluation_data"]["outcome"] == "pass"
     assert any(e.get("path") == "data/heldout.txt" for e in f["data.evaluation_data"]["evidence"])
-    for pid in ("data.documented", "data.data_card", "code.evaluation_code", "code.preprocessing_code",
-                "repro.compute", "license.data_license"):
+    for pid in (
+        "data.documented",
+        "data.data_card",
+        "code.evaluation_code",
+        "code.preprocessing_code",
+        "repro.compute",
+        "license.data_license",
+    ):
         assert f[pid]["outcome"] == "pass", (pid, f[pid]["message"])
 
 
@@ -71,9 +78,17 @@ def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_data_folder_and_recipe_reference_count(tmp_path):
-    d = _repo(tmp_path, {"README.md": CARD, "corpus/shard-0.jsonl": '{"text": "a"}\n', "data/test.txt": "x\n",
-                         "train.yaml": "learning_rate: 0.1\ntrain_file: extra/more.txt\n", "extra/more.txt": "y\n",
-                         "config.json": "{}"})
+    d = _repo(
+        tmp_path,
+        {
+            "README.md": CARD,
+            "corpus/shard-0.jsonl": '{"text": "a"}\n',
+            "data/test.txt": "x\n",
+            "train.yaml": "learning_rate: 0.1\ntrain_file: extra/more.txt\n",
+            "extra/more.txt": "y\n",
+            "config.json": "{}",
+        },
+    )
     f = _findings(audit(str(d), timestamp=False))
     assert f["data.available"]["outcome"] == "pass"
     assert sorted(f["data.available"]["value"]) == ["corpus/shard-0.jsonl", "extra/more.txt"]
@@ -82,9 +97,17 @@ def test_data_folder_and_recipe_reference_count(tmp_path):
 
 
 def test_non_data_files_in_data_folder_do_not_count(tmp_path):
-    d = _repo(tmp_path, {"README.md": "---\nlicense: mit\n---\n# m\n\nA model.\n", "data/LICENSE": "MIT License\n",
-                         "data/vocab.txt": "a\nb\n", "data/tokenizer_config.json": "{}", "data/README.md": "# data\n",
-                         "config.json": "{}"})
+    d = _repo(
+        tmp_path,
+        {
+            "README.md": "---\nlicense: mit\n---\n# m\n\nA model.\n",
+            "data/LICENSE": "MIT License\n",
+            "data/vocab.txt": "a\nb\n",
+            "data/tokenizer_config.json": "{}",
+            "data/README.md": "# data\n",
+            "config.json": "{}",
+        },
+    )
     f = _findings(audit(str(d), timestamp=False))
     assert f["data.available"]["outcome"] == "fail"
     assert f["data.declared"]["outcome"] == "fail"
@@ -108,8 +131,10 @@ def test_card_only_folder_without_usage_code(tmp_path):
 
 
 def test_compute_lines(tmp_path):
-    card = ("---\nlicense: mit\n---\n# m\n\n## Hardware requirements\n\nInference needs 2 x A100 GPUs (80 GB).\n\n"
-            "## Usage\n\nWe recommend a node with 8 GPUs for fine-tuning.\n")
+    card = (
+        "---\nlicense: mit\n---\n# m\n\n## Hardware requirements\n\nInference needs 2 x A100 GPUs (80 GB).\n\n"
+        "## Usage\n\nWe recommend a node with 8 GPUs for fine-tuning.\n"
+    )
     d = _repo(tmp_path, {"README.md": card, "config.json": "{}"})
     assert _findings(audit(str(d), timestamp=False))["repro.compute"]["outcome"] == "fail"
     (d / "README.md").write_text(card + "\nThe model was trained on 64 A100 GPUs for 3 days.\n", encoding="utf-8")

@@ -1,4 +1,5 @@
 """End-to-end tests of `openaudit audit` / `check` through the real CLI entry point."""
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,11 @@ def test_minilm_report_reads_every_figure_from_the_files(minilm, capsys):
                 p *= s
             expected += p
     assert json.dumps(facts).count(str(expected)) >= 1, facts
-    card_datasets = [ln.strip()[2:] for ln in (minilm / "README.md").read_text().split("---")[1].splitlines() if ln.strip().startswith("- ") and "/" in ln]
+    card_datasets = [
+        ln.strip()[2:]
+        for ln in (minilm / "README.md").read_text().split("---")[1].splitlines()
+        if ln.strip().startswith("- ") and "/" in ln
+    ]
     text = json.dumps(facts)
     for ds in card_datasets:
         assert ds in text, ds
@@ -76,7 +81,10 @@ def test_same_input_gives_byte_identical_json(minilm, capsys):
 
 def test_restricted_example_is_open_weights_only(capsys):
     report = audit_json(RESTRICTED, capsys)
-    assert report["license"]["spdx"] in ("LicenseRef-llama2", "LicenseRef-Llama-2") or "llama" in str(report["license"]["spdx"]).lower()
+    assert (
+        report["license"]["spdx"] in ("LicenseRef-llama2", "LicenseRef-Llama-2")
+        or "llama" in str(report["license"]["spdx"]).lower()
+    )
     assert finding(report, "license.open")["outcome"] in ("partial", "fail")
     assert finding(report, "weights.present")["outcome"] == "pass"
     assert finding(report, "data.available")["outcome"] == "fail"
@@ -114,7 +122,7 @@ def test_output_file_is_written_atomically(minilm, tmp_path, capsys):
 )
 def test_bad_input_is_one_line_and_exit_2(args, needle, minilm, capsys):
     args = [a.replace("{target}", str(minilm)) for a in args]
-    rc, out, err = run_cli(args, capsys)
+    rc, _out, err = run_cli(args, capsys)
     assert rc == 2
     assert needle in err
     assert "Traceback" not in err

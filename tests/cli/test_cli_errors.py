@@ -1,6 +1,7 @@
 """One line and a hint that fits the error (typed: the error class carries its hint); `check`'s
 verdict lines are real lines; `rubric validate` and `check` read a document with one loader and
 give one reason; missing files are said plainly; a missing command module is a hard error."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,15 @@ def hint(err: str) -> str:
 @pytest.mark.parametrize("extra", [["-f", "markdown"], ["-o", "OUT"], ["-f", "json", "-o", "OUT"]])
 def test_check_with_a_report_prints_real_line_breaks(capsys, tmp_path: Path, extra: list[str]) -> None:
     extra = [str(tmp_path / "r.out") if x == "OUT" else x for x in extra]
-    rc, out, err = run(capsys, "check", str(RESTRICTED), "--policy", str(REPO / "examples/policies/open-science.yaml"),
-                       "--no-timestamp", *extra)
+    rc, _out, err = run(
+        capsys,
+        "check",
+        str(RESTRICTED),
+        "--policy",
+        str(REPO / "examples/policies/open-science.yaml"),
+        "--no-timestamp",
+        *extra,
+    )
     assert rc == 1
     assert "\\n" not in err, err
     lines = err.splitlines()
@@ -46,8 +54,15 @@ def test_check_with_a_report_prints_real_line_breaks(capsys, tmp_path: Path, ext
 
 
 def test_check_without_a_report_prints_lines_on_stdout(capsys, tmp_path: Path) -> None:
-    rc, out, err = run(capsys, "check", str(RESTRICTED), "--policy", str(REPO / "examples/policies/open-science.yaml"),
-                       "--verdict-output", str(tmp_path / "v.json"))
+    rc, out, err = run(
+        capsys,
+        "check",
+        str(RESTRICTED),
+        "--policy",
+        str(REPO / "examples/policies/open-science.yaml"),
+        "--verdict-output",
+        str(tmp_path / "v.json"),
+    )
     assert rc == 1 and err == "" and "\\n" not in out and out.count("\n") > 2
     verdict = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
     assert verdict["ok"] is False and verdict["violations"]
@@ -97,9 +112,14 @@ def test_invalid_rubric_and_policy_hints(capsys, tmp_path: Path) -> None:
 
 
 def test_missing_files_are_said_plainly(capsys, tmp_path: Path) -> None:
-    cases = (["rubric", "validate", "nothere.yaml"], ["check", str(RESTRICTED), "--policy", "nothere.yaml"],
-             ["audit", str(RESTRICTED), "--rubric", "nothere.yaml"], ["render", "nothere.json"],
-             ["badge", "nothere.json"], ["--config", "nothere.toml", "rubric", "list"])
+    cases = (
+        ["rubric", "validate", "nothere.yaml"],
+        ["check", str(RESTRICTED), "--policy", "nothere.yaml"],
+        ["audit", str(RESTRICTED), "--rubric", "nothere.yaml"],
+        ["render", "nothere.json"],
+        ["badge", "nothere.json"],
+        ["--config", "nothere.toml", "rubric", "list"],
+    )
     for args in cases:
         rc, _, err = run(capsys, *args)
         assert rc == 2, args

@@ -1,5 +1,6 @@
 """Every command's --help: plain text without rich escapes (``\\[required]``), and what it says is true.
 Commands are found by walking the real click application, so a command added later is covered."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,8 +35,19 @@ COMMANDS = _commands()
 
 def test_every_command_of_the_design_is_registered() -> None:
     top = {c[0] for c in COMMANDS if len(c) == 1}
-    assert {"audit", "check", "rubric", "license", "contamination", "verify", "render", "badge", "bom",
-            "snapshot", "batch"} <= top
+    assert {
+        "audit",
+        "check",
+        "rubric",
+        "license",
+        "contamination",
+        "verify",
+        "render",
+        "badge",
+        "bom",
+        "snapshot",
+        "batch",
+    } <= top
     assert {("rubric", "list"), ("rubric", "show"), ("rubric", "validate"), ("license", "identify")} <= set(COMMANDS)
 
 
@@ -64,7 +76,8 @@ def test_help_names_the_right_files_and_sources(capsys) -> None:
 
 
 def test_help_through_the_console_script() -> None:
-    proc = subprocess.run([sys.executable, "-m", "openaudit.cli.main", "audit", "--help"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "openaudit.cli.main", "audit", "--help"], capture_output=True, text=True, timeout=60
+    )
     out = " ".join(proc.stdout.split())
     assert proc.returncode == 0 and "[default: auto]" in out and "\\[" not in out

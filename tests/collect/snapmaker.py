@@ -1,9 +1,11 @@
 """Test helper: build Snapshots by hand from {path: text | bytes} (no I/O besides the minilm folder)."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from openaudit.model import FileEntry, Snapshot, SourceKind, Target
 
@@ -24,9 +26,17 @@ def st_header(tensors: Mapping[str, tuple[str, list[int]]], metadata: Mapping[st
     return json.dumps(d).encode()
 
 
-def make(files: Mapping[str, str | bytes | int], *, api: Mapping[str, Any] | None = None, refs: tuple[str, ...] = (),
-         scans: Mapping[str, Mapping[str, Any]] | None = None, notes: tuple[str, ...] = (),
-         headers: Mapping[str, bytes] | None = None, offline: bool = True, name: str = "fixture") -> Snapshot:
+def make(
+    files: Mapping[str, str | bytes | int],
+    *,
+    api: Mapping[str, Any] | None = None,
+    refs: tuple[str, ...] = (),
+    scans: Mapping[str, Mapping[str, Any]] | None = None,
+    notes: tuple[str, ...] = (),
+    headers: Mapping[str, bytes] | None = None,
+    offline: bool = True,
+    name: str = "fixture",
+) -> Snapshot:
     """``files``: path -> text (read as text), bytes (binary: first bytes kept as head_bytes) or an int
     (a size only: listed, not read). ``headers``: safetensors headers by path."""
     entries, texts, heads = [], {}, {}
@@ -40,9 +50,19 @@ def make(files: Mapping[str, str | bytes | int], *, api: Mapping[str, Any] | Non
             entries.append(FileEntry(path, len(v.encode())))
             if path.lower().endswith(_TEXT):
                 texts[path] = v
-    return Snapshot(target=Target(id=name, source=SourceKind.LOCAL), commit_sha=None, files=tuple(sorted(entries, key=lambda f: f.path)),
-                    texts=texts, safetensors_headers=dict(headers or {}), head_bytes=heads, api=dict(api or {}), refs=refs,
-                    offline=offline, notes=notes, scans={k: dict(v) for k, v in (scans or {}).items()})
+    return Snapshot(
+        target=Target(id=name, source=SourceKind.LOCAL),
+        commit_sha=None,
+        files=tuple(sorted(entries, key=lambda f: f.path)),
+        texts=texts,
+        safetensors_headers=dict(headers or {}),
+        head_bytes=heads,
+        api=dict(api or {}),
+        refs=refs,
+        offline=offline,
+        notes=notes,
+        scans={k: dict(v) for k, v in (scans or {}).items()},
+    )
 
 
 def card_only(text: str, name: str = "card") -> Snapshot:

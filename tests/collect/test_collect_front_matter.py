@@ -1,5 +1,6 @@
 """Card front matter is split exactly as huggingface_hub splits it (repocard.REGEX_YAML_BLOCK): blank
 lines or spaces before the opening '---' are accepted, and the declared license is not lost."""
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +13,7 @@ from openaudit.base.parse import split_front_matter
 from openaudit.collect.card import parse_card_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from snapmaker import card_only  # noqa: E402
+from snapmaker import card_only
 
 CASES = [
     "---\nlicense: mit\n---\n# T\n",
@@ -50,7 +51,9 @@ def test_declared_license_survives_a_blank_first_line():
     from openaudit.collect import collect_all
     from openaudit.probes import ProbeContext, run_probes
 
-    snap = card_only("\n---\nlicense: apache-2.0\n---\n# Model\n\nA model card with a blank first line before its metadata.\n")
+    snap = card_only(
+        "\n---\nlicense: apache-2.0\n---\n# Model\n\nA model card with a blank first line before its metadata.\n"
+    )
     f = run_probes(ProbeContext(snap, collect_all(snap)), only={"license.declared", "license.open"})
     assert f["license.declared"].outcome.value == "pass"
     assert f["license.declared"].evidence[0].line == 3

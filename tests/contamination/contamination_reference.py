@@ -1,12 +1,13 @@
 """Straightforward reference implementations that the optimised contamination paths are checked
 against (test code, not part of the package): token spans in the original text, the n-gram hashes
 of one text, and the token hashes of a batch of documents one document at a time."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from itertools import chain
-from typing import Sequence
 
 import numpy as np
 

@@ -1,6 +1,7 @@
 """`audit DIR --benchmark B` (issues 10 #8 and 13): the repository's training files only — held-out,
 eval and test files are never scanned as training data — with the selection reported, and a typed,
 spoken reason whenever the screen cannot run."""
+
 import gzip
 import json
 import os
@@ -11,34 +12,40 @@ from openaudit.cli.main import main
 from openaudit.contamination.repo_data import Exclusion, UseSplit, classify
 
 ITEMS = [
-    {"id": f"t{i}", "question": f"In the year {1900 + i} the small village of Ardmore held its {i}th annual harvest festival by the river",
-     "answer": f"with {i} stalls"}
+    {
+        "id": f"t{i}",
+        "question": f"In the year {1900 + i} the small village of Ardmore held its {i}th annual harvest festival by the river",
+        "answer": f"with {i} stalls",
+    }
     for i in range(4)
 ]
 
 
-@pytest.mark.parametrize("path, want", [
-    ("data/train.jsonl", UseSplit.TRAIN),
-    ("train-00000-of-00002.parquet", UseSplit.TRAIN),
-    ("data/pretraining/shard_0.jsonl.zst", UseSplit.TRAIN),
-    ("data/trainData.jsonl", UseSplit.TRAIN),
-    ("data/corpus.jsonl", UseSplit.UNMARKED),
-    ("datasets/wiki/part-1.txt", UseSplit.UNMARKED),
-    ("corpus.jsonl", UseSplit.UNMARKED),
-    ("data/heldout.txt", Exclusion.HELD_OUT),
-    ("data/held-out.jsonl", Exclusion.HELD_OUT),
-    ("data/test.jsonl", Exclusion.HELD_OUT),
-    ("test-00000-of-00001.parquet", Exclusion.HELD_OUT),
-    ("eval/mmlu.jsonl", Exclusion.HELD_OUT),
-    ("data/validation/part-0.parquet", Exclusion.HELD_OUT),
-    ("data/dev.txt", Exclusion.HELD_OUT),
-    ("benchmarks/kjv-cloze.jsonl", Exclusion.HELD_OUT),
-    ("data/train_test_split.jsonl", Exclusion.AMBIGUOUS),
-    ("eval/few_shot/train.jsonl", Exclusion.AMBIGUOUS),
-    ("loss_log.jsonl", Exclusion.OUTSIDE),
-    ("data/latest.jsonl", UseSplit.UNMARKED),  # "latest" is not "test"
-    ("data/interval.jsonl", UseSplit.UNMARKED),  # nor "interval" "val"
-])
+@pytest.mark.parametrize(
+    "path, want",
+    [
+        ("data/train.jsonl", UseSplit.TRAIN),
+        ("train-00000-of-00002.parquet", UseSplit.TRAIN),
+        ("data/pretraining/shard_0.jsonl.zst", UseSplit.TRAIN),
+        ("data/trainData.jsonl", UseSplit.TRAIN),
+        ("data/corpus.jsonl", UseSplit.UNMARKED),
+        ("datasets/wiki/part-1.txt", UseSplit.UNMARKED),
+        ("corpus.jsonl", UseSplit.UNMARKED),
+        ("data/heldout.txt", Exclusion.HELD_OUT),
+        ("data/held-out.jsonl", Exclusion.HELD_OUT),
+        ("data/test.jsonl", Exclusion.HELD_OUT),
+        ("test-00000-of-00001.parquet", Exclusion.HELD_OUT),
+        ("eval/mmlu.jsonl", Exclusion.HELD_OUT),
+        ("data/validation/part-0.parquet", Exclusion.HELD_OUT),
+        ("data/dev.txt", Exclusion.HELD_OUT),
+        ("benchmarks/kjv-cloze.jsonl", Exclusion.HELD_OUT),
+        ("data/train_test_split.jsonl", Exclusion.AMBIGUOUS),
+        ("eval/few_shot/train.jsonl", Exclusion.AMBIGUOUS),
+        ("loss_log.jsonl", Exclusion.OUTSIDE),
+        ("data/latest.jsonl", UseSplit.UNMARKED),  # "latest" is not "test"
+        ("data/interval.jsonl", UseSplit.UNMARKED),  # nor "interval" "val"
+    ],
+)
 def test_split_by_path_and_name(path, want):
     assert classify(path)[0] is want
 
@@ -74,21 +81,30 @@ def _audit(capsys, repo, *extra):
 
 def test_held_out_files_are_not_scanned_as_training_data(tmp_path, capsys):
     held = _jsonl({"text": it["question"] + " " + it["answer"]} for it in ITEMS)  # the benchmark's own split
-    repo = _repo(tmp_path, {
-        "data/train.jsonl": _jsonl([{"text": "Plain training prose about rivers, villages and the weather in spring."}] * 3),
-        "data/test.jsonl": held,
-        "data/eval/heldout.txt": "\n".join(it["question"] for it in ITEMS),
-    })
+    repo = _repo(
+        tmp_path,
+        {
+            "data/train.jsonl": _jsonl(
+                [{"text": "Plain training prose about rivers, villages and the weather in spring."}] * 3
+            ),
+            "data/test.jsonl": held,
+            "data/eval/heldout.txt": "\n".join(it["question"] for it in ITEMS),
+        },
+    )
     c, finding, _err = _audit(capsys, repo, str(_bench(tmp_path)))
     assert c["status"] == "complete" and c["benchmarks"][0]["items_contaminated"] == 0
     assert [u["path"] for u in c["training_files"]["used"]] == ["data/train.jsonl"]
     assert {(e["path"], e["reason"]) for e in c["training_files"]["excluded"]} == {
-        ("data/test.jsonl", "held_out"), ("data/eval/heldout.txt", "held_out")}
+        ("data/test.jsonl", "held_out"),
+        ("data/eval/heldout.txt", "held_out"),
+    }
     assert finding["outcome"] == "pass"
 
 
 def test_training_file_with_leaks_is_found_with_repo_paths(tmp_path, capsys):
-    repo = _repo(tmp_path, {"data/train.txt": "intro\n" + ITEMS[2]["question"] + "\n", "data/heldout.txt": ITEMS[0]["question"]})
+    repo = _repo(
+        tmp_path, {"data/train.txt": "intro\n" + ITEMS[2]["question"] + "\n", "data/heldout.txt": ITEMS[0]["question"]}
+    )
     c, finding, _err = _audit(capsys, repo, str(_bench(tmp_path)))
     b = c["benchmarks"][0]
     assert b["items_contaminated"] == 1 and [i["id"] for i in b["items"] if i["contaminated"]] == ["t2"]
@@ -97,10 +113,13 @@ def test_training_file_with_leaks_is_found_with_repo_paths(tmp_path, capsys):
     assert finding["outcome"] == "fail"
 
 
-@pytest.mark.parametrize("files, reason, says", [
-    ({"model.safetensors": b"\x00" * 8}, "no_training_data", "holds no training data files"),
-    ({"data/test.jsonl": _jsonl([{"text": "x"}]), "eval/dev.txt": "y"}, "only_held_out_data", "data/test.jsonl"),
-])
+@pytest.mark.parametrize(
+    "files, reason, says",
+    [
+        ({"model.safetensors": b"\x00" * 8}, "no_training_data", "holds no training data files"),
+        ({"data/test.jsonl": _jsonl([{"text": "x"}]), "eval/dev.txt": "y"}, "only_held_out_data", "data/test.jsonl"),
+    ],
+)
 def test_benchmark_without_training_data_says_what_is_missing(tmp_path, capsys, files, reason, says):
     repo = _repo(tmp_path, files)
     c, finding, err = _audit(capsys, repo, str(_bench(tmp_path)))
@@ -116,7 +135,9 @@ def test_benchmark_inside_the_repo_is_not_training_data(tmp_path, capsys):
     inside = repo / "data" / "items.jsonl"
     inside.write_text(_bench(tmp_path).read_text())
     c, _finding, _err = _audit(capsys, repo, str(inside))
-    assert ("data/items.jsonl", "is_the_benchmark") in {(e["path"], e["reason"]) for e in c["training_files"]["excluded"]}
+    assert ("data/items.jsonl", "is_the_benchmark") in {
+        (e["path"], e["reason"]) for e in c["training_files"]["excluded"]
+    }
     assert c["benchmarks"][0]["items_contaminated"] == 0
 
 
@@ -142,7 +163,7 @@ def test_explicit_train_is_reported_as_the_argument(tmp_path, capsys):
     repo = _repo(tmp_path, {"data/test.jsonl": _jsonl([{"text": ITEMS[0]["question"]}])})
     train = tmp_path / "t.txt"
     train.write_text(ITEMS[3]["question"] + "\n")
-    c, finding, _err = _audit(capsys, repo, str(_bench(tmp_path)), "--train", str(train))
+    c, _finding, _err = _audit(capsys, repo, str(_bench(tmp_path)), "--train", str(train))
     assert c["training_files"]["origin"] == "argument" and c["training_files"]["used"][0]["path"] == str(train)
     assert [i["id"] for i in c["benchmarks"][0]["items"] if i["contaminated"]] == ["t3"]
 

@@ -108,7 +108,9 @@ def test_ray_quiet_prints_nothing_on_stderr(humaneval, planted, tmp_path):
     env = dict(os.environ, HOME=str(tmp_path))  # Ray keeps its token under ~/.ray
     env.pop("RAY_AUTH_MODE", None)
     args = ["contamination", "-b", humaneval, "-t", str(planted), "--engine", "ray", "-q", "-j", "1", "-f", "json"]
-    proc = subprocess.run([sys.executable, "-m", "openaudit", *args], capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "openaudit", *args], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert json.loads(proc.stdout)["method"]["engine"] == "ray"

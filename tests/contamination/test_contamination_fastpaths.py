@@ -1,5 +1,6 @@
 """The optimised paths (vectorised token hashing, numpy MinHash signatures, numpy LSH band
 matching) give exactly what the straightforward implementations give."""
+
 import json
 import random
 
@@ -136,7 +137,9 @@ def test_query_windows_equals_lsh_query(he_items, plays):
         text += "\n" + paraphrase(he_items[i].question, rng) + "\n" + light_edit(he_items[i + 1].question, rng)
     sh = ngram_hashes(th.hashes(token_bytes(text)), 2)
     windows = scan.fuzzy_windows(int(sh.size) + 1, 40, 2)
-    got = fuzzy.query_windows(sigs.window_signatures(sh, [a for a, _ in windows], [e for _, e in windows], template().permutations))
+    got = fuzzy.query_windows(
+        sigs.window_signatures(sh, [a for a, _ in windows], [e for _, e in windows], template().permutations)
+    )
     want = []
     for row, (a, e) in enumerate(windows):
         for key, j in sorted(fuzzy.query(sh[a:e])):
@@ -180,8 +183,14 @@ def _reference_fuzzy_batch(acc, docs, tok, offsets):
                     start, end = scan._span(doc.text, int(dtok.size), a, min(a + w, int(dtok.size)) - 1)
                     line = doc.line + doc.text.count("\n", 0, start) if doc.multiline else doc.line
                     acc.fuzzy[item] = {
-                        "item": item, "source": acc.source, "doc": doc.id, "line": line, "start": start, "end": end,
-                        "snippet": scan._snippet(doc.text, start, end), "jaccard": round(j, 4),
+                        "item": item,
+                        "source": acc.source,
+                        "doc": doc.id,
+                        "line": line,
+                        "start": start,
+                        "end": end,
+                        "snippet": scan._snippet(doc.text, start, end),
+                        "jaccard": round(j, 4),
                     }
 
 
@@ -244,7 +253,7 @@ def _reference_index_parts(items, n):
         q, a = hasher.hashes(token_bytes(it.question)), hasher.hashes(token_bytes(it.answer or ""))
         use = n if q.size >= n else (q.size if q.size >= MIN_TOKENS else 0)
         qh = ngram_hashes(q, use).tolist() if use else []
-        tail = q[max(0, q.size - (n - 1)):]
+        tail = q[max(0, q.size - (n - 1)) :]
         size = tail.size + a.size
         a_use = 0 if not a.size else (n if size >= n else (size if size >= MIN_TOKENS else 0))
         heads = [tail] + ([np.concatenate([tail, lab]) for lab in labels] if a_use and a.size < n and tail.size else [])

@@ -1,6 +1,7 @@
 """Hub dataset repos as training data and as benchmarks, through the REAL huggingface_hub client
 talking to the fake Hub (tests/fakehub) on 127.0.0.1: shard-by-shard reading, cache awareness,
 offline mode and failures."""
+
 from __future__ import annotations
 
 import gzip
@@ -41,7 +42,7 @@ def shards(plays, he_items) -> dict[str, bytes]:
     import zstandard
 
     it = he_items
-    docs = [{"id": f"{name}-{k}", "text": text[k * 20000:(k + 1) * 20000]} for name, text in plays for k in range(2)]
+    docs = [{"id": f"{name}-{k}", "text": text[k * 20000 : (k + 1) * 20000]} for name, text in plays for k in range(2)]
     docs[0]["text"] += "\n" + it[0].question + it[0].answer + "\n"
     docs[3]["text"] = it[1].question + "\n" + docs[3]["text"]
     docs[6]["text"] = docs[6]["text"][:3000] + "\n" + it[2].question + "\n" + docs[6]["text"][3000:]
@@ -91,8 +92,11 @@ def test_hub_training_data_equals_local_files(corpus_hub, shards, humaneval, tmp
     assert b["items_contaminated"] == 3
     assert {i["id"] for i in b["items"] if i["contaminated"]} == {"HumanEval/0", "HumanEval/1", "HumanEval/2"}
     sources = {e["source"] for i in b["items"] for e in i["evidence"]}
-    assert sources == {f"{REPO}/data/train-00000-of-00004.jsonl", f"{REPO}/data/train-00001-of-00004.jsonl.gz",
-                       f"{REPO}/data/train-00003-of-00004.parquet"}
+    assert sources == {
+        f"{REPO}/data/train-00000-of-00004.jsonl",
+        f"{REPO}/data/train-00001-of-00004.jsonl.gz",
+        f"{REPO}/data/train-00003-of-00004.parquet",
+    }
     assert _strip_sources(from_hub, f"{REPO}/") == _strip_sources(from_disk, f"{local}/")
     # the train split only: README and the test split are never downloaded
     got = {p.split("/resolve/", 1)[1].split("/", 1)[1] for p in _file_requests(corpus_hub, "GET")}
@@ -103,8 +107,10 @@ def test_hub_shards_are_fetched_one_by_one_in_workers(corpus_hub, humaneval):
     from openaudit.contamination.readers import expand
 
     shards = expand([REPO])
-    assert [s.source for s in shards] == [f"{REPO}/data/train-0000{k}-of-00004." + ext
-                                          for k, ext in enumerate(("jsonl", "jsonl.gz", "jsonl.zst", "parquet"))]
+    assert [s.source for s in shards] == [
+        f"{REPO}/data/train-0000{k}-of-00004." + ext
+        for k, ext in enumerate(("jsonl", "jsonl.gz", "jsonl.zst", "parquet"))
+    ]
     assert all(s.path == "" and s.remote[2] == shards[0].remote[2] and len(s.remote[2]) == 40 for s in shards)
     assert _file_requests(corpus_hub) == []  # listing downloads nothing; each shard is fetched when scanned
     hub_shards = api.run([humaneval], [REPO], workers=2, progress=lambda m: None)  # spawn workers download
@@ -142,41 +148,56 @@ def test_new_commit_is_followed_online(corpus_hub, humaneval, he_items):
 
 def test_hub_benchmark_humaneval_fields(fakehub, humaneval, planted):
     recs = _humaneval_records(humaneval)
-    fakehub.add_dataset(FakeRepo("openai/he", {
-        "README.md": b"# HumanEval\n",
-        "data/test-00000-of-00001.parquet": _parquet(recs),
-    }))
+    fakehub.add_dataset(
+        FakeRepo(
+            "openai/he",
+            {
+                "README.md": b"# HumanEval\n",
+                "data/test-00000-of-00001.parquet": _parquet(recs),
+            },
+        )
+    )
     rep = api.run(["openai/he@main"], [str(planted)], workers=1, progress=lambda m: None)
     b = _bench(rep)
     assert b["name"] == "openai/he@main" and b["format"] == "humaneval" and b["items_total"] == len(recs)
     assert b["items_contaminated"] == 4
     local = _bench(api.run([humaneval], [str(planted)], workers=1, progress=lambda m: None))
-    assert [(i["id"], i["coverage"], i["kind"]) for i in b["items"]] == [(i["id"], i["coverage"], i["kind"]) for i in local["items"]]
+    assert [(i["id"], i["coverage"], i["kind"]) for i in b["items"]] == [
+        (i["id"], i["coverage"], i["kind"]) for i in local["items"]
+    ]
 
 
 def test_benchmark_split_preference(fakehub, humaneval, planted):
     recs = _humaneval_records(humaneval)
-    fakehub.add_dataset(FakeRepo("acme/bench", {
-        "train.jsonl": _jsonl(recs[:1]),
-        "validation.jsonl": _jsonl(recs[:2]),
-        "test.jsonl": _jsonl(recs[:3]),
-    }))
+    fakehub.add_dataset(
+        FakeRepo(
+            "acme/bench",
+            {
+                "train.jsonl": _jsonl(recs[:1]),
+                "validation.jsonl": _jsonl(recs[:2]),
+                "test.jsonl": _jsonl(recs[:3]),
+            },
+        )
+    )
     b = _bench(api.run(["acme/bench"], [str(planted)], workers=1, progress=lambda m: None))
     assert b["items_total"] == 3
 
 
-@pytest.mark.parametrize("repo, faults, error, message", [
-    ("acme/missing", None, InvalidInput, "no such file, folder or Hub dataset"),
-    ("acme/private", "private", InvalidInput, "no such file, folder or Hub dataset"),
-    ("acme/gated", "gated", AuthError, "gated dataset"),
-    ("acme/forbidden", [Fault("info", status=403)], AuthError, "HTTP 403"),
-    ("acme/deleted", [Fault("info", status=404)], InvalidInput, "no such file"),
-    ("acme/down", [Fault("*", status=503)], NetworkError, "HTTP 503"),
-    ("acme/shard-gone", [Fault("resolve", status=500)], NetworkError, "download failed"),
-    ("acme/half", [Fault("resolve", truncate=True)], NetworkError, "download failed"),
-    ("acme/nodata", "nodata", InvalidInput, "no readable data files"),
-    ("acme/corpus@v9", None, InvalidInput, "no such revision"),
-])
+@pytest.mark.parametrize(
+    "repo, faults, error, message",
+    [
+        ("acme/missing", None, InvalidInput, "no such file, folder or Hub dataset"),
+        ("acme/private", "private", InvalidInput, "no such file, folder or Hub dataset"),
+        ("acme/gated", "gated", AuthError, "gated dataset"),
+        ("acme/forbidden", [Fault("info", status=403)], AuthError, "HTTP 403"),
+        ("acme/deleted", [Fault("info", status=404)], InvalidInput, "no such file"),
+        ("acme/down", [Fault("*", status=503)], NetworkError, "HTTP 503"),
+        ("acme/shard-gone", [Fault("resolve", status=500)], NetworkError, "download failed"),
+        ("acme/half", [Fault("resolve", truncate=True)], NetworkError, "download failed"),
+        ("acme/nodata", "nodata", InvalidInput, "no readable data files"),
+        ("acme/corpus@v9", None, InvalidInput, "no such revision"),
+    ],
+)
 def test_failures_are_one_line_errors(fakehub, shards, humaneval, monkeypatch, repo, faults, error, message):
     import types
 
@@ -246,7 +267,9 @@ def test_select_data_files_pure():
 
 def test_interrupted_download_is_retried(fakehub, shards, humaneval):
     name = "data/train-00003-of-00004.parquet"
-    fakehub.add_dataset(FakeRepo(REPO, dict(shards), faults=[Fault("resolve", path=name, truncate=True, times=1, method="GET")]))
+    fakehub.add_dataset(
+        FakeRepo(REPO, dict(shards), faults=[Fault("resolve", path=name, truncate=True, times=1, method="GET")])
+    )
     clean = FakeRepo("acme/clean", dict(shards))
     fakehub.add_dataset(clean)
     got = api.run([humaneval], [REPO], workers=1, progress=lambda m: None)
@@ -270,11 +293,26 @@ def test_cli_offline_and_token_options_reach_the_hub_client(fakehub, tmp_path, m
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     bench = tmp_path / "b.jsonl"
-    bench.write_text('{"task_id": "t/0", "prompt": "def add(a, b): return a plus b and then some more words here", '
-                     '"canonical_solution": "return a + b"}\n')
+    bench.write_text(
+        '{"task_id": "t/0", "prompt": "def add(a, b): return a plus b and then some more words here", '
+        '"canonical_solution": "return a + b"}\n'
+    )
     before = len(fakehub.requests) if hasattr(fakehub, "requests") else None
-    rc = main(["contamination", "--benchmark", str(bench), "--train", "acme/never-downloaded",
-               "--offline", "--token", "hf_test", "-f", "json", "-q"])
+    rc = main(
+        [
+            "contamination",
+            "--benchmark",
+            str(bench),
+            "--train",
+            "acme/never-downloaded",
+            "--offline",
+            "--token",
+            "hf_test",
+            "-f",
+            "json",
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "offline" in err.lower() and "Traceback" not in err
     if before is not None:

@@ -1,5 +1,6 @@
 """Benchmark items as a user writes them (issue 10 #9): question-only files, generic Q/A files,
 one-word answers right after their question, and evidence that names the true line."""
+
 import json
 from pathlib import Path
 
@@ -26,10 +27,13 @@ def _run(bench, train):
 
 
 def test_question_only_benchmark_is_screened(tmp_path):
-    bench = _jsonl(tmp_path / "q.jsonl", [
-        {"id": "a", "question": "Which river flows through the ancient city of Babylon in Mesopotamia?"},
-        {"id": "b", "question": "How many moons orbit the planet Neptune in our solar system today?"},
-    ])
+    bench = _jsonl(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "a", "question": "Which river flows through the ancient city of Babylon in Mesopotamia?"},
+            {"id": "b", "question": "How many moons orbit the planet Neptune in our solar system today?"},
+        ],
+    )
     b = load_benchmark(bench)
     assert b.format == "generic" and [i.answer for i in b.items] == [None, None]
     train = tmp_path / "t.txt"
@@ -39,12 +43,15 @@ def test_question_only_benchmark_is_screened(tmp_path):
     assert not items["b"]["contaminated"] and items["b"]["screened"]
 
 
-@pytest.mark.parametrize("answer, fmt", [
-    ("Paris", "generic"),
-    ("The capital is Paris, a city on the Seine.", "generic"),
-    ("Natalia sold 48/2 = 24 clips in May.\n#### 72", "gsm8k"),
-    ("She has 5 left. #### 1,250.5", "gsm8k"),
-])
+@pytest.mark.parametrize(
+    "answer, fmt",
+    [
+        ("Paris", "generic"),
+        ("The capital is Paris, a city on the Seine.", "generic"),
+        ("Natalia sold 48/2 = 24 clips in May.\n#### 72", "gsm8k"),
+        ("She has 5 left. #### 1,250.5", "gsm8k"),
+    ],
+)
 def test_formats_are_recognised_by_what_is_distinctive(tmp_path, answer, fmt):
     bench = _jsonl(tmp_path / "b.jsonl", [{"question": "What is the capital of France?", "answer": answer}])
     b = load_benchmark(bench)
@@ -122,7 +129,9 @@ def test_fuzzy_evidence_has_lines_too(tmp_path):
     bench = _jsonl(tmp_path / "b.jsonl", [{"id": "f", "question": q}])
     train = tmp_path / "t.txt"
     header = " ".join(f"word{i}" for i in range(40))  # windows of 17 words, stride 8: one starts on line 3
-    train.write_text(header + "\n\nwrite a routine that returns the sum of all even numbers in the given list of whole integers\n")
+    train.write_text(
+        header + "\n\nwrite a routine that returns the sum of all even numbers in the given list of whole integers\n"
+    )
     rep = run([bench], [str(train)], fuzzy=True, workers=1, progress=lambda _m: None)
     fuzzy = [e for e in _items(rep)["f"]["evidence"] if e["match"] == "fuzzy"]
     assert fuzzy and fuzzy[0]["line"] == 3

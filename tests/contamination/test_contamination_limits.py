@@ -1,5 +1,6 @@
 """Bounded memory and fail-closed results for hostile inputs (issue 11): every reader streams under
 caps; what a cap skips is listed, and a scan that skipped anything is ``incomplete``, never clean."""
+
 import gzip
 import json
 import subprocess
@@ -50,7 +51,9 @@ def test_gzip_of_nuls_is_refused_in_bounded_memory(tmp_path):
     bomb = tmp_path / "nuls.jsonl.gz"
     _gzip_members(bomb, b"\0" * (64 << 20), 64)  # 4 MB on disk, 4 GiB of NULs inside
     assert bomb.stat().st_size < 5 << 20
-    proc, rss = _cli_in_child(["contamination", "-b", str(_bench(tmp_path)), "-t", str(bomb), "-f", "json", "-q", "-j", "1"])
+    proc, rss = _cli_in_child(
+        ["contamination", "-b", str(_bench(tmp_path)), "-t", str(bomb), "-f", "json", "-q", "-j", "1"]
+    )
     assert proc.returncode == 2 and "binary content after decompression" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert rss < GIB, rss
@@ -59,7 +62,9 @@ def test_gzip_of_nuls_is_refused_in_bounded_memory(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["nuls_after_text", "one_huge_line", "newlines_only"])
 def test_compressed_bombs_give_an_incomplete_report_in_bounded_memory(tmp_path, case):
-    head = "".join(json.dumps({"id": f"d{i}", "text": f"ordinary text number {i} " * 20}) + "\n" for i in range(40)).encode()
+    head = "".join(
+        json.dumps({"id": f"d{i}", "text": f"ordinary text number {i} " * 20}) + "\n" for i in range(40)
+    ).encode()
     bomb = tmp_path / "train.jsonl.gz"
     if case == "nuls_after_text":  # the sniffed head is clean text; NULs start later
         _gzip_members(bomb, b"\0" * (64 << 20), 64, head)
@@ -71,7 +76,9 @@ def test_compressed_bombs_give_an_incomplete_report_in_bounded_memory(tmp_path, 
         _gzip_members(bomb, b"\n" * (64 << 20), 64, head)
         code = "decompression_budget"
     out = tmp_path / "r.json"
-    proc, rss = _cli_in_child(["contamination", "-b", str(_bench(tmp_path)), "-t", str(bomb), "-o", str(out), "-j", "1"])
+    proc, rss = _cli_in_child(
+        ["contamination", "-b", str(_bench(tmp_path)), "-t", str(bomb), "-o", str(out), "-j", "1"]
+    )
     assert proc.returncode == 0, proc.stderr
     assert rss < GIB, rss
     rep = json.loads(out.read_text())
@@ -104,9 +111,12 @@ def test_long_line_skipped_and_listed(tmp_path, monkeypatch):
     monkeypatch.setattr(streams, "MAX_LINE_CHARS", 200)
     train = tmp_path / "t.jsonl"
     train.write_text(
-        json.dumps({"id": "a", "text": "short one"}) + "\n"
-        + json.dumps({"id": "b", "text": "x " * 500}) + "\n"
-        + json.dumps({"id": "c", "text": QUESTION}) + "\n"
+        json.dumps({"id": "a", "text": "short one"})
+        + "\n"
+        + json.dumps({"id": "b", "text": "x " * 500})
+        + "\n"
+        + json.dumps({"id": "c", "text": QUESTION})
+        + "\n"
     )
     log = ReadLog()
     docs = list(iter_documents(Shard(str(train), str(train)), log))
@@ -142,12 +152,30 @@ def test_incomplete_clean_scan_is_not_a_pass_and_not_a_met_policy(tmp_path, monk
 
 
 def test_incomplete_scan_with_leaks_keeps_them_at_no_credit(tmp_path):
-    rep = {"status": "incomplete", "benchmarks": [{
-        "name": "B", "status": "incomplete", "items_total": 100, "items_contaminated": 1, "rate": 0.01,
-        "problems": {"counts": {"line_too_long": 1}, "listed": []},
-        "items": [{"id": "i0", "contaminated": True, "bucket": "dirty", "coverage": 1.0,
-                   "evidence": [{"source": "t.txt", "doc": "lines 1-9", "line": 7, "start": 0, "end": 9, "snippet": "s"}]}],
-    }]}
+    rep = {
+        "status": "incomplete",
+        "benchmarks": [
+            {
+                "name": "B",
+                "status": "incomplete",
+                "items_total": 100,
+                "items_contaminated": 1,
+                "rate": 0.01,
+                "problems": {"counts": {"line_too_long": 1}, "listed": []},
+                "items": [
+                    {
+                        "id": "i0",
+                        "contaminated": True,
+                        "bucket": "dirty",
+                        "coverage": 1.0,
+                        "evidence": [
+                            {"source": "t.txt", "doc": "lines 1-9", "line": 7, "start": 0, "end": 9, "snippet": "s"}
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     f = data_contamination(_ctx(rep))
     assert f.outcome is Outcome.PARTIAL and f.score == 0.0 and "incomplete" in f.message
     assert any(e.line == 7 for e in f.evidence)
@@ -188,7 +216,10 @@ def test_truncated_gzip_is_a_problem_not_a_crash(tmp_path):
 def test_zstd_reads_every_frame(tmp_path):
     import zstandard
 
-    frames = [zstandard.ZstdCompressor().compress((json.dumps({"id": f"f{i}", "text": f"frame {i}"}) + "\n").encode()) for i in range(3)]
+    frames = [
+        zstandard.ZstdCompressor().compress((json.dumps({"id": f"f{i}", "text": f"frame {i}"}) + "\n").encode())
+        for i in range(3)
+    ]
     (tmp_path / "m.jsonl.zst").write_bytes(b"".join(frames))
     log = ReadLog()
     assert [d.id for d in iter_documents(Shard("m", str(tmp_path / "m.jsonl.zst")), log)] == ["f0", "f1", "f2"]
@@ -201,7 +232,14 @@ def _deep(depth: int) -> str:
 
 def test_deeply_nested_benchmark_line_skips_that_item(tmp_path):
     b = tmp_path / "deep.jsonl"
-    b.write_text(BENCH_LINE + '{"id": "deep", "text": ' + _deep(100_000) + "}\n" + json.dumps({"id": "q2", "text": "another question here"}) + "\n")
+    b.write_text(
+        BENCH_LINE
+        + '{"id": "deep", "text": '
+        + _deep(100_000)
+        + "}\n"
+        + json.dumps({"id": "q2", "text": "another question here"})
+        + "\n"
+    )
     bench = load_benchmark(str(b))
     assert [i.id for i in bench.items] == ["q1", "q2"]
     assert bench.problems["counts"] == {"record_refused": 1} and bench.problems["listed"][0]["line"] == 2
@@ -241,11 +279,14 @@ def test_table_says_incomplete(tmp_path, monkeypatch, capsys):
     assert "incomplete" in out and "INCOMPLETE, not verified clean" in out and "line_too_long" in out
 
 
-@pytest.mark.parametrize("text, code", [
-    ('{"text": "a \\ud800 b"}', "not_text"),  # ASCII line, lone surrogate escape
-    ('{"text": "a \ud800 b"}', "not_text"),  # a raw lone surrogate
-    ('{"text": "' + "é" * 20 + '"}', "too_large"),  # 20 characters, 40+ bytes: over a 40-byte cap
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ('{"text": "a \\ud800 b"}', "not_text"),  # ASCII line, lone surrogate escape
+        ('{"text": "a \ud800 b"}', "not_text"),  # a raw lone surrogate
+        ('{"text": "' + "é" * 20 + '"}', "too_large"),  # 20 characters, 40+ bytes: over a 40-byte cap
+    ],
+)
 def test_hardened_parser_fast_paths_still_refuse(text, code):
     """The JSON lines of training data go through base.parse.load_json; its ASCII/size fast paths
     (which keep the screen at its speed) must refuse exactly what they refused before."""

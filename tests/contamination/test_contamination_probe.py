@@ -1,4 +1,3 @@
-
 from openaudit.model import Outcome, Snapshot, SourceKind, Target
 from openaudit.probes.heavy import data_contamination
 from openaudit.probes.registry import ProbeContext
@@ -11,13 +10,32 @@ def _ctx(extra):
 
 def _report(contaminated, total=100):
     items = [
-        {"id": f"i{k}", "contaminated": k < contaminated, "bucket": "dirty" if k < contaminated else "clean",
-         "coverage": 1.0 if k < contaminated else 0.0, "longest_match": 20, "jaccard": 1.0,
-         "evidence": [{"source": "train.jsonl", "doc": "d1", "start": 5, "end": 50, "snippet": "leaked text"}] if k < contaminated else []}
+        {
+            "id": f"i{k}",
+            "contaminated": k < contaminated,
+            "bucket": "dirty" if k < contaminated else "clean",
+            "coverage": 1.0 if k < contaminated else 0.0,
+            "longest_match": 20,
+            "jaccard": 1.0,
+            "evidence": [{"source": "train.jsonl", "doc": "d1", "start": 5, "end": 50, "snippet": "leaked text"}]
+            if k < contaminated
+            else [],
+        }
         for k in range(total)
     ]
-    return {"method": {}, "benchmarks": [{"name": "B", "items_total": total, "items_contaminated": contaminated,
-                                          "rate": contaminated / total, "buckets": {}, "items": items}]}
+    return {
+        "method": {},
+        "benchmarks": [
+            {
+                "name": "B",
+                "items_total": total,
+                "items_contaminated": contaminated,
+                "rate": contaminated / total,
+                "buckets": {},
+                "items": items,
+            }
+        ],
+    }
 
 
 def test_not_run():

@@ -94,13 +94,47 @@ def test_humaneval_recognised(humaneval):
 @pytest.mark.parametrize(
     "rec, fmt, q, a",
     [
-        ({"question": "What is 2+2?", "choices": ["3", "4"], "answer": 1, "subject": "math"}, "mmlu", "What is 2+2?", "4"),
-        ({"question": "Tom has 3 apples...", "answer": "He has 5. #### 5"}, "gsm8k", "Tom has 3 apples...", "He has 5. #### 5"),
+        (
+            {"question": "What is 2+2?", "choices": ["3", "4"], "answer": 1, "subject": "math"},
+            "mmlu",
+            "What is 2+2?",
+            "4",
+        ),
+        (
+            {"question": "Tom has 3 apples...", "answer": "He has 5. #### 5"},
+            "gsm8k",
+            "Tom has 3 apples...",
+            "He has 5. #### 5",
+        ),
         ({"ctx": "A man sits", "endings": ["x", "y"], "label": "1", "ind": 7}, "hellaswag", "A man sits", "y"),
-        ({"id": "Q1", "question": {"stem": "Why?", "choices": [{"label": "A", "text": "no"}, {"label": "B", "text": "yes"}]}, "answerKey": "B"}, "arc", "Why?", "yes"),
-        ({"id": "Q2", "question": "Sky?", "choices": {"label": ["A", "B"], "text": ["blue", "red"]}, "answerKey": "A"}, "arc", "Sky?", "blue"),
+        (
+            {
+                "id": "Q1",
+                "question": {"stem": "Why?", "choices": [{"label": "A", "text": "no"}, {"label": "B", "text": "yes"}]},
+                "answerKey": "B",
+            },
+            "arc",
+            "Why?",
+            "yes",
+        ),
+        (
+            {
+                "id": "Q2",
+                "question": "Sky?",
+                "choices": {"label": ["A", "B"], "text": ["blue", "red"]},
+                "answerKey": "A",
+            },
+            "arc",
+            "Sky?",
+            "blue",
+        ),
         ({"question": "Is it?", "best_answer": "No", "type": "Adversarial"}, "truthfulqa", "Is it?", "No"),
-        ({"sentence": "The _ fell.", "option1": "cup", "option2": "ball", "answer": "2"}, "winogrande", "The _ fell.", "ball"),
+        (
+            {"sentence": "The _ fell.", "option1": "cup", "option2": "ball", "answer": "2"},
+            "winogrande",
+            "The _ fell.",
+            "ball",
+        ),
     ],
 )
 def test_known_formats(tmp_path, rec, fmt, q, a):
@@ -112,9 +146,16 @@ def test_known_formats(tmp_path, rec, fmt, q, a):
 def test_csv_with_field_mapping(tmp_path):
     (tmp_path / "b.csv").write_text("qid,prompt,target\n1,first question here,ans one\n2,second question,ans two\n")
     b = load_benchmark(str(tmp_path / "b.csv"), text_field="prompt", answer_field="target", id_field="qid")
-    assert [(i.id, i.question, i.answer) for i in b.items] == [("1", "first question here", "ans one"), ("2", "second question", "ans two")]
+    assert [(i.id, i.question, i.answer) for i in b.items] == [
+        ("1", "first question here", "ans one"),
+        ("2", "second question", "ans two"),
+    ]
     generic = load_benchmark(str(tmp_path / "b.csv"))  # prompt/target: a generic question and answer
-    assert generic.format == "generic" and generic.items[1].question == "second question" and generic.items[1].answer == "ans two"
+    assert (
+        generic.format == "generic"
+        and generic.items[1].question == "second question"
+        and generic.items[1].answer == "ans two"
+    )
     (tmp_path / "c.csv").write_text("qid,stem,gold\n1,first question here,ans one\n")
     with pytest.raises(InvalidInput, match="unknown benchmark fields") as err:
         load_benchmark(str(tmp_path / "c.csv"))
@@ -163,16 +204,24 @@ def test_hub_repo_id_recognition():
 
 def test_hub_file_selection():
     files = [
-        "README.md", "mmlu.py", ".gitattributes",
-        "all/test-00000-of-00001.parquet", "all/validation-00000-of-00001.parquet",
-        "all/dev-00000-of-00001.parquet", "all/train-00000-of-00001.parquet",
+        "README.md",
+        "mmlu.py",
+        ".gitattributes",
+        "all/test-00000-of-00001.parquet",
+        "all/validation-00000-of-00001.parquet",
+        "all/dev-00000-of-00001.parquet",
+        "all/train-00000-of-00001.parquet",
     ]
     assert hub.select_data_files(files, "benchmark") == ["all/test-00000-of-00001.parquet"]
     assert hub.select_data_files(files, "train") == ["all/train-00000-of-00001.parquet"]
     assert hub.select_data_files(["data/validation.jsonl", "README.md"], "benchmark") == ["data/validation.jsonl"]
     assert hub.select_data_files(["shards/part-1.jsonl.zst", "shards/part-0.jsonl.zst"], "train") == [
-        "shards/part-0.jsonl.zst", "shards/part-1.jsonl.zst"]
-    assert hub.select_data_files(["openai_humaneval/test-00000.parquet"], "benchmark") == ["openai_humaneval/test-00000.parquet"]
+        "shards/part-0.jsonl.zst",
+        "shards/part-1.jsonl.zst",
+    ]
+    assert hub.select_data_files(["openai_humaneval/test-00000.parquet"], "benchmark") == [
+        "openai_humaneval/test-00000.parquet"
+    ]
     assert hub.select_data_files(["loader.py", "README.md"], "train") == []
     assert hub.select_data_files(["train.jsonl"], "benchmark") == []
 

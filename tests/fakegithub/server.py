@@ -14,6 +14,7 @@ GET /moved/{name} -> 302 /files/{name}; /nohead/{name}: HEAD answers 405, GET se
 "tree", "readme", "github" (those four), "arxiv", "doi", "pdf" or "*"; key a repository full name,
 paper id or file name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,15 @@ class Fault:
 
 def rate_limited(reset_in: float = 3600.0, status: int = 403) -> Fault:
     """GitHub's primary rate limit on every GitHub route: 403 with X-RateLimit-Remaining 0 and a reset time."""
-    return Fault("github", status=status, headers={"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
-                                              "X-RateLimit-Reset": str(int(time.time() + reset_in))})
+    return Fault(
+        "github",
+        status=status,
+        headers={
+            "X-RateLimit-Limit": "60",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int(time.time() + reset_in)),
+        },
+    )
 
 
 class FakeGitHub(LocalServer):
@@ -86,6 +94,7 @@ class FakeGitHub(LocalServer):
 
     def renamed(self, full: str) -> GHRepo | None:
         return next((r for r in self.repos.values() if full.lower() in (o.lower() for o in r.renamed_from)), None)
+
 
 _REPO = re.compile(r"^/repos/([^/]+)/([^/]+)(/.*)?$")
 _BY_ID = re.compile(r"^/repositories/(\d+)(/.*)?$")
@@ -112,7 +121,9 @@ class _Handler(RoutedHandler):
         with self.fake.lock:
             for f in self.fake.faults:
                 github = f.route == "github" and route in ("repo", "commit", "tree", "readme")
-                if not github and f.route not in (route, "*") or (f.key is not None and (key or "").lower() != f.key.lower()):
+                if (not github and f.route not in (route, "*")) or (
+                    f.key is not None and (key or "").lower() != f.key.lower()
+                ):
                     continue
                 if f.times is not None and f.hits >= f.times:
                     continue
@@ -138,18 +149,20 @@ class _Handler(RoutedHandler):
             if repo is None:
                 moved = self.fake.renamed(full)
                 if moved is not None and not self._hidden(moved):
-                    return self._send(301, b"", {"Location": f"{self.fake.endpoint}/repositories/{moved.id}{m.group(3) or ''}"})
+                    return self._send(
+                        301, b"", {"Location": f"{self.fake.endpoint}/repositories/{moved.id}{m.group(3) or ''}"}
+                    )
             return self._repo_route(repo, m.group(3) or "", qs)
         m = _BY_ID.match(path)
         if m:
             return self._repo_route(self.fake.by_id(int(m.group(1))), m.group(2) or "", qs)
         if path.startswith("/abs/"):
-            return self._arxiv(path[len("/abs/"):])
+            return self._arxiv(path[len("/abs/") :])
         if path.startswith("/api/handles/"):
-            return self._doi(path[len("/api/handles/"):])
+            return self._doi(path[len("/api/handles/") :])
         for prefix in ("/files/", "/moved/", "/nohead/"):
             if path.startswith(prefix):
-                return self._pdf(prefix, path[len(prefix):])
+                return self._pdf(prefix, path[len(prefix) :])
         self._json({"message": "Not Found"}, 404)
 
     def _hidden(self, repo: GHRepo) -> bool:
@@ -168,20 +181,31 @@ class _Handler(RoutedHandler):
         if not rest:
             lic = None
             if repo.license_spdx is not None:
-                lic = {"key": repo.license_spdx.lower(), "name": f"{repo.license_spdx} License",
-                       "spdx_id": repo.license_spdx}
-            return self._json({"id": repo.id, "full_name": repo.full_name, "private": repo.private,
-                               "default_branch": repo.default_branch, "license": lic, "archived": repo.archived,
-                               "html_url": f"https://github.com/{repo.full_name}"})
+                lic = {
+                    "key": repo.license_spdx.lower(),
+                    "name": f"{repo.license_spdx} License",
+                    "spdx_id": repo.license_spdx,
+                }
+            return self._json(
+                {
+                    "id": repo.id,
+                    "full_name": repo.full_name,
+                    "private": repo.private,
+                    "default_branch": repo.default_branch,
+                    "license": lic,
+                    "archived": repo.archived,
+                    "html_url": f"https://github.com/{repo.full_name}",
+                }
+            )
         if rest.startswith("/commits/"):
-            ref = rest[len("/commits/"):]
+            ref = rest[len("/commits/") :]
             if ref not in (repo.default_branch, sha):
                 return self._json({"message": "No commit found for SHA"}, 422)
             if "vnd.github.sha" in self.headers.get("Accept", ""):
                 return self._send(200, sha.encode(), {"Content-Type": "text/plain"})
             return self._json({"sha": sha})
         if rest.startswith("/git/trees/"):
-            if rest[len("/git/trees/"):] != sha:
+            if rest[len("/git/trees/") :] != sha:
                 return self._json({"message": "Not Found"}, 404)
             entries, dirs = [], set()
             for p in sorted(repo.files):
@@ -192,8 +216,9 @@ class _Handler(RoutedHandler):
                         dirs.add(d)
                         entries.append({"path": d, "type": "tree", "mode": "040000"})
                 entries.append({"path": p, "type": "blob", "mode": "100644", "size": len(repo.files[p])})
-            return self._json({"sha": hashlib.sha1(sha.encode()).hexdigest(), "tree": entries,
-                               "truncated": repo.truncated})
+            return self._json(
+                {"sha": hashlib.sha1(sha.encode()).hexdigest(), "tree": entries, "truncated": repo.truncated}
+            )
         if rest == "/readme":
             name = next((p for p in sorted(repo.files) if "/" not in p and p.lower().startswith("readme")), None)
             if name is None or (qs.get("ref") or [sha])[0] != sha:
@@ -213,8 +238,13 @@ class _Handler(RoutedHandler):
             return
         if doi not in self.fake.dois:
             return self._json({"responseCode": 100, "handle": doi}, 404)
-        self._json({"responseCode": 1, "handle": doi,
-                    "values": [{"index": 1, "type": "URL", "data": {"format": "string", "value": self.fake.dois[doi]}}]})
+        self._json(
+            {
+                "responseCode": 1,
+                "handle": doi,
+                "values": [{"index": 1, "type": "URL", "data": {"format": "string", "value": self.fake.dois[doi]}}],
+            }
+        )
 
     def _pdf(self, prefix: str, name: str) -> None:
         if self._fault("pdf", name):
@@ -227,7 +257,9 @@ class _Handler(RoutedHandler):
             return self._send(405, b"")
         body = self.fake.pdfs[name]
         if self.headers.get("Range") == "bytes=0-0":
-            return self._send(206, body[:1], {"Content-Type": "application/pdf", "Content-Range": f"bytes 0-0/{len(body)}"})
+            return self._send(
+                206, body[:1], {"Content-Type": "application/pdf", "Content-Range": f"bytes 0-0/{len(body)}"}
+            )
         self._send(200, body, {"Content-Type": "application/pdf"})
 
 

@@ -1,6 +1,7 @@
 """Pickle-family weight files for the fake Hub, built from raw bytes (never produced by pickle.dumps
 of a live object, never loaded): a torch zip checkpoint whose ``data.pkl`` names a global, laid out
 like ``torch.save`` writes it (``archive/data.pkl`` first, tensor storages, central directory last)."""
+
 from __future__ import annotations
 
 import struct
@@ -28,8 +29,12 @@ def _local(name: bytes, crc: int, size: int) -> bytes:
 
 
 def _central(name: bytes, crc: int, size: int, off: int) -> bytes:
-    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, size, size, len(name),
-                       0, 0, 0, 0, 0, off) + name
+    return (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, size, size, len(name), 0, 0, 0, 0, 0, off
+        )
+        + name
+    )
 
 
 def torch_zip(pickle_bytes: bytes, storage_bytes: int, name: str = "archive") -> Virtual:

@@ -1,5 +1,6 @@
 """File contents for fake Hub repos: ``Virtual`` (big files that cost no memory) and real
 safetensors bytes. Re-exported by fakehub.server."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ class Virtual:
         tail = self.size - len(self.suffix)
         if end > tail:
             a = max(start, tail)
-            out[a - start:end - start] = self.suffix[a - tail:end - tail]
+            out[a - start : end - start] = self.suffix[a - tail : end - tail]
         return bytes(out)
 
 

@@ -6,6 +6,7 @@ A dataset *with files* is a ``fakehub.server.FakeRepo`` given to ``FakeHub.add_d
 answers GET /api/datasets/{id}/tree/{rev}[/{path}], /api/datasets/{id}/refs and, through the
 server, HEAD/GET /datasets/{id}/resolve/{rev}/{path} (Range, ETag, X-Repo-Commit, X-Linked-*),
 with the same branches, tags, gating and faults as model repos."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,7 +52,7 @@ def expand_filter(body: dict, qs: dict) -> dict:
 
 def serve_dataset(handler, datasets: dict[str, FakeDataset]) -> None:
     url = urlsplit(handler.path)
-    parts = [unquote(p) for p in url.path[len("/api/datasets/"):].split("/") if p]
+    parts = [unquote(p) for p in url.path[len("/api/datasets/") :].split("/") if p]
     ds = None
     for n in (2, 1):
         if "/".join(parts[:n]) in datasets:

@@ -1,4 +1,5 @@
 """Point the real huggingface_hub client at a fake Hub (for tests and benchmarks)."""
+
 from __future__ import annotations
 
 import socket

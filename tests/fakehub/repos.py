@@ -1,4 +1,5 @@
 """Fixture repos for the fake Hub (declared in Python; big weights are Virtual)."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,11 @@ def big_repo(repo_id: str = "acme/big-model", shards: int = 2, shard_gb: float =
         branches={"step1000": {"README.md": CARD.encode(), "config.json": b"{}"}},
         tags={"v1.0": "main"},
         card_data={"license": "apache-2.0", "datasets": ["wikitext"], "library_name": "transformers"},
-        info={"library_name": "transformers", "pipeline_tag": "text-generation", "tags": ["llama", "license:apache-2.0"]},
+        info={
+            "library_name": "transformers",
+            "pipeline_tag": "text-generation",
+            "tags": ["llama", "license:apache-2.0"],
+        },
     )
 
 

@@ -10,6 +10,7 @@ HEAD/GET /{repo}/resolve/{rev}/{path} (Range, X-Repo-Commit, ETag, X-Linked-Size
 Big files can be ``Virtual``: a real prefix (e.g. a safetensors header) and a declared size whose
 remaining bytes are zeros generated on the fly, so a "3 GB" repo costs no memory.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -116,6 +117,7 @@ class FakeHub(LocalServer):
         self.datasets[ds.repo_id] = ds
         return ds
 
+
 _REPO_ROUTE = re.compile(r"^/api/models/(?P<rest>.+)$")
 
 
@@ -124,8 +126,15 @@ class _Handler(RoutedHandler):
     timeout = 30
 
     # --- plumbing -------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", headers: dict | None = None, *, fault: Fault | None = None,
-              length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict | None = None,
+        *,
+        fault: Fault | None = None,
+        length: int | None = None,
+    ) -> None:
         with self.fake.lock:
             self.fake.log.append((self.command, self.path, status))
         self.send_response(status)
@@ -236,8 +245,17 @@ class _Handler(RoutedHandler):
         for r in sorted(self.fake.repos.values(), key=lambda r: r.repo_id):
             if r.private or (author and not r.repo_id.startswith(author + "/")):
                 continue
-            out.append({"id": r.repo_id, "modelId": r.repo_id, "sha": r.sha_of("main"), "private": False,
-                        "gated": r.gated, "tags": r.info.get("tags", []), "downloads": r.info.get("downloads", 0)})
+            out.append(
+                {
+                    "id": r.repo_id,
+                    "modelId": r.repo_id,
+                    "sha": r.sha_of("main"),
+                    "private": False,
+                    "gated": r.gated,
+                    "tags": r.info.get("tags", []),
+                    "downloads": r.info.get("downloads", 0),
+                }
+            )
         self._json(out)
 
     def _info(self, repo: FakeRepo, rev: str | None, qs, kind: str = "model") -> None:
@@ -295,14 +313,13 @@ class _Handler(RoutedHandler):
         for p, c in sorted(files.items()):
             if not p.startswith(base):
                 continue
-            rel = p[len(base):]
+            rel = p[len(base) :]
             segs = rel.split("/")
             for i in range(1, len(segs)):
                 d = base + "/".join(segs[:i])
                 if (recursive or i == 1) and d not in dirs:
                     dirs.add(d)
-                    out.append({"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(), "size": 0,
-                                "path": d})
+                    out.append({"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(), "size": 0, "path": d})
             if not recursive and len(segs) > 1:
                 continue
             e = {"type": "file", "oid": _blob_id(c), "size": _size(c), "path": p}
@@ -324,8 +341,9 @@ class _Handler(RoutedHandler):
         if self._apply_fault(f):
             return
         if repo.gated and not self._authorized(repo):
-            return self._error(403 if self.headers.get("Authorization") else 401, "GatedRepo",
-                               "Access to this model is restricted")
+            return self._error(
+                403 if self.headers.get("Authorization") else 401, "GatedRepo", "Access to this model is restricted"
+            )
         branch = repo.resolve_rev(rev)
         if branch is None:
             return self._error(404, "RevisionNotFound", "Invalid rev id")
@@ -334,8 +352,11 @@ class _Handler(RoutedHandler):
             return self._error(404, "EntryNotFound", "Entry not found")
         c = files[path]
         size = _size(c)
-        headers = {"X-Repo-Commit": repo.sha_of(branch), "Accept-Ranges": "bytes",
-                   "Content-Type": "application/octet-stream"}
+        headers = {
+            "X-Repo-Commit": repo.sha_of(branch),
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
         if _is_lfs(path, c):
             headers["ETag"] = f'"{_sha256(c)}"'
             headers["X-Linked-Etag"] = f'"{_sha256(c)}"'

@@ -1,5 +1,6 @@
 """A local HTTP test server on 127.0.0.1 (the OS picks the port) in a daemon thread: the plumbing
 shared by the fake Hub (fakehub/server.py) and the fake GitHub API (fakegithub/server.py)."""
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Payloads are inert opcode bytes: the pickles *name* os.system / builtins.eval / 
 the argument "true", and nothing in the test suite ever loads them. Each builder writes one repo
 folder and returns (path, expectation) where the expectation says which finding must report it.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ CARD = "---\nlicense: apache-2.0\nlibrary_name: transformers\n---\n# Hostile fix
 def p_global(module: str, name: str, arg: str = "true", proto: int = 2) -> bytes:
     """GLOBAL module.name, call it with one string: ``module.name(arg)`` when unpickled."""
     a = arg.encode()
-    return bytes([0x80, proto]) + b"c" + f"{module}\n{name}\n".encode() + b"X" + struct.pack("<I", len(a)) + a + b"\x85R."
+    return (
+        bytes([0x80, proto]) + b"c" + f"{module}\n{name}\n".encode() + b"X" + struct.pack("<I", len(a)) + a + b"\x85R."
+    )
 
 
 def p_stack_global(module: str, name: str, arg: str = "true") -> bytes:
@@ -35,15 +38,36 @@ def p_stack_global(module: str, name: str, arg: str = "true") -> bytes:
 def p_memo_obfuscated(module: str, name: str) -> bytes:
     """Operands stored in the memo first, unrelated values pushed and popped, then fetched with GET."""
     m, n = module.encode(), name.encode()
-    return (b"\x80\x04" + b"\x8c" + bytes([len(m)]) + m + b"q\x07" + b"0"  # BINPUT 7, POP
-            + b"\x8c" + bytes([len(n)]) + n + b"q\x09" + b"0" + b"K\x01" + b"0"
-            + b"h\x07" + b"h\x09" + b"\x93" + b"\x8c\x04true\x85R.")
+    return (
+        b"\x80\x04"
+        + b"\x8c"
+        + bytes([len(m)])
+        + m
+        + b"q\x07"
+        + b"0"  # BINPUT 7, POP
+        + b"\x8c"
+        + bytes([len(n)])
+        + n
+        + b"q\x09"
+        + b"0"
+        + b"K\x01"
+        + b"0"
+        + b"h\x07"
+        + b"h\x09"
+        + b"\x93"
+        + b"\x8c\x04true\x85R."
+    )
 
 
 def p_unresolvable() -> bytes:
     """STACK_GLOBAL whose module operand is computed by a call (str('os')): not a static string."""
-    return (b"\x80\x04" + b"\x8c\x08builtins\x8c\x03str\x93" + b"\x8c\x02os\x85R" + b"\x8c\x06system\x93"
-            + b"\x8c\x04true\x85R.")
+    return (
+        b"\x80\x04"
+        + b"\x8c\x08builtins\x8c\x03str\x93"
+        + b"\x8c\x02os\x85R"
+        + b"\x8c\x06system\x93"
+        + b"\x8c\x04true\x85R."
+    )
 
 
 def p_inst(module: str, name: str) -> bytes:
@@ -114,7 +138,10 @@ PICKLE_CASES: dict[str, tuple[dict[str, bytes], str]] = {
     "runpy": ({"model.bin": p_global("runpy", "run_path", "x.py")}, "runpy.run_path"),
     "nested_torch_load": ({"model.bin": p_global("torch.serialization", "load", "x.pt")}, "torch.serialization.load"),
     "torch_zip_bin": ({"pytorch_model.bin": torch_zip(p_global("os", "system"))}, "os.system"),
-    "torch_zip_nested_dir": ({"ckpt/model.pt": torch_zip(p_stack_global("socket", "create_connection"), "x/y")}, "socket.create_connection"),
+    "torch_zip_nested_dir": (
+        {"ckpt/model.pt": torch_zip(p_stack_global("socket", "create_connection"), "x/y")},
+        "socket.create_connection",
+    ),
     "npy_object": ({"embeddings.npy": npy_object(p_global("os", "system"))}, "os.system"),
     "npz_object": ({"arrays.npz": b""}, "os.system"),  # filled in by build_pickle_case
     "safetensors_name_pickle_bytes": ({"model.safetensors": p_global("os", "system")}, "os.system"),
@@ -158,8 +185,12 @@ def finding_text(f) -> str:
     return " | ".join(parts)
 
 
-BILLION_LAUGHS = "---\n" + "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 9)) + "license: mit\n---\n# card\n"
+BILLION_LAUGHS = (
+    "---\n"
+    + "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 9))
+    + "license: mit\n---\n# card\n"
+)
 DEEP_YAML = "---\nlicense: mit\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n# card\n"
 DUP_YAML = "---\nlicense: mit\nlicense: apache-2.0\n---\n# card\n"
 PYTHON_TAG = "---\nlicense: !!python/object/apply:os.system ['true']\n---\n# card\n"
@@ -171,21 +202,45 @@ BINARY_YAML = "---\nlicense: !!binary aGVsbG8=\ndate: 2001-13-45\n---\n# card\n"
 REPO_CASES: dict[str, dict[str, bytes | str]] = {
     "st_huge_header_len": {"model.safetensors": safetensors_file(b"{}", declared=1 << 62)},
     "st_header_beyond_eof": {"model.safetensors": safetensors_file(b'{"a":1}', declared=5000)},
-    "st_overlap": {"model.safetensors": safetensors_file({
-        "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-        "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, b"\x00" * 12)},
-    "st_out_of_bounds": {"model.safetensors": safetensors_file({"a": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}, b"\x00" * 16)},
-    "st_bad_dtype": {"model.safetensors": safetensors_file({"a": {"dtype": "PY_OBJECT", "shape": [1], "data_offsets": [0, 8]}}, b"\x00" * 8)},
-    "st_duplicate_keys": {"model.safetensors": safetensors_file(
-        b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', b"\x00" * 4)},
+    "st_overlap": {
+        "model.safetensors": safetensors_file(
+            {
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            b"\x00" * 12,
+        )
+    },
+    "st_out_of_bounds": {
+        "model.safetensors": safetensors_file(
+            {"a": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}, b"\x00" * 16
+        )
+    },
+    "st_bad_dtype": {
+        "model.safetensors": safetensors_file(
+            {"a": {"dtype": "PY_OBJECT", "shape": [1], "data_offsets": [0, 8]}}, b"\x00" * 8
+        )
+    },
+    "st_duplicate_keys": {
+        "model.safetensors": safetensors_file(
+            b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+            b"\x00" * 4,
+        )
+    },
     "st_not_json": {"model.safetensors": safetensors_file(b"{this is not json}", b"")},
-    "st_shape_mismatch": {"model.safetensors": safetensors_file({"a": {"dtype": "F32", "shape": [3, 3], "data_offsets": [0, 8]}}, b"\x00" * 8)},
+    "st_shape_mismatch": {
+        "model.safetensors": safetensors_file(
+            {"a": {"dtype": "F32", "shape": [3, 3], "data_offsets": [0, 8]}}, b"\x00" * 8
+        )
+    },
     "st_truncated_file": {"model.safetensors": struct.pack("<Q", 10)[:5]},
     "st_deep_json": {"model.safetensors": safetensors_file(b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}")},
     "remote_code": {
-        "config.json": json.dumps({"architectures": ["EvilModel"], "auto_map": {"AutoModel": "modeling_evil.EvilModel"}}),
+        "config.json": json.dumps(
+            {"architectures": ["EvilModel"], "auto_map": {"AutoModel": "modeling_evil.EvilModel"}}
+        ),
         "modeling_evil.py": "import os\nimport subprocess\nos.system('true')\nsubprocess.run(['true'])\n"
-                            "raise SystemExit('openaudit must never import this file')\n",
+        "raise SystemExit('openaudit must never import this file')\n",
         "model.safetensors": safetensors_file(st_ok(), b"\x00" * 16),
     },
     "remote_code_broken_py": {
@@ -208,7 +263,9 @@ REPO_CASES: dict[str, dict[str, bytes | str]] = {
     "card_utf16_no_bom": {"README.md": "---\nlicense: mit\n---\n# UTF-16 card\n".encode("utf-16-le")},
     "card_lone_surrogate": {"README.md": b"---\nlicense: mit\n---\n# bad \xed\xa0\x80 surrogate\n"},
     "card_binary": {"README.md": os.urandom(4096)},
-    "card_bidi_controls": {"README.md": "---\nlicense: mit\n---\n# Safe \u202eelif.exe\u202c model \x1b[31mred\x1b[0m\n"},
+    "card_bidi_controls": {
+        "README.md": "---\nlicense: mit\n---\n# Safe \u202eelif.exe\u202c model \x1b[31mred\x1b[0m\n"
+    },
     "bidi_file_names": {"model\u202egnp.bin": p_global("os", "system"), "\x1b[2Jclear.txt": "x", "new\nline.md": "y"},
     "zip_bomb_ckpt": {"pytorch_model.bin": b""},  # filled by build_repo_case
     "encrypted_ckpt": {"pytorch_model.bin": b""},

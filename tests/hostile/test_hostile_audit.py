@@ -1,5 +1,6 @@
 """Every hostile fixture repo audits to completion (sources -> collect -> probes, offline) with the
 hostile thing reported, and no probe crashing into an ``error`` finding."""
+
 from __future__ import annotations
 
 import os
@@ -10,13 +11,21 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile_builders import (  # noqa: E402
-    CARD, PICKLE_CASES, REPO_CASES, build_pickle_case, build_repo_case, finding_text, make_repo, p_global,
-    run_pipeline, safetensors_file, st_ok,
+from hostile_builders import (
+    CARD,
+    PICKLE_CASES,
+    build_pickle_case,
+    build_repo_case,
+    finding_text,
+    make_repo,
+    p_global,
+    run_pipeline,
+    safetensors_file,
+    st_ok,
 )
 
-from openaudit.model import Outcome, ScanCode  # noqa: E402
-from openaudit.base.parse import ParseCode  # noqa: E402
+from openaudit.base.parse import ParseCode
+from openaudit.model import Outcome, ScanCode
 
 NA, FAIL, PASS = Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.PASS
 
@@ -24,6 +33,7 @@ NA, FAIL, PASS = Outcome.NOT_AVAILABLE, Outcome.FAIL, Outcome.PASS
 @pytest.fixture(autouse=True)
 def _no_hang():
     """A FIFO or a blocking read must never hang the audit: fail the test after 60 s instead."""
+
     def boom(*_):
         raise TimeoutError("audit hung (blocking read?)")
 
@@ -64,7 +74,7 @@ HEADER_CASES = {
 
 @pytest.mark.parametrize("name", sorted(HEADER_CASES))
 def test_malformed_safetensors_reported(tmp_path, name):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     f = fs["weights.params_known"]
     assert f.outcome in (FAIL, NA), finding_text(f)
@@ -81,10 +91,16 @@ def test_inconsistent_offsets_recorded(tmp_path, name):
     assert ("overlaps" if name == "st_overlap" else "beyond") in problems
 
 
-@pytest.mark.parametrize("name,module", [("remote_code", "modeling_evil"), ("remote_code_broken_py", "modeling_x"),
-                                         ("config_duplicate_keys", "duplicate key")])
+@pytest.mark.parametrize(
+    "name,module",
+    [
+        ("remote_code", "modeling_evil"),
+        ("remote_code_broken_py", "modeling_x"),
+        ("config_duplicate_keys", "duplicate key"),
+    ],
+)
 def test_remote_code_flagged(tmp_path, name, module):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     f = fs["code.no_remote_code"]
     # a config the strict parser refuses is never a pass (here json.loads sees an empty auto_map: not_available)
@@ -95,14 +111,17 @@ def test_remote_code_flagged(tmp_path, name, module):
 # Each case must be refused with a problem (never parsed, never a crash). The expected typed codes are
 # behaviour, not wording: PyYAML >= 6.0.4 enforces its own nesting limit before openaudit's, so deep
 # nesting may be refused by either (TOO_DEEP from our event check, SYNTAX from libyaml's scanner).
-@pytest.mark.parametrize("name,codes", [
-    ("yaml_billion_laughs", {ParseCode.ALIAS}),
-    ("yaml_deep_nesting", {ParseCode.TOO_DEEP, ParseCode.SYNTAX}),
-    ("yaml_duplicate_keys", {ParseCode.DUPLICATE_KEY}),
-    ("yaml_python_tag", {ParseCode.UNSAFE_TAG}),
-    ("yaml_merge_key", {ParseCode.MERGE_KEY, ParseCode.ALIAS}),  # `<<: *base` needs an anchor too
-    ("yaml_unclosed", {ParseCode.SYNTAX}),
-])
+@pytest.mark.parametrize(
+    "name,codes",
+    [
+        ("yaml_billion_laughs", {ParseCode.ALIAS}),
+        ("yaml_deep_nesting", {ParseCode.TOO_DEEP, ParseCode.SYNTAX}),
+        ("yaml_duplicate_keys", {ParseCode.DUPLICATE_KEY}),
+        ("yaml_python_tag", {ParseCode.UNSAFE_TAG}),
+        ("yaml_merge_key", {ParseCode.MERGE_KEY, ParseCode.ALIAS}),  # `<<: *base` needs an anchor too
+        ("yaml_unclosed", {ParseCode.SYNTAX}),
+    ],
+)
 def test_hostile_card_yaml_is_a_problem_not_a_crash(tmp_path, name, codes):
     from openaudit.collect import collect_all
 
@@ -114,7 +133,9 @@ def test_hostile_card_yaml_is_a_problem_not_a_crash(tmp_path, name, codes):
     assert fs["docs.model_card"].outcome is not PASS
 
 
-@pytest.mark.parametrize("name", ["card_latin1", "card_lone_surrogate", "card_binary", "card_huge", "card_utf16_no_bom"])
+@pytest.mark.parametrize(
+    "name", ["card_latin1", "card_lone_surrogate", "card_binary", "card_huge", "card_utf16_no_bom"]
+)
 def test_undecodable_or_huge_cards_are_not_available(tmp_path, name):
     snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
@@ -131,17 +152,25 @@ def test_utf16_card_with_bom_is_read(tmp_path):
     assert snap.texts["README.md"].lstrip("\ufeff").startswith("---\nlicense: mit")
 
 
-@pytest.mark.parametrize("name", ["config_nan_deep", "config_binary", "yaml_binary_bad_date", "card_bidi_controls", "empty_weights"])
+@pytest.mark.parametrize(
+    "name", ["config_nan_deep", "config_binary", "yaml_binary_bad_date", "card_bidi_controls", "empty_weights"]
+)
 def test_broken_configs_and_odd_cards_complete(tmp_path, name):
-    snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
+    _snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
     if name == "empty_weights":
         assert fs["weights.no_dangerous_pickles"].outcome is not PASS
 
 
-@pytest.mark.parametrize("name,code", [("zip_bomb_ckpt", ScanCode.ZIP_BOMB), ("encrypted_ckpt", ScanCode.ENCRYPTED),
-                                       ("corrupt_zip_ckpt", ScanCode.CORRUPT_CONTAINER),
-                                       ("garbage_bin", ScanCode.UNKNOWN_FORMAT)])
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        ("zip_bomb_ckpt", ScanCode.ZIP_BOMB),
+        ("encrypted_ckpt", ScanCode.ENCRYPTED),
+        ("corrupt_zip_ckpt", ScanCode.CORRUPT_CONTAINER),
+        ("garbage_bin", ScanCode.UNKNOWN_FORMAT),
+    ],
+)
 def test_unscannable_checkpoints_never_clean(tmp_path, name, code):
     snap, fs = run_pipeline(build_repo_case(tmp_path / name, name))
     _no_errors(fs)
@@ -178,7 +207,10 @@ def test_symlink_escapes_are_not_followed(tmp_path):
     _no_errors(fs)
     assert not any("SECRET-OUTSIDE-CONTENT" in t for t in snap.texts.values())
     assert not any("root:" in t for t in snap.texts.values())
-    assert not any(p.startswith("linked_dir/") and p in snap.scans for p in snap.texts) and "linked_dir/evil.bin" not in snap.scans
+    assert (
+        not any(p.startswith("linked_dir/") and p in snap.scans for p in snap.texts)
+        and "linked_dir/evil.bin" not in snap.scans
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
@@ -222,9 +254,12 @@ def test_many_files(tmp_path):
 
 def test_card_default_is_fine(tmp_path):
     """Control: a benign repo audits with the pickle probe passing."""
-    root = make_repo(tmp_path / "ok", {"config.json": '{"model_type": "bert"}',
-                                       "model.safetensors": safetensors_file(st_ok(), b"\x00" * 16)}, card=CARD)
-    snap, fs = run_pipeline(root)
+    root = make_repo(
+        tmp_path / "ok",
+        {"config.json": '{"model_type": "bert"}', "model.safetensors": safetensors_file(st_ok(), b"\x00" * 16)},
+        card=CARD,
+    )
+    _snap, fs = run_pipeline(root)
     _no_errors(fs)
     assert fs["weights.no_dangerous_pickles"].outcome is PASS
     assert fs["weights.params_known"].outcome is PASS

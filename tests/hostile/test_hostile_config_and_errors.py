@@ -1,5 +1,6 @@
 """Issue 11 rules 4 and 6 end to end: the audited repository never configures its own audit, and a
 failed check never improves a verdict."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ CARD = "---\nlicense: apache-2.0\n---\n# A model\n"
 
 def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "openaudit", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "openaudit", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 def _hostile_repo(root: Path, config: str) -> Path:
@@ -35,8 +37,11 @@ def test_repo_config_does_not_configure_its_own_audit(tmp_path):
     ignored and the user is told on stderr; the report still comes, on stdout."""
     from openaudit.config import load_config
 
-    root = _hostile_repo(tmp_path / "repo", 'output = "../outside.json"\nrubric = "mof-1.0"\nformat = "markdown"\n'
-                                            'offline = false\npolicy = "lenient.yaml"\n')
+    root = _hostile_repo(
+        tmp_path / "repo",
+        'output = "../outside.json"\nrubric = "mof-1.0"\nformat = "markdown"\n'
+        'offline = false\npolicy = "lenient.yaml"\n',
+    )
     assert load_config(root)["output"] == "../outside.json"  # openaudit's own loader would honour it
     proc = _cli(["audit", ".", "--no-timestamp"], cwd=root)
     assert proc.returncode == 0, proc.stderr
@@ -52,8 +57,10 @@ def test_repo_pyproject_section_is_ignored_and_check_uses_no_repo_policy(tmp_pat
     root = tmp_path / "repo"
     root.mkdir()
     (root / "README.md").write_text(CARD)
-    (root / "pyproject.toml").write_text('[project]\nname = "m"\n[tool.openaudit]\npolicy = "anything.yaml"\n'
-                                         'output = "/tmp/never-written-by-openaudit.json"\n')
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "m"\n[tool.openaudit]\npolicy = "anything.yaml"\n'
+        'output = "/tmp/never-written-by-openaudit.json"\n'
+    )
     proc = _cli(["check", "."], cwd=root)
     assert proc.returncode == 2 and "needs --policy" in proc.stderr and "ignoring" in proc.stderr
     strict = REPO / "examples" / "policies" / "strict-safety.yaml"
@@ -113,7 +120,11 @@ def test_error_score_is_never_above_the_real_score():
 
     real = api.audit(str(RESTRICTED), timestamp=False, offline=True)
     real_lic = next(d for d in real["dimensions"] if d["id"] == "license")
-    crash = {pid: (lambda ctx: (_ for _ in ()).throw(RuntimeError("crash"))) for pid in registry.registered() if pid.startswith("license.")}
+    crash = {
+        pid: (lambda ctx: (_ for _ in ()).throw(RuntimeError("crash")))
+        for pid in registry.registered()
+        if pid.startswith("license.")
+    }
     with swapped(crash):
         broken = api.audit(str(RESTRICTED), timestamp=False, offline=True)
     lic = next(d for d in broken["dimensions"] if d["id"] == "license")

@@ -1,6 +1,7 @@
 """Every real card in ../shared/corpus/model-cards/ audits (as a card-only folder) without an error
 exit, without a crashing probe, and deterministically; each card also survives being mangled
 (truncated, re-encoded, bidi-injected) the way hostile repos mangle theirs."""
+
 from __future__ import annotations
 
 import json
@@ -59,4 +60,7 @@ def test_mangled_corpus_cards_audit(corpus, tmp_path):
             (folder / "README.md").write_bytes(data)
             rep = _audit(api, folder)
             json.dumps(rep, sort_keys=True)
-            assert not [f for d in rep["dimensions"] for f in d["findings"] if f["outcome"] == "error"], (card.name, name)
+            assert not [f for d in rep["dimensions"] for f in d["findings"] if f["outcome"] == "error"], (
+                card.name,
+                name,
+            )

@@ -7,6 +7,7 @@ For every variant in ``fail_closed_cases.CASES``:
 * openaudit audits the repository without passing the probe the variant attacks, without an error
   finding, with the strict policy not met, and without writing anything.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -19,16 +20,20 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fail_closed_cases import CASES, R, W  # noqa: E402
+from fail_closed_cases import CASES, R, W
 
-from openaudit import api  # noqa: E402
-from openaudit.policy import evaluate, load_policy  # noqa: E402
+from openaudit import api
+from openaudit.policy import evaluate, load_policy
 
 REPO = Path(__file__).resolve().parents[2]
 STRICT = REPO / "examples" / "policies" / "strict-safety.yaml"
 CLASSES = {
-    "capture manifest trusted", "allowlist by prefix", "content sniffing fooled", "stop at the first pickle",
-    "files never scanned", "remote code hidden",
+    "capture manifest trusted",
+    "allowlist by prefix",
+    "content sniffing fooled",
+    "stop at the first pickle",
+    "files never scanned",
+    "remote code hidden",
 }
 
 
@@ -60,8 +65,12 @@ def test_the_real_loader_runs_the_payload(tmp_path, name):
         pytest.skip(f"loader needs {', '.join(_missing(case.needs))}")
     root = case.build(tmp_path / "repo")
     env = dict(os.environ, TMPDIR=str(tmp_path), HOME=str(tmp_path), PYTHONWARNINGS="ignore")
-    proc = subprocess.run([sys.executable, "-c", case.loader], cwd=root, env=env, capture_output=True, text=True, timeout=300)
-    assert (root / "MARKER").exists(), f"the loader did not run the payload (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    proc = subprocess.run(
+        [sys.executable, "-c", case.loader], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert (root / "MARKER").exists(), (
+        f"the loader did not run the payload (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -99,11 +108,29 @@ def test_forged_capture_does_not_choose_the_target_id(tmp_path):
 
 def test_dangerous_variants_name_the_callable(tmp_path):
     """Where the payload is statically visible the verdict is FAIL, naming what would run."""
-    for name in ("prefix_numpy_dtypes", "dunder_collections", "unlisted_step_pathlib", "gguf_looking_pickle",
-                 "safetensors_looking_pickle", "npy_object_lowercase", "npy_structured_object", "npz_member_no_suffix",
-                 "joblib_padding_none", "joblib_bytes_read_by_pickle", "joblib_gzip", "second_pickle_model_limit",
-                 "legacy_tar_odd_first_name", "legacy_tar_evil_storages", "nemo_archive", "nemo_archive_gz",
-                 "tar_any_name", "zip_any_name", "pickle_license_name", "pickle_txt_extension", "capture_forged"):
+    for name in (
+        "prefix_numpy_dtypes",
+        "dunder_collections",
+        "unlisted_step_pathlib",
+        "gguf_looking_pickle",
+        "safetensors_looking_pickle",
+        "npy_object_lowercase",
+        "npy_structured_object",
+        "npz_member_no_suffix",
+        "joblib_padding_none",
+        "joblib_bytes_read_by_pickle",
+        "joblib_gzip",
+        "second_pickle_model_limit",
+        "legacy_tar_odd_first_name",
+        "legacy_tar_evil_storages",
+        "nemo_archive",
+        "nemo_archive_gz",
+        "tar_any_name",
+        "zip_any_name",
+        "pickle_license_name",
+        "pickle_txt_extension",
+        "capture_forged",
+    ):
         root = CASES[name].build(tmp_path / name)
         report = api.audit(str(root), timestamp=False)
         f = next(f for d in report["dimensions"] for f in d["findings"] if f["probe"] == W)

@@ -1,6 +1,7 @@
 """Hostile repositories served by the fake Hub (tests/fakehub, 127.0.0.1): the Hub path reads the
 same hostile content by range requests and must finish with the hostile things reported, with
 hostile bodies (truncated, huge declared headers) giving not_available, never a crash."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ for p in (str(TESTS), str(Path(__file__).resolve().parent)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from hostile_builders import BILLION_LAUGHS, p_global, safetensors_file, torch_zip  # noqa: E402
+from hostile_builders import BILLION_LAUGHS, p_global, safetensors_file, torch_zip
 
 
 @pytest.fixture
@@ -42,7 +43,8 @@ def test_hostile_hub_repo_audits(hub):
         "model-00001-of-00002.safetensors": safetensors_file(b"{}", declared=1 << 62),  # huge declared header
         "model-00002-of-00002.safetensors": safetensors_file(
             b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
-            b"\x00" * 4),
+            b"\x00" * 4,
+        ),
         "pytorch_model.bin": torch_zip(p_global("os", "system")),
         "evil\u202egnp.txt": b"x",
     }
@@ -59,8 +61,9 @@ def test_hostile_hub_repo_audits(hub):
     assert fs["weights.no_dangerous_pickles"]["outcome"] in ("fail", "not_available")
     assert rep["network"]["bytes"] < 1_000_000
     again = api.audit("evil/hostile", timestamp=False)
-    assert json.dumps({k: v for k, v in rep.items() if k != "network"}, sort_keys=True) == \
-        json.dumps({k: v for k, v in again.items() if k != "network"}, sort_keys=True)
+    assert json.dumps({k: v for k, v in rep.items() if k != "network"}, sort_keys=True) == json.dumps(
+        {k: v for k, v in again.items() if k != "network"}, sort_keys=True
+    )
 
 
 def test_truncated_bodies_are_not_available(hub):
@@ -68,7 +71,9 @@ def test_truncated_bodies_are_not_available(hub):
     files = {
         "README.md": b"---\nlicense: mit\n---\n# card\n",
         "config.json": b'{"model_type": "bert"}',
-        "model.safetensors": safetensors_file({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\x00" * 16),
+        "model.safetensors": safetensors_file(
+            {"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\x00" * 16
+        ),
     }
     faults = [server.Fault(route="resolve", truncate=True)]
     h.add(server.FakeRepo("evil/truncating", files, faults=faults))
@@ -96,9 +101,12 @@ def test_hub_files_named_safetensors_that_start_a_pickle_are_never_clean(hub):
     files = {
         "README.md": b"---\nlicense: mit\n---\n# card\n",
         "config.json": b'{"model_type": "bert"}',
-        "model.safetensors": b"G\x00\x10\x00\x00\x00\x00\x00{" + exec_pickle,  # beyond-EOF header: the early refusal path
+        "model.safetensors": b"G\x00\x10\x00\x00\x00\x00\x00{"
+        + exec_pickle,  # beyond-EOF header: the early refusal path
         "ok.safetensors": genuine,
-        "pickled.safetensors": struct.pack("<Q", 2) + b"{}" + exec_pickle,  # a tiny valid header, then a pickle (not a start)
+        "pickled.safetensors": struct.pack("<Q", 2)
+        + b"{}"
+        + exec_pickle,  # a tiny valid header, then a pickle (not a start)
     }
     h.add(server.FakeRepo("evil/st-pickle", files))
     from openaudit import api

@@ -1,6 +1,7 @@
 """Nothing from an audited repo is executed, imported, unpickled, rendered or extracted: a fresh
 interpreter makes those entry points trip, then audits every hostile fixture (pipeline and
 openaudit.api.audit). Also: the CLI on hostile repos exits 0 and escapes control characters."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,16 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hostile_builders import build_pickle_case, build_repo_case  # noqa: E402
+from hostile_builders import build_pickle_case, build_repo_case
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_COLOR": "1", "COLUMNS": "200"}
 
 
 @pytest.fixture(scope="module")
 def guarded() -> dict:
-    proc = subprocess.run([sys.executable, str(HERE / "hostile_guarded_run.py")], capture_output=True, text=True,
-                          timeout=240, env=ENV)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "hostile_guarded_run.py")], capture_output=True, text=True, timeout=240, env=ENV
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -48,8 +50,9 @@ def test_api_audit_completes_on_every_fixture(guarded):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "openaudit", *args], capture_output=True, text=True, timeout=120,
-                          env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "openaudit", *args], capture_output=True, text=True, timeout=120, env=ENV
+    )
 
 
 def test_cli_escapes_control_and_bidi_characters(tmp_path):

@@ -1,6 +1,7 @@
 """Issue 11 rule 7: every hostile input still gets a report, in every format — the bad item becomes a
 problem finding. End to end through the CLI (in process): audit in each format to stdout and to
 ``-o FILE``, and ``snapshot`` + ``audit --capture`` of the same folder."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import pytest
 from openaudit.cli.main import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fail_closed_cases import p2  # noqa: E402
+from fail_closed_cases import p2
 
 FORMATS = ("table", "json", "markdown", "html", "sarif", "junit")
 CARD = "---\nlicense: mit\n---\n# A model\n"
@@ -25,8 +26,10 @@ def _st(raw: bytes, data: bytes = b"\x00" * 32) -> bytes:
 
 
 def _tensor(shape: bytes, offsets: bytes = b"[0, 0]") -> bytes:
-    return (b'{"w": {"dtype": "F32", "shape": ' + shape + b', "data_offsets": ' + offsets + b'}, '
-            b'"b": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}')
+    return (
+        b'{"w": {"dtype": "F32", "shape": ' + shape + b', "data_offsets": ' + offsets + b"}, "
+        b'"b": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}'
+    )
 
 
 def _repo(root: Path, files: dict[bytes | str, bytes]) -> Path:
@@ -40,18 +43,35 @@ def _repo(root: Path, files: dict[bytes | str, bytes]) -> Path:
 
 
 CASES = {
-    "shape_overflow_64_dims": {"model.safetensors": _st(_tensor(b"[" + b", ".join([str(1 << 62).encode()] * 63) + b", 0]"))},
-    "shape_element_count_overflows": {"model.safetensors": _st(_tensor(b"[" + str(2**70).encode() + b", 4]", b"[0, 16]"))},
+    "shape_overflow_64_dims": {
+        "model.safetensors": _st(_tensor(b"[" + b", ".join([str(1 << 62).encode()] * 63) + b", 0]"))
+    },
+    "shape_element_count_overflows": {
+        "model.safetensors": _st(_tensor(b"[" + str(2**70).encode() + b", 4]", b"[0, 16]"))
+    },
     "shape_5000_digit_dimension": {"model.safetensors": _st(_tensor(b"[" + b"9" * 5000 + b"]"))},
     "shape_float_overflow": {"model.safetensors": _st(_tensor(b"[1e400, 2]"))},
-    "license_5000_hex_digits": {"README.md": ("---\nlicense: 0x" + "f" * 5000 + "\n---\n# Model\n\n## Description\n\n"
-                                              + "This model classifies sentences into topics for a news archive. " * 8
-                                              + "\n\n## Training\n\n" + "Trained on public news articles for three epochs. " * 8
-                                              + "\n\n## Limitations\n\n" + "It is biased towards English sources. " * 8 + "\n").encode()},
+    "license_5000_hex_digits": {
+        "README.md": (
+            "---\nlicense: 0x"
+            + "f" * 5000
+            + "\n---\n# Model\n\n## Description\n\n"
+            + "This model classifies sentences into topics for a news archive. " * 8
+            + "\n\n## Training\n\n"
+            + "Trained on public news articles for three epochs. " * 8
+            + "\n\n## Limitations\n\n"
+            + "It is biased towards English sources. " * 8
+            + "\n"
+        ).encode()
+    },
     "license_5000_decimal_digits": {"README.md": ("---\nlicense: " + "7" * 5000 + "\n---\n# x\n").encode()},
     "name_undecodable_bytes": {b"\xff\xfe weights.bin": p2(), b"caf\xe9.txt": b"latin-1 name\n"},
-    "name_control_characters": {"\x1b[31mred\x07.bin": p2(), "line\nbreak.md": b"x", "tab\there.txt": b"x",
-                                "\u202eevil\u202c.bin": b"\x80\x02}."},
+    "name_control_characters": {
+        "\x1b[31mred\x07.bin": p2(),
+        "line\nbreak.md": b"x",
+        "tab\there.txt": b"x",
+        "\u202eevil\u202c.bin": b"\x80\x02}.",
+    },
     "name_c1_and_bidi": {"\u0085next\u009b.txt": b"x", "\u2066isolate\u2069.json": b"{}"},
 }
 

@@ -1,4 +1,5 @@
 """Shared helpers for tests/licenses (imported by the test modules; not a test file)."""
+
 from __future__ import annotations
 
 import importlib.metadata as md
@@ -85,11 +86,20 @@ def dist_license(dist: str, *names: str) -> Path | None:
     return None
 
 
-def snapshot(texts: dict[str, str], extra_files: tuple[str, ...] = (), api: dict | None = None,
-             offline: bool = True) -> Snapshot:
-    files = tuple(FileEntry(p, len(t.encode())) for p, t in texts.items()) + tuple(FileEntry(p, 10) for p in extra_files)
-    return Snapshot(target=Target(id="t/m", source=SourceKind.LOCAL, path="/x"), commit_sha=None, files=files,
-                    texts=dict(texts), api=api or {}, offline=offline)
+def snapshot(
+    texts: dict[str, str], extra_files: tuple[str, ...] = (), api: dict | None = None, offline: bool = True
+) -> Snapshot:
+    files = tuple(FileEntry(p, len(t.encode())) for p, t in texts.items()) + tuple(
+        FileEntry(p, 10) for p in extra_files
+    )
+    return Snapshot(
+        target=Target(id="t/m", source=SourceKind.LOCAL, path="/x"),
+        commit_sha=None,
+        files=files,
+        texts=dict(texts),
+        api=api or {},
+        offline=offline,
+    )
 
 
 def card(meta: str, body: str = "# Model\n\nA model.\n") -> str:
@@ -113,5 +123,15 @@ def held_out(index, ids: set[str]):
                 doc.append(index.post_doc[p])
         off[b + 1] = len(low)
     by_digest = {k: v for k, v in index.by_digest.items() if v not in hidden}
-    return LicenseIndex(index.docs, by_digest, index.spdx, index.shingle, index.built_from, off, low, doc,
-                        index.sent_hash, index.sent_words)
+    return LicenseIndex(
+        index.docs,
+        by_digest,
+        index.spdx,
+        index.shingle,
+        index.built_from,
+        off,
+        low,
+        doc,
+        index.sent_hash,
+        index.sent_words,
+    )

@@ -1,4 +1,5 @@
 """`openaudit license identify FILE [--format table|json] [-o FILE]`."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,11 @@ from openaudit.cli.main import main
 
 def test_identify_table_and_json(tmp_path, capsys):
     p = tmp_path / "LICENSE"
-    p.write_text(MIT.replace("THE SOFTWARE IS PROVIDED", "No commercial use of the Software is permitted.\n\nTHE SOFTWARE IS PROVIDED"))
+    p.write_text(
+        MIT.replace(
+            "THE SOFTWARE IS PROVIDED", "No commercial use of the Software is permitted.\n\nTHE SOFTWARE IS PROVIDED"
+        )
+    )
     assert main(["license", "identify", str(p)]) == 0
     out = capsys.readouterr().out
     assert "modified: MIT" in out and "+ no commercial use of the software is permitted." in out
@@ -31,9 +36,12 @@ def test_identify_writes_output_file(tmp_path, capsys):
 def test_bad_inputs_exit_2_with_one_line(tmp_path, capsys):
     binary = tmp_path / "bin"
     binary.write_bytes(b"\x00\x01\x02" * 50)
-    for argv in (["license", "identify", str(binary)], ["license", "identify", str(tmp_path / "nope")],
-                 ["license", "identify", str(binary), "--format", "xml"],
-                 ["license", "identify", str(tmp_path)]):
+    for argv in (
+        ["license", "identify", str(binary)],
+        ["license", "identify", str(tmp_path / "nope")],
+        ["license", "identify", str(binary), "--format", "xml"],
+        ["license", "identify", str(tmp_path)],
+    ):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and "Traceback" not in err and len(err.splitlines()) == 2

@@ -1,4 +1,5 @@
 """LicenseFacts (collect/license.py) and the license.* probes, on small repos built in memory."""
+
 from __future__ import annotations
 
 import jsonschema
@@ -9,9 +10,17 @@ from openaudit.model import Outcome
 from openaudit.probes.registry import ProbeContext, run_probes
 from openaudit.resources import schema
 
-LICENSE_PROBES = {"license.declared", "license.open", "license.commercial_use", "license.no_use_restrictions",
-                  "license.file_present", "license.consistent", "license.base_model_compatible",
-                  "license.code_license", "license.data_license"}
+LICENSE_PROBES = {
+    "license.declared",
+    "license.open",
+    "license.commercial_use",
+    "license.no_use_restrictions",
+    "license.file_present",
+    "license.consistent",
+    "license.base_model_compatible",
+    "license.code_license",
+    "license.data_license",
+}
 
 
 def probes(snap, lf):
@@ -85,7 +94,10 @@ def test_base_model_license_from_hub_api_info():
 def test_base_model_unknown_offline_is_not_available():
     snap, lf = collect({"README.md": card("license: apache-2.0\nbase_model: someone/private-base")})
     o, f = probes(snap, lf)
-    assert o["license.base_model_compatible"] is Outcome.NOT_AVAILABLE and "offline" in f["license.base_model_compatible"].message
+    assert (
+        o["license.base_model_compatible"] is Outcome.NOT_AVAILABLE
+        and "offline" in f["license.base_model_compatible"].message
+    )
 
 
 def test_no_license_anywhere():
@@ -120,20 +132,28 @@ def test_or_expression_lets_the_user_pick_the_open_alternative():
 
 
 def test_per_component_license_files_and_type_appropriateness():
-    texts = {"README.md": card("license: cc-by-nc-4.0"), "LICENSE-CODE": MIT, "src/train.py": "x = 1\n",
-             "LICENSE-MODEL": "The model weights are licensed under the CC-BY-NC-4.0 license.\n"}
+    texts = {
+        "README.md": card("license: cc-by-nc-4.0"),
+        "LICENSE-CODE": MIT,
+        "src/train.py": "x = 1\n",
+        "LICENSE-MODEL": "The model weights are licensed under the CC-BY-NC-4.0 license.\n",
+    }
     snap, lf = collect(texts)
     o, _f = probes(snap, lf)
     assert lf.components["code"]["license"] == "MIT" and o["license.code_license"] is Outcome.PASS
     assert lf.components["weights"]["category"] == "non-commercial" and o["license.open"] is Outcome.FAIL
     assert not lf.mismatch  # a code license is not a weights license
-    snap, lf = collect({"README.md": card("license: mit", "## License\n\nThe code is released under the CC-BY-4.0 license.\n")})
+    snap, lf = collect(
+        {"README.md": card("license: mit", "## License\n\nThe code is released under the CC-BY-4.0 license.\n")}
+    )
     o, _ = probes(snap, lf)
     assert lf.components["code"]["appropriateness"] == "inappropriate" and o["license.code_license"] is Outcome.PARTIAL
 
 
 def test_modified_license_file_is_not_fully_open():
-    mod = MIT.replace("THE SOFTWARE IS PROVIDED", "The Software may not be used for commercial purposes.\n\nTHE SOFTWARE IS PROVIDED")
+    mod = MIT.replace(
+        "THE SOFTWARE IS PROVIDED", "The Software may not be used for commercial purposes.\n\nTHE SOFTWARE IS PROVIDED"
+    )
     snap, lf = collect({"README.md": card("license: mit"), "LICENSE": mod})
     o, _f = probes(snap, lf)
     assert lf.modified_file and o["license.open"] is Outcome.PARTIAL
@@ -142,7 +162,9 @@ def test_modified_license_file_is_not_fully_open():
 
 def test_other_with_name_and_notice_file():
     notice = "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms\n"
-    snap, lf = collect({"README.md": card("license: other\nlicense_name: qwen\nlicense_link: LICENSE"), "NOTICE": notice})
+    snap, lf = collect(
+        {"README.md": card("license: other\nlicense_name: qwen\nlicense_link: LICENSE"), "NOTICE": notice}
+    )
     assert lf.primary is not None and lf.primary.family in ("qwen", "gemma")
     assert lf.mismatch  # the NOTICE names Gemma, the card names Qwen
     o, _ = probes(snap, lf)

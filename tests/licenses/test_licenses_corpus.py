@@ -1,6 +1,7 @@
 """Identification against the real corpus (skips without ../shared): every SPDX text identifies as
 itself; AI licenses held out of the index come out unknown or in their own family — never as a
 (different) open license; perturbed AI texts keep their id."""
+
 from __future__ import annotations
 
 import csv
@@ -69,7 +70,9 @@ def test_llama3_1_held_out_is_llama_family_or_unknown(corpus):
     assert r["id"] not in ("MIT", "Apache-2.0")
 
 
-@pytest.mark.parametrize("sid", ["GPL-3.0-only", "LGPL-2.1-only", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "MPL-2.0", "BSD-3-Clause"])
+@pytest.mark.parametrize(
+    "sid", ["GPL-3.0-only", "LGPL-2.1-only", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "MPL-2.0", "BSD-3-Clause"]
+)
 def test_near_variants_keep_their_id_when_perturbed(corpus, sid):
     text = (corpus / "licenses" / "spdx" / "text" / f"{sid}.txt").read_text()
     r = identify_text("Copyright 2024 Someone\n\n" + text.replace("\n", " \n").replace("  ", " "))

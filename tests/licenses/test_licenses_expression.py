@@ -1,4 +1,5 @@
 """Card license values: Hub ids, SPDX expressions (AND / OR / WITH), lists, other/unknown, malformed."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,16 +7,29 @@ import pytest
 from openaudit.licenses.expression import parse_card_license
 
 
-@pytest.mark.parametrize("value,expr,ids,op", [
-    ("apache-2.0", "Apache-2.0", ("Apache-2.0",), None),
-    ("apache-2.0 OR mit", "Apache-2.0 OR MIT", ("Apache-2.0", "MIT"), "OR"),
-    ("mit and (cc-by-4.0 or cc-by-sa-4.0)", "MIT AND (CC-BY-4.0 OR CC-BY-SA-4.0)", ("MIT", "CC-BY-4.0", "CC-BY-SA-4.0"), "AND"),
-    ("GPL-2.0-or-later WITH Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0", ("GPL-2.0-or-later",), "WITH"),
-    (["mit", "cc-by-nc-4.0"], "MIT AND CC-BY-NC-4.0", ("MIT", "CC-BY-NC-4.0"), "AND"),
-    ("llama3.1", "LicenseRef-llama3.1", ("LicenseRef-llama3.1",), None),
-    ("openrail++", "LicenseRef-openrail-pp-m", ("LicenseRef-openrail-pp-m",), None),
-    ("Apache License 2.0", "Apache-2.0", ("Apache-2.0",), None),
-])
+@pytest.mark.parametrize(
+    "value,expr,ids,op",
+    [
+        ("apache-2.0", "Apache-2.0", ("Apache-2.0",), None),
+        ("apache-2.0 OR mit", "Apache-2.0 OR MIT", ("Apache-2.0", "MIT"), "OR"),
+        (
+            "mit and (cc-by-4.0 or cc-by-sa-4.0)",
+            "MIT AND (CC-BY-4.0 OR CC-BY-SA-4.0)",
+            ("MIT", "CC-BY-4.0", "CC-BY-SA-4.0"),
+            "AND",
+        ),
+        (
+            "GPL-2.0-or-later WITH Classpath-exception-2.0",
+            "GPL-2.0-or-later WITH Classpath-exception-2.0",
+            ("GPL-2.0-or-later",),
+            "WITH",
+        ),
+        (["mit", "cc-by-nc-4.0"], "MIT AND CC-BY-NC-4.0", ("MIT", "CC-BY-NC-4.0"), "AND"),
+        ("llama3.1", "LicenseRef-llama3.1", ("LicenseRef-llama3.1",), None),
+        ("openrail++", "LicenseRef-openrail-pp-m", ("LicenseRef-openrail-pp-m",), None),
+        ("Apache License 2.0", "Apache-2.0", ("Apache-2.0",), None),
+    ],
+)
 def test_values_parse(value, expr, ids, op):
     d = parse_card_license(value)
     assert (d.expression, d.ids, d.operator, d.problems) == (expr, ids, op, ())
@@ -43,7 +57,11 @@ def test_other_with_license_name_and_link():
     d = parse_card_license("other", "qwen", "https://huggingface.co/Qwen/Qwen-7B/blob/main/LICENSE")
     assert d.ids == ("LicenseRef-qwen",) and d.infos[0].category == "community" and d.placeholder == "other"
     d = parse_card_license("other", "my-custom-license")
-    assert d.ids == ("LicenseRef-my-custom-license",) and d.infos[0].category == "custom" and d.infos[0].osi_approved is False
+    assert (
+        d.ids == ("LicenseRef-my-custom-license",)
+        and d.infos[0].category == "custom"
+        and d.infos[0].osi_approved is False
+    )
     d = parse_card_license("other")
     assert d.problems and "license_name" in d.problems[0]
 

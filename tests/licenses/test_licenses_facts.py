@@ -1,4 +1,5 @@
 """rubrics/licenses.yaml: schema-valid facts, every Hub id maps, SPDX flags agree with the SPDX list."""
+
 from __future__ import annotations
 
 import csv
@@ -7,12 +8,92 @@ import json
 import jsonschema
 import pytest
 
+from openaudit.base.parse import load_yaml
 from openaudit.licenses import facts
 from openaudit.resources import rubrics_dir, schema
-from openaudit.base.parse import load_yaml
 
 # The Hub's license ids (huggingface.co/docs/hub/repositories-licenses) plus the later additions.
-HUB_IDS = ["apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0", "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "agpl-3.0", "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "lppl-1.3c", "ms-pl", "mpl-2.0", "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr", "deepfloyd-if-license", "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4", "gemma", "apple-ascl", "apple-amlr", "intel-research", "h-research", "fair-noncommercial-research-license", "unknown", "other"]
+HUB_IDS = [
+    "apache-2.0",
+    "mit",
+    "openrail",
+    "bigscience-openrail-m",
+    "creativeml-openrail-m",
+    "bigscience-bloom-rail-1.0",
+    "bigcode-openrail-m",
+    "afl-3.0",
+    "artistic-2.0",
+    "bsl-1.0",
+    "bsd",
+    "bsd-2-clause",
+    "bsd-3-clause",
+    "bsd-3-clause-clear",
+    "c-uda",
+    "cc",
+    "cc0-1.0",
+    "cc-by-2.0",
+    "cc-by-2.5",
+    "cc-by-3.0",
+    "cc-by-4.0",
+    "cc-by-sa-3.0",
+    "cc-by-sa-4.0",
+    "cc-by-nc-2.0",
+    "cc-by-nc-3.0",
+    "cc-by-nc-4.0",
+    "cc-by-nd-4.0",
+    "cc-by-nc-nd-3.0",
+    "cc-by-nc-nd-4.0",
+    "cc-by-nc-sa-2.0",
+    "cc-by-nc-sa-3.0",
+    "cc-by-nc-sa-4.0",
+    "cdla-sharing-1.0",
+    "cdla-permissive-1.0",
+    "cdla-permissive-2.0",
+    "wtfpl",
+    "ecl-2.0",
+    "epl-1.0",
+    "epl-2.0",
+    "etalab-2.0",
+    "eupl-1.1",
+    "agpl-3.0",
+    "gfdl",
+    "gpl",
+    "gpl-2.0",
+    "gpl-3.0",
+    "lgpl",
+    "lgpl-2.1",
+    "lgpl-3.0",
+    "isc",
+    "lppl-1.3c",
+    "ms-pl",
+    "mpl-2.0",
+    "odc-by",
+    "odbl",
+    "openrail++",
+    "osl-3.0",
+    "postgresql",
+    "ofl-1.1",
+    "ncsa",
+    "unlicense",
+    "zlib",
+    "pddl",
+    "lgpl-lr",
+    "deepfloyd-if-license",
+    "llama2",
+    "llama3",
+    "llama3.1",
+    "llama3.2",
+    "llama3.3",
+    "llama4",
+    "gemma",
+    "apple-ascl",
+    "apple-amlr",
+    "intel-research",
+    "h-research",
+    "fair-noncommercial-research-license",
+    "unknown",
+    "other",
+]
 
 
 def test_yaml_validates_against_its_schema():
@@ -27,14 +108,39 @@ def test_every_hub_id_maps_to_spdx_or_licenseref(hub_id):
     assert info is not None, hub_id
     assert info.hub == hub_id
     assert info.id.startswith("LicenseRef-") or facts.lookup(info.id) is info or info.id in ("OpenMDW-1.0",)
-    assert info.category in {"permissive", "copyleft", "weak-copyleft", "public-domain", "open-data", "responsible-ai",
-                             "community", "non-commercial", "research-only", "no-derivatives", "proprietary", "unknown"}
+    assert info.category in {
+        "permissive",
+        "copyleft",
+        "weak-copyleft",
+        "public-domain",
+        "open-data",
+        "responsible-ai",
+        "community",
+        "non-commercial",
+        "research-only",
+        "no-derivatives",
+        "proprietary",
+        "unknown",
+    }
 
 
 def test_schema_rejects_bad_facts():
-    bad = {"version": 1, "licenses": [{"hub": "mit", "id": "MIT", "name": "MIT", "family": "mit", "category": "libre",
-                                       "osi_approved": True, "fsf_libre": True, "commercial_use": "maybe",
-                                       "applies_to": ["code"]}]}
+    bad = {
+        "version": 1,
+        "licenses": [
+            {
+                "hub": "mit",
+                "id": "MIT",
+                "name": "MIT",
+                "family": "mit",
+                "category": "libre",
+                "osi_approved": True,
+                "fsf_libre": True,
+                "commercial_use": "maybe",
+                "applies_to": ["code"],
+            }
+        ],
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema("licenses"))
 

@@ -1,5 +1,6 @@
 """Text identification offline (no ../shared needed): exact, re-wrapped, headers, modified, unknown,
 near-variants, bad inputs; and the shipped index itself."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ def test_mit_exact_and_perturbed():
 
 
 def test_clause_added_is_modified_with_the_added_sentence():
-    text = MIT.replace("THE SOFTWARE IS PROVIDED",
-                       "The Software may not be used for commercial purposes or to train other models.\n\nTHE SOFTWARE IS PROVIDED")
+    text = MIT.replace(
+        "THE SOFTWARE IS PROVIDED",
+        "The Software may not be used for commercial purposes or to train other models.\n\nTHE SOFTWARE IS PROVIDED",
+    )
     r = _check(ident.identify_text(text))
     assert r["id"] == "MIT" and r["modified"] is True and r["match"] == "modified"
     assert any("commercial purposes" in d["text"] and d["kind"] == "added" for d in r["differences"])
@@ -40,12 +43,18 @@ def test_clause_added_is_modified_with_the_added_sentence():
 
 def test_clause_removed_is_modified_or_the_license_it_becomes():
     # MIT without its notice condition *is* a known license: MIT No Attribution
-    no_notice = MIT.replace("The above copyright notice and this permission notice shall be included in all\n"
-                            "copies or substantial portions of the Software.\n", "")
+    no_notice = MIT.replace(
+        "The above copyright notice and this permission notice shall be included in all\n"
+        "copies or substantial portions of the Software.\n",
+        "",
+    )
     assert ident.identify_text(no_notice)["id"] == "MIT-0"
     # MIT without the list of granted rights is nobody's license: modified MIT, removal reported
-    cut = " ".join(MIT.split()).replace("including without limitation the rights to use, copy, modify, merge, "
-                                        "publish, distribute, sublicense, and/or sell copies of the Software, ", "")
+    cut = " ".join(MIT.split()).replace(
+        "including without limitation the rights to use, copy, modify, merge, "
+        "publish, distribute, sublicense, and/or sell copies of the Software, ",
+        "",
+    )
     r = ident.identify_text(cut)
     assert r["id"] == "MIT" and r["modified"] and any(d["kind"] == "removed" for d in r["differences"])
 
@@ -63,13 +72,20 @@ def test_gpl_only_vs_or_later_share_a_text_and_say_so():
 
 
 def test_unrelated_text_is_unknown_never_the_nearest():
-    r = _check(ident.identify_text("This recipe needs two eggs, flour and sugar. Bake for twenty minutes at "
-                                   "180 degrees and let it cool before serving it to your guests."))
+    r = _check(
+        ident.identify_text(
+            "This recipe needs two eggs, flour and sugar. Bake for twenty minutes at "
+            "180 degrees and let it cool before serving it to your guests."
+        )
+    )
     assert r["id"] == "unknown" and r["family"] is None and r["confidence"] == 0.0
     # a custom license borrowing one MIT sentence is not MIT
-    custom = ("ACME Model License. You may use the model for research only. Commercial use is prohibited. "
-              "You may not redistribute the weights. Any derivative must carry this notice. " * 3
-              + "\nThe above copyright notice and this permission notice shall be included in all copies.")
+    custom = (
+        "ACME Model License. You may use the model for research only. Commercial use is prohibited. "
+        "You may not redistribute the weights. Any derivative must carry this notice. "
+        * 3
+        + "\nThe above copyright notice and this permission notice shall be included in all copies."
+    )
     r = ident.identify_text(custom)
     assert r["id"] == "unknown"
 
@@ -80,8 +96,14 @@ def test_empty_and_whitespace_are_unknown_with_reason():
         assert r["id"] == "unknown" and r["match"] == "empty" and "empty" in r["reason"]
 
 
-@pytest.mark.parametrize("text", ["All rights reserved. You may not copy this.", "Copyright (c) 2020 Nobody\n",
-                                  "Copyright 2020 Foo. You may not copy, modify or distribute this without permission."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "All rights reserved. You may not copy this.",
+        "Copyright (c) 2020 Nobody\n",
+        "Copyright 2020 Foo. You may not copy, modify or distribute this without permission.",
+    ],
+)
 def test_short_restrictive_text_is_too_short_not_empty(text):
     """Issue 10 #15: a sentence or two of restrictive text is not "empty": it is too short to identify
     (typed match code ``too_short``), and says how many words it has."""
@@ -90,20 +112,35 @@ def test_short_restrictive_text_is_too_short_not_empty(text):
     assert r["reason"].startswith("too short to identify") and f"{len(text.split())} words in all" in r["reason"]
 
 
-DOCUMENTED = {"id", "family", "confidence", "modified", "differences", "match", "reason", "alternatives",
-              "similarity", "name", "bidi_controls"}
+DOCUMENTED = {
+    "id",
+    "family",
+    "confidence",
+    "modified",
+    "differences",
+    "match",
+    "reason",
+    "alternatives",
+    "similarity",
+    "name",
+    "bidi_controls",
+}
 
 
 @pytest.mark.parametrize("kind", ["exact", "similar", "modified", "none", "empty", "too_short"])
 def test_every_documented_key_is_always_present(kind):
     """Issue 10 #15: alternatives, bidi_controls and similarity appear on exact matches (and every
     other outcome) too, as docs/licenses.md lists them."""
-    texts = {"exact": MIT, "similar": MIT.replace("Permission is hereby granted", "Permission is  hereby\n granted") + "\n\n---",
-             "modified": MIT + "\nThe software shall not be used for commercial purposes of any kind whatsoever.",
-             "none": "The quick brown fox jumps over the lazy dog. " * 20, "empty": "",
-             "too_short": "All rights reserved. You may not copy this."}
+    texts = {
+        "exact": MIT,
+        "similar": MIT.replace("Permission is hereby granted", "Permission is  hereby\n granted") + "\n\n---",
+        "modified": MIT + "\nThe software shall not be used for commercial purposes of any kind whatsoever.",
+        "none": "The quick brown fox jumps over the lazy dog. " * 20,
+        "empty": "",
+        "too_short": "All rights reserved. You may not copy this.",
+    }
     r = _check(ident.identify_text(texts[kind]))
-    assert DOCUMENTED <= set(r), DOCUMENTED - set(r)
+    assert set(r) >= DOCUMENTED, DOCUMENTED - set(r)
     assert isinstance(r["alternatives"], list) and isinstance(r["bidi_controls"], int)
     assert set(r["similarity"]) == {"reference_coverage", "text_coverage"}
     if kind == "exact":
@@ -149,12 +186,15 @@ def test_utf16_and_latin1_files_decode(tmp_path):
     assert r["id"] == "MIT" and r["path"] == str(p)
 
 
-@pytest.mark.parametrize("dist,names,expected", [
-    ("typer", ("LICENSE",), "MIT"),
-    ("PyYAML", ("LICENSE",), "MIT"),
-    ("click", ("LICENSE",), "BSD-3-Clause"),
-    ("license-expression", ("apache-2.0.LICENSE",), "Apache-2.0"),
-])
+@pytest.mark.parametrize(
+    "dist,names,expected",
+    [
+        ("typer", ("LICENSE",), "MIT"),
+        ("PyYAML", ("LICENSE",), "MIT"),
+        ("click", ("LICENSE",), "BSD-3-Clause"),
+        ("license-expression", ("apache-2.0.LICENSE",), "Apache-2.0"),
+    ],
+)
 def test_real_license_files_of_installed_packages(dist, names, expected):
     p = dist_license(dist, *names)
     if p is None:
@@ -167,6 +207,7 @@ def test_corrupt_index_is_a_clear_error():
     with pytest.raises(InvalidDocument, match="not a valid license index"):
         parse_index(b"not gzip")
     import gzip
+
     with pytest.raises(InvalidDocument):
         parse_index(gzip.compress(b"\x05\x00\x00\x00{}xyz"))
 
@@ -175,6 +216,7 @@ def test_shipped_index_is_compact_and_has_no_text():
     raw = (data_dir() / INDEX_NAME).read_bytes()
     assert len(raw) < 2 * 1024 * 1024
     import gzip
+
     blob = gzip.decompress(raw)
     assert b"Permission is hereby granted" not in blob and b"WITHOUT WARRANTY" not in blob
     head = json.loads(blob[4 : 4 + int.from_bytes(blob[:4], "little")])

@@ -1,6 +1,7 @@
 """Per-component license scope (issue 13): code, weights, data and docs each get their own license with
 evidence; ``license.spdx`` is the weights' license; a separate model license that is not open makes the
 weights not open; ``license: other`` is a custom license."""
+
 from __future__ import annotations
 
 import sys
@@ -10,11 +11,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only  # noqa: E402
+from snapmaker import card_only
 
-BODY = "\n# Model\n\nA language model for testing the license scope rules of the auditor, with enough words to read.\n\n"
+from openaudit.collect import collect_all
+from openaudit.probes import ProbeContext, run_probes
+
+BODY = (
+    "\n# Model\n\nA language model for testing the license scope rules of the auditor, with enough words to read.\n\n"
+)
 
 
 def _audit(text: str):
@@ -24,8 +28,11 @@ def _audit(text: str):
 
 
 def test_code_apache_weights_under_a_model_license_is_not_apache_weights():
-    lf, f = _audit("---\nlicense: apache-2.0\n---" + BODY +
-                   "## License\n\nThe code is Apache-2.0; the model weights are under the Model License.\n")
+    lf, f = _audit(
+        "---\nlicense: apache-2.0\n---"
+        + BODY
+        + "## License\n\nThe code is Apache-2.0; the model weights are under the Model License.\n"
+    )
     rep = lf.to_report()
     assert rep["spdx"] != "Apache-2.0" and rep["category"] == "custom"
     assert rep["components"]["weights"]["license"] == rep["spdx"]
@@ -37,10 +44,12 @@ def test_code_apache_weights_under_a_model_license_is_not_apache_weights():
 
 
 def test_named_community_license_for_weights_with_other():
-    lf, f = _audit("---\nlicense: other\n---" + BODY + "## License\n\n"
-                   "The code in this project is open-sourced under the [Apache-2.0](https://example.org/LICENSE) license. "
-                   "The use of the ACME 2 series model weights and data must adhere to the "
-                   "[ACME 2 Community License](https://example.org/COMMUNITY_LICENSE).\n")
+    lf, f = _audit(
+        "---\nlicense: other\n---" + BODY + "## License\n\n"
+        "The code in this project is open-sourced under the [Apache-2.0](https://example.org/LICENSE) license. "
+        "The use of the ACME 2 series model weights and data must adhere to the "
+        "[ACME 2 Community License](https://example.org/COMMUNITY_LICENSE).\n"
+    )
     rep = lf.to_report()
     assert rep["category"] == "custom" and rep["components"]["code"]["license"] == "Apache-2.0"
     assert f["license.open"].outcome.value == "fail"
@@ -49,8 +58,9 @@ def test_named_community_license_for_weights_with_other():
 
 
 def test_chinese_model_community_license_statement():
-    lf, f = _audit("---\nlicense: apache-2.0\n---" + BODY + "### 协议\n"
-                   "社区使用 ACME 模型需要遵循《ACME模型社区许可协议》。\n")
+    lf, f = _audit(
+        "---\nlicense: apache-2.0\n---" + BODY + "### 协议\n社区使用 ACME 模型需要遵循《ACME模型社区许可协议》。\n"
+    )
     rep = lf.to_report()
     assert rep["category"] == "custom" and rep["components"]["weights"]["category"] == "custom"
     assert f["license.open"].outcome.value == "fail"
@@ -64,37 +74,50 @@ def test_bare_other_is_a_custom_license():
 
 
 def test_bare_other_is_explained_by_a_named_license():
-    lf, f = _audit("---\nlicense: other\n---" + BODY + "## License\n\nThe model weights are released under CC-BY-NC-4.0.\n")
+    lf, f = _audit(
+        "---\nlicense: other\n---" + BODY + "## License\n\nThe model weights are released under CC-BY-NC-4.0.\n"
+    )
     assert lf.to_report()["spdx"] == "CC-BY-NC-4.0"
     assert f["license.open"].outcome.value == "fail" and "non-commercial" in f["license.open"].message
 
 
 def test_code_mit_weights_nc_in_one_label_line():
-    lf, f = _audit("---\nlicense: cc-by-nc-4.0\n---" + BODY +
-                   "**License:** Code is released under MIT, model weights are released under CC-BY-NC 4.0.\n")
+    lf, f = _audit(
+        "---\nlicense: cc-by-nc-4.0\n---"
+        + BODY
+        + "**License:** Code is released under MIT, model weights are released under CC-BY-NC 4.0.\n"
+    )
     rep = lf.to_report()
     assert rep["spdx"] == "CC-BY-NC-4.0" and rep["components"]["code"]["license"] == "MIT"
     assert f["license.open"].outcome.value == "fail"
 
 
-@pytest.mark.parametrize("line, want", [
-    ("- **License:** BigCode Open RAIL-M v1\n", "LicenseRef-bigcode-openrail-m"),
-    ("- **License:** Apache 2.0\n", "Apache-2.0"),
-])
+@pytest.mark.parametrize(
+    "line, want",
+    [
+        ("- **License:** BigCode Open RAIL-M v1\n", "LicenseRef-bigcode-openrail-m"),
+        ("- **License:** Apache 2.0\n", "Apache-2.0"),
+    ],
+)
 def test_license_label_line_outside_a_license_section(line, want):
     lf, _ = _audit("---\ntags: [x]\n---" + BODY + "## Model Details\n\n" + line)
     assert lf.to_report()["spdx"] == want
 
 
 def test_third_party_licenses_are_not_the_models():
-    lf, f = _audit("---\ntags: [x]\n---" + BODY + "## Acknowledgements and attributions\n\n1. SomeProject\n"
-                   "  - Source: https://github.com/example/someproject\n  - License: MIT\n")
+    lf, f = _audit(
+        "---\ntags: [x]\n---" + BODY + "## Acknowledgements and attributions\n\n1. SomeProject\n"
+        "  - Source: https://github.com/example/someproject\n  - License: MIT\n"
+    )
     assert lf.to_report()["spdx"] is None
     assert f["license.open"].outcome.value == "not_available"
 
 
 def test_equally_restrictive_sources_keep_the_cards_specific_license():
-    lf, _ = _audit("---\nlicense: creativeml-openrail-m\n---" + BODY +
-                   "- **License:** [The CreativeML OpenRAIL M license](https://example.org/l) is an "
-                   "[Open RAIL M license](https://example.org/o).\n")
+    lf, _ = _audit(
+        "---\nlicense: creativeml-openrail-m\n---"
+        + BODY
+        + "- **License:** [The CreativeML OpenRAIL M license](https://example.org/l) is an "
+        "[Open RAIL M license](https://example.org/o).\n"
+    )
     assert lf.to_report()["spdx"] == "LicenseRef-creativeml-openrail-m"

@@ -1,5 +1,6 @@
 """Start-up performance changes keep behaviour: shipped YAML fast paths give exactly what the hardened
 loader gives, lazy imports still load when needed, and a local-folder audit stays off heavy modules."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from openaudit import resources
-from openaudit.errors import InvalidDocument
 from openaudit.base.parse import load_yaml
+from openaudit.errors import InvalidDocument
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(resources.rubrics_dir().glob("*.yaml"))
@@ -125,8 +126,15 @@ print(json.dumps({"rc": rc, "modules": sorted(sys.modules)}))
 def _audit_modules(folder: Path, tmp_path: Path) -> tuple[int, set[str], dict]:
     out = tmp_path / "report.json"
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-c", _PROBE, str(folder), str(out)], check=False, capture_output=True, text=True,
-                          cwd=tmp_path, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(folder), str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     return res["rc"], set(res["modules"]), json.loads(out.read_text(encoding="utf-8"))

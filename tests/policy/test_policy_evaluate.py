@@ -1,4 +1,5 @@
 """evaluate(report_dict, policy): every rule type, both directions, and the unverified handling."""
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,26 @@ def report(overrides: dict[str, str] | None = None, license_: dict | None = None
         fs[p] = Finding(p, Outcome(o), f"{p} is {o}")
     rub = load_rubric("openaudit")
     s = score(rub, fs)
-    lic = {"declared": "apache-2.0", "spdx": "Apache-2.0", "category": "permissive", "commercial_use": True,
-           "restrictions": [], "mismatch": False}
+    lic = {
+        "declared": "apache-2.0",
+        "spdx": "Apache-2.0",
+        "category": "permissive",
+        "commercial_use": True,
+        "restrictions": [],
+        "mismatch": False,
+    }
     lic.update(license_ or {})
-    r = Report(schema_version="1.0", tool={"name": "openaudit", "version": "0"},
-               target={"id": "org/m", "source": "local"}, rubric=rubric_info(rub), license=lic,
-               dimensions=s.dimensions, overall=s.overall, frameworks=evaluate_frameworks(fs), **extra)
+    r = Report(
+        schema_version="1.0",
+        tool={"name": "openaudit", "version": "0"},
+        target={"id": "org/m", "source": "local"},
+        rubric=rubric_info(rub),
+        license=lic,
+        dimensions=s.dimensions,
+        overall=s.overall,
+        frameworks=evaluate_frameworks(fs),
+        **extra,
+    )
     return json.loads(json.dumps(r.to_dict()))
 
 
@@ -48,8 +63,10 @@ def test_empty_policy_passes():
 
 def test_min_overall_score():
     assert evaluate(report(), pol(min_overall_score=9)).ok
-    v = evaluate(report({"license.open": "fail", "data.available": "fail", "code.training_code": "fail"}),
-                 pol(min_overall_score=9.5))
+    v = evaluate(
+        report({"license.open": "fail", "data.available": "fail", "code.training_code": "fail"}),
+        pol(min_overall_score=9.5),
+    )
     assert not v.ok and rules_of(v) == {"min_overall_score"}
     assert v.violations[0].expected == 9.5 and v.violations[0].actual < 9.5
 
@@ -76,7 +93,9 @@ def test_required_probes_pass():
     p = pol(required_probes_pass=["license.declared", "weights.safe_format", "weights.index_complete"])
     assert evaluate(report({"weights.index_complete": "not_applicable"}), p).ok
     v = evaluate(report({"weights.safe_format": "fail"}), p)
-    assert rules_of(v) == {"required_probes_pass.weights.safe_format"} and v.violations[0].evidence == ("weights.safe_format",)
+    assert rules_of(v) == {"required_probes_pass.weights.safe_format"} and v.violations[0].evidence == (
+        "weights.safe_format",
+    )
     v = evaluate(report({"license.declared": "error"}), p)
     assert v.ok and v.unverified[0].rule == "required_probes_pass.license.declared"
     v = evaluate(report({"weights.safe_format": "partial"}), p)
@@ -90,14 +109,17 @@ def test_forbid_outcomes():
     assert evaluate(report({"weights.no_dangerous_pickles": "not_available"}), p).ok
 
 
-@pytest.mark.parametrize("spdx,category,allow,ok", [
-    ("Apache-2.0", "permissive", ["Apache-2.0"], True),
-    ("apache-2.0", None, ["Apache-2.0"], True),
-    ("LicenseRef-llama3", "restricted-model", ["Apache-2.0", "MIT"], False),
-    ("LicenseRef-llama3", "restricted-model", ["restricted-model"], True),
-    ("GPL-3.0-only OR MIT", "copyleft", ["MIT"], True),
-    ("GPL-3.0-only AND MIT", "copyleft", ["MIT"], False),
-])
+@pytest.mark.parametrize(
+    "spdx,category,allow,ok",
+    [
+        ("Apache-2.0", "permissive", ["Apache-2.0"], True),
+        ("apache-2.0", None, ["Apache-2.0"], True),
+        ("LicenseRef-llama3", "restricted-model", ["Apache-2.0", "MIT"], False),
+        ("LicenseRef-llama3", "restricted-model", ["restricted-model"], True),
+        ("GPL-3.0-only OR MIT", "copyleft", ["MIT"], True),
+        ("GPL-3.0-only AND MIT", "copyleft", ["MIT"], False),
+    ],
+)
 def test_license_allow(spdx, category, allow, ok):
     v = evaluate(report(license_={"spdx": spdx, "category": category}), pol(license={"allow": allow}))
     assert v.ok is ok
@@ -105,13 +127,16 @@ def test_license_allow(spdx, category, allow, ok):
         assert rules_of(v) == {"license.allow"} and spdx in v.violations[0].message
 
 
-@pytest.mark.parametrize("spdx,category,deny,ok", [
-    ("CC-BY-NC-4.0", "non-commercial", ["CC-BY-NC-4.0"], False),
-    ("CC-BY-4.0", "open-content", ["CC-BY-NC-4.0"], True),
-    ("MIT", "permissive", ["permissive"], False),
-    ("GPL-3.0-only OR MIT", "copyleft", ["GPL-3.0-only"], True),
-    ("GPL-3.0-only AND MIT", "copyleft", ["GPL-3.0-only"], False),
-])
+@pytest.mark.parametrize(
+    "spdx,category,deny,ok",
+    [
+        ("CC-BY-NC-4.0", "non-commercial", ["CC-BY-NC-4.0"], False),
+        ("CC-BY-4.0", "open-content", ["CC-BY-NC-4.0"], True),
+        ("MIT", "permissive", ["permissive"], False),
+        ("GPL-3.0-only OR MIT", "copyleft", ["GPL-3.0-only"], True),
+        ("GPL-3.0-only AND MIT", "copyleft", ["GPL-3.0-only"], False),
+    ],
+)
 def test_license_deny(spdx, category, deny, ok):
     assert evaluate(report(license_={"spdx": spdx, "category": category}), pol(license={"deny": deny})).ok is ok
 
@@ -129,8 +154,11 @@ def test_require_commercial_use():
 
 
 def test_conditional_commercial_use_needs_explicit_acceptance():
-    llama = {"commercial_use": "conditional", "spdx": "LicenseRef-llama2",
-             "commercial_use_conditions": "700M monthly active users need a separate license"}
+    llama = {
+        "commercial_use": "conditional",
+        "spdx": "LicenseRef-llama2",
+        "commercial_use_conditions": "700M monthly active users need a separate license",
+    }
     v = evaluate(report(license_=llama), pol(require_commercial_use=True))
     assert rules_of(v) == {"require_commercial_use"} and "700M" in v.violations[0].message
     assert evaluate(report(license_=llama), pol(require_commercial_use=True, accept_conditional_commercial_use=True)).ok
@@ -167,7 +195,11 @@ def test_max_contamination_rate():
     p = pol(max_contamination_rate=0.05)
     r = report(contamination={"benchmarks": [{"name": "humaneval", "rate": 0.01}, {"name": "gsm8k", "rate": 0.2}]})
     v = evaluate(r, p)
-    assert rules_of(v) == {"max_contamination_rate"} and v.violations[0].actual == 0.2 and "gsm8k" in v.violations[0].message
+    assert (
+        rules_of(v) == {"max_contamination_rate"}
+        and v.violations[0].actual == 0.2
+        and "gsm8k" in v.violations[0].message
+    )
     assert evaluate(report(contamination={"benchmarks": [{"name": "humaneval", "rate": 0.01}]}), p).ok
     v = evaluate(report(), p)
     assert v.ok and v.unverified[0].rule == "max_contamination_rate"
@@ -182,10 +214,20 @@ def test_require_verification():
 
 
 def test_example_policies_on_open_and_closed_reports():
-    open_r = report(contamination={"benchmarks": [{"name": "h", "rate": 0.0}]}, verification={"verdict": "REPRODUCED_EXACT"})
-    closed_r = report({"license.open": "fail", "license.commercial_use": "fail", "license.no_use_restrictions": "fail",
-                       "data.available": "fail", "code.training_code": "fail", "docs.model_card": "fail"},
-                      license_={"spdx": "LicenseRef-llama3", "category": "restricted-model", "commercial_use": False})
+    open_r = report(
+        contamination={"benchmarks": [{"name": "h", "rate": 0.0}]}, verification={"verdict": "REPRODUCED_EXACT"}
+    )
+    closed_r = report(
+        {
+            "license.open": "fail",
+            "license.commercial_use": "fail",
+            "license.no_use_restrictions": "fail",
+            "data.available": "fail",
+            "code.training_code": "fail",
+            "docs.model_card": "fail",
+        },
+        license_={"spdx": "LicenseRef-llama3", "category": "restricted-model", "commercial_use": False},
+    )
     for name in ("permissive-commercial", "open-science", "registry-default"):
         p = load_policy(REPO / "examples" / "policies" / f"{name}.yaml")
         assert evaluate(open_r, p).ok, (name, evaluate(open_r, p))
@@ -194,8 +236,11 @@ def test_example_policies_on_open_and_closed_reports():
 
 def test_malformed_reports_never_crash():
     p = load_policy(REPO / "examples" / "policies" / "open-science.yaml")
-    for bad in ({}, {"dimensions": "x", "overall": [], "frameworks": 3, "license": None},
-                {"dimensions": [None, {"findings": [1, {"probe": 2}]}], "contamination": {"benchmarks": [None]}}):
+    for bad in (
+        {},
+        {"dimensions": "x", "overall": [], "frameworks": 3, "license": None},
+        {"dimensions": [None, {"findings": [1, {"probe": 2}]}], "contamination": {"benchmarks": [None]}},
+    ):
         v = evaluate(bad, p)
         assert not v.ok  # treat_not_available_as: fail
     with pytest.raises(InvalidDocument):
@@ -205,15 +250,20 @@ def test_malformed_reports_never_crash():
 def test_verdict_to_dict_round_trips_json():
     v = evaluate(report({"license.open": "fail"}), pol(min_dimension_scores={"license": 9}, require_osaid=True))
     d = json.loads(json.dumps(v.to_dict()))
-    assert d["ok"] is False and {x["rule"] for x in d["violations"]} == {"min_dimension_scores.license", "require_osaid"}
+    assert d["ok"] is False and {x["rule"] for x in d["violations"]} == {
+        "min_dimension_scores.license",
+        "require_osaid",
+    }
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-                     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=3),
-                     max_leaves=15)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=3),
+    max_leaves=15,
+)
 _report_keys = st.sampled_from(["dimensions", "overall", "frameworks", "license", "contamination", "verification"])
 
 
@@ -227,19 +277,27 @@ def test_arbitrary_report_shapes_never_crash(doc):
     evaluate(doc, q)
 
 
-_fw = st.fixed_dictionaries({}, optional={
-    "mof": st.dictionaries(st.sampled_from(["class", "progress"]), _json, max_size=2),
-    "osaid": st.dictionaries(st.sampled_from(["verdict", "missing"]), _json, max_size=2),
-    "osai": st.dictionaries(st.sampled_from(["data", "weights"]), _json, max_size=2),
-    "osai_evidence": _json,
-})
+_fw = st.fixed_dictionaries(
+    {},
+    optional={
+        "mof": st.dictionaries(st.sampled_from(["class", "progress"]), _json, max_size=2),
+        "osaid": st.dictionaries(st.sampled_from(["verdict", "missing"]), _json, max_size=2),
+        "osai": st.dictionaries(st.sampled_from(["data", "weights"]), _json, max_size=2),
+        "osai_evidence": _json,
+    },
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(fw=_fw, lic=st.dictionaries(st.sampled_from(["spdx", "category", "commercial_use"]), _json, max_size=3))
 def test_arbitrary_framework_and_license_blocks_never_crash(fw, lic):
-    p = pol(min_mof_class="II", require_osaid=True, require_osai={"data": "open", "weights": "partial"},
-            license={"allow": ["MIT"], "deny": ["GPL-3.0-only"]}, require_commercial_use=True)
+    p = pol(
+        min_mof_class="II",
+        require_osaid=True,
+        require_osai={"data": "open", "weights": "partial"},
+        license={"allow": ["MIT"], "deny": ["GPL-3.0-only"]},
+        require_commercial_use=True,
+    )
     v = evaluate({"frameworks": fw, "license": lic}, p)
     assert isinstance(v.ok, bool)
 
@@ -257,7 +315,9 @@ def test_fail_on_error_makes_any_failed_check_a_violation():
 def test_an_erroring_probe_never_turns_a_policy_green():
     """The issue's example: crashing license probes lifted a score over the policy's minimum."""
     failing = report({"license.open": "fail", "license.commercial_use": "fail", "license.no_use_restrictions": "fail"})
-    erroring = report({"license.open": "error", "license.commercial_use": "error", "license.no_use_restrictions": "error"})
+    erroring = report(
+        {"license.open": "error", "license.commercial_use": "error", "license.no_use_restrictions": "error"}
+    )
     p = pol(min_dimension_scores={"license": 8})
     assert not evaluate(failing, p).ok
     assert not evaluate(erroring, p).ok

@@ -1,6 +1,7 @@
 """Card-only inference a careful rater accepts (issue 13), and the stronger evidence of followed links
 (``Snapshot.links``, hand-built ``LinkLookup``s: no network). Non-OK lookups are not_available, never a
 negative verdict."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,11 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.model import LinkKind, LinkLookup, LinkStatus  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from openaudit.rubric.frameworks import evaluate_frameworks  # noqa: E402
-from snapmaker import card_only, make  # noqa: E402
+from snapmaker import card_only, make
+
+from openaudit.collect import collect_all
+from openaudit.model import LinkKind, LinkLookup, LinkStatus
+from openaudit.probes import ProbeContext, run_probes
+from openaudit.rubric.frameworks import evaluate_frameworks
 
 HEAD = "---\nlicense: apache-2.0\ndatasets:\n- acme/corpus-v2\n---\n# Acme-7B\n\n"
 TRAINING_LINK = "The full training code is in our GitHub repository: https://github.com/acme/acme-train\n"
@@ -28,12 +30,25 @@ def _run(snap):
 
 
 def _gh(status=LinkStatus.OK, url=REPO, **facts):
-    base = {"full_name": url.split("github.com/")[1], "license_spdx": "MIT", "default_branch": "main", "commit_sha": "a" * 40,
-            "training_code": ["train.py", "configs/pretrain.yaml"], "preprocessing_code": ["data/prepare.py"],
-            "evaluation_code": ["eval/run_eval.py"], "truncated": False}
+    base = {
+        "full_name": url.split("github.com/")[1],
+        "license_spdx": "MIT",
+        "default_branch": "main",
+        "commit_sha": "a" * 40,
+        "training_code": ["train.py", "configs/pretrain.yaml"],
+        "preprocessing_code": ["data/prepare.py"],
+        "evaluation_code": ["eval/run_eval.py"],
+        "truncated": False,
+    }
     base.update(facts)
-    return LinkLookup(url, LinkKind.GITHUB_REPO, status, base if status is LinkStatus.OK else {},
-                      evidence_url=f"{url}/tree/{'a' * 40}", detail="" if status is LinkStatus.OK else "HTTP 429")
+    return LinkLookup(
+        url,
+        LinkKind.GITHUB_REPO,
+        status,
+        base if status is LinkStatus.OK else {},
+        evidence_url=f"{url}/tree/{'a' * 40}",
+        detail="" if status is LinkStatus.OK else "HTTP 429",
+    )
 
 
 def test_offline_linked_training_repo_is_open_code_license_not_checked():
@@ -60,11 +75,15 @@ def test_followed_repo_gives_code_license_and_code_paths():
 def test_followed_repo_without_preprocessing_code_fails_only_when_the_tree_is_complete():
     complete = dataclasses.replace(card_only(HEAD + TRAINING_LINK), links=(_gh(preprocessing_code=[]),))
     assert _run(complete)[0]["code.preprocessing_code"].outcome.value == "fail"
-    truncated = dataclasses.replace(card_only(HEAD + TRAINING_LINK), links=(_gh(preprocessing_code=[], truncated=True),))
+    truncated = dataclasses.replace(
+        card_only(HEAD + TRAINING_LINK), links=(_gh(preprocessing_code=[], truncated=True),)
+    )
     assert _run(truncated)[0]["code.preprocessing_code"].outcome.value == "not_available"
 
 
-@pytest.mark.parametrize("status", [LinkStatus.RATE_LIMITED, LinkStatus.NOT_FOUND, LinkStatus.ERROR, LinkStatus.SKIPPED])
+@pytest.mark.parametrize(
+    "status", [LinkStatus.RATE_LIMITED, LinkStatus.NOT_FOUND, LinkStatus.ERROR, LinkStatus.SKIPPED]
+)
 def test_failed_lookups_are_not_available_never_negative(status):
     snap = dataclasses.replace(card_only(HEAD + TRAINING_LINK), links=(_gh(status),), offline=False)
     f, _ = _run(snap)
@@ -79,15 +98,23 @@ def test_generic_repo_link_with_training_code_in_its_tree():
     lm = "https://github.com/acme/acme-lm"
     assert _run(card_only(card))[0]["code.training_code"].outcome.value == "partial"
     f, _ = _run(dataclasses.replace(card_only(card), links=(_gh(url=lm),)))
-    assert f["code.training_code"].outcome.value == "pass" and any("train.py" in (e.snippet or "") for e in f["code.training_code"].evidence)
+    assert f["code.training_code"].outcome.value == "pass" and any(
+        "train.py" in (e.snippet or "") for e in f["code.training_code"].evidence
+    )
     assert f["code.training_config"].outcome.value == "pass"
-    f, _ = _run(dataclasses.replace(card_only(card), links=(_gh(url=lm, training_code=[], preprocessing_code=[], evaluation_code=[]),)))
+    f, _ = _run(
+        dataclasses.replace(
+            card_only(card), links=(_gh(url=lm, training_code=[], preprocessing_code=[], evaluation_code=[]),)
+        )
+    )
     assert f["code.training_code"].outcome.value == "fail"  # a complete tree shows it holds no training code
 
 
 def test_renamed_repository_matches_by_redirect():
     old = "---\nlicense: mit\n---\n# M\n\nTraining code: https://github.com/acme/old-name\n"
-    lk = dataclasses.replace(_gh(redirected_from="acme/old-name"), url="https://github.com/acme/old-name")  # full_name is the new one
+    lk = dataclasses.replace(
+        _gh(redirected_from="acme/old-name"), url="https://github.com/acme/old-name"
+    )  # full_name is the new one
     f, _ = _run(dataclasses.replace(card_only(old), links=(lk,)))
     assert f["license.code_license"].outcome.value == "pass"
 
@@ -108,23 +135,31 @@ def test_general_library_is_not_the_models_training_code():
 
 
 def test_git_clone_and_training_script():
-    card = HEAD + "```\ngit clone https://github.com/acme/vgen.git\ncd vgen\n```\n\n### Train your model\n\n" \
-                  "```\npython train_net.py --cfg configs/train.yaml\n```\n"
+    card = (
+        HEAD + "```\ngit clone https://github.com/acme/vgen.git\ncd vgen\n```\n\n### Train your model\n\n"
+        "```\npython train_net.py --cfg configs/train.yaml\n```\n"
+    )
     f, _ = _run(card_only(card))
     assert f["code.training_code"].outcome.value == "pass" and "clones" in f["code.training_code"].message
 
 
-@pytest.mark.parametrize("line", [
-    "The model was trained on the [MS MARCO](https://github.com/acme/msmarco-data) dataset.\n",
-    "It is a model continually trained on the [Acme-9B](https://github.com/acme/acme-9b) base.\n",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The model was trained on the [MS MARCO](https://github.com/acme/msmarco-data) dataset.\n",
+        "It is a model continually trained on the [Acme-9B](https://github.com/acme/acme-9b) base.\n",
+    ],
+)
 def test_links_named_for_data_or_a_model_are_not_code(line):
     f, _ = _run(card_only(HEAD + line))
     assert f["code.training_code"].outcome.value == "fail"
 
 
 def test_code_statement_labels_the_models_code():
-    for line in ("- **Code:** [acme/acme](https://github.com/acme/acme)\n", "Source code is available at https://github.com/acme/acme.\n"):
+    for line in (
+        "- **Code:** [acme/acme](https://github.com/acme/acme)\n",
+        "Source code is available at https://github.com/acme/acme.\n",
+    ):
         assert _run(card_only(HEAD + line))[0]["code.training_code"].outcome.value == "pass", line
 
 
@@ -138,15 +173,21 @@ def test_named_datasets_with_sizes_are_documented():
 
 
 def test_negated_proprietary_is_not_private_data():
-    card = HEAD + ("We fine-tune the model on the acme/corpus-v2 dataset without any distilled data from proprietary LLMs. "
-                   "It holds 50k instructions.\n")
+    card = HEAD + (
+        "We fine-tune the model on the acme/corpus-v2 dataset without any distilled data from proprietary LLMs. "
+        "It holds 50k instructions.\n"
+    )
     f, _ = _run(card_only(card))
     assert f["data.available"].outcome.value == "not_available"
 
 
 def test_dataset_lookups_decide_availability_and_license():
-    ds = LinkLookup("https://huggingface.co/datasets/acme/corpus-v2", LinkKind.HUB_DATASET, LinkStatus.OK,
-                    {"id": "acme/corpus-v2", "exists": True, "gated": False, "private": False, "license": "cc-by-4.0"})
+    ds = LinkLookup(
+        "https://huggingface.co/datasets/acme/corpus-v2",
+        LinkKind.HUB_DATASET,
+        LinkStatus.OK,
+        {"id": "acme/corpus-v2", "exists": True, "gated": False, "private": False, "license": "cc-by-4.0"},
+    )
     snap = dataclasses.replace(card_only(HEAD + TRAINING_LINK), links=(ds,), offline=False)
     f, _ = _run(snap)
     assert f["data.available"].outcome.value == "pass"
@@ -159,8 +200,13 @@ def test_dataset_lookups_decide_availability_and_license():
 
 
 def test_full_repository_offline_with_linked_training_code():
-    snap = make({"README.md": HEAD + TRAINING_LINK, "config.json": '{"architectures": ["LlamaForCausalLM"]}',
-                 "model.safetensors": 100})
+    snap = make(
+        {
+            "README.md": HEAD + TRAINING_LINK,
+            "config.json": '{"architectures": ["LlamaForCausalLM"]}',
+            "model.safetensors": 100,
+        }
+    )
     f, _ = _run(snap)
     assert f["code.training_config"].outcome.value == "not_available"
     assert "not followed offline" in f["code.training_config"].message
@@ -180,22 +226,28 @@ def test_a_clone_without_a_training_command_is_not_training_code():
 
 
 def test_a_fine_tuning_tutorial_for_a_pretrained_model():
-    card = HEAD + ("- [Case study](https://github.com/acme/acme/blob/main/tutorials/case.ipynb) -- This tutorial also shows how "
-                   "to fine-tune the model, performing training and inference on multiple GPUs.\n")
+    card = HEAD + (
+        "- [Case study](https://github.com/acme/acme/blob/main/tutorials/case.ipynb) -- This tutorial also shows how "
+        "to fine-tune the model, performing training and inference on multiple GPUs.\n"
+    )
     assert _run(card_only(card))[0]["code.training_code"].outcome.value == "partial"
 
 
 def test_html_links_and_documents_are_judged_by_their_text():
     """Found by sampling the hf-readme corpus: an HTML link named for a dataset is data, and a PDF on a
     code host is a document, not code."""
-    card = HEAD + ('The models are trained with <a href="https://github.com/acme/Corpus-Data">RedPajama dataset</a> for 100B '
-                   'tokens, as suggested in their <a href="https://github.com/acme/papers/blob/main/Training_Tips_Code.pdf">paper</a>.\n')
+    card = HEAD + (
+        'The models are trained with <a href="https://github.com/acme/Corpus-Data">RedPajama dataset</a> for 100B '
+        'tokens, as suggested in their <a href="https://github.com/acme/papers/blob/main/Training_Tips_Code.pdf">paper</a>.\n'
+    )
     assert _run(card_only(card))[0]["code.training_code"].outcome.value == "fail"
 
 
 def test_a_lora_fine_tune_counts_its_fine_tuning_code():
-    card = HEAD + ("To finetuned the base model we used the code available on [Acme Lora](https://github.com/acme/acme-lora), "
-                   "which provides code to finetune the model using PEFT.\n")
+    card = HEAD + (
+        "To finetuned the base model we used the code available on [Acme Lora](https://github.com/acme/acme-lora), "
+        "which provides code to finetune the model using PEFT.\n"
+    )
     assert _run(card_only(card))[0]["code.training_code"].outcome.value == "pass"
 
 

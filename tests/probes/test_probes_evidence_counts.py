@@ -1,4 +1,5 @@
 """Issue 10 #14: evidence listed once, counts that match what is listed, correct plurals."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.collect import collect_all  # noqa: E402
-from openaudit.collect.common import plural, repo_key  # noqa: E402
-from openaudit.probes import ProbeContext, run_probes  # noqa: E402
-from snapmaker import card_only, make  # noqa: E402
+from snapmaker import card_only, make
+
+from openaudit.collect import collect_all
+from openaudit.collect.common import plural, repo_key
+from openaudit.probes import ProbeContext, run_probes
 
 TINY = Path(__file__).resolve().parents[2] / "examples" / "tiny-open"
 
@@ -28,10 +30,17 @@ def _findings(report):
     return {f["probe"]: f for d in report["dimensions"] for f in d["findings"]}
 
 
-@pytest.mark.parametrize("n, word, want", [
-    (1, "code repository", "1 code repository"), (2, "linked code repository", "2 linked code repositories"),
-    (2, "index", "2 indexes"), (3, "weight file", "3 weight files"), (0, "key", "0 keys"), (2, "match", "2 matches"),
-])
+@pytest.mark.parametrize(
+    "n, word, want",
+    [
+        (1, "code repository", "1 code repository"),
+        (2, "linked code repository", "2 linked code repositories"),
+        (2, "index", "2 indexes"),
+        (3, "weight file", "3 weight files"),
+        (0, "key", "0 keys"),
+        (2, "match", "2 matches"),
+    ],
+)
 def test_plural(n, word, want):
     assert plural(n, word) == want
 
@@ -54,19 +63,31 @@ def test_intermediate_checkpoints_counts_each_checkpoint_folder(tiny_report):
     f = _findings(tiny_report)["weights.intermediate_checkpoints"]
     assert f["message"] == "intermediate checkpoints published (3)" and f["value"] == 3
     assert "checkpoints/step-0, checkpoints/step-10, checkpoints/step-20" in f["evidence"][0]["snippet"]
-    assert tiny_report["facts"]["weights"]["checkpoints"]["folders"] == ["checkpoints/step-0", "checkpoints/step-10",
-                                                                         "checkpoints/step-20"]
+    assert tiny_report["facts"]["weights"]["checkpoints"]["folders"] == [
+        "checkpoints/step-0",
+        "checkpoints/step-10",
+        "checkpoints/step-20",
+    ]
 
 
 def test_linked_repositories_are_counted_once_and_pluralised():
-    card = ("---\nlicense: mit\n---\n# M\n\n- **Code:** [repo](https://github.com/acme/trainer)\n"
-            "- Training code: https://github.com/acme/trainer/tree/main/train\n"
-            "- Pre-training scripts: https://github.com/acme/pretrain.git\n")
+    card = (
+        "---\nlicense: mit\n---\n# M\n\n- **Code:** [repo](https://github.com/acme/trainer)\n"
+        "- Training code: https://github.com/acme/trainer/tree/main/train\n"
+        "- Pre-training scripts: https://github.com/acme/pretrain.git\n"
+    )
     snap = card_only(card)
     f = run_probes(ProbeContext(snap, collect_all(snap)), only={"code.training_code", "code.repository_link"})
-    assert f["code.training_code"].message == "training code published: 2 linked code repositories (linked, contents not checked)"
+    assert (
+        f["code.training_code"].message
+        == "training code published: 2 linked code repositories (linked, contents not checked)"
+    )
     assert f["code.repository_link"].message == "the card links 2 code repositories"
-    assert repo_key("https://github.com/acme/pretrain.git") == repo_key("https://github.com/Acme/pretrain/") == "github.com/acme/pretrain"
+    assert (
+        repo_key("https://github.com/acme/pretrain.git")
+        == repo_key("https://github.com/Acme/pretrain/")
+        == "github.com/acme/pretrain"
+    )
 
 
 def test_checkpoint_folder_is_the_deepest_named_folder():
@@ -76,7 +97,13 @@ def test_checkpoint_folder_is_the_deepest_named_folder():
     assert checkpoint_dir("checkpoint-500/pytorch_model.bin") == "checkpoint-500"
     assert checkpoint_dir("checkpoints/model.safetensors") == "checkpoints"
     assert checkpoint_dir("unet/diffusion_pytorch_model.safetensors") is None
-    snap = make({"README.md": "# m\n", "model.safetensors": 10, "ckpt/step1000/model.safetensors": 10,
-                 "ckpt/step2000/model.safetensors": 10})
+    snap = make(
+        {
+            "README.md": "# m\n",
+            "model.safetensors": 10,
+            "ckpt/step1000/model.safetensors": 10,
+            "ckpt/step2000/model.safetensors": 10,
+        }
+    )
     f = run_probes(ProbeContext(snap, collect_all(snap)), only={"weights.intermediate_checkpoints"})
     assert f["weights.intermediate_checkpoints"].value == 2

@@ -1,5 +1,6 @@
 """Probes register themselves with their metadata; duplicates, bad metadata and missing modules are
 hard errors; the catalogue is derived from the registrations and matches the shipped rubrics."""
+
 from __future__ import annotations
 
 import subprocess
@@ -29,12 +30,15 @@ def test_duplicate_registration_is_a_hard_error_and_keeps_the_first():
         r.register(ProbeSpec("code.x", "code", "x?"), _fn)
 
 
-@pytest.mark.parametrize("spec, why", [
-    (ProbeSpec("nodot", "code", "q?"), "must be '<group>.<name>'"),
-    (ProbeSpec("colour.red", "code", "q?"), "must be '<group>.<name>'"),
-    (ProbeSpec("code.y", "speed", "q?"), "unknown dimension 'speed'"),
-    (ProbeSpec("code.y", "code", "  "), "a question is required"),
-])
+@pytest.mark.parametrize(
+    "spec, why",
+    [
+        (ProbeSpec("nodot", "code", "q?"), "must be '<group>.<name>'"),
+        (ProbeSpec("colour.red", "code", "q?"), "must be '<group>.<name>'"),
+        (ProbeSpec("code.y", "speed", "q?"), "unknown dimension 'speed'"),
+        (ProbeSpec("code.y", "code", "  "), "a question is required"),
+    ],
+)
 def test_bad_metadata_is_refused(spec, why):
     with pytest.raises(ProbeRegistryError, match=why):
         Registry().register(spec, _fn)
@@ -93,6 +97,5 @@ def test_swapped_runs_another_function_and_restores():
         f = run_probes(ProbeContext(snap, {}), only={"license.open"})["license.open"]
         assert f.outcome is Outcome.ERROR and "boom" in f.message
     assert registered()["license.open"] is before
-    with pytest.raises(ProbeRegistryError, match="not registered"):
-        with swapped({"license.nope": _fn}):
-            pass
+    with pytest.raises(ProbeRegistryError, match="not registered"), swapped({"license.nope": _fn}):
+        pass

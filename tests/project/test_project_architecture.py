@@ -1,4 +1,5 @@
 """The layer contracts in pyproject.toml ([tool.importlinter]) hold: `lint-imports` is clean (issue 14)."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,7 +25,8 @@ def test_contract_covers_every_package():
     """A new top-level package must be placed in the layers (or the contract silently ignores it)."""
     import tomllib
 
-    layers = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"][0]["layers"]
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = config["tool"]["importlinter"]["contracts"][0]["layers"]
     named = {part.strip() for layer in layers for part in layer.replace(":", "|").split("|")}
     pkgs = {p.name for p in (REPO / "openaudit").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert pkgs - named == set(), f"packages missing from the layer contract: {sorted(pkgs - named)}"

@@ -13,6 +13,7 @@ The conventions, for whoever writes docs:
 * Synopses with placeholders go in ```text blocks; they are not run.
 Commands that cannot run offline are listed, with the reason, in ``SKIP`` below.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,7 @@ SKIP = {
     # the README's two fresh-machine commands: they build a venv and pip-install (network, minutes);
     # CI runs the test command verbatim (.ci/run) and test_project_readme_ci audits the main command's target
     "python3 -m venv .venv && . .venv/bin/activate && pip install torch==2.13.0 && pip install -e '.[verify]' "
-    "&& openaudit audit examples/tiny-open --verify --benchmark examples/benchmarks/kjv-cloze.jsonl":
-        "setup: creates a venv and installs from PyPI",
+    "&& openaudit audit examples/tiny-open --verify --benchmark examples/benchmarks/kjv-cloze.jsonl": "setup: creates a venv and installs from PyPI",
     "python3 -m venv .venv && . .venv/bin/activate && pip install torch==2.13.0 && pip install -e "
     "'.[dev,verify,ray]' && python -m pytest": "setup: creates a venv, installs from PyPI and runs this suite",
     # illustrative output: LICENSE there stands for a modified MIT text that is not in the repository
@@ -67,7 +67,7 @@ def _comment(line: str) -> tuple[str, str]:
         elif ch in "'\"":
             quote = ch
         elif ch == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i].rstrip(), line[i + 1:].strip()
+            return line[:i].rstrip(), line[i + 1 :].strip()
     return line.rstrip(), ""
 
 
@@ -90,7 +90,7 @@ def extract() -> list[Command]:
                         continue
                     command, comment = _comment(raw[2:])
                     code, _ = _expectations(comment)
-                    out = [x for x in lines[i + 1:] if x.strip()]
+                    out = [x for x in lines[i + 1 :] if x.strip()]
                     key = None if not out or out[0].startswith("$ ") else out[0].strip()
                 else:
                     if not raw.strip() or raw.lstrip().startswith("#"):
@@ -114,8 +114,9 @@ def test_the_docs_have_commands_and_every_skip_is_still_documented() -> None:
     documented = {c.text for c in COMMANDS} | {f"{c.text}#{c.doc}" for c in COMMANDS}
     assert not set(SKIP) - documented, f"stale SKIP entries: {set(SKIP) - documented}"
     runnable = [c for c in COMMANDS if not _skip_reason(c)]
-    assert all(c.key or " -o " in f" {c.text} " for c in runnable if c.text.startswith("openaudit ")), \
-        [c.id for c in runnable if c.text.startswith("openaudit ") and not c.key and " -o " not in c.text]
+    assert all(c.key or " -o " in f" {c.text} " for c in runnable if c.text.startswith("openaudit ")), [
+        c.id for c in runnable if c.text.startswith("openaudit ") and not c.key and " -o " not in c.text
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -146,14 +147,15 @@ def test_documented_command(cmd: Command, scratch: dict[str, Path]) -> None:
     if reason:
         pytest.skip(reason)
     cwd = scratch[cmd.doc]
-    proc = subprocess.run(["bash", "-c", cmd.text], cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(["bash", "-c", cmd.text], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == cmd.exit_code, f"{cmd.id}: `{cmd.text}` exited {proc.returncode}\n{out[-2000:]}"
     assert "Traceback" not in out
     if cmd.key:
         flat = " ".join(out.split())
-        assert " ".join(cmd.key.split()) in flat, f"{cmd.id}: `{cmd.key}` not in the output of `{cmd.text}`\n{out[-2000:]}"
+        assert " ".join(cmd.key.split()) in flat, (
+            f"{cmd.id}: `{cmd.key}` not in the output of `{cmd.text}`\n{out[-2000:]}"
+        )
     elif " -o " in f" {cmd.text} ":
         dest = cwd / shlex.split(cmd.text)[shlex.split(cmd.text).index("-o") + 1]
         assert dest.is_file() and dest.stat().st_size > 0, f"{cmd.id}: {dest.name} not written"

@@ -3,6 +3,7 @@
 commented entries of ``ALLOWED`` below; nothing the ``openaudit`` command imports at start-up reaches a
 HEAVY module through top-level imports (checked on the source with ``ast``); and a plain local audit
 (a safetensors model folder without a LICENSE file, JSON output, no configuration) imports none of them."""
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,7 @@ from openaudit.base.lazy import HEAVY
 PKG = Path(__file__).resolve().parents[2] / "openaudit"
 
 # (file under openaudit/, imported module) -> why it stays inside a function. At most 40 entries.
-ALLOWED: dict[tuple[str, str], str] = {
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 MAX_ALLOWED = 40
 
 
@@ -107,14 +107,19 @@ def _files() -> list[tuple[str, str]]:
 def test_function_local_imports_are_heavy_or_allowed() -> None:
     bad = [line for rel, src in _files() for line in offenders(src, rel, ALLOWED)]
     print("\n".join(bad))
-    assert bad == [], ("imports inside functions of modules that are not in openaudit.base.lazy.HEAVY: move them to "
-                       "the top of the module, or list the module in HEAVY with its measured reason:\n" + "\n".join(bad))
+    assert bad == [], (
+        "imports inside functions of modules that are not in openaudit.base.lazy.HEAVY: move them to "
+        "the top of the module, or list the module in HEAVY with its measured reason:\n" + "\n".join(bad)
+    )
 
 
 def test_allow_list_is_short_and_current() -> None:
     assert len(ALLOWED) <= MAX_ALLOWED
-    used = {(rel, mods[0]) for rel, src in _files()
-            for _line, mods in local_imports(src, module_name(PKG / rel), rel.endswith("__init__.py"))}
+    used = {
+        (rel, mods[0])
+        for rel, src in _files()
+        for _line, mods in local_imports(src, module_name(PKG / rel), rel.endswith("__init__.py"))
+    }
     stale = sorted(set(ALLOWED) - used)
     assert stale == [], f"ALLOWED entries that no longer occur: {stale}"
     heavy = sorted(k for k in ALLOWED if heavy_key(k[1], module_name(PKG / k[0])))
@@ -132,12 +137,19 @@ def test_every_heavy_key_has_a_reason_and_a_use() -> None:
 
 
 def test_the_check_catches_a_new_local_import() -> None:
-    src = ("import json\n\n\ndef f():\n    import os\n    from openaudit.collect import card\n"
-           "    import numpy\n    from openaudit.verify import api\n\n    def g():\n        import csv\n")
+    src = (
+        "import json\n\n\ndef f():\n    import os\n    from openaudit.collect import card\n"
+        "    import numpy\n    from openaudit.verify import api\n\n    def g():\n        import csv\n"
+    )
     assert offenders(src, "collect/example.py", {}) == [
-        "collect/example.py:5 os", "collect/example.py:6 openaudit.collect", "collect/example.py:11 csv"]
+        "collect/example.py:5 os",
+        "collect/example.py:6 openaudit.collect",
+        "collect/example.py:11 csv",
+    ]
     assert offenders(src, "collect/example.py", {("collect/example.py", "os"): "why"}) == [
-        "collect/example.py:6 openaudit.collect", "collect/example.py:11 csv"]
+        "collect/example.py:6 openaudit.collect",
+        "collect/example.py:11 csv",
+    ]
     # inside a heavy package its own modules are not heavy; from outside they are
     inner = "def f():\n    from openaudit.verify.plan import Plan\n    from openaudit.verify.replay import Replayer\n"
     assert offenders(inner, "verify/example.py", {}) == ["verify/example.py:2 openaudit.verify.plan"]
@@ -161,8 +173,12 @@ def _top_level_imports(path: Path) -> list[str]:
             elif _type_checking_only(s):
                 walk(getattr(s, "orelse", []))
             elif isinstance(s, (ast.If, ast.Try, ast.With)):
-                for block in (getattr(s, "body", []), getattr(s, "orelse", []), getattr(s, "finalbody", []),
-                              *[h.body for h in getattr(s, "handlers", [])]):
+                for block in (
+                    getattr(s, "body", []),
+                    getattr(s, "orelse", []),
+                    getattr(s, "finalbody", []),
+                    *[h.body for h in getattr(s, "handlers", [])],
+                ):
                     walk(block)
 
     walk(ast.parse(path.read_text(encoding="utf-8")).body)
@@ -211,8 +227,15 @@ def test_a_plain_local_audit_imports_no_heavy_module(minilm: Path, tmp_path: Pat
     """What HEAVY claims: none of it is needed by a plain local audit (modules loaded at run time too,
     e.g. a renderer picked by name)."""
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-c", _AUDIT, str(minilm), str(tmp_path / "r.json")], capture_output=True,
-                          text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _AUDIT, str(minilm), str(tmp_path / "r.json")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     assert res["rc"] == 0

@@ -1,6 +1,7 @@
 """Layering of the render, rubric and CLI areas (issue 14): renderers present a report and never
 build one; rubric modules never reach up into policy (the describe <-> policy.load cycle); the API
 never imports the CLI. Checked on the import statements of the source, function-local ones included."""
+
 from __future__ import annotations
 
 import ast
@@ -10,8 +11,14 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "openaudit"
 FORBIDDEN = {
-    "render": ("openaudit.api", "openaudit.cli", "openaudit.batch", "openaudit.sources", "openaudit.collect",
-               "openaudit.policy"),
+    "render": (
+        "openaudit.api",
+        "openaudit.cli",
+        "openaudit.batch",
+        "openaudit.sources",
+        "openaudit.collect",
+        "openaudit.policy",
+    ),
     "rubric": ("openaudit.policy", "openaudit.api", "openaudit.cli", "openaudit.render", "openaudit.batch"),
     "api.py": ("openaudit.cli", "openaudit.batch"),
 }

@@ -1,5 +1,6 @@
 """The project ships the license it declares (issue 10 item 7): the quick start's
 `openaudit license identify LICENSE` names it."""
+
 from __future__ import annotations
 
 import json

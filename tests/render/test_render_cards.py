@@ -1,6 +1,7 @@
 """Report cards (issue 10 items 1 and 15): nested report data reads as tables and field lists, never as
 flat ``key: value, key: value`` text; empty values say "none"; MOF classes list their own gaps; the
 outcome icons are explained; a stored report renders exactly like the report it was written from."""
+
 from __future__ import annotations
 
 import re
@@ -73,8 +74,11 @@ def test_policy_actual_none_is_said(restricted: dict, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text("kind: policy\nname: mof\nmin_mof_class: I\n", encoding="utf-8")
     verdict = api.check(restricted, str(policy)).to_dict()
-    row = next(line for line in render(restricted, "markdown", policy_verdict=verdict).splitlines()
-               if line.startswith("| min\\_mof\\_class"))
+    row = next(
+        line
+        for line in render(restricted, "markdown", policy_verdict=verdict).splitlines()
+        if line.startswith("| min\\_mof\\_class")
+    )
     assert row.split("|")[3].strip() == "none", row
 
 
@@ -89,8 +93,7 @@ def _renders(report: dict) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("target", [RESTRICTED, TINY], ids=["restricted-weights", "tiny-open"])
-def test_stored_report_renders_like_the_direct_one_in_every_format(target: Path, tmp_path: Path,
-                                                                   monkeypatch) -> None:
+def test_stored_report_renders_like_the_direct_one_in_every_format(target: Path, tmp_path: Path, monkeypatch) -> None:
     from openaudit.cli.main import main
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # SPDX `created` of reports without generated_at

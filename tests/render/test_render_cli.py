@@ -1,4 +1,5 @@
 """CLI: render / badge / bom on stored reports; bad input is exit 2 with one line, files written atomically."""
+
 from __future__ import annotations
 
 import json
@@ -38,23 +39,36 @@ def test_render_json_roundtrip_is_identical(capsys, tmp_path: Path) -> None:
 
 def test_render_with_policy_verdict_and_output_file(capsys, tmp_path: Path) -> None:
     verdict = tmp_path / "v.json"
-    verdict.write_text(json.dumps({"ok": False, "violations": [
-        {"rule": "min_grade", "expected": "A", "actual": "B", "message": "grade too low", "evidence": []}],
-        "unverified": []}), encoding="utf-8")
+    verdict.write_text(
+        json.dumps(
+            {
+                "ok": False,
+                "violations": [
+                    {"rule": "min_grade", "expected": "A", "actual": "B", "message": "grade too low", "evidence": []}
+                ],
+                "unverified": [],
+            }
+        ),
+        encoding="utf-8",
+    )
     dest = tmp_path / "card.md"
-    rc, out, err = run(capsys, "render", str(SAMPLE), "-f", "markdown", "--policy-verdict", str(verdict),
-                       "-o", str(dest))
+    rc, out, err = run(
+        capsys, "render", str(SAMPLE), "-f", "markdown", "--policy-verdict", str(verdict), "-o", str(dest)
+    )
     assert rc == 0 and out == "", err
     assert "Policy violated" in dest.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "not an openaudit report"),
-    ('{"schema_version": "1.0"}', "missing key"),
-    ('{"a": NaN}', "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not an openaudit report"),
+        ('{"schema_version": "1.0"}', "missing key"),
+        ('{"a": NaN}', "not valid JSON"),
+    ],
+)
 def test_render_bad_reports_exit_2_with_one_line(capsys, tmp_path: Path, content: str, needle: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
@@ -69,12 +83,14 @@ def test_render_schema_violation_binary_missing_and_bad_format(capsys, tmp_path:
     r["dimensions"][0]["findings"][0]["outcome"] = "maybe"
     (tmp_path / "s.json").write_text(json.dumps(r), encoding="utf-8")
     (tmp_path / "b.json").write_bytes(b"\xff\xfe\x00garbage")
-    for args, needle in (((str(tmp_path / "s.json"), "-f", "json"), "report schema"),
-                         ((str(tmp_path / "b.json"), "-f", "json"), "not UTF-8"),
-                         ((str(tmp_path / "nope.json"), "-f", "json"), "no such file"),
-                         ((str(SAMPLE), "-f", "pdf"), "unknown format"),
-                         ((str(SAMPLE), "--policy-verdict", str(SAMPLE)), "not a policy verdict")):
-        rc, out, err = run(capsys, "render", *args)
+    for args, needle in (
+        ((str(tmp_path / "s.json"), "-f", "json"), "report schema"),
+        ((str(tmp_path / "b.json"), "-f", "json"), "not UTF-8"),
+        ((str(tmp_path / "nope.json"), "-f", "json"), "no such file"),
+        ((str(SAMPLE), "-f", "pdf"), "unknown format"),
+        ((str(SAMPLE), "--policy-verdict", str(SAMPLE)), "not a policy verdict"),
+    ):
+        rc, _out, err = run(capsys, "render", *args)
         assert rc == 2 and needle in err and "Traceback" not in err, (args, err)
 
 

@@ -1,6 +1,7 @@
 """The escaping helper set in ``openaudit.base.text`` (issue 11 rule 9): ``json_safe`` keeps valid JSON
 that parses back to the same strings, ``http_url`` links only http(s) and percent-encodes what a
 reader could be misled by, ``visible`` shows controls as escapes but keeps tab and newline."""
+
 from __future__ import annotations
 
 import json

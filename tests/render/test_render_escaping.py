@@ -2,6 +2,7 @@
 never reach a reader raw — in JSON (escaped, still parsing back to the same strings), Markdown (text
 and link URLs), HTML (text and attributes; only http(s) links), SARIF, JUnit, BOMs, badges and the
 terminal table — and an undecodable or control-character file name never stops a report."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,9 @@ from openaudit.render.bom import render_bom
 HERE = Path(__file__).resolve().parent
 # what must never appear raw in output: C0 (but tab/newline), DEL, C1, line separators, bidi,
 # zero-width/invisible characters, lone surrogates
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069"
-                 "\ufeff\ud800-\udfff]")
+RAW = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 NASTY = "a\u202eevil\u2066\x1b[31m\x85\u2028\u200b\udcff\x07z"
 BAD_URL = "https://example.com/\u202epath\x85 <x>\"'`"
 
@@ -33,9 +35,11 @@ def hostile() -> dict:
     r["dimensions"][0]["name"] = "License " + NASTY  # a user rubric's dimension name (the HTML score chart)
     f = r["dimensions"][0]["findings"][0]
     f["message"] = "card says: " + NASTY
-    f["evidence"] = [{"kind": "file", "path": "dir/" + NASTY + ".bin", "url": BAD_URL, "snippet": NASTY},
-                     {"kind": "url", "url": "javascript:alert(1)\u202e", "snippet": "x"},
-                     {"kind": "url", "url": "data:text/html,<b>x</b>"}]
+    f["evidence"] = [
+        {"kind": "file", "path": "dir/" + NASTY + ".bin", "url": BAD_URL, "snippet": NASTY},
+        {"kind": "url", "url": "javascript:alert(1)\u202e", "snippet": "x"},
+        {"kind": "url", "url": "data:text/html,<b>x</b>"},
+    ]
     r["license"]["declared"] = NASTY
     r["license"]["evidence"] = [{"kind": "file", "path": NASTY, "line": 1}]
     r["facts"]["code"]["code_links"] = [BAD_URL]
@@ -57,7 +61,9 @@ def outputs(report: dict) -> dict[str, str]:
 def test_no_raw_control_bidi_or_surrogate_in_any_format(fmt: str) -> None:
     out = outputs(hostile())[fmt]
     m = RAW.search(out)
-    assert m is None, f"{fmt}: raw U+{ord(m.group()):04X} at {m.start()}: {out[max(0, m.start() - 40):m.start() + 20]!r}"
+    assert m is None, (
+        f"{fmt}: raw U+{ord(m.group()):04X} at {m.start()}: {out[max(0, m.start() - 40) : m.start() + 20]!r}"
+    )
     out.encode("utf-8")  # writable as UTF-8 (lone surrogates would raise)
 
 
@@ -89,7 +95,7 @@ def test_html_text_attributes_and_only_http_links() -> None:
     hrefs = re.findall(r'href="([^"]*)"', html)
     assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
     assert not any(re.search(r"[\s<>'`]", h) for h in hrefs)
-    assert 'href="javascript' not in html.lower() and "href=\"data:" not in html
+    assert 'href="javascript' not in html.lower() and 'href="data:' not in html
     assert "<x>" not in html and "\\u202e" in html
 
 
@@ -110,7 +116,9 @@ def hostile_repo(tmp_path: Path) -> Path:
     repo.mkdir()
     (repo / "README.md").write_text(
         "---\nlicense: mit\n---\n# Model\u202e evil\x85 card\n\nSee [code](https://example.com/\u202epath) and "
-        "the training data.\n", encoding="utf-8")
+        "the training data.\n",
+        encoding="utf-8",
+    )
     (repo / "config.json").write_text('{"architectures": ["BertModel"], "model_type": "bert"}', encoding="utf-8")
     os.close(os.open(os.path.join(os.fsencode(repo), b"weights\xff\xfe.bin"), os.O_CREAT | os.O_WRONLY))
     (repo / "model\u202e\x1b[31m.safetensors").write_bytes(b"not really")
@@ -119,14 +127,17 @@ def hostile_repo(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_hostile_file_names_still_get_a_report_in_every_format(hostile_repo: Path, tmp_path: Path, capsys,
-                                                               fmt: str) -> None:
+def test_hostile_file_names_still_get_a_report_in_every_format(
+    hostile_repo: Path, tmp_path: Path, capsys, fmt: str
+) -> None:
     rc = main(["audit", str(hostile_repo), "-f", fmt, "--no-timestamp"])
     out, err = capsys.readouterr()
     assert rc == 0, err
     assert RAW.search(out) is None and RAW.search(err) is None
     dest = tmp_path / f"card.{fmt}"
-    assert main(["audit", str(hostile_repo), "-f", fmt, "--no-timestamp", "-o", str(dest)]) == 0, capsys.readouterr().err
+    assert main(["audit", str(hostile_repo), "-f", fmt, "--no-timestamp", "-o", str(dest)]) == 0, (
+        capsys.readouterr().err
+    )
     written = dest.read_text(encoding="utf-8")  # valid UTF-8
     assert RAW.search(written) is None
     if fmt == "json":
@@ -138,8 +149,12 @@ def test_hostile_file_names_still_get_a_report_in_every_format(hostile_repo: Pat
 def test_hostile_file_names_in_render_and_bom(hostile_repo: Path, tmp_path: Path, capsys) -> None:
     stored = tmp_path / "r.json"
     assert main(["audit", str(hostile_repo), "-f", "json", "-o", str(stored)]) == 0
-    for args in (["render", str(stored), "-f", "html"], ["render", str(stored), "-f", "markdown"],
-                 ["bom", str(stored), "-f", "spdx"], ["bom", str(stored), "-f", "cyclonedx"]):
+    for args in (
+        ["render", str(stored), "-f", "html"],
+        ["render", str(stored), "-f", "markdown"],
+        ["bom", str(stored), "-f", "spdx"],
+        ["bom", str(stored), "-f", "cyclonedx"],
+    ):
         assert main(args) == 0, capsys.readouterr().err
         out = capsys.readouterr().out
         assert RAW.search(out) is None, args

@@ -1,5 +1,6 @@
 """Each format is valid against its published schema / parser, escapes untrusted text, and tolerates
 reports with optional keys absent."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,11 @@ from openaudit.render.bom_spdx import build_spdx, validate_spdx
 from openaudit.render.load import validate_report
 
 HERE = Path(__file__).resolve().parent
-VERDICT = {"ok": False, "unverified": [],
-           "violations": [{"rule": "license_open", "expected": True, "actual": False, "message": "not open",
-                           "evidence": []}]}
+VERDICT = {
+    "ok": False,
+    "unverified": [],
+    "violations": [{"rule": "license_open", "expected": True, "actual": False, "message": "not open", "evidence": []}],
+}
 
 
 def sample() -> dict:
@@ -33,12 +36,14 @@ def minimal() -> dict:
 
 def hostile() -> dict:
     r = sample()
-    bad = '<script>alert(1)</script>\x1b[31m\u202e|`*_'
+    bad = "<script>alert(1)</script>\x1b[31m\u202e|`*_"
     r["target"]["id"] = "evil/" + bad
     f = r["dimensions"][0]["findings"][0]
     f["message"] = bad + "\x00\x07"
-    f["evidence"] = [{"kind": "url", "url": "javascript:alert(1)", "snippet": bad},
-                     {"kind": "file", "path": "a<b>.txt", "url": "https://ok.example/x?a=1&b=\"2\""}]
+    f["evidence"] = [
+        {"kind": "url", "url": "javascript:alert(1)", "snippet": bad},
+        {"kind": "file", "path": "a<b>.txt", "url": 'https://ok.example/x?a=1&b="2"'},
+    ]
     r["facts"]["library"] = bad
     return r
 
@@ -83,13 +88,17 @@ def test_sarif_rules_results_and_fingerprints() -> None:
     for d in changed["dimensions"]:
         for f in d["findings"]:
             f["message"] = "reworded"
-    fps2 = [next(iter(r["partialFingerprints"].values()))
-            for r in json.loads(render(changed, "sarif", policy_verdict=VERDICT))["runs"][0]["results"]]
+    fps2 = [
+        next(iter(r["partialFingerprints"].values()))
+        for r in json.loads(render(changed, "sarif", policy_verdict=VERDICT))["runs"][0]["results"]
+    ]
     assert fps2 == fps
     other = sample()
     other["target"]["id"] = "org/other"
-    fps3 = [next(iter(r["partialFingerprints"].values()))
-            for r in json.loads(render(other, "sarif", policy_verdict=VERDICT))["runs"][0]["results"]]
+    fps3 = [
+        next(iter(r["partialFingerprints"].values()))
+        for r in json.loads(render(other, "sarif", policy_verdict=VERDICT))["runs"][0]["results"]
+    ]
     assert not set(fps3) & set(fps)
 
 
@@ -121,9 +130,16 @@ def test_cyclonedx_validates_against_official_1_6_schema() -> None:
     assert model["licenses"] == [{"expression": "Apache-2.0"}]
     # 5 datasets declared in the card metadata + 1 linked from the card (facts.data)
     data = [c for c in doc["components"] if c["type"] == "data"]
-    assert sorted(c["name"] for c in data) == sorted([
-        "s2orc", "flax-sentence-embeddings/stackexchange_xml", "ms_marco", "gooaq", "yahoo_answers_topics",
-        "sentence-transformers/embedding-training-data"])
+    assert sorted(c["name"] for c in data) == sorted(
+        [
+            "s2orc",
+            "flax-sentence-embeddings/stackexchange_xml",
+            "ms_marco",
+            "gooaq",
+            "yahoo_answers_topics",
+            "sentence-transformers/embedding-training-data",
+        ]
+    )
     refs = [d["ref"] for d in model["modelCard"]["modelParameters"]["datasets"]]
     assert sorted(refs) == sorted(c["bom-ref"] for c in data)
     deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
@@ -142,15 +158,18 @@ def test_cyclonedx_without_timestamp_is_byte_identical() -> None:
     assert a == b and '"timestamp"' not in a
 
 
-@pytest.mark.parametrize("spdx,declared,expected", [
-    ("Apache-2.0", "apache-2.0", "Apache-2.0"),
-    ("LicenseRef-llama3", "llama3", "LicenseRef-llama3"),
-    (None, "llama3", "LicenseRef-llama3"),
-    ("unknown", "other", None),
-    (None, None, None),
-    ("MIT OR Apache-2.0", None, "MIT OR Apache-2.0"),
-    ("not a (valid expr", "My Custom License v2", "LicenseRef-My-Custom-License-v2"),
-])
+@pytest.mark.parametrize(
+    "spdx,declared,expected",
+    [
+        ("Apache-2.0", "apache-2.0", "Apache-2.0"),
+        ("LicenseRef-llama3", "llama3", "LicenseRef-llama3"),
+        (None, "llama3", "LicenseRef-llama3"),
+        ("unknown", "other", None),
+        (None, None, None),
+        ("MIT OR Apache-2.0", None, "MIT OR Apache-2.0"),
+        ("not a (valid expr", "My Custom License v2", "LicenseRef-My-Custom-License-v2"),
+    ],
+)
 def test_bom_licenses_are_spdx_ids_or_licenserefs(spdx, declared, expected) -> None:
     r = sample()
     r["license"].update(spdx=spdx, declared=declared)
@@ -209,7 +228,9 @@ def test_every_format_tolerates_a_minimal_report(fmt: str) -> None:
 
 def test_json_is_canonical_and_rejects_non_json() -> None:
     out = render(sample(), "json")
-    assert out.endswith("}\n") and out == json.dumps(json.loads(out), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert (
+        out.endswith("}\n") and out == json.dumps(json.loads(out), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    )
     bad = minimal()
     bad["facts"] = {"x": float("nan")}
     with pytest.raises(InvalidInput):
@@ -232,8 +253,12 @@ def test_bad_format_kind_and_report_are_usage_errors() -> None:
 
 
 def test_badges_reflect_grade_and_mof_class() -> None:
-    assert json.loads(render_badge(sample())) == {"schemaVersion": 1, "label": "openness",
-                                                  "message": "B (6.5/10)", "color": "7cb342"}
+    assert json.loads(render_badge(sample())) == {
+        "schemaVersion": 1,
+        "label": "openness",
+        "message": "B (6.5/10)",
+        "color": "7cb342",
+    }
     assert json.loads(render_badge(minimal(), kind="mof"))["message"] == "no class"
     svg = render_badge(hostile(), kind="grade", format="svg")
     ET.fromstring(svg)  # well-formed standalone SVG

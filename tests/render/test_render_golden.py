@@ -1,4 +1,5 @@
 """Golden files for every output format (refresh deliberately with --update-golden)."""
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,15 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE.parent / "golden"
 VERDICT = {
     "ok": False,
-    "violations": [{"rule": "min_grade", "expected": "A", "actual": "B", "message": "overall grade B is below A",
-                    "evidence": [{"kind": "card_field", "path": "README.md", "line": 2, "field": "license"}]}],
+    "violations": [
+        {
+            "rule": "min_grade",
+            "expected": "A",
+            "actual": "B",
+            "message": "overall grade B is below A",
+            "evidence": [{"kind": "card_field", "path": "README.md", "line": 2, "field": "license"}],
+        }
+    ],
     "unverified": ["data.available"],
 }
 

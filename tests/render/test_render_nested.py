@@ -1,12 +1,12 @@
 """The nested-value renderers, one per format (``md.md_block``, ``htmltext.html_value``, over the shape
 rules of ``render.nested``): tables for records, field lists for other dicts, "none" for empty values,
 key order independent of insertion order, long lists capped with a count."""
+
 from __future__ import annotations
 
 from openaudit.render import nested
 from openaudit.render.htmltext import html_value
 from openaudit.render.md import md_block
-
 
 
 def test_scalars_and_empty_values() -> None:
@@ -30,17 +30,29 @@ def test_list_of_records_is_a_table() -> None:
 
 
 def test_dict_of_records_is_a_table_with_a_key_column() -> None:
-    components = {"weights": {"license": "Apache-2.0", "osi_approved": True},
-                  "code": {"license": None, "osi_approved": None}}
-    assert md_block(components)[1:5] == ["|  | license | osi approved |", "|---|---|---|",
-                                         "| code | none | none |", "| weights | Apache-2.0 | yes |"]
-    assert "<tr><td>code</td><td><span class=\"none\">none</span>" in html_value(components)
+    components = {
+        "weights": {"license": "Apache-2.0", "osi_approved": True},
+        "code": {"license": None, "osi_approved": None},
+    }
+    assert md_block(components)[1:5] == [
+        "|  | license | osi approved |",
+        "|---|---|---|",
+        "| code | none | none |",
+        "| weights | Apache-2.0 | yes |",
+    ]
+    assert '<tr><td>code</td><td><span class="none">none</span>' in html_value(components)
 
 
 def test_mixed_dicts_nest_as_field_lists() -> None:
     value = {"checkpoints": {"folders": [], "found": False}, "dtypes": {"F32": 10}, "files": 1}
-    assert md_block(value) == ["- **checkpoints:**", "  - **folders:** none", "  - **found:** no",
-                               "- **dtypes:**", "  - **F32:** 10", "- **files:** 1"]
+    assert md_block(value) == [
+        "- **checkpoints:**",
+        "  - **folders:** none",
+        "  - **found:** no",
+        "- **dtypes:**",
+        "  - **F32:** 10",
+        "- **files:** 1",
+    ]
     html = html_value(value)
     assert html.count('<table class="kv">') == 3 and "<th>checkpoints</th>" in html
 

@@ -1,4 +1,5 @@
 """`openaudit rubric list|show|validate` through the real entry point main(argv)."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ def test_show_json_has_questions_and_weights(capsys):
     assert c["probe"] == "license.open" and c["weight"] == 4 and c["question"].startswith("Is the weights' license")
 
 
-@pytest.mark.parametrize("name,needle", [("openaudit", "license.open"), ("mof-1.0", "final_model_parameters"),
-                                         ("osaid-1.0", "data_information"), ("osai-index", "open_code")])
+@pytest.mark.parametrize(
+    "name,needle",
+    [
+        ("openaudit", "license.open"),
+        ("mof-1.0", "final_model_parameters"),
+        ("osaid-1.0", "data_information"),
+        ("osai-index", "open_code"),
+    ],
+)
 def test_show_table(capsys, name, needle):
     assert main(["rubric", "show", name]) == 0
     assert needle in capsys.readouterr().out
@@ -68,7 +76,9 @@ def test_validate_reports_each_bad_file(tmp_path, capsys):
     cap = capsys.readouterr()
     lines = cap.err.strip().splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"invalid: {bad_rubric}: $.dimensions[0].criteria[0].probe: unknown probe id 'license.opn'")
+    assert lines[0].startswith(
+        f"invalid: {bad_rubric}: $.dimensions[0].criteria[0].probe: unknown probe id 'license.opn'"
+    )
     assert lines[1].startswith(f"invalid: {bad_policy}: $")
     assert "no such file" in lines[2]
     assert cap.out.startswith("ok: ")

@@ -1,6 +1,7 @@
 """Every framework grade is explained (issue 13): for each OSAI dimension, MOF component and OSAID item,
 the criteria, weights and findings that decided it - in the JSON report (schema 1.1) and in the
 Markdown / HTML cards."""
+
 from __future__ import annotations
 
 import json
@@ -12,14 +13,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from openaudit.model import Finding, Outcome  # noqa: E402
-from openaudit.probes import CATALOG  # noqa: E402
-from openaudit.resources import rubrics_dir, schema  # noqa: E402
-from openaudit.rubric import evaluate_frameworks  # noqa: E402
-from openaudit.base.parse import load_yaml  # noqa: E402
+from openaudit.base.parse import load_yaml
+from openaudit.model import Finding, Outcome
+from openaudit.probes import CATALOG
+from openaudit.resources import rubrics_dir, schema
+from openaudit.rubric import evaluate_frameworks
 
-CARD = ("---\nlicense: bigcode-openrail-m\ndatasets:\n- acme/corpus\n---\n# Acme\n\nA code model trained on "
-        "[Corpus](https://huggingface.co/datasets/acme/corpus) for 1T tokens. Training code: https://github.com/acme/train\n")
+CARD = (
+    "---\nlicense: bigcode-openrail-m\ndatasets:\n- acme/corpus\n---\n# Acme\n\nA code model trained on "
+    "[Corpus](https://huggingface.co/datasets/acme/corpus) for 1T tokens. Training code: https://github.com/acme/train\n"
+)
 
 
 def _fw(outcomes: dict[str, Outcome], default: Outcome = Outcome.PASS) -> dict:
@@ -38,12 +41,17 @@ def test_every_osai_dimension_lists_its_weighted_criteria_and_reason():
     assert set(ex) == set(spec) == set(fw["osai"])
     for dim, d in ex.items():
         assert d["grade"] == fw["osai"][dim]
-        assert [(c["probe"], c["weight"]) for c in d["criteria"]] == [(c["probe"], c["weight"]) for c in spec[dim]["criteria"]]
+        assert [(c["probe"], c["weight"]) for c in d["criteria"]] == [
+            (c["probe"], c["weight"]) for c in spec[dim]["criteria"]
+        ]
         assert set(d["decided_by"]) <= {c["probe"] for c in d["criteria"]}
         assert d["reason"].startswith(d["grade"])
     oc = ex["open_code"]
     assert oc["earned"] == 1.5 + 1 + 1 and oc["observed"] == 5  # training code 3 x 0.5, config 1, preprocessing 1
-    assert oc["decided_by"] == ["code.training_code"] and "not observed: license.code_license=not_available" in oc["reason"]
+    assert (
+        oc["decided_by"] == ["code.training_code"]
+        and "not observed: license.code_license=not_available" in oc["reason"]
+    )
     assert {c["probe"]: c["credit"] for c in oc["criteria"]}["license.code_license"] is None
 
 
@@ -51,7 +59,9 @@ def test_every_mof_component_and_osaid_item_names_what_decided_it():
     fw = _fw({"license.open": Outcome.FAIL, "data.available": Outcome.NOT_AVAILABLE})
     comps = {c["id"]: c for c in fw["explain"]["mof"]["components"]}
     assert set(comps) == {c["id"] for c in _spec("mof-1.0")["mof"]["components"]}
-    assert comps["final_model_parameters"]["status"] == "not_met" and comps["final_model_parameters"]["decided_by"] == ["license.open"]
+    assert comps["final_model_parameters"]["status"] == "not_met" and comps["final_model_parameters"]["decided_by"] == [
+        "license.open"
+    ]
     assert comps["datasets"]["status"] == "unverified" and comps["datasets"]["decided_by"] == ["data.available"]
     assert comps["training_code"]["status"] == "met"
     assert {c["role"] for c in comps["training_code"]["criteria"]} == {"evidence", "license"}

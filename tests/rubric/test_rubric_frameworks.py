@@ -1,4 +1,5 @@
 """MOF cumulative classes, OSAID verdicts, OSAI grades - each carrying its probe ids."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Rubric loading: every shipped rubric validates; bad rubrics are InvalidDocument with file + path + reason."""
+
 from __future__ import annotations
 
 import copy
@@ -15,14 +16,18 @@ from openaudit.probes import CATALOG
 from openaudit.resources import rubrics_dir, schema
 from openaudit.rubric import load_rubric, rubric_info
 from openaudit.rubric.docload import MAX_DOC_BYTES, parse_text, validate
-from openaudit.rubric.load import load_rubric_file, shipped_rubric_files
+from openaudit.rubric.load import shipped_rubric_files
 
 SHIPPED = ["openaudit", "mof-1.0", "osaid-1.0", "osai-index"]
 
 
 def _minimal() -> dict:
     return {
-        "schema_version": "1.0", "kind": "score", "id": "mini", "name": "mini", "version": "1.0",
+        "schema_version": "1.0",
+        "kind": "score",
+        "id": "mini",
+        "name": "mini",
+        "version": "1.0",
         "description": "a tiny rubric",
         "dimensions": [{"id": "license", "name": "License", "criteria": [{"probe": "license.open", "weight": 2}]}],
         "grades": [{"grade": "A", "min": 8}, {"grade": "F", "min": 0}],
@@ -76,15 +81,31 @@ def test_mof_has_17_components_in_cumulative_classes():
     by = {}
     for c in comps:
         by.setdefault(c["class"], set()).add(c["id"])
-    assert by["III"] == {"model_architecture", "final_model_parameters", "technical_report", "evaluation_results",
-                         "model_card", "data_card", "sample_model_outputs"}
+    assert by["III"] == {
+        "model_architecture",
+        "final_model_parameters",
+        "technical_report",
+        "evaluation_results",
+        "model_card",
+        "data_card",
+        "sample_model_outputs",
+    }
     assert by["II"] == {"training_code", "inference_code", "evaluation_code", "evaluation_data", "supporting_libraries"}
-    assert by["I"] == {"research_paper", "datasets", "data_preprocessing_code", "intermediate_model_parameters",
-                       "model_metadata"}
+    assert by["I"] == {
+        "research_paper",
+        "datasets",
+        "data_preprocessing_code",
+        "intermediate_model_parameters",
+        "model_metadata",
+    }
     assert [c["id"] for c in fw["classes"]] == ["III", "II", "I"]
     for c in comps:  # each component carries a license requirement from the license probes
-        assert set(c["license"]["all_of"]) <= {"license.open", "license.code_license", "license.data_license",
-                                               "license.no_use_restrictions"}
+        assert set(c["license"]["all_of"]) <= {
+            "license.open",
+            "license.code_license",
+            "license.data_license",
+            "license.no_use_restrictions",
+        }
 
 
 def test_osai_has_12_dimensions():
@@ -99,19 +120,44 @@ def test_load_by_path(tmp_path):
 
 
 BAD = [
-    ("unknown probe", lambda d: d["dimensions"][0]["criteria"][0].update(probe="license.nope"),
-     "$.dimensions[0].criteria[0].probe", "unknown probe id"),
-    ("zero weight", lambda d: d["dimensions"][0]["criteria"][0].update(weight=0),
-     "$.dimensions[0].criteria[0].weight", "less than or equal to the minimum"),
-    ("negative weight", lambda d: d["dimensions"][0]["criteria"][0].update(weight=-1),
-     "$.dimensions[0].criteria[0].weight", ""),
-    ("string weight", lambda d: d["dimensions"][0]["criteria"][0].update(weight="heavy"),
-     "$.dimensions[0].criteria[0].weight", "not of type"),
+    (
+        "unknown probe",
+        lambda d: d["dimensions"][0]["criteria"][0].update(probe="license.nope"),
+        "$.dimensions[0].criteria[0].probe",
+        "unknown probe id",
+    ),
+    (
+        "zero weight",
+        lambda d: d["dimensions"][0]["criteria"][0].update(weight=0),
+        "$.dimensions[0].criteria[0].weight",
+        "less than or equal to the minimum",
+    ),
+    (
+        "negative weight",
+        lambda d: d["dimensions"][0]["criteria"][0].update(weight=-1),
+        "$.dimensions[0].criteria[0].weight",
+        "",
+    ),
+    (
+        "string weight",
+        lambda d: d["dimensions"][0]["criteria"][0].update(weight="heavy"),
+        "$.dimensions[0].criteria[0].weight",
+        "not of type",
+    ),
     ("missing key", lambda d: d.pop("grades"), "$", "grades"),
     ("extra key", lambda d: d.update(colour="red"), "$", "colour"),
-    ("overall names unknown dimension", lambda d: d["overall"]["weights"].update(speed=1),
-     "$.overall.weights.speed", "no dimension"),
-    ("duplicate dimension", lambda d: d["dimensions"].append(copy.deepcopy(d["dimensions"][0])), "$.dimensions[1].id", "duplicate"),
+    (
+        "overall names unknown dimension",
+        lambda d: d["overall"]["weights"].update(speed=1),
+        "$.overall.weights.speed",
+        "no dimension",
+    ),
+    (
+        "duplicate dimension",
+        lambda d: d["dimensions"].append(copy.deepcopy(d["dimensions"][0])),
+        "$.dimensions[1].id",
+        "duplicate",
+    ),
     ("no zero grade band", lambda d: d.update(grades=[{"grade": "A", "min": 5}]), "$.grades", "min 0"),
     ("framework section in a score rubric", lambda d: d.update(frameworks={"osaid": {"items": []}}), "$", ""),
 ]
@@ -131,15 +177,18 @@ def test_bad_rubrics_name_file_path_reason(tmp_path, label, mutate, path, reason
     assert "\n" not in msg
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("id: [unclosed\n", "invalid YAML"),
-    ("- just\n- a list\n", "must be a mapping, not list"),
-    ("", "must be a mapping, not empty"),
-    ("a: &x 1\nb: *x\n", "anchors are not allowed"),
-    ("a: 1\na: 2\n", "duplicate key"),
-    ("released: 2024-01-01\n", "a date"),
-    ("x: .nan\n", "NaN"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("id: [unclosed\n", "invalid YAML"),
+        ("- just\n- a list\n", "must be a mapping, not list"),
+        ("", "must be a mapping, not empty"),
+        ("a: &x 1\nb: *x\n", "anchors are not allowed"),
+        ("a: 1\na: 2\n", "duplicate key"),
+        ("released: 2024-01-01\n", "a date"),
+        ("x: .nan\n", "NaN"),
+    ],
+)
 def test_bad_yaml_is_invalid_document(tmp_path, text, reason):
     p = _write(tmp_path, text)
     with pytest.raises(InvalidDocument) as ei:
@@ -171,7 +220,9 @@ def test_huge_and_binary_and_missing_files(tmp_path):
 def test_framework_rubric_with_unknown_probe_and_class(tmp_path):
     d = yaml.safe_load((rubrics_dir() / "mof-1.0.yaml").read_text())
     d["frameworks"]["mof"]["components"][2]["evidence"] = {"any_of": ["repro.papers"]}
-    with pytest.raises(InvalidDocument, match=r"\$\.frameworks\.mof\.components\[2\]\.evidence\.any_of\[0\]: unknown probe"):
+    with pytest.raises(
+        InvalidDocument, match=r"\$\.frameworks\.mof\.components\[2\]\.evidence\.any_of\[0\]: unknown probe"
+    ):
         load_rubric(str(_write(tmp_path, d)))
     d = yaml.safe_load((rubrics_dir() / "mof-1.0.yaml").read_text())
     d["frameworks"]["mof"]["components"][0]["class"] = "IV"
@@ -186,8 +237,11 @@ def test_score_rubric_json_file_also_loads(tmp_path):
 
 
 _json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
-_json = st.recursive(_json_scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=10), c, max_size=4),
-                     max_leaves=20)
+_json = st.recursive(
+    _json_scalars,
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=10), c, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -241,9 +295,11 @@ def test_loading_shipped_rubrics_does_not_import_heavy_modules():
     import subprocess
     import sys
 
-    code = ("import sys; from openaudit.rubric import load_rubric, evaluate_frameworks; "
-            "load_rubric('openaudit'); evaluate_frameworks({}); "
-            "print(','.join(m for m in ('jsonschema','numpy','torch','pyarrow','datasketch','ray') if m in sys.modules))")
+    code = (
+        "import sys; from openaudit.rubric import load_rubric, evaluate_frameworks; "
+        "load_rubric('openaudit'); evaluate_frameworks({}); "
+        "print(','.join(m for m in ('jsonschema','numpy','torch','pyarrow','datasketch','ray') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""

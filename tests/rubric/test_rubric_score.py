@@ -1,4 +1,5 @@
 """Scoring math: weighted credit over observed criteria; not_available never fails; null when nothing counts."""
+
 from __future__ import annotations
 
 import math
@@ -9,8 +10,7 @@ from openaudit.errors import InvalidDocument
 from openaudit.model import Finding, Outcome
 from openaudit.probes import CATALOG
 from openaudit.rubric import load_rubric
-from openaudit.rubric.score import score
-from openaudit.rubric.score import score_dimension
+from openaudit.rubric.score import score, score_dimension
 
 
 def F(probe: str, outcome: str, score_: float | None = None) -> Finding:
@@ -154,10 +154,24 @@ def test_framework_rubric_cannot_score():
 def test_llama_like_profile_scores_low_on_license_and_data(rubric):
     """Open weights, restrictive license, no data: a careful rater gives license and data low marks."""
     fs = everything("pass")
-    for p in ("license.open", "license.no_use_restrictions", "license.data_license", "data.available",
-              "data.documented", "data.data_card", "code.training_code", "code.preprocessing_code",
-              "repro.training_log", "repro.data_order", "weights.intermediate_checkpoints", "weights.ungated",
-              "code.training_config", "code.evaluation_code", "license.code_license", "repro.seed"):
+    for p in (
+        "license.open",
+        "license.no_use_restrictions",
+        "license.data_license",
+        "data.available",
+        "data.documented",
+        "data.data_card",
+        "code.training_code",
+        "code.preprocessing_code",
+        "repro.training_log",
+        "repro.data_order",
+        "weights.intermediate_checkpoints",
+        "weights.ungated",
+        "code.training_config",
+        "code.evaluation_code",
+        "license.code_license",
+        "repro.seed",
+    ):
         fs[p] = F(p, "fail")
     fs["license.commercial_use"] = F("license.commercial_use", "partial")  # user threshold
     fs["data.contamination"] = F("data.contamination", "not_available")

@@ -1,6 +1,7 @@
 """Genuine artifacts must still scan clean and pass: torch zip and legacy checkpoints, numpy .npy/.npz,
 joblib (plain and compressed), safetensors, NeMo-style tars, gzip data files — judged by their bytes
 with every reading that applies (issue 11: "every case that passes today still passing")."""
+
 from __future__ import annotations
 
 import gzip
@@ -31,7 +32,9 @@ def genuine(tmp_path_factory) -> Path:
     sd = {"w": torch.randn(64, 32), "b": torch.zeros(32, dtype=torch.bfloat16), "i": torch.arange(7)}
     torch.save(sd, root / "pytorch_model.bin")
     torch.save(sd, root / "legacy.pt", _use_new_zipfile_serialization=False)
-    torch.save({"state": {0: {"exp_avg": torch.ones(3)}}, "param_groups": [{"lr": 0.1, "params": [0]}]}, root / "optimizer.pt")
+    torch.save(
+        {"state": {0: {"exp_avg": torch.ones(3)}}, "param_groups": [{"lr": 0.1, "params": [0]}]}, root / "optimizer.pt"
+    )
     np.save(root / "emb.npy", np.random.rand(16, 8).astype(np.float32))
     np.savez(root / "arrays.npz", a=np.arange(10), b=np.ones((3, 3)))
     np.savez_compressed(root / "packed.npz", a=np.arange(100))
@@ -44,7 +47,10 @@ def genuine(tmp_path_factory) -> Path:
     torch.save({"w": torch.ones(2)}, inner)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
-        for name, data in (("./model_config.yaml", b"sample_rate: 16000\n"), ("./model_weights.ckpt", inner.getvalue())):
+        for name, data in (
+            ("./model_config.yaml", b"sample_rate: 16000\n"),
+            ("./model_weights.ckpt", inner.getvalue()),
+        ):
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             t.addfile(ti, io.BytesIO(data))
@@ -55,11 +61,20 @@ def genuine(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("name,fmt", [
-    ("pytorch_model.bin", "torch-zip"), ("legacy.pt", "pickle"), ("optimizer.pt", "torch-zip"),
-    ("emb.npy", "numpy"), ("arrays.npz", "zip"), ("packed.npz", "zip"), ("model.joblib", "pickle"),
-    ("model_gz.joblib", "pickle"), ("asr.nemo", "tar"),
-])
+@pytest.mark.parametrize(
+    "name,fmt",
+    [
+        ("pytorch_model.bin", "torch-zip"),
+        ("legacy.pt", "pickle"),
+        ("optimizer.pt", "torch-zip"),
+        ("emb.npy", "numpy"),
+        ("arrays.npz", "zip"),
+        ("packed.npz", "zip"),
+        ("model.joblib", "pickle"),
+        ("model_gz.joblib", "pickle"),
+        ("asr.nemo", "tar"),
+    ],
+)
 def test_genuine_files_scan_clean(genuine, name, fmt):
     r = scan_path(genuine / name)
     assert r["status"] in ("clean", "not_pickle") and r["code"] in ("ok", "not_pickle"), r

@@ -1,12 +1,13 @@
 """Hardened YAML/JSON: each attack refused with a one-line ParseProblem, good documents unchanged."""
+
 from __future__ import annotations
 
 import codecs
 
 import pytest
 
-from openaudit.errors import InvalidDocument
 from openaudit.base.parse import MAX_DOC_BYTES, ParseProblem, load_json, load_yaml, load_yaml_with_lines
+from openaudit.errors import InvalidDocument
 
 LAUGHS = "a0: &a0 [lol, lol]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 30))
 
@@ -52,8 +53,8 @@ def test_yaml_good_documents_and_lines():
     [
         ('{"a": 1, "a": 2}', "duplicate key"),
         ('{"a": NaN}', "NaN"),
-        ('[Infinity]', "Infinity"),
-        ('[1e400]', "overflows"),
+        ("[Infinity]", "Infinity"),
+        ("[1e400]", "overflows"),
         ('{"a": "\\ud800"}', "surrogate"),
         ('["\ud800"]', "surrogate"),
         ("[" * 100 + "]" * 100, "nesting deeper"),

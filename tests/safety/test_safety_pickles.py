@@ -1,4 +1,5 @@
 """Static pickle scanning: real artifacts (torch, numpy, joblib) and hand-made hostile opcodes."""
+
 from __future__ import annotations
 
 import io
@@ -12,15 +13,21 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-from hostile_builders import (  # noqa: E402
-    npy_object, p_clean, p_global, p_inst, p_memo_obfuscated, p_stack_global, p_unresolvable, torch_zip,
+from hostile_builders import (
+    npy_object,
+    p_clean,
+    p_global,
+    p_inst,
+    p_memo_obfuscated,
+    p_stack_global,
+    p_unresolvable,
+    torch_zip,
 )
 
-from openaudit.safety.globals_policy import classify  # noqa: E402
-from openaudit.base.formats import sniff  # noqa: E402
-from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged  # noqa: E402
-
-from openaudit.model import ScanCode  # noqa: E402
+from openaudit.base.formats import sniff
+from openaudit.model import ScanCode
+from openaudit.safety.globals_policy import classify
+from openaudit.safety.pickles import scan_bytes, scan_path, scan_ranged
 
 KEYS = {"format", "status", "code", "globals", "dangerous", "suspicious", "reason"}
 
@@ -106,8 +113,10 @@ def test_numpy_and_joblib(tmp_path):
     r = scan_path(tmp_path / "obj.npy")
     assert (r["format"], r["status"]) == ("numpy", "clean")
     # joblib interleaves raw array bytes with the pickle stream: the scanner must skip them
-    joblib.dump({"x": np.arange(1000.0), "s": np.array(["ab", "c"]), "o": np.array([1, "x"], dtype=object)},
-                tmp_path / "m.joblib")
+    joblib.dump(
+        {"x": np.arange(1000.0), "s": np.array(["ab", "c"]), "o": np.array([1, "x"], dtype=object)},
+        tmp_path / "m.joblib",
+    )
     assert scan_path(tmp_path / "m.joblib")["status"] == "clean"
     joblib.dump({"x": np.arange(1000.0), "evil": _Evil()}, tmp_path / "e.joblib")
     e = scan_path(tmp_path / "e.joblib")
@@ -161,14 +170,17 @@ def test_classify_allow_deny_unknown():
     assert classify("numpy.dtypes", "Float32DType") == "safe"
 
 
-@pytest.mark.parametrize("module,name", [
-    ("numpy.dtypes", "__builtins__.get"),  # an allowlisted prefix plus a dunder step
-    ("torch._utils", "__builtins__.get"),
-    ("collections", "OrderedDict.__init__.__globals__"),
-    ("copyreg", "__newobj__.__globals__"),
-    ("torch._utils", "_rebuild_tensor_v2.x"),  # an unlisted attribute step past an allowed name
-    ("collections", "abc.__builtins__"),
-])
+@pytest.mark.parametrize(
+    "module,name",
+    [
+        ("numpy.dtypes", "__builtins__.get"),  # an allowlisted prefix plus a dunder step
+        ("torch._utils", "__builtins__.get"),
+        ("collections", "OrderedDict.__init__.__globals__"),
+        ("copyreg", "__newobj__.__globals__"),
+        ("torch._utils", "_rebuild_tensor_v2.x"),  # an unlisted attribute step past an allowed name
+        ("collections", "abc.__builtins__"),
+    ],
+)
 def test_dotted_names_resolve_step_by_step(module, name):
     assert classify(module, name) == "dangerous"
 

@@ -1,7 +1,9 @@
 """Property-based tests: untrusted-input parsers never raise anything but their documented error,
 never call garbage "clean", and round-trip what they should."""
+
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickletools
@@ -13,27 +15,62 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openaudit.base.formats import sniff
+from openaudit.base.parse import ParseProblem, load_json, load_yaml
+from openaudit.base.text import decode_text
 from openaudit.errors import OpenAuditError
 from openaudit.safety.globals_policy import classify
-from openaudit.base.parse import ParseProblem, load_json, load_yaml
-from openaudit.base.formats import sniff
 from openaudit.safety.pickles import scan_bytes
 from openaudit.safety.safetensors import DTYPE_BITS, parse_header
-from openaudit.base.text import decode_text
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=20))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.text(max_size=20))
 json_like = st.recursive(
     scalars,
-    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(min_size=1, max_size=8), kids, max_size=4)),
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=4), st.dictionaries(st.text(min_size=1, max_size=8), kids, max_size=4)
+    ),
     max_leaves=20,
 )
 yaml_texts = st.one_of(
     st.text(max_size=300),
-    st.lists(st.sampled_from(["a:", " b", "- x", "&a", "*a", "<<: *a", "!!python/object:os.system", "{", "}",
-                              "[", "]", ": ", "\n", "  ", "key: value", "'", '"', "? ", "---", "...", "|", ">", "\t",
-                              "!!binary", "!!set", "2001-13-45", "0x1F", "~", "%YAML 1.1"]), max_size=40).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "a:",
+                " b",
+                "- x",
+                "&a",
+                "*a",
+                "<<: *a",
+                "!!python/object:os.system",
+                "{",
+                "}",
+                "[",
+                "]",
+                ": ",
+                "\n",
+                "  ",
+                "key: value",
+                "'",
+                '"',
+                "? ",
+                "---",
+                "...",
+                "|",
+                ">",
+                "\t",
+                "!!binary",
+                "!!set",
+                "2001-13-45",
+                "0x1F",
+                "~",
+                "%YAML 1.1",
+            ]
+        ),
+        max_size=40,
+    ).map("".join),
 )
 
 
@@ -101,11 +138,13 @@ def test_rubric_and_policy_loading_raise_only_openaudit_errors(text):
 tensor_entries = st.dictionaries(
     st.text(min_size=1, max_size=6),
     st.one_of(
-        st.fixed_dictionaries({
-            "dtype": st.one_of(st.sampled_from(sorted(DTYPE_BITS)), st.text(max_size=4)),
-            "shape": st.lists(st.integers(-2, 6), max_size=3),
-            "data_offsets": st.lists(st.integers(-2, 300), min_size=0, max_size=3),
-        }),
+        st.fixed_dictionaries(
+            {
+                "dtype": st.one_of(st.sampled_from(sorted(DTYPE_BITS)), st.text(max_size=4)),
+                "shape": st.lists(st.integers(-2, 6), max_size=3),
+                "data_offsets": st.lists(st.integers(-2, 300), min_size=0, max_size=3),
+            }
+        ),
         json_like,
     ),
     max_size=5,
@@ -123,7 +162,7 @@ def test_safetensors_header_never_raises_and_ok_is_consistent(entries, size, pre
     assert info.param_count == sum(info.dtype_counts.values())
     if info.ok:
         spans = sorted((t.start, t.end) for t in info.tensors.values())
-        assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
 
 
 @FAST

@@ -1,12 +1,13 @@
 """Remote-code summary (AST only) and text decoding."""
+
 from __future__ import annotations
 
 import codecs
 import json
 
+from openaudit.base.text import decode_text, has_bidi_controls
 from openaudit.model import FileEntry, Snapshot, SourceKind, Target
 from openaudit.safety.remote_code import analyse_python, summarize
-from openaudit.base.text import decode_text, has_bidi_controls
 
 
 def snap(texts: dict[str, str], extra_files: tuple[str, ...] = ()) -> Snapshot:
@@ -32,12 +33,20 @@ class M:
 
 
 def test_auto_map_flags_and_ast_summary():
-    cfg = json.dumps({"architectures": ["M"], "auto_map": {"AutoModel": "modeling_m.M", "AutoConfig": "configuration_m.C"}}, indent=2)
+    cfg = json.dumps(
+        {"architectures": ["M"], "auto_map": {"AutoModel": "modeling_m.M", "AutoConfig": "configuration_m.C"}}, indent=2
+    )
     s = summarize(snap({"config.json": cfg, "modeling_m.py": MODELING}))
     assert s.flagged
     assert s.auto_map["config.json"] == ["configuration_m.C", "modeling_m.M"]
     assert s.imports["modeling_m.py"] == ["os", "requests", "subprocess", "torch"]
-    assert s.risky_calls["modeling_m.py"] == ["eval", "os.system", "requests.get", "subprocess.check_output", "torch.load"]
+    assert s.risky_calls["modeling_m.py"] == [
+        "eval",
+        "os.system",
+        "requests.get",
+        "subprocess.check_output",
+        "torch.load",
+    ]
     auto_ev = [e for e in s.evidence if e.field == "auto_map"]
     assert auto_ev and auto_ev[0].line == 5 and auto_ev[0].path == "config.json"
     lines = {e.line for e in s.evidence if e.kind == "line" and e.path == "modeling_m.py"}

@@ -1,4 +1,5 @@
 """safetensors header validation: a genuine header, each malformation, and both raw forms."""
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,15 @@ def test_padding_spaces_are_allowed():
         (hdr({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}}), "data_offsets"),
         (hdr({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}}), "before start"),
         (hdr({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}), "needs 12 bytes"),
-        (hdr({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-              "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}), "overlaps"),
+        (
+            hdr(
+                {
+                    "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                    "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+                }
+            ),
+            "overlaps",
+        ),
         (hdr({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}), "gap"),
         (hdr({"a": "x"}), "not an object"),
         (hdr({"__metadata__": {"k": 1}}), "not a string"),
@@ -95,8 +103,12 @@ def test_offsets_beyond_file_and_trailing_bytes():
 
 
 def test_partial_validity_keeps_param_count():
-    raw = hdr({"good": {"dtype": "F16", "shape": [10], "data_offsets": [0, 20]},
-               "bad": {"dtype": "XX", "shape": [1], "data_offsets": [20, 21]}})
+    raw = hdr(
+        {
+            "good": {"dtype": "F16", "shape": [10], "data_offsets": [0, 20]},
+            "bad": {"dtype": "XX", "shape": [1], "data_offsets": [20, 21]},
+        }
+    )
     info = parse_header(raw)
     assert not info.ok and info.param_count == 10 and set(info.tensors) == {"good"}
 

@@ -12,6 +12,7 @@ Other areas reuse it by putting ``tests/`` on sys.path (as below), then
 OPENAUDIT_GITHUB_API / OPENAUDIT_ARXIV_URL / OPENAUDIT_DOI_URL pointed at it. Without it, the fake
 Hub fixture points those services at a dead local port: no test ever reaches the internet.
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,9 +24,9 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # makes `import fakehub.server` work without an __init__.py
     sys.path.insert(0, str(TESTS))
 
-from fakegithub.server import FakeGitHub  # noqa: E402
-from fakehub.env import LINK_BASES, point_hf_at  # noqa: E402
-from fakehub.server import FakeHub  # noqa: E402
+from fakegithub.server import FakeGitHub
+from fakehub.env import LINK_BASES, point_hf_at
+from fakehub.server import FakeHub
 
 
 @pytest.fixture

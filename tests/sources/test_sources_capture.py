@@ -1,4 +1,5 @@
 """`openaudit snapshot` capture: round trip, refusal to clobber, tamper detection, CLI exit codes."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,7 +1,9 @@
 """Hub source against the fake Hub with the real huggingface_hub client."""
+
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fakehub.repos import big_repo, small_repo
@@ -117,7 +119,7 @@ def test_429_with_retry_after_then_success(fakehub):
     repo.faults.append(Fault("info", status=429, retry_after=0.2, times=1))
     snap = resolve("acme/small")
     assert snap.commit_sha == repo.sha_of("main")
-    assert [s for _, p, s in fakehub.log if "/api/models/acme/small" == p.split("?")[0]][:2] == [429, 200]
+    assert [s for _, p, s in fakehub.log if p.split("?")[0] == "/api/models/acme/small"][:2] == [429, 200]
 
 
 def test_500_then_success_and_persistent_500(fakehub):
@@ -185,7 +187,7 @@ def test_fakehub_serves_listing_and_real_downloads(fakehub):
     ids = [m.id for m in HfApi().list_models(author="acme")]
     assert ids == ["acme/big-model"]
     path = hf_hub_download("acme/big-model", "config.json", revision="v1.0")
-    assert b"LlamaForCausalLM" in open(path, "rb").read()
+    assert b"LlamaForCausalLM" in Path(path).read_bytes()
 
 
 def test_slow_file_read_times_out_into_a_note(fakehub):

@@ -1,6 +1,7 @@
 """The other Hub paths on the one client layer (openaudit.base.net.hub), with the real huggingface_hub
 client against the fake Hub: verify's recipe fetch, batch's author listing, and the boundary that
 keeps every HTTP library import inside openaudit.base.net."""
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,19 @@ from openaudit.errors import AuthError, InvalidInput, NetworkError, OfflineMiss,
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "examples" / "tiny-open"
-HTTP_LIBS = {"huggingface_hub", "httpx", "httpx2", "httpcore", "httpcore2", "requests", "urllib3", "aiohttp",
-             "http", "socket", "urllib"}
+HTTP_LIBS = {
+    "huggingface_hub",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "requests",
+    "urllib3",
+    "aiohttp",
+    "http",
+    "socket",
+    "urllib",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +48,15 @@ def test_verify_fetch_downloads_the_recipe_and_its_files(fakehub):
     fakehub.add(_tiny_repo())
     recipe = fetch("acme/tiny-open")
     assert recipe.get("name") == "tiny-open"
-    for rel in ("config.json", "data/train.txt", "data_order.json", "loss_log.jsonl", "model.safetensors",
-                "checkpoints/step-10/model.safetensors", "checkpoints/step-10/optimizer.safetensors"):
+    for rel in (
+        "config.json",
+        "data/train.txt",
+        "data_order.json",
+        "loss_log.jsonl",
+        "model.safetensors",
+        "checkpoints/step-10/model.safetensors",
+        "checkpoints/step-10/optimizer.safetensors",
+    ):
         assert recipe.path(rel).read_bytes() == (TINY / rel).read_bytes()
     assert not [p for _m, p, _s in fakehub.log if "train.py" in p or "README" in p]  # only what the recipe names
     # the files are in the Hugging Face cache now: offline finds them without a request
@@ -113,7 +132,10 @@ def _http_imports(path: Path) -> set[str]:
 def test_only_base_net_imports_http_libraries():
     pkg = ROOT / "openaudit"
     net = pkg / "base" / "net"
-    offenders = {str(p.relative_to(ROOT)): sorted(_http_imports(p)) for p in pkg.rglob("*.py")
-                 if net not in p.parents and _http_imports(p)}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_http_imports(p))
+        for p in pkg.rglob("*.py")
+        if net not in p.parents and _http_imports(p)
+    }
     assert offenders == {}
     assert _http_imports(net / "hub.py") and _http_imports(net / "http.py")  # the check does find imports

@@ -2,6 +2,7 @@
 one HTTP layer, against the fake Hub and the fake GitHub API (tests/fakegithub) on 127.0.0.1: facts,
 pinning, evidence, caching (a re-run makes 0 requests), and every failure (rate limits with reset
 headers, 404, renamed repositories, timeouts, caps) giving a not-observed status, never a wrong fact."""
+
 from __future__ import annotations
 
 import json
@@ -59,10 +60,15 @@ def test_card_links_followed_pinned_and_cited(fakehub, fakegithub):
     fakegithub.dois["10.1234/abc"] = "https://publisher.example/paper"
     fakehub.add_dataset(FakeDataset("acme/corpus", card_data={"license": "odc-by"}))
     fakehub.add(FakeRepo("acme/base", {"README.md": b"# base\n"}, card_data={"license": "mit"}))
-    _model(fakehub, _card("Training code: [trainer](https://github.com/acme/trainer/tree/main/scripts).\n"
-                          "Paper: https://arxiv.org/abs/2401.00001v2 and doi:10.1234/abc.\n"
-                          "Base: https://huggingface.co/acme/base/blob/main/README.md",
-                          "license: apache-2.0\ndatasets:\n- acme/corpus\n"))
+    _model(
+        fakehub,
+        _card(
+            "Training code: [trainer](https://github.com/acme/trainer/tree/main/scripts).\n"
+            "Paper: https://arxiv.org/abs/2401.00001v2 and doi:10.1234/abc.\n"
+            "Base: https://huggingface.co/acme/base/blob/main/README.md",
+            "license: apache-2.0\ndatasets:\n- acme/corpus\n",
+        ),
+    )
     snap = resolve("acme/open-llm")
     (gh,) = _by_kind(snap, LinkKind.GITHUB_REPO)
     assert gh.status is LinkStatus.OK and gh.url == "https://github.com/acme/trainer"
@@ -112,7 +118,8 @@ def test_rerun_makes_no_link_requests_in_process_or_from_disk(fakehub, fakegithu
     assert len(fakegithub.log) == seen_gh
     assert len([p for _m, p, _s in fakehub.log if "/api/datasets/" in p]) == seen_ds
     assert [link.to_dict() for link in third.links] == [
-        {k: v for k, v in link.to_dict().items() if k != "requests"} for link in first.links]
+        {k: v for k, v in link.to_dict().items() if k != "requests"} for link in first.links
+    ]
     assert all(link.requests == 0 for link in second.links + third.links)
 
 
@@ -176,8 +183,9 @@ def test_rate_limit_with_reset_is_not_retried_and_blocks_the_service(fakehub, fa
 def test_short_retry_after_is_honoured(fakehub, fakegithub):
     fakegithub.add(GHRepo("acme/a", {"train.py": b""}))
     fakegithub.faults.append(GHFault("repo", status=429, headers={"Retry-After": "0.05"}, times=1))
-    fakegithub.faults.append(GHFault("tree", status=403, headers={"X-RateLimit-Remaining": "0", "Retry-After": "0"},
-                                     times=1))
+    fakegithub.faults.append(
+        GHFault("tree", status=403, headers={"X-RateLimit-Remaining": "0", "Retry-After": "0"}, times=1)
+    )
     _model(fakehub, _card("https://github.com/acme/a"))
     (a,) = resolve("acme/open-llm").links
     assert a.status is LinkStatus.OK and a.facts["training_code"] == ["train.py"]
@@ -186,15 +194,24 @@ def test_short_retry_after_is_honoured(fakehub, fakegithub):
 
 def test_not_found_everywhere_is_not_found_never_facts(fakehub, fakegithub):
     fakegithub.add(GHRepo("acme/private", {"train.py": b""}, private=True))
-    _model(fakehub, _card("https://github.com/acme/nope https://github.com/acme/private "
-                          "https://huggingface.co/datasets/acme/gone arXiv:2401.99999 doi:10.1234/none "
-                          f"{fakegithub.endpoint}/files/missing.pdf"))
+    _model(
+        fakehub,
+        _card(
+            "https://github.com/acme/nope https://github.com/acme/private "
+            "https://huggingface.co/datasets/acme/gone arXiv:2401.99999 doi:10.1234/none "
+            f"{fakegithub.endpoint}/files/missing.pdf"
+        ),
+    )
     fakehub.add_dataset(FakeDataset("acme/deleted", faults=[Fault("info", status=404)]))
     snap = resolve("acme/open-llm")
     assert [(link.kind, link.status) for link in snap.links] == [
-        (LinkKind.GITHUB_REPO, LinkStatus.NOT_FOUND), (LinkKind.GITHUB_REPO, LinkStatus.NOT_FOUND),
-        (LinkKind.HUB_DATASET, LinkStatus.NOT_FOUND), (LinkKind.PAPER, LinkStatus.NOT_FOUND),
-        (LinkKind.PAPER, LinkStatus.NOT_FOUND), (LinkKind.PAPER, LinkStatus.NOT_FOUND)]
+        (LinkKind.GITHUB_REPO, LinkStatus.NOT_FOUND),
+        (LinkKind.GITHUB_REPO, LinkStatus.NOT_FOUND),
+        (LinkKind.HUB_DATASET, LinkStatus.NOT_FOUND),
+        (LinkKind.PAPER, LinkStatus.NOT_FOUND),
+        (LinkKind.PAPER, LinkStatus.NOT_FOUND),
+        (LinkKind.PAPER, LinkStatus.NOT_FOUND),
+    ]
     assert all(link.facts == {} and link.requests >= 1 for link in snap.links)
     # a definite "not found" is cached: the next run does not ask again
     before = len(fakegithub.log)
@@ -203,8 +220,9 @@ def test_not_found_everywhere_is_not_found_never_facts(fakehub, fakegithub):
 
 
 def test_renamed_repository_is_followed_and_reported(fakehub, fakegithub):
-    repo = fakegithub.add(GHRepo("acme/new-name", {"pretrain.py": b""}, renamed_from=("acme/old-name",),
-                                 license_spdx="NOASSERTION"))
+    repo = fakegithub.add(
+        GHRepo("acme/new-name", {"pretrain.py": b""}, renamed_from=("acme/old-name",), license_spdx="NOASSERTION")
+    )
     _model(fakehub, _card("Code: https://github.com/acme/old-name"))
     (link,) = resolve("acme/open-llm").links
     assert link.status is LinkStatus.OK and link.url == "https://github.com/acme/old-name"
@@ -304,8 +322,13 @@ def test_hostile_card_with_thousands_of_links_is_bounded(fakehub, fakegithub):
 
 def test_odd_links_never_sink_the_audit(fakehub, fakegithub, monkeypatch):
     fakegithub.add(GHRepo("acme/a", {"train.py": b""}))
-    _model(fakehub, _card("https://example.org:99999/x.pdf https://github.com/acme/a "
-                          "https://doi.org/10.1234/%ZZ https://arxiv.org/abs/2401.00001"))
+    _model(
+        fakehub,
+        _card(
+            "https://example.org:99999/x.pdf https://github.com/acme/a "
+            "https://doi.org/10.1234/%ZZ https://arxiv.org/abs/2401.00001"
+        ),
+    )
 
     def broken(*_a, **_k):
         raise KeyError("unexpected answer shape")

@@ -1,6 +1,7 @@
 """Hub lookups for the audit: declared datasets' availability, base models' licenses, static scans of
 remote pickle-family files by Range reads, the Hub's own security scan; offline makes no lookups.
 All against the fake Hub with the real huggingface_hub client."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,8 @@ from fakehub.datasets import FakeDataset
 from fakehub.repos import CARD, small_repo
 from fakehub.server import FakeRepo, Fault
 
-from openaudit.model import Condition, Outcome, SourceKind
 from openaudit.base.net import http as netio
+from openaudit.model import Condition, Outcome, SourceKind
 from openaudit.sources import hub, hub_lookups, resolve
 
 MB = 1_000_000
@@ -43,17 +44,45 @@ def test_datasets_available_gated_missing_and_error(fakehub):
     fakehub.add_dataset(FakeDataset("acme/deleted", faults=[Fault("info", status=404)]))
     fakehub.add_dataset(FakeDataset("acme/forbidden", faults=[Fault("info", status=403)]))
     fakehub.add_dataset(FakeDataset("acme/terms", faults=[Fault("info", status=403, error_code="GatedRepo")]))
-    fakehub.add(_repo(card_data={"datasets": ["acme/open-data", "acme/gated-data", "acme/never-existed",
-                                              "acme/flaky", "acme/deleted", "https://example.org/corpus",
-                                              "my private crawl", 7, "acme/forbidden", "acme/terms"]}))
+    fakehub.add(
+        _repo(
+            card_data={
+                "datasets": [
+                    "acme/open-data",
+                    "acme/gated-data",
+                    "acme/never-existed",
+                    "acme/flaky",
+                    "acme/deleted",
+                    "https://example.org/corpus",
+                    "my private crawl",
+                    7,
+                    "acme/forbidden",
+                    "acme/terms",
+                ]
+            }
+        )
+    )
     snap = resolve("acme/m")
     info = snap.api["datasets_info"]
-    assert set(info) == {"acme/open-data", "acme/gated-data", "acme/never-existed", "acme/deleted",
-                         "acme/forbidden", "acme/terms"}
+    assert set(info) == {
+        "acme/open-data",
+        "acme/gated-data",
+        "acme/never-existed",
+        "acme/deleted",
+        "acme/forbidden",
+        "acme/terms",
+    }
     assert info["acme/forbidden"]["status"] == "missing" and info["acme/forbidden"]["reason"] == "access_denied"
     assert info["acme/terms"]["status"] == "gated" and info["acme/terms"]["http_status"] == 403
-    assert info["acme/open-data"] == {"exists": True, "gated": False, "private": False, "disabled": False,
-                                      "license": "cc-by-4.0", "status": "available", "http_status": 200}
+    assert info["acme/open-data"] == {
+        "exists": True,
+        "gated": False,
+        "private": False,
+        "disabled": False,
+        "license": "cc-by-4.0",
+        "status": "available",
+        "http_status": 200,
+    }
     assert info["acme/gated-data"]["status"] == "gated" and info["acme/gated-data"]["gated"] == "manual"
     assert info["acme/never-existed"]["status"] == "missing" and not info["acme/never-existed"]["exists"]
     assert info["acme/never-existed"]["reason"] == "missing_or_private"
@@ -111,8 +140,9 @@ def test_dataset_ids_from_front_matter_single_string_and_cap(fakehub, monkeypatc
 
 
 def test_declared_ids_parsing():
-    assert hub.declared_ids("datasets", {"datasets": ["a/b", " c ", "a/b", "http://x.org/y", "two words", None]},
-                            None) == ["a/b", "c"]
+    assert hub.declared_ids(
+        "datasets", {"datasets": ["a/b", " c ", "a/b", "http://x.org/y", "two words", None]}, None
+    ) == ["a/b", "c"]
     assert hub.declared_ids("base_model", {"license": "mit"}, "---\nbase_model: org/base\n---\n# x") == ["org/base"]
     assert hub.declared_ids("datasets", None, "\ufeff---\ndatasets:\n- org/d\n---\nbody") == ["org/d"]
     assert hub.declared_ids("datasets", None, "---\ndatasets: [unclosed\n---\n") == []  # broken YAML: nothing
@@ -123,18 +153,34 @@ def test_declared_ids_parsing():
 
 
 def test_base_model_license_captured_and_capped(fakehub):
-    fakehub.add(_repo("meta/base", card_data={"license": "llama2", "license_name": "llama-2-community",
-                                              "license_link": "LICENSE.txt"}, gated="manual"))
+    fakehub.add(
+        _repo(
+            "meta/base",
+            card_data={"license": "llama2", "license_name": "llama-2-community", "license_link": "LICENSE.txt"},
+            gated="manual",
+        )
+    )
     fakehub.add(_repo("acme/mid", card_data={"license": "apache-2.0", "base_model": "meta/base"}))
-    fakehub.add(_repo("acme/ft", card_data={"license": "mit", "base_model": ["acme/mid", "meta/base",
-                                                                             "acme/gone", "acme/fourth"]}))
+    fakehub.add(
+        _repo(
+            "acme/ft", card_data={"license": "mit", "base_model": ["acme/mid", "meta/base", "acme/gone", "acme/fourth"]}
+        )
+    )
     fakehub.log.clear()
     snap = resolve("acme/ft")
     bases = snap.api["base_models_info"]
     assert list(bases) == ["acme/mid", "meta/base", "acme/gone"]
-    assert bases["meta/base"] == {"exists": True, "license": "llama2", "license_name": "llama-2-community",
-                                  "license_link": "LICENSE.txt", "gated": "manual", "private": False,
-                                  "base_model": None, "status": "gated", "http_status": 200}
+    assert bases["meta/base"] == {
+        "exists": True,
+        "license": "llama2",
+        "license_name": "llama-2-community",
+        "license_link": "LICENSE.txt",
+        "gated": "manual",
+        "private": False,
+        "base_model": None,
+        "status": "gated",
+        "http_status": 200,
+    }
     assert bases["acme/mid"]["license"] == "apache-2.0" and bases["acme/mid"]["base_model"] == "meta/base"
     assert bases["acme/gone"]["status"] == "missing" and bases["acme/gone"]["reason"] == "missing_or_private"
     assert any("4 base models declared: only the first 3" in n.message for n in snap.notes)
@@ -151,8 +197,17 @@ def test_base_model_network_error_is_error_not_missing(fakehub):
 
 def test_dangerous_remote_pickle_found_with_under_1mb(fakehub):
     ckpt = torch_zip(OS_SYSTEM_PICKLE, 400 * MB)
-    fakehub.add(_repo("acme/evil", files={"README.md": CARD.encode(), "pytorch_model.bin": ckpt,
-                                          "training_args.bin": CLEAN_PICKLE, "optimizer.pt": torch_zip(CLEAN_PICKLE, 5 * MB)}))
+    fakehub.add(
+        _repo(
+            "acme/evil",
+            files={
+                "README.md": CARD.encode(),
+                "pytorch_model.bin": ckpt,
+                "training_args.bin": CLEAN_PICKLE,
+                "optimizer.pt": torch_zip(CLEAN_PICKLE, 5 * MB),
+            },
+        )
+    )
     snap = resolve("acme/evil")
     scan = snap.scans["pytorch_model.bin"]
     assert scan["status"] == "dangerous" and scan["format"] == "torch-zip" and "os.system" in scan["dangerous"]
@@ -172,10 +227,12 @@ def test_scan_budgets_give_unscannable_or_note_never_clean(fakehub, monkeypatch)
 
     monkeypatch.setattr(hub, "SCAN_FILE_BUDGET", 128 * 1024)
     monkeypatch.setattr(hub, "MAX_REMOTE_SCANS", 2)
-    files = {"README.md": b"# m\n",
-             "a.pkl": Virtual(b"\x80\x04\x95" + b"\xff" * 8 + b"(", 50 * MB),  # a pickle far longer than the budget
-             "b.ckpt": torch_zip(OS_SYSTEM_PICKLE, 2 * MB),
-             "c.pt": torch_zip(CLEAN_PICKLE, 2 * MB)}
+    files = {
+        "README.md": b"# m\n",
+        "a.pkl": Virtual(b"\x80\x04\x95" + b"\xff" * 8 + b"(", 50 * MB),  # a pickle far longer than the budget
+        "b.ckpt": torch_zip(OS_SYSTEM_PICKLE, 2 * MB),
+        "c.pt": torch_zip(CLEAN_PICKLE, 2 * MB),
+    }
     fakehub.add(_repo("acme/budget", files=files))
     snap = resolve("acme/budget")
     assert snap.scans["a.pkl"]["status"] == "unscannable"
@@ -203,9 +260,19 @@ def test_legacy_pickle_and_numpy_settle_on_first_bytes_and_cut_pickles_are_not_c
     # ... and one made of many small opcodes (EMPTY_LIST, then BININT1 + APPEND a million times)
     many_ops = Virtual(CLEAN_PICKLE + b"\x80\x02]" + b"K\x01a" * MB + b"0cos\nsystem\n)R.", 40 * MB)
     ggml = Virtual(b"lmgg" + bytes(range(256)) * 4, 50 * MB)  # a .bin that is no pickle at all
-    fakehub.add(_repo("acme/legacy", files={"README.md": b"# m\n", "pytorch_model.bin": legacy,
-                                            "emb.npy": npy, "tricky.pkl": cut, "tricky2.pkl": many_ops,
-                                            "ggml-model.bin": ggml}))
+    fakehub.add(
+        _repo(
+            "acme/legacy",
+            files={
+                "README.md": b"# m\n",
+                "pytorch_model.bin": legacy,
+                "emb.npy": npy,
+                "tricky.pkl": cut,
+                "tricky2.pkl": many_ops,
+                "ggml-model.bin": ggml,
+            },
+        )
+    )
     snap = resolve("acme/legacy")
     assert snap.scans["pytorch_model.bin"]["status"] == "clean"
     assert snap.scans["pytorch_model.bin"]["bytes_read"] <= hub.FIRST_SCAN_BYTES
@@ -221,8 +288,11 @@ def test_legacy_pickle_and_numpy_settle_on_first_bytes_and_cut_pickles_are_not_c
 
 
 def test_failed_range_read_is_unscannable_and_gated_repo_is_noted(fakehub):
-    repo = _repo("acme/flaky", files={"README.md": b"# m\n", "model.bin": torch_zip(CLEAN_PICKLE, 3 * MB)},
-                 faults=[Fault("resolve", path="model.bin", status=500)])
+    repo = _repo(
+        "acme/flaky",
+        files={"README.md": b"# m\n", "model.bin": torch_zip(CLEAN_PICKLE, 3 * MB)},
+        faults=[Fault("resolve", path="model.bin", status=500)],
+    )
     fakehub.add(repo)
     scan = resolve("acme/flaky").scans["model.bin"]
     assert scan["status"] == "unscannable" and "could not be read" in scan["reason"]
@@ -232,15 +302,23 @@ def test_failed_range_read_is_unscannable_and_gated_repo_is_noted(fakehub):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("openaudit.safety.pickles.scan_ranged", crash)
-        fakehub.add(_repo("acme/crash", files={"README.md": b"# m\n", "model.bin": torch_zip(CLEAN_PICKLE, 3 * MB),
-                                               "empty.pt": b""}))
+        fakehub.add(
+            _repo(
+                "acme/crash",
+                files={"README.md": b"# m\n", "model.bin": torch_zip(CLEAN_PICKLE, 3 * MB), "empty.pt": b""},
+            )
+        )
         snap = resolve("acme/crash")
     assert snap.scans["model.bin"]["status"] == "unscannable" and "TypeError" in snap.scans["model.bin"]["reason"]
     assert snap.scans["empty.pt"]["status"] == "unscannable"  # empty: nothing to vouch for, never clean
 
     fakehub.add_dataset(FakeDataset("acme/d"))
-    gated = _repo("acme/gated", files={"README.md": b"# m\n", "model.bin": torch_zip(OS_SYSTEM_PICKLE, 3 * MB)},
-                  card_data={"datasets": ["acme/d"]}, gated="auto")
+    gated = _repo(
+        "acme/gated",
+        files={"README.md": b"# m\n", "model.bin": torch_zip(OS_SYSTEM_PICKLE, 3 * MB)},
+        card_data={"datasets": ["acme/d"]},
+        gated="auto",
+    )
     fakehub.add(gated)
     snap = resolve("acme/gated")
     assert snap.scans == {}
@@ -257,9 +335,16 @@ def test_hub_security_scan_recorded(fakehub):
 
 def test_offline_makes_no_lookups(fakehub, tmp_path, monkeypatch):
     fakehub.add_dataset(FakeDataset("acme/d"))
-    fakehub.add(_repo("acme/cached", card_data={"datasets": ["acme/d"], "base_model": "acme/base"},
-                      files={"README.md": b"---\ndatasets: [acme/d]\nbase_model: acme/base\n---\n# m\n",
-                             "model.bin": torch_zip(OS_SYSTEM_PICKLE, MB)}))
+    fakehub.add(
+        _repo(
+            "acme/cached",
+            card_data={"datasets": ["acme/d"], "base_model": "acme/base"},
+            files={
+                "README.md": b"---\ndatasets: [acme/d]\nbase_model: acme/base\n---\n# m\n",
+                "model.bin": torch_zip(OS_SYSTEM_PICKLE, MB),
+            },
+        )
+    )
     sha = fakehub.repos["acme/cached"].sha_of("main")
     repo_dir = tmp_path / "hf_home" / "hub" / "models--acme--cached"
     snap_dir = repo_dir / "snapshots" / sha
@@ -280,9 +365,14 @@ def test_pickles_under_other_names_are_judged_by_their_bytes_on_the_hub(fakehub)
     """As on a local folder: a pickle named like text (read whole as a text file), a protocol-0 pickle
     that decodes as text, and one with no known extension (sniffed by a small Range read) are scanned."""
     proto0 = b"cos\nsystem\n(S'id'\ntR."
-    files = {"README.md": CARD.encode(), "notes.txt": OS_SYSTEM_PICKLE, "LICENSE": proto0,
-             "weights": OS_SYSTEM_PICKLE + b"\x00" * 100_000, "config.json": b'{"model_type": "bert"}',
-             "tokenizer.model": b"\x0a\x0bnot a pickle" * 10}
+    files = {
+        "README.md": CARD.encode(),
+        "notes.txt": OS_SYSTEM_PICKLE,
+        "LICENSE": proto0,
+        "weights": OS_SYSTEM_PICKLE + b"\x00" * 100_000,
+        "config.json": b'{"model_type": "bert"}',
+        "tokenizer.model": b"\x0a\x0bnot a pickle" * 10,
+    }
     fakehub.add(_repo("acme/hidden", files=files))
     snap = resolve("acme/hidden")
     for path in ("notes.txt", "LICENSE", "weights"):

@@ -1,5 +1,6 @@
 """Finding the links a rater follows in a card (pure text work) and judging a linked repository's
 files from their paths."""
+
 from __future__ import annotations
 
 from openaudit.model import LinkKind
@@ -71,8 +72,10 @@ def test_api_card_data_takes_precedence_and_bad_front_matter_is_empty():
 
 
 def test_declared_ids_parsing():
-    assert declared_ids("datasets", {"datasets": ["a/b", " c ", "a/b", "http://x.org/y", "two words", None]},
-                        None) == ["a/b", "c"]
+    assert declared_ids("datasets", {"datasets": ["a/b", " c ", "a/b", "http://x.org/y", "two words", None]}, None) == [
+        "a/b",
+        "c",
+    ]
     assert declared_ids("base_model", {"license": "mit"}, "---\nbase_model: org/base\n---\n# x") == ["org/base"]
     assert declared_ids("datasets", None, "---\na: &x [1]\nb: *x\ndatasets: org/d\n---\n") == []  # aliases refused
 
@@ -100,14 +103,39 @@ def test_many_links_are_listed_up_to_the_cap_per_kind():
 
 
 def test_code_path_categories():
-    paths = ["train.py", "scripts/pretrain_7b.sh", "src/finetune/sft.py", "fine_tune.py", "configs/7b.yaml",
-             "recipes/mix.json", "config.json", "train_config.yaml", "model.py", "data/build.py",
-             "tools/tokenize.py", "dedup/minhash.rs", "eval/run.py", "lm_eval_harness.py", "benchmarks/speed.py",
-             "tests/test_train.py", "docs/training.md", "third_party/x/train.py", "README.md", "notebooks/Train.ipynb"]
+    paths = [
+        "train.py",
+        "scripts/pretrain_7b.sh",
+        "src/finetune/sft.py",
+        "fine_tune.py",
+        "configs/7b.yaml",
+        "recipes/mix.json",
+        "config.json",
+        "train_config.yaml",
+        "model.py",
+        "data/build.py",
+        "tools/tokenize.py",
+        "dedup/minhash.rs",
+        "eval/run.py",
+        "lm_eval_harness.py",
+        "benchmarks/speed.py",
+        "tests/test_train.py",
+        "docs/training.md",
+        "third_party/x/train.py",
+        "README.md",
+        "notebooks/Train.ipynb",
+    ]
     got = codepaths.classify(paths)
-    assert got["training_code"] == ["train.py", "scripts/pretrain_7b.sh", "src/finetune/sft.py", "fine_tune.py",
-                                    "configs/7b.yaml", "recipes/mix.json", "train_config.yaml",
-                                    "notebooks/Train.ipynb"]
+    assert got["training_code"] == [
+        "train.py",
+        "scripts/pretrain_7b.sh",
+        "src/finetune/sft.py",
+        "fine_tune.py",
+        "configs/7b.yaml",
+        "recipes/mix.json",
+        "train_config.yaml",
+        "notebooks/Train.ipynb",
+    ]
     assert got["preprocessing_code"] == ["data/build.py", "tools/tokenize.py", "dedup/minhash.rs"]
     assert got["evaluation_code"] == ["eval/run.py", "lm_eval_harness.py", "benchmarks/speed.py"]
     assert codepaths.categories("model.py") == set() and codepaths.categories("tests/eval/x.py") == set()

@@ -1,4 +1,5 @@
 """Local folders, HF cache layout, file-system guards and the selection policy."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from openaudit.base.formats import family_of
 from openaudit.errors import TargetNotFound, UsageError
 from openaudit.model import Condition, SourceKind, Target
 from openaudit.sources import resolve, select
 from openaudit.sources.local import read_folder
-from openaudit.base.formats import family_of
 
 
 def _w(p: Path, data: bytes | str) -> Path:
@@ -85,7 +86,9 @@ def test_header_beyond_file_end(tmp_path):
     _w(tmp_path / "b.safetensors", b"abc")
     snap = resolve(str(tmp_path))
     assert not snap.safetensors_headers
-    assert any("beyond the end" in n.message for n in snap.notes) and any("shorter than" in n.message for n in snap.notes)
+    assert any("beyond the end" in n.message for n in snap.notes) and any(
+        "shorter than" in n.message for n in snap.notes
+    )
 
 
 def test_too_many_files(tmp_path):

@@ -1,6 +1,7 @@
 """Issue 10 #13: a local walk skips virtualenvs, VCS metadata and tool caches (and says so with a typed
 note the safety verdicts carry as evidence); long walks report progress; a cache snapshot (a Hub
 listing) is never pruned; the listing cap is a parameter and a capped listing never passes."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,7 @@ from pathlib import Path
 
 from openaudit import api
 from openaudit.model import Condition, SourceKind, Target
-from openaudit.sources import resolve
-from openaudit.sources import local
+from openaudit.sources import local, resolve
 from openaudit.sources.local import read_folder
 
 EVIL = b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00trueq\x00\x85R."
@@ -115,8 +115,13 @@ def test_cli_shows_progress_only_on_a_terminal(tmp_path):
     for i in range(1200):
         _w(root / f"f{i}.txt", "x")
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-m", "openaudit", "audit", str(root), "-f", "json"], capture_output=True,
-                          text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "openaudit", "audit", str(root), "-f", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0 and "listing:" not in proc.stderr and "reading:" not in proc.stderr
 
 
@@ -130,8 +135,13 @@ def test_cli_shows_live_progress_on_a_terminal(tmp_path):
         _w(root / f"f{i}.txt", "x")
     master, slave = pty.openpty()
     env = dict(os.environ, HF_HUB_OFFLINE="1", TERM="xterm")
-    proc = subprocess.run([sys.executable, "-m", "openaudit", "audit", str(root), "-f", "json"], stdout=subprocess.PIPE,
-                          stderr=slave, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "openaudit", "audit", str(root), "-f", "json"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=env,
+        timeout=120,
+    )
     os.close(slave)
     seen = b""
     try:

@@ -1,10 +1,11 @@
 """Property tests of the selection policy: never raises on any bytes or names."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openaudit.base.formats import family_of
+from openaudit.base.formats import CONTAINER_FAMILIES, family_of
 from openaudit.base.text import terminal_safe
 from openaudit.sources import select
 
@@ -14,7 +15,7 @@ from openaudit.sources import select
 def test_decode_and_sniff_never_raise(data):
     text = select.decode_text(data)
     assert text is None or "\x00" not in text
-    assert family_of(data) in (None, *set(select._EXT_FAMILY.values()))
+    assert family_of(data) in (None, *set(CONTAINER_FAMILIES.values()))
 
 
 @settings(max_examples=300, deadline=None)
@@ -27,9 +28,10 @@ def test_escape_leaves_no_control_characters(name):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=30), st.one_of(st.none(), st.integers(0, 10**10)),
-                       max_size=40),
-       st.integers(0, 10**7))
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=30), st.one_of(st.none(), st.integers(0, 10**10)), max_size=40),
+    st.integers(0, 10**7),
+)
 def test_plan_texts_respects_total_cap(sizes, cap):
     paths, _notes = select.plan_texts(list(sizes.items()), total_cap=cap)
     used = sum(sizes[p] if sizes[p] is not None else select.TEXT_FILE_CAP for p in paths)

@@ -1,14 +1,15 @@
 """Session fixtures for the verify tests: tiny transformers runs, each trained once per session (on
 demand), in a temp folder. Tests that change a run copy it first."""
+
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
-
-import pytest
+from typing import Any
 
 import hf_runs
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -19,24 +20,52 @@ PLAIN: dict[str, dict[str, Any]] = {
     "mistral": {"model_type": "mistral"},
     "llama-rope-linear": {"extra": {"rope_scaling": {"rope_type": "linear", "factor": 2.0}}},
     "llama-headdim-mlpbias-tied": {"extra": {"head_dim": 32, "mlp_bias": True, "tie_word_embeddings": True}},
-    "neox-tied-minlr-window": {"model_type": "gpt_neox", "extra": {"tie_word_embeddings": True}, "micro": 2,
-                               "schedule": "get_cosine_with_min_lr_schedule_with_warmup",
-                               "schedule_kwargs": {"min_lr_rate": 0.1}, "log_every": 5, "rounding": 4},
+    "neox-tied-minlr-window": {
+        "model_type": "gpt_neox",
+        "extra": {"tie_word_embeddings": True},
+        "micro": 2,
+        "schedule": "get_cosine_with_min_lr_schedule_with_warmup",
+        "schedule_kwargs": {"min_lr_rate": 0.1},
+        "log_every": 5,
+        "rounding": 4,
+    },
     "llama-dropout": {"extra": {"attention_dropout": 0.1}},
 }
 TRAINER: dict[str, dict[str, Any]] = {
     "trainer-llama": {"accumulation": 2},
-    "trainer-neox": {"model_type": "gpt_neox", "extra": {"tie_word_embeddings": True}, "logging_steps": 1,
-                     "lr_scheduler_type": "linear"},
-    "trainer-mistral": {"model_type": "mistral", "lr_scheduler_type": "cosine_with_min_lr",
-                        "lr_scheduler_kwargs": {"min_lr_rate": 0.1}, "data_seed": 7},
-    "trainer-dropout": {"model_type": "gpt_neox", "extra": {"attention_dropout": 0.1, "hidden_dropout": 0.1},
-                        "accumulation": 2},
+    "trainer-neox": {
+        "model_type": "gpt_neox",
+        "extra": {"tie_word_embeddings": True},
+        "logging_steps": 1,
+        "lr_scheduler_type": "linear",
+    },
+    "trainer-mistral": {
+        "model_type": "mistral",
+        "lr_scheduler_type": "cosine_with_min_lr",
+        "lr_scheduler_kwargs": {"min_lr_rate": 0.1},
+        "data_seed": 7,
+    },
+    "trainer-dropout": {
+        "model_type": "gpt_neox",
+        "extra": {"attention_dropout": 0.1, "hidden_dropout": 0.1},
+        "accumulation": 2,
+    },
     "trainer-bf16": {"bf16": True},
     "trainer-gpt2": {"model_type": "gpt2", "accumulation": 2},
 }
-HONEST = ["llama", "neox", "mistral", "llama-rope-linear", "llama-headdim-mlpbias-tied", "neox-tied-minlr-window",
-          "trainer-llama", "trainer-neox", "trainer-mistral", "trainer-dropout", "trainer-gpt2"]
+HONEST = [
+    "llama",
+    "neox",
+    "mistral",
+    "llama-rope-linear",
+    "llama-headdim-mlpbias-tied",
+    "neox-tied-minlr-window",
+    "trainer-llama",
+    "trainer-neox",
+    "trainer-mistral",
+    "trainer-dropout",
+    "trainer-gpt2",
+]
 
 
 class Runs:

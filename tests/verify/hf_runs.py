@@ -2,6 +2,7 @@
 (``AutoModelForCausalLM.from_config``, AdamW with decay / no-decay groups, a transformers scheduler,
 ``save_pretrained`` + ``torch.save(optimizer.state_dict())``) written in openaudit's recipe layout, or the
 ``Trainer`` (its ``output_dir`` as it leaves it, plus the tokenized dataset). 2 layers, width 64."""
+
 from __future__ import annotations
 
 import json
@@ -11,19 +12,54 @@ from typing import Any
 
 VOCAB = 256
 BASE = {
-    "llama": {"model_type": "llama", "vocab_size": VOCAB, "hidden_size": 64, "num_hidden_layers": 2,
-              "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
-              "max_position_embeddings": 128, "tie_word_embeddings": False},
-    "mistral": {"model_type": "mistral", "vocab_size": VOCAB, "hidden_size": 64, "num_hidden_layers": 2,
-                "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
-                "max_position_embeddings": 128, "sliding_window": 16, "tie_word_embeddings": False},
+    "llama": {
+        "model_type": "llama",
+        "vocab_size": VOCAB,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "intermediate_size": 128,
+        "max_position_embeddings": 128,
+        "tie_word_embeddings": False,
+    },
+    "mistral": {
+        "model_type": "mistral",
+        "vocab_size": VOCAB,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "intermediate_size": 128,
+        "max_position_embeddings": 128,
+        "sliding_window": 16,
+        "tie_word_embeddings": False,
+    },
     # GPT-2: its head class name gives no causal-LM loss type (the Trainer then counts every label, not the
     # shifted ones), and its model class's ignore pattern "attn.bias" also matches the c_attn.bias parameters.
-    "gpt2": {"model_type": "gpt2", "vocab_size": VOCAB, "n_embd": 64, "n_layer": 2, "n_head": 4, "n_positions": 128,
-             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0},
-    "gpt_neox": {"model_type": "gpt_neox", "vocab_size": VOCAB, "hidden_size": 64, "num_hidden_layers": 2,
-                 "num_attention_heads": 4, "intermediate_size": 128, "max_position_embeddings": 128,
-                 "rotary_pct": 0.5, "tie_word_embeddings": False, "use_parallel_residual": True},
+    "gpt2": {
+        "model_type": "gpt2",
+        "vocab_size": VOCAB,
+        "n_embd": 64,
+        "n_layer": 2,
+        "n_head": 4,
+        "n_positions": 128,
+        "resid_pdrop": 0.0,
+        "embd_pdrop": 0.0,
+        "attn_pdrop": 0.0,
+    },
+    "gpt_neox": {
+        "model_type": "gpt_neox",
+        "vocab_size": VOCAB,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 128,
+        "max_position_embeddings": 128,
+        "rotary_pct": 0.5,
+        "tie_word_embeddings": False,
+        "use_parallel_residual": True,
+    },
 }
 
 
@@ -47,18 +83,35 @@ def tokens(n: int, seed: int = 0):
 def _window_log(losses: list[float], every: int, rounding: int | None) -> list[dict[str, Any]]:
     rows = []
     for end in range(every, len(losses) + 1, every):
-        v = sum(losses[end - every:end]) / every
+        v = sum(losses[end - every : end]) / every
         rows.append({"step": end, "loss": round(v, rounding) if rounding is not None else v})
     return rows
 
 
-def plain_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any] | None = None, steps: int = 30,
-              checkpoints: tuple[int, ...] = (0, 10, 20, 30), batch: int = 8, seq: int = 32, micro: int = 1,
-              schedule: str = "get_cosine_schedule_with_warmup", schedule_kwargs: dict[str, Any] | None = None,
-              warmup: int = 5, lr: float = 3e-3, no_decay: tuple[str, ...] | None = ("bias", "norm"),
-              weight_decay: float = 0.1, log_every: int = 1, rounding: int | None = None, seed: int = 0,
-              declare_log: dict[str, Any] | None = None, family: str | None = None, same_batches: bool = False,
-              trained_order_seed: int | None = None) -> Path:
+def plain_run(
+    folder: Path,
+    *,
+    model_type: str = "llama",
+    extra: dict[str, Any] | None = None,
+    steps: int = 30,
+    checkpoints: tuple[int, ...] = (0, 10, 20, 30),
+    batch: int = 8,
+    seq: int = 32,
+    micro: int = 1,
+    schedule: str = "get_cosine_schedule_with_warmup",
+    schedule_kwargs: dict[str, Any] | None = None,
+    warmup: int = 5,
+    lr: float = 3e-3,
+    no_decay: tuple[str, ...] | None = ("bias", "norm"),
+    weight_decay: float = 0.1,
+    log_every: int = 1,
+    rounding: int | None = None,
+    seed: int = 0,
+    declare_log: dict[str, Any] | None = None,
+    family: str | None = None,
+    same_batches: bool = False,
+    trained_order_seed: int | None = None,
+) -> Path:
     """Train with a plain loop and publish in the recipe layout. ``same_batches``: every update gets the
     same batch; ``trained_order_seed``: train on another order than the published one."""
     import torch
@@ -104,7 +157,7 @@ def plain_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any] 
         save(0)
     losses = []
     for step in range(1, steps + 1):
-        x = torch.stack([data[o:o + seq] for o in order[step - 1]]).long()
+        x = torch.stack([data[o : o + seq] for o in order[step - 1]]).long()
         opt.zero_grad()
         total = 0.0
         for chunk in x.chunk(micro):
@@ -130,14 +183,23 @@ def plain_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any] 
         "tokenizer": {"kind": "pretokenized"},
         "data": {"path": "tokens.bin", "format": "uint16", "order": "order.json", "row": "labels"},
         "batch": {"size": batch, "seq_len": seq, "micro_batches": micro},
-        "optimizer": {"name": "adamw", "betas": [0.9, 0.95], "eps": 1e-8, "weight_decay": weight_decay,
-                      **({"no_decay": list(no_decay)} if no_decay else {})},
+        "optimizer": {
+            "name": "adamw",
+            "betas": [0.9, 0.95],
+            "eps": 1e-8,
+            "weight_decay": weight_decay,
+            **({"no_decay": list(no_decay)} if no_decay else {}),
+        },
         "schedule": sched_doc,
         "clip_grad_norm": 1.0,
         "precision": "fp32",
         "environment": {"threads": 1},
-        "checkpoints": {"dir": "ck/step-{step}", "model": "model.safetensors", "optimizer": "optimizer.pt",
-                        "steps": list(checkpoints)},
+        "checkpoints": {
+            "dir": "ck/step-{step}",
+            "model": "model.safetensors",
+            "optimizer": "optimizer.pt",
+            "steps": list(checkpoints),
+        },
         "loss_log": log,
     }
     import yaml
@@ -146,9 +208,22 @@ def plain_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any] 
     return folder
 
 
-def trainer_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any] | None = None, max_steps: int = 30,
-                save_steps: int = 10, logging_steps: int = 5, per_device: int = 8, accumulation: int = 1,
-                rows: int = 100, seq: int = 32, seed: int = 42, data_seed: int | None = None, **args: Any) -> Path:
+def trainer_run(
+    folder: Path,
+    *,
+    model_type: str = "llama",
+    extra: dict[str, Any] | None = None,
+    max_steps: int = 30,
+    save_steps: int = 10,
+    logging_steps: int = 5,
+    per_device: int = 8,
+    accumulation: int = 1,
+    rows: int = 100,
+    seq: int = 32,
+    seed: int = 42,
+    data_seed: int | None = None,
+    **args: Any,
+) -> Path:
     """Train with the Trainer; the output_dir is the run folder, the dataset sits next to the checkpoints."""
     import torch
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
@@ -171,10 +246,24 @@ def trainer_run(folder: Path, *, model_type: str = "llama", extra: dict[str, Any
     cfg = make_config(model_type, extra)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(cfg)
-    targs = dict(output_dir=str(folder), max_steps=max_steps, per_device_train_batch_size=per_device,
-                 gradient_accumulation_steps=accumulation, learning_rate=3e-3, weight_decay=0.1, warmup_steps=5,
-                 lr_scheduler_type="cosine", logging_steps=logging_steps, save_steps=save_steps, seed=seed,
-                 data_seed=data_seed, report_to=[], use_cpu=True, disable_tqdm=True, save_strategy="steps")
+    targs = dict(
+        output_dir=str(folder),
+        max_steps=max_steps,
+        per_device_train_batch_size=per_device,
+        gradient_accumulation_steps=accumulation,
+        learning_rate=3e-3,
+        weight_decay=0.1,
+        warmup_steps=5,
+        lr_scheduler_type="cosine",
+        logging_steps=logging_steps,
+        save_steps=save_steps,
+        seed=seed,
+        data_seed=data_seed,
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        save_strategy="steps",
+    )
     targs.update(args)
     trainer = Trainer(model=model, args=TrainingArguments(**targs), train_dataset=Rows())
     trainer.train()

@@ -1,4 +1,5 @@
 """Published GPT-NeoX (Pythia) and OLMo configs -> replay recipes."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,13 @@ def test_pythia_config_maps_to_recipe():
     assert (cfg["num_hidden_layers"], cfg["hidden_size"], cfg["num_attention_heads"]) == (12, 768, 12)
     assert cfg["rotary_pct"] == 0.25 and cfg["use_parallel_residual"] is True and cfg["tie_word_embeddings"] is False
     assert r["optimizer"] == {"name": "adamw", "betas": [0.9, 0.95], "eps": 1e-8, "weight_decay": 0.01}
-    assert r["schedule"] == {"name": "cosine", "lr": 0.0006, "warmup_steps": 1430, "total_steps": 143000, "min_lr": 0.00006}
+    assert r["schedule"] == {
+        "name": "cosine",
+        "lr": 0.0006,
+        "warmup_steps": 1430,
+        "total_steps": 143000,
+        "min_lr": 0.00006,
+    }
     assert r["batch"] == {"size": 32, "seq_len": 2048, "micro_batches": 1}
     assert r["clip_grad_norm"] == 1.0 and r["precision"] == "fp16"
     assert r["data"]["path"].endswith("pile_20B_tokenizer_text_document.bin")
@@ -45,8 +52,13 @@ def test_olmo_config_maps_to_recipe():
     assert r["model"]["family"] == "llama"
     assert any("layer_norm_type 'default'" in g for g in a.gaps)  # non-parametric LayerNorm: not Llama's RMSNorm
     assert r["optimizer"]["name"] == "adamw" and r["optimizer"]["betas"] == [0.9, 0.95]
-    assert r["schedule"] == {"name": "cosine", "lr": 4e-4, "warmup_steps": 2000, "min_lr": pytest.approx(4e-5),
-                             "total_steps": 739328}
+    assert r["schedule"] == {
+        "name": "cosine",
+        "lr": 4e-4,
+        "warmup_steps": 2000,
+        "min_lr": pytest.approx(4e-5),
+        "total_steps": 739328,
+    }
     assert r["batch"] == {"size": 2048, "seq_len": 2048}
     assert r["precision"] == "bf16" and r["seed"] == 6198 and r["clip_grad_norm"] == 1.0
     assert any("3 token files" in n for n in a.notes)
@@ -70,7 +82,9 @@ def test_verify_on_published_configs_reports_what_is_missing():
 
 def test_bf16_neox_config_without_fp16_is_not_refused_for_precision(tmp_path):
     text = (FIX / "pythia-160m.yml").read_text().replace('"enabled": true', '"enabled": false')
-    text = text.replace('"launcher": "slurm",', '"launcher": "slurm", "padded-vocab-size": 50304, "bf16": {"enabled": true},')
+    text = text.replace(
+        '"launcher": "slurm",', '"launcher": "slurm", "padded-vocab-size": 50304, "bf16": {"enabled": true},'
+    )
     p = tmp_path / "neox.yml"
     p.write_text(text)
     r = run(str(p))

@@ -1,5 +1,6 @@
 """Artifacts are judged by their bytes with the project's pickle scanner; only clean pickles reach
 torch.load, and only with weights_only=True."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ import zipfile
 
 import pytest
 
+from openaudit.verify.api import run
 from openaudit.verify.artifacts import load_tensors, unsafe_issue
 from openaudit.verify.codes import ArtifactProblem, Code
-from openaudit.verify.api import run
 
 PROTO2 = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R."
 # protocol 4: SHORT_BINUNICODE 'posix', MEMOIZE, SHORT_BINUNICODE 'system', MEMOIZE, STACK_GLOBAL
@@ -62,7 +63,9 @@ def test_replay_of_pickle_checkpoints_uses_weights_only(runs, tmp_path, monkeypa
     for st in d.glob("ck/step-*/model.safetensors"):
         torch.save(load_file(str(st)), st.with_name("pytorch_model.bin"))
         st.unlink()
-    (d / "recipe.yaml").write_text((d / "recipe.yaml").read_text().replace("model: model.safetensors", "model: pytorch_model.bin"))
+    (d / "recipe.yaml").write_text(
+        (d / "recipe.yaml").read_text().replace("model: model.safetensors", "model: pytorch_model.bin")
+    )
     calls = []
     real = torch.load
 

@@ -1,5 +1,6 @@
 """`openaudit verify`: exit 0 with any verdict, 2 when it cannot evaluate; JSON to stdout or -o; the same
 conventions as `audit` (-f, JSON when stdout is not a terminal, silent -o)."""
+
 from __future__ import annotations
 
 import json
@@ -7,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import EXAMPLES, REPO
 
 from openaudit.cli.main import main
-
-from conftest import EXAMPLES, REPO
 
 VARIANTS = EXAMPLES / "variants"
 
@@ -32,8 +32,12 @@ def test_short_format_flag_and_table(capsys):
 
 
 def test_json_is_the_default_when_stdout_is_not_a_terminal():
-    p = subprocess.run([sys.executable, "-m", "openaudit.cli.main", "verify", str(VARIANTS / "unsafe-pickle-checkpoint")],
-                       capture_output=True, text=True, cwd=REPO)
+    p = subprocess.run(
+        [sys.executable, "-m", "openaudit.cli.main", "verify", str(VARIANTS / "unsafe-pickle-checkpoint")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert p.returncode == 0
     assert json.loads(p.stdout)["verdict"] == "REFUSED_UNSAFE_ARTIFACT"
 
@@ -49,9 +53,18 @@ def test_mismatches_show_enough_digits(capsys):
 
     assert pair(5.7212345, 5.7198765) == ("5.721", "5.72")
     assert pair(5.72000001, 5.72000002) == ("5.72000001", "5.72000002")
-    r = {"verdict": "DIVERGED", "tier": "forward", "reason": "r", "metrics": {"forward_audit": {"checks": [
-        {"checkpoint": 0, "step": 1, "logged": 5.721999, "computed": 5.722001, "ok": False}]}},
-        "missing": [], "environment": {}}
+    r = {
+        "verdict": "DIVERGED",
+        "tier": "forward",
+        "reason": "r",
+        "metrics": {
+            "forward_audit": {
+                "checks": [{"checkpoint": 0, "step": 1, "logged": 5.721999, "computed": 5.722001, "ok": False}]
+            }
+        },
+        "missing": [],
+        "environment": {},
+    }
     table = to_table(r)
     assert "5.721999" in table and "5.722001" in table and "MISMATCH" in table
 
@@ -76,8 +89,12 @@ def test_cannot_evaluate_is_exit_2_one_line(tmp_path, capsys, args, needle):
     deep = tmp_path / "deep" / "recipe.yaml"
     deep.parent.mkdir()
     deep.write_text("recipe_version: 1\nmodel:\n  family: llama\n  config: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n")
-    subs = {"{tiny}": str(EXAMPLES / "tiny-open"), "{bad}": str(bad), "{cfg}": str(EXAMPLES / "tiny-open" / "config.json"),
-            "{deep}": str(deep)}
+    subs = {
+        "{tiny}": str(EXAMPLES / "tiny-open"),
+        "{bad}": str(bad),
+        "{cfg}": str(EXAMPLES / "tiny-open" / "config.json"),
+        "{deep}": str(deep),
+    }
     rc = main([subs.get(a, a) for a in args])
     err = capsys.readouterr().err
     assert rc == 2
@@ -101,10 +118,12 @@ def test_unwritable_output_is_exit_2(tmp_path, capsys):
 
 
 def test_verify_modules_do_not_import_torch_until_needed():
-    code = ("import sys; import openaudit.verify.api, openaudit.verify.recipe, "
-            "openaudit.verify.plan, openaudit.verify.trainer, openaudit.verify.adapters, openaudit.render.verification, "
-            "openaudit.probes.heavy; "
-            "bad = [m for m in ('torch', 'transformers', 'numpy', 'ray', 'datasketch', 'pyarrow') if m in sys.modules]; "
-            "print(bad)")
+    code = (
+        "import sys; import openaudit.verify.api, openaudit.verify.recipe, "
+        "openaudit.verify.plan, openaudit.verify.trainer, openaudit.verify.adapters, openaudit.render.verification, "
+        "openaudit.probes.heavy; "
+        "bad = [m for m in ('torch', 'transformers', 'numpy', 'ray', 'datasketch', 'pyarrow') if m in sys.modules]; "
+        "print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.strip() == "[]"

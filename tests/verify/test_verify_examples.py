@@ -3,6 +3,7 @@
 Exactness depends on the platform: on the CPU and library versions that wrote them the replays are
 bit-for-bit (REPRODUCED_EXACT); elsewhere floating-point reduction order may differ and the honest
 examples are REPRODUCED_WITHIN_TOLERANCE -- both are accepted here, as the docs say."""
+
 from __future__ import annotations
 
 import json
@@ -10,11 +11,10 @@ import pickle
 
 import jsonschema
 import pytest
+from conftest import EXAMPLES
 
 from openaudit.resources import schema
 from openaudit.verify.api import run
-
-from conftest import EXAMPLES
 
 VARIANTS = EXAMPLES / "variants"
 REPRODUCED = ("REPRODUCED_EXACT", "REPRODUCED_WITHIN_TOLERANCE")
@@ -48,17 +48,37 @@ def test_tiny_trainer_reproduces():
 
 def test_tiny_trainer_is_small_and_as_the_trainer_left_it():
     root = EXAMPLES / "tiny-trainer"
-    for rel in ("README.md", "LICENSE", "train.py", "train_dataset.jsonl", "model.safetensors", "trainer_state.json",
-                "checkpoint-10/optimizer.pt", "checkpoint-10/scheduler.pt", "checkpoint-10/training_args.bin",
-                "checkpoint-20/trainer_state.json", "checkpoint-30/model.safetensors"):
+    for rel in (
+        "README.md",
+        "LICENSE",
+        "train.py",
+        "train_dataset.jsonl",
+        "model.safetensors",
+        "trainer_state.json",
+        "checkpoint-10/optimizer.pt",
+        "checkpoint-10/scheduler.pt",
+        "checkpoint-10/training_args.bin",
+        "checkpoint-20/trainer_state.json",
+        "checkpoint-30/model.safetensors",
+    ):
         assert (root / rel).is_file(), rel
     assert sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) < 2_000_000
 
 
 def test_tiny_open_is_a_complete_open_release():
     root = EXAMPLES / "tiny-open"
-    for rel in ("README.md", "LICENSE", "config.json", "train.py", "data/train.txt", "data_order.json", "recipe.yaml",
-                "loss_log.jsonl", "model.safetensors", "checkpoints/step-10/optimizer.safetensors"):
+    for rel in (
+        "README.md",
+        "LICENSE",
+        "config.json",
+        "train.py",
+        "data/train.txt",
+        "data_order.json",
+        "recipe.yaml",
+        "loss_log.jsonl",
+        "model.safetensors",
+        "checkpoints/step-10/optimizer.safetensors",
+    ):
         assert (root / rel).is_file(), rel
     card = (root / "README.md").read_text()
     assert card.startswith("---\nlicense: apache-2.0\n")
@@ -100,8 +120,10 @@ def test_unsafe_pickle_refused_without_loading(monkeypatch):
     assert r["tier"] == "none"
 
 
-@pytest.mark.parametrize("name", ["tiny-open", "doctored-loss-log", "wrong-data-order", "missing-optimizer-state",
-                                  "unsafe-pickle-checkpoint"])
+@pytest.mark.parametrize(
+    "name",
+    ["tiny-open", "doctored-loss-log", "wrong-data-order", "missing-optimizer-state", "unsafe-pickle-checkpoint"],
+)
 def test_every_example_has_a_recipe(name):
     root = EXAMPLES / name if name == "tiny-open" else VARIANTS / name
     assert (root / "recipe.yaml").is_file()

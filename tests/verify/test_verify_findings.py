@@ -1,16 +1,25 @@
 """The repro.replay probe and replay_finding: verdict -> outcome."""
+
 from __future__ import annotations
 
 import pytest
 
 from openaudit.model import Outcome, Snapshot, SourceKind, Target
-from openaudit.probes.registry import ProbeContext
 from openaudit.probes.heavy import replay_finding
+from openaudit.probes.registry import ProbeContext
 
 
 def _res(verdict, **kw):
-    base = {"verdict": verdict, "tier": "full", "reason": "r", "metrics": {}, "missing": [], "first_divergent_step": None,
-            "recipe": "x/recipe.yaml", "environment": {}}
+    base = {
+        "verdict": verdict,
+        "tier": "full",
+        "reason": "r",
+        "metrics": {},
+        "missing": [],
+        "first_divergent_step": None,
+        "recipe": "x/recipe.yaml",
+        "environment": {},
+    }
     base.update(kw)
     return base
 
@@ -34,8 +43,13 @@ def test_outcomes(verdict, outcome):
 
 
 def test_diverged_names_step_and_tensors():
-    f = replay_finding(_res("DIVERGED", first_divergent_step=15,
-                            metrics={"most_diverged_tensors": [{"tensor": "embed_out.weight", "distance": 3.0}]}))
+    f = replay_finding(
+        _res(
+            "DIVERGED",
+            first_divergent_step=15,
+            metrics={"most_diverged_tensors": [{"tensor": "embed_out.weight", "distance": 3.0}]},
+        )
+    )
     assert "step 15" in f.message and "embed_out.weight" in f.message
 
 

@@ -1,18 +1,18 @@
 """Runs trained with transformers (plain loop and Trainer; GPT-NeoX, Llama, Mistral): honest runs are
 REPRODUCED, doctored ones DIVERGED at the right step, what cannot be replayed faithfully UNSUPPORTED."""
+
 from __future__ import annotations
 
 import json
 
 import jsonschema
 import pytest
+from conftest import HONEST
+from hf_runs import doctor_losses, perturb_tensor
 from safetensors import safe_open
 
 from openaudit.resources import schema
 from openaudit.verify.api import run
-
-from conftest import HONEST
-from hf_runs import doctor_losses, perturb_tensor
 
 REPRODUCED = ("REPRODUCED_EXACT", "REPRODUCED_WITHIN_TOLERANCE")
 
@@ -49,15 +49,18 @@ def test_transformers_5_layout_is_what_is_replayed(runs):
     cfg = json.loads((runs.get("llama-rope-linear") / "config.json").read_text())
     assert cfg["rope_parameters"]["rope_type"] == "linear" and "rope_scaling" not in cfg
     with safe_open(str(runs.get("neox") / "ck" / "step-10" / "model.safetensors"), framework="pt") as fh:
-        assert "embed_out.weight" in fh.keys()  # saved name; the live module is lm_head
+        assert "embed_out.weight" in fh.keys()  # noqa: SIM118 (safe_open is not a mapping); saved name; the live module is lm_head
 
 
 def test_transformers_4_config_keys_replay_the_same(runs, tmp_path):
     d = runs.copy("llama-rope-linear", tmp_path / "r")
     cfg = json.loads((d / "config.json").read_text())
     rope = cfg.pop("rope_parameters")
-    cfg.update(rope_theta=rope["rope_theta"], rope_scaling={"type": "linear", "factor": rope["factor"]},
-               transformers_version="4.57.1")
+    cfg.update(
+        rope_theta=rope["rope_theta"],
+        rope_scaling={"type": "linear", "factor": rope["factor"]},
+        transformers_version="4.57.1",
+    )
     (d / "config.json").write_text(json.dumps(cfg))
     assert _run(d)["verdict"] in REPRODUCED
 
@@ -73,13 +76,16 @@ def test_live_head_name_in_a_checkpoint_maps_too(runs, tmp_path):
     assert _run(d)["verdict"] in REPRODUCED
 
 
-@pytest.mark.parametrize("name, log, expect", [
-    ("llama", "loss_log.jsonl", 13),
-    ("neox-tied-minlr-window", "loss_log.jsonl", 15),  # logged every 5 updates: the window ending at 15
-    ("trainer-llama", "checkpoint-20/trainer_state.json", 15),
-    ("trainer-neox", "checkpoint-20/trainer_state.json", 13),
-    ("trainer-gpt2", "checkpoint-20/trainer_state.json", 15),
-])
+@pytest.mark.parametrize(
+    "name, log, expect",
+    [
+        ("llama", "loss_log.jsonl", 13),
+        ("neox-tied-minlr-window", "loss_log.jsonl", 15),  # logged every 5 updates: the window ending at 15
+        ("trainer-llama", "checkpoint-20/trainer_state.json", 15),
+        ("trainer-neox", "checkpoint-20/trainer_state.json", 13),
+        ("trainer-gpt2", "checkpoint-20/trainer_state.json", 15),
+    ],
+)
 def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, expect):
     d = runs.copy(name, tmp_path / "d")
     doctor_losses(d / log, after=12, factor=0.97)
@@ -87,17 +93,24 @@ def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, e
         if other != d / log:
             doctor_losses(other, after=12, factor=0.97)
     r = _run(d)
-    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == expect, (r["verdict"], r["first_divergent_step"], r["reason"])
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == expect, (
+        r["verdict"],
+        r["first_divergent_step"],
+        r["reason"],
+    )
 
 
-@pytest.mark.parametrize("name, weights, tensor", [
-    ("llama", "ck/step-20/model.safetensors", "model.layers.1.mlp.down_proj.weight"),
-    ("neox", "ck/step-20/model.safetensors", "gpt_neox.layers.0.attention.query_key_value.bias"),
-    ("mistral", "ck/step-20/model.safetensors", "model.norm.weight"),
-    ("trainer-llama", "checkpoint-20/model.safetensors", "model.layers.0.self_attn.k_proj.weight"),
-    ("trainer-neox", "checkpoint-20/model.safetensors", "gpt_neox.final_layer_norm.bias"),
-    ("trainer-gpt2", "checkpoint-20/model.safetensors", "transformer.h.0.attn.c_attn.bias"),
-])
+@pytest.mark.parametrize(
+    "name, weights, tensor",
+    [
+        ("llama", "ck/step-20/model.safetensors", "model.layers.1.mlp.down_proj.weight"),
+        ("neox", "ck/step-20/model.safetensors", "gpt_neox.layers.0.attention.query_key_value.bias"),
+        ("mistral", "ck/step-20/model.safetensors", "model.norm.weight"),
+        ("trainer-llama", "checkpoint-20/model.safetensors", "model.layers.0.self_attn.k_proj.weight"),
+        ("trainer-neox", "checkpoint-20/model.safetensors", "gpt_neox.final_layer_norm.bias"),
+        ("trainer-gpt2", "checkpoint-20/model.safetensors", "transformer.h.0.attn.c_attn.bias"),
+    ],
+)
 def test_one_tensor_changed_by_5e_4_is_caught_at_its_checkpoint(runs, tmp_path, name, weights, tensor):
     d = runs.copy(name, tmp_path / "p")
     perturb_tensor(d / weights, tensor, rel=5e-4)
@@ -151,11 +164,14 @@ def _edit_json(path, **changes):
     path.write_text(json.dumps(d))
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"auto_map": {"AutoModelForCausalLM": "modeling_x.X"}}, "remote_code"),
-    ({"model_type": "not-a-transformers-model"}, "model_type"),
-    ({"rope_parameters": {"rope_type": "made-up", "factor": 2.0, "rope_theta": 10000.0}}, "config_rejected"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"auto_map": {"AutoModelForCausalLM": "modeling_x.X"}}, "remote_code"),
+        ({"model_type": "not-a-transformers-model"}, "model_type"),
+        ({"rope_parameters": {"rope_type": "made-up", "factor": 2.0, "rope_theta": 10000.0}}, "config_rejected"),
+    ],
+)
 def test_config_openaudit_cannot_replay_is_unsupported(runs, tmp_path, change, code):
     d = runs.copy("llama", tmp_path / "c")
     _edit_json(d / "config.json", **change)
@@ -184,11 +200,14 @@ def test_optimizer_groups_matching_no_grouping_are_unsupported(runs, tmp_path):
     assert r["verdict"] == "UNSUPPORTED" and "param_groups" in _codes(r)
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"optim": "adafactor"}, "optimizer"),
-    ({"label_smoothing_factor": 0.1}, "trainer_feature"),
-    ({"_n_gpu": 2}, "distributed"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"optim": "adafactor"}, "optimizer"),
+        ({"label_smoothing_factor": 0.1}, "trainer_feature"),
+        ({"_n_gpu": 2}, "distributed"),
+    ],
+)
 def test_trainer_options_without_faithful_replay_are_unsupported(runs, tmp_path, change, code):
     from openaudit.verify.trainer_args import read_bin
 
@@ -225,10 +244,13 @@ def test_a_run_made_by_the_transformers_4_57_trainer_is_reproduced(tmp_path):
     assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 15
 
 
-@pytest.mark.parametrize("name, weights, step", [
-    ("trainer-llama", "checkpoint-10/model.safetensors", 10),  # the first checkpoint: no segment ends there
-    ("llama", "ck/step-10/model.safetensors", 10),
-])
+@pytest.mark.parametrize(
+    "name, weights, step",
+    [
+        ("trainer-llama", "checkpoint-10/model.safetensors", 10),  # the first checkpoint: no segment ends there
+        ("llama", "ck/step-10/model.safetensors", 10),
+    ],
+)
 def test_a_changed_first_checkpoint_is_found_at_its_own_step(runs, tmp_path, name, weights, step):
     d = runs.copy(name, tmp_path / "f")
     tensor = perturb_tensor(d / weights, None, rel=5e-4)
@@ -259,4 +281,8 @@ def test_undeclared_row_layout_is_read_the_way_that_reproduces(runs, tmp_path):
     assert r["verdict"] in REPRODUCED and any("labels rows" in n for n in r["notes"])
     doctor_losses(d / "loss_log.jsonl", after=12)
     r = _run(d)
-    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 13 and any("diverges whether" in n for n in r["notes"])
+    assert (
+        r["verdict"] == "DIVERGED"
+        and r["first_divergent_step"] == 13
+        and any("diverges whether" in n for n in r["notes"])
+    )

@@ -1,17 +1,17 @@
 """Hub targets: only the recipe and the files it names are fetched (hf_hub_download faked with a
 local copy of examples/tiny-open; the real Hub cannot be reached from the tests)."""
+
 from __future__ import annotations
 
 import shutil
 
 import huggingface_hub
 import pytest
+from conftest import EXAMPLES
 from huggingface_hub.errors import LocalEntryNotFoundError, RemoteEntryNotFoundError, RepositoryNotFoundError
 
 from openaudit.errors import NetworkError, TargetNotFound
 from openaudit.verify.api import run
-
-from conftest import EXAMPLES
 
 
 def _response(code: int):

@@ -1,5 +1,6 @@
 """verify keeps every path inside the target (absolute, '..' and symlinked paths are refused, never
 followed), reports bad recipes clearly, and streams training data in bounded memory."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,11 @@ import sys
 import textwrap
 
 import pytest
+from conftest import REPO
 
 from openaudit.cli.main import main
 from openaudit.errors import InvalidDocument
 from openaudit.verify.api import run
-
-from conftest import REPO
 
 
 def _outside_codes(r):
@@ -104,8 +104,9 @@ def test_deeply_nested_recipe_config_is_a_clear_problem(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "README.md").write_text("---\nlicense: mit\n---\n# m\n")
-    (folder / "recipe.yaml").write_text("recipe_version: 1\nmodel:\n  family: llama\n  config: "
-                                        + "{a: " * 2000 + "1" + "}" * 2000 + "\n")
+    (folder / "recipe.yaml").write_text(
+        "recipe_version: 1\nmodel:\n  family: llama\n  config: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n"
+    )
     report = audit(str(folder), verify=True, timestamp=False)
     v = report["verification"]
     assert v["verdict"] == "NOT_REPRODUCIBLE" and v["tier"] == "none"
@@ -127,7 +128,9 @@ def test_audit_verify_replays_the_pinned_revision_offline_with_the_token(monkeyp
         raise Invalid("stop here")
 
     monkeypatch.setattr(hub, "fetch", fake_fetch)
-    snap = Snapshot(target=Target(id="org/model", source=SourceKind.HUB, revision="main"), commit_sha="a" * 40, files=())
+    snap = Snapshot(
+        target=Target(id="org/model", source=SourceKind.HUB, revision="main"), commit_sha="a" * 40, files=()
+    )
     v = api.run_verification(snap, device="cpu", token="tok", offline=True)
     assert seen == {"repo_id": "org/model", "revision": "a" * 40, "token": "tok", "offline": True}
     assert v["verdict"] == "NOT_REPRODUCIBLE"

@@ -1,14 +1,14 @@
 """Recipe loading and validation: bad recipes are InvalidDocument naming file, JSON path and reason."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 
 from openaudit.errors import InvalidDocument
 from openaudit.verify.recipe import load_recipe
-
-from conftest import EXAMPLES
 
 GOOD = (EXAMPLES / "tiny-open" / "recipe.yaml").read_text()
 
@@ -90,9 +90,15 @@ def test_bad_config_json_is_invalid_document(tmp_path):
     "text, where",
     [
         (GOOD.replace("  row: labels\n", "  row: diagonal\n"), "$.data.row"),
-        (GOOD.replace("  row: labels\n", "  row: labels\n  sampler: {kind: shuffled, seed: 1}\n"), "$.data.sampler.kind"),
+        (
+            GOOD.replace("  row: labels\n", "  row: labels\n  sampler: {kind: shuffled, seed: 1}\n"),
+            "$.data.sampler.kind",
+        ),
         (GOOD.replace("loss_log: loss_log.jsonl", "loss_log: {path: loss_log.jsonl, reduce: sometimes}"), "$.loss_log"),
-        (GOOD.replace("name: get_cosine_with_min_lr_schedule_with_warmup", "name: get_made_up_schedule"), "$.schedule.name"),
+        (
+            GOOD.replace("name: get_cosine_with_min_lr_schedule_with_warmup", "name: get_made_up_schedule"),
+            "$.schedule.name",
+        ),
         (GOOD.replace("no_decay: [bias, layernorm]", "no_decay: bias"), "$.optimizer.no_decay"),
         ("recipe_version: 1\nname: x\n", "$"),
     ],
@@ -107,8 +113,11 @@ def test_recipe_1_1_keys_are_validated(tmp_path, text, where):
 def test_recipe_1_1_keys_load(tmp_path):
     r = load_recipe(EXAMPLES / "tiny-open" / "recipe.yaml")
     assert r.get("data")["row"] == "labels" and r.get("schedule")["kwargs"] == {"min_lr": 3.0e-4}
-    p = _write(tmp_path, "recipe_version: 1\ntrainer: {output_dir: out, dataset: data/train.jsonl}\n"
-                         "loss_log: {path: log.jsonl, reduce: mean, rounding: 4}\n")
+    p = _write(
+        tmp_path,
+        "recipe_version: 1\ntrainer: {output_dir: out, dataset: data/train.jsonl}\n"
+        "loss_log: {path: log.jsonl, reduce: mean, rounding: 4}\n",
+    )
     assert load_recipe(p).get("trainer")["dataset"] == "data/train.jsonl"
 
 

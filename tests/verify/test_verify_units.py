@@ -1,5 +1,6 @@
 """The pieces the replay rebuilds, checked against the libraries they imitate: the Trainer's sampler,
 transformers' schedulers, the static reading of training_args.bin, loss-log rounding and windows."""
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def test_trainer_sampler_is_accelerates_seedable_sampler(n, bs, accum, drop):
     while len(theirs) < steps:
         sampler.set_epoch(epoch)
         batches = [list(b) for b in BatchSampler(sampler, bs, drop)]
-        theirs += [batches[i:i + accum] for i in range(0, len(batches), accum)]
+        theirs += [batches[i : i + accum] for i in range(0, len(batches), accum)]
         epoch += 1
     assert ours == theirs[:steps]
 
@@ -43,13 +44,16 @@ def test_torch_loader_sampler_draws_across_epochs_like_a_dataloader():
     assert [u[0] for u in ours] == expected
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("get_linear_schedule_with_warmup", {}),
-    ("get_cosine_schedule_with_warmup", {}),
-    ("get_cosine_with_min_lr_schedule_with_warmup", {"min_lr_rate": 0.1}),
-    ("get_cosine_with_min_lr_schedule_with_warmup", {"min_lr": 3e-4}),
-    ("get_constant_schedule_with_warmup", {}),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("get_linear_schedule_with_warmup", {}),
+        ("get_cosine_schedule_with_warmup", {}),
+        ("get_cosine_with_min_lr_schedule_with_warmup", {"min_lr_rate": 0.1}),
+        ("get_cosine_with_min_lr_schedule_with_warmup", {"min_lr": 3e-4}),
+        ("get_constant_schedule_with_warmup", {}),
+    ],
+)
 def test_hf_schedules_give_the_lr_lambdalr_gives(name, kwargs):
     import torch
     import transformers
@@ -96,9 +100,17 @@ def test_training_args_with_a_dangerous_global_are_never_loaded(tmp_path):
     assert issue is not None and "os.system" in issue.message
 
 
-@pytest.mark.parametrize("version, count, rounding", [("4.57.1", "tokens_all", 4), ("5.9.0", "tokens_all", None),
-                                                      ("5.10.1", "tokens", None), ("5.24.0", "tokens", None),
-                                                      (None, None, None), ("garbage", None, None)])
+@pytest.mark.parametrize(
+    "version, count, rounding",
+    [
+        ("4.57.1", "tokens_all", 4),
+        ("5.9.0", "tokens_all", None),
+        ("5.10.1", "tokens", None),
+        ("5.24.0", "tokens", None),
+        (None, None, None),
+        ("garbage", None, None),
+    ],
+)
 def test_trainer_semantics_by_version(version, count, rounding):
     assert loss_count(version) == count and log_rounding(version) == rounding
 
@@ -115,14 +127,23 @@ def test_sparse_log_windows():
     assert [(e.start, e.step) for e in entries] == [(1, 5), (6, 10)]
     entries = losslog.parse_jsonl('{"step": 5, "loss": 2.0}\n', "log", "step")
     assert [(e.start, e.step) for e in entries] == [(5, 5)]
-    rows = losslog.compare(losslog.parse_jsonl('{"step": 2, "loss": 1.5}\n', "log", "mean"), {1: 1.0, 2: 2.0}, 1e-9, None,
-                           lambda v: sum(v) / len(v))
+    rows = losslog.compare(
+        losslog.parse_jsonl('{"step": 2, "loss": 1.5}\n', "log", "mean"),
+        {1: 1.0, 2: 2.0},
+        1e-9,
+        None,
+        lambda v: sum(v) / len(v),
+    )
     assert rows[0]["ok"] and rows[0]["replayed"] == 1.5
 
 
 def test_history_windows_follow_the_previous_loss_entry():
-    hist = [{"loss": 3.0, "step": 5, "learning_rate": 0.1}, {"eval_loss": 9.0, "step": 5},
-            {"loss": 2.0, "step": 10, "learning_rate": 0.05}, {"train_loss": 2.5, "step": 10}]
+    hist = [
+        {"loss": 3.0, "step": 5, "learning_rate": 0.1},
+        {"eval_loss": 9.0, "step": 5},
+        {"loss": 2.0, "step": 10, "learning_rate": 0.05},
+        {"train_loss": 2.5, "step": 10},
+    ]
     entries = losslog.from_log_history(hist, "trainer_state.json")
     assert [(e.start, e.step, e.value, e.lr) for e in entries] == [(1, 5, 3.0, 0.1), (6, 10, 2.0, 0.05)]
 

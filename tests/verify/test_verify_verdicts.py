@@ -1,15 +1,15 @@
 """Every verdict path on tiny transformers runs (plain loop, recipe layout)."""
+
 from __future__ import annotations
 
 import json
 
+import hf_runs
 import jsonschema
 import pytest
 
 from openaudit.resources import schema
 from openaudit.verify.api import run
-
-import hf_runs
 
 
 def _check(result: dict) -> dict:
@@ -53,7 +53,9 @@ def test_within_tolerance_when_log_is_rounded(fresh):
 
 
 def test_declared_rounding_is_used(fresh):
-    text = (fresh / "recipe.yaml").read_text().replace("  path: loss_log.jsonl", "  path: loss_log.jsonl\n  rounding: 4")
+    text = (
+        (fresh / "recipe.yaml").read_text().replace("  path: loss_log.jsonl", "  path: loss_log.jsonl\n  rounding: 4")
+    )
     (fresh / "recipe.yaml").write_text(text)
     log = fresh / "loss_log.jsonl"
     rows = [json.loads(x) for x in log.read_text().splitlines()]
@@ -63,7 +65,9 @@ def test_declared_rounding_is_used(fresh):
 
 
 def test_within_tolerance_with_other_reduction_order(fresh):
-    (fresh / "recipe.yaml").write_text((fresh / "recipe.yaml").read_text().replace("micro_batches: 1", "micro_batches: 2"))
+    (fresh / "recipe.yaml").write_text(
+        (fresh / "recipe.yaml").read_text().replace("micro_batches: 1", "micro_batches: 2")
+    )
     r = _run(fresh)
     assert r["verdict"] in ("REPRODUCED_WITHIN_TOLERANCE", "REPRODUCED_EXACT")
     assert r["metrics"]["weight_distance"] < r["metrics"]["tolerance"]["weight_distance"]

@@ -14,9 +14,10 @@ HTTP libraries; sources, contamination, verify and batch all go through it.
 Heavy clients (huggingface_hub, httpx2) are imported inside the functions that need them, so
 importing this package costs nothing on the local-folder path.
 """
+
 from openaudit.base.net.failures import (
-    Failure,
     FailKind,
+    Failure,
     NetFailure,
     TruncatedBody,
     classify,
@@ -27,6 +28,15 @@ from openaudit.base.net.http import Meter, Response, with_retries
 from openaudit.base.net.ranges import RangeReader
 
 __all__ = [
-    "Failure", "FailKind", "Meter", "NetFailure", "RangeReader",
-    "Response", "TruncatedBody", "classify", "is_network_error", "to_error", "with_retries",
+    "FailKind",
+    "Failure",
+    "Meter",
+    "NetFailure",
+    "RangeReader",
+    "Response",
+    "TruncatedBody",
+    "classify",
+    "is_network_error",
+    "to_error",
+    "with_retries",
 ]

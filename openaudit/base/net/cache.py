@@ -11,6 +11,7 @@ token, or a fingerprint of the token), so that a re-run makes no request.
 * The in-process layer is keyed by the folder as well, so two folders (two users, two tests) never
   share entries. A folder that cannot be written leaves the in-process layer working.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -103,8 +104,7 @@ def put(key: str, value: Any) -> None:
     now = time.time()
     with _LOCK:
         _MEMORY.setdefault(str(folder), {})[key] = (now, value)
-    data = json.dumps({"format": FORMAT, "key": key, "time": now, "value": value}, sort_keys=True,
-                      ensure_ascii=False)
+    data = json.dumps({"format": FORMAT, "key": key, "time": now, "value": value}, sort_keys=True, ensure_ascii=False)
     if len(data) > MAX_ENTRY_BYTES:
         return
     tmp = folder / f".entry-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"

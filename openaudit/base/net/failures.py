@@ -2,14 +2,15 @@
 exception an HTTP call raises (ours, huggingface_hub's, httpx2's) or from a status and its headers
 (rate limits: ``Retry-After``, ``X-RateLimit-*``), and mapped to the ``openaudit.errors`` hierarchy.
 Callers decide on the kind, never on a message."""
+
 from __future__ import annotations
 
 import email.utils
 import enum
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from openaudit.errors import AuthError, NetworkError, OfflineMiss, OpenAuditError, TargetNotFound
 
@@ -42,8 +43,16 @@ class FailKind(str, enum.Enum):
         return self in (FailKind.AUTH, FailKind.GATED, FailKind.NOT_FOUND, FailKind.REVISION, FailKind.ENTRY)
 
 
-_TRANSIENT = frozenset({FailKind.RATE_LIMITED, FailKind.TIMEOUT, FailKind.CONNECTION, FailKind.SERVER,
-                        FailKind.TRUNCATED, FailKind.MALFORMED})
+_TRANSIENT = frozenset(
+    {
+        FailKind.RATE_LIMITED,
+        FailKind.TIMEOUT,
+        FailKind.CONNECTION,
+        FailKind.SERVER,
+        FailKind.TRUNCATED,
+        FailKind.MALFORMED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -143,8 +152,9 @@ def classify(exc: BaseException) -> Failure:
 
         if isinstance(exc, httpx2.TimeoutException):
             return Failure(FailKind.TIMEOUT, None, "timed out")
-        if isinstance(exc, (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.ProxyError,
-                            httpx2.UnsupportedProtocol)):
+        if isinstance(
+            exc, (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.ProxyError, httpx2.UnsupportedProtocol)
+        ):
             return Failure(FailKind.CONNECTION, None, _short(exc) or type(exc).__name__)
         if isinstance(exc, httpx2.TooManyRedirects):
             return Failure(FailKind.OTHER, None, "too many redirects")

@@ -6,6 +6,7 @@ reset is further away than ``http.MAX_RETRY_AFTER`` fails at once as RATE_LIMITE
 repository answers with a redirect to its new id, which is followed (the repository's ``full_name``
 then differs from the name asked for).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from openaudit.base.net.failures import Failure, FailKind, NetFailure
+from openaudit.base.net.failures import FailKind, Failure, NetFailure
 from openaudit.base.net.http import Response, fetch
 from openaudit.base.text import decode_text
 
@@ -82,14 +83,25 @@ def repo(owner: str, name: str) -> RepoMeta:
     if spdx in ("NOASSERTION", ""):
         spdx = None
     name_ = lic.get("name") if isinstance(lic.get("name"), str) else None
-    return RepoMeta(full_name=full, default_branch=branch, license_spdx=spdx, license_name=name_,
-                    archived=bool(d.get("archived")), url=r.url, redirected=bool(r.redirects))
+    return RepoMeta(
+        full_name=full,
+        default_branch=branch,
+        license_spdx=spdx,
+        license_name=name_,
+        archived=bool(d.get("archived")),
+        url=r.url,
+        redirected=bool(r.redirects),
+    )
 
 
 def head_commit(full_name: str, ref: str) -> str:
     """The commit sha ``ref`` (a branch) points to now. Raises NetFailure."""
-    r = fetch("GET", f"{api_base()}/repos/{_path(full_name)}/commits/{quote(ref, safe='')}",
-              headers=_headers("application/vnd.github.sha"), limit=4096)
+    r = fetch(
+        "GET",
+        f"{api_base()}/repos/{_path(full_name)}/commits/{quote(ref, safe='')}",
+        headers=_headers("application/vnd.github.sha"),
+        limit=4096,
+    )
     text = r.body.decode("ascii", "replace").strip()
     if text.startswith("{"):
         sha = _json(r, "commit").get("sha")
@@ -102,16 +114,21 @@ def head_commit(full_name: str, ref: str) -> str:
 def tree(full_name: str, sha: str) -> tuple[list[str], bool]:
     """(file paths, truncated) of the recursive tree at commit ``sha`` (one call). ``truncated``
     is GitHub's own flag: the listing is then incomplete. Raises NetFailure."""
-    r = fetch("GET", f"{api_base()}/repos/{_path(full_name)}/git/trees/{quote(sha, safe='')}?recursive=1",
-              headers=_headers(), limit=MAX_TREE_BYTES + 1)
+    r = fetch(
+        "GET",
+        f"{api_base()}/repos/{_path(full_name)}/git/trees/{quote(sha, safe='')}?recursive=1",
+        headers=_headers(),
+        limit=MAX_TREE_BYTES + 1,
+    )
     if len(r.body) > MAX_TREE_BYTES:
         return [], True
     d = _json(r, "tree")
     entries = d.get("tree")
     if not isinstance(entries, list):
         raise NetFailure(Failure(FailKind.MALFORMED, r.status, "malformed response (no tree)"))
-    paths = [e["path"] for e in entries
-             if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)]
+    paths = [
+        e["path"] for e in entries if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)
+    ]
     return paths, bool(d.get("truncated"))
 
 
@@ -119,8 +136,12 @@ def readme(full_name: str, sha: str) -> str | None:
     """The README's text at ``sha`` (raw, at most MAX_README_BYTES), None when there is none.
     Raises NetFailure for other failures."""
     try:
-        r = fetch("GET", f"{api_base()}/repos/{_path(full_name)}/readme?ref={quote(sha, safe='')}",
-                  headers=_headers("application/vnd.github.raw"), limit=MAX_README_BYTES)
+        r = fetch(
+            "GET",
+            f"{api_base()}/repos/{_path(full_name)}/readme?ref={quote(sha, safe='')}",
+            headers=_headers("application/vnd.github.raw"),
+            limit=MAX_README_BYTES,
+        )
     except NetFailure as exc:
         if exc.failure.kind is FailKind.NOT_FOUND:
             return None

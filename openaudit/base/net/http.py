@@ -14,19 +14,29 @@ Outside an active meter the hooks do nothing.
 Failures are classified once (``failures.classify``) into a ``Failure`` with a typed ``FailKind``;
 callers decide on the kind, never on a message.
 """
+
 from __future__ import annotations
 
 import contextvars
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from openaudit import __version__
+from openaudit.base.net.failures import (
+    FailKind,
+    Failure,
+    NetFailure,
+    TruncatedBody,
+    classify,
+    from_status,
+    is_network_error,
+)
 from openaudit.base.parse import ParseProblem, load_json
 from openaudit.base.text import decode_text
-from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, from_status, is_network_error
 
 if TYPE_CHECKING:  # imported where used, at run time (start-up)
     import httpx2
@@ -41,7 +51,7 @@ MAX_REDIRECTS = 5  # redirect hops the plain client follows
 MAX_BODY = 1 << 20  # default cap on a plain response body read into memory
 USER_AGENT = f"openaudit/{__version__} (+https://github.com/openaudit/openaudit)"
 
-_ACTIVE: contextvars.ContextVar["Meter | None"] = contextvars.ContextVar("openaudit_meter", default=None)
+_ACTIVE: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("openaudit_meter", default=None)
 _LOCK = threading.Lock()
 _HUB_INSTALLED = False
 _PLAIN: httpx2.Client | None = None  # the plain client, built on first use
@@ -65,7 +75,7 @@ class Meter:
             self.requests += requests
             self.bytes += nbytes
 
-    def __enter__(self) -> "Meter":
+    def __enter__(self) -> Meter:
         install()
         self._token = _ACTIVE.set(self)
         return self
@@ -127,8 +137,11 @@ def install() -> None:
 
         def factory() -> httpx2.Client:
             # the default factory's client (proxies from the environment etc. untouched) plus two hooks
-            return httpx2.Client(event_hooks={"request": [hf_request_event_hook, on_request], "response": [on_response]},
-                                 follow_redirects=True, timeout=None)
+            return httpx2.Client(
+                event_hooks={"request": [hf_request_event_hook, on_request], "response": [on_response]},
+                follow_redirects=True,
+                timeout=None,
+            )
 
         set_client_factory(factory)
         _HUB_INSTALLED = True
@@ -141,9 +154,13 @@ def _plain_client() -> httpx2.Client:
             import httpx2
 
             on_request, on_response = _hooks()
-            _PLAIN = httpx2.Client(event_hooks={"request": [on_request], "response": [on_response]},
-                                   follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DEFAULT_TIMEOUT,
-                                   headers={"User-Agent": USER_AGENT})
+            _PLAIN = httpx2.Client(
+                event_hooks={"request": [on_request], "response": [on_response]},
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=DEFAULT_TIMEOUT,
+                headers={"User-Agent": USER_AGENT},
+            )
         return _PLAIN
 
 
@@ -193,8 +210,15 @@ class Response:
             raise NetFailure(Failure(FailKind.MALFORMED, self.status, f"malformed response ({exc.message})")) from None
 
 
-def request(method: str, url: str, *, headers: Mapping[str, str] | None = None, limit: int = MAX_BODY,
-            timeout: float | None = None, follow_redirects: bool = True) -> Response:
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    limit: int = MAX_BODY,
+    timeout: float | None = None,
+    follow_redirects: bool = True,
+) -> Response:
     """One request through the plain client (redirects followed, at most MAX_REDIRECTS, unless
     ``follow_redirects`` is False: a 3xx is then returned as it is). Reads at most
     ``limit`` body bytes. Raises NetFailure for an HTTP error status and TruncatedBody for a body shorter
@@ -215,8 +239,13 @@ def request(method: str, url: str, *, headers: Mapping[str, str] | None = None, 
             if len(buf) >= limit:
                 return Response(r.status_code, str(r.url), hdrs, bytes(buf[:limit]), hops)
         declared = hdrs.get("content-length")
-        if method != "HEAD" and declared is not None and declared.isdigit() and int(declared) != len(buf) \
-                and not hdrs.get("content-encoding"):
+        if (
+            method != "HEAD"
+            and declared is not None
+            and declared.isdigit()
+            and int(declared) != len(buf)
+            and not hdrs.get("content-encoding")
+        ):
             raise TruncatedBody(f"body of {len(buf)} bytes, {declared} declared")
         return Response(r.status_code, str(r.url), hdrs, bytes(buf), hops)
 
@@ -238,8 +267,16 @@ def call(fn: Callable[[], T]) -> T:
     return guard(lambda: with_retries(fn))
 
 
-def fetch(method: str, url: str, *, headers: Mapping[str, str] | None = None, limit: int = MAX_BODY,
-          timeout: float | None = None, follow_redirects: bool = True) -> Response:
+def fetch(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    limit: int = MAX_BODY,
+    timeout: float | None = None,
+    follow_redirects: bool = True,
+) -> Response:
     """:func:`request` with retries; every network failure is raised as NetFailure."""
-    return call(lambda: request(method, url, headers=headers, limit=limit, timeout=timeout,
-                                follow_redirects=follow_redirects))
+    return call(
+        lambda: request(method, url, headers=headers, limit=limit, timeout=timeout, follow_redirects=follow_redirects)
+    )

@@ -6,15 +6,17 @@ typed :class:`~openaudit.base.net.failures.FailKind` (callers map kinds to their
 ``failures.to_error``). File downloads use ``hf_hub_download`` (resumable, into the Hugging Face cache),
 whose own retry of its metadata request is the library's.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from openaudit.base.net import cache
-from openaudit.base.net.failures import Failure, FailKind, NetFailure, TruncatedBody, classify, is_network_error
+from openaudit.base.net.failures import FailKind, Failure, NetFailure, TruncatedBody, classify, is_network_error
 from openaudit.base.net.http import active_meter, call, guard, install, with_retries
 
 if TYPE_CHECKING:  # imported where used, at run time (start-up)
@@ -94,8 +96,7 @@ def get_bytes(url: str, hdrs: dict[str, str], limit: int) -> bytes:
     """GET ``url`` streaming at most ``limit`` bytes (a server that ignores Range cannot make us
     read more); raises on HTTP errors and on a body shorter than its Content-Length."""
     install()
-    from huggingface_hub import get_session
-    from huggingface_hub import hf_raise_for_status
+    from huggingface_hub import get_session, hf_raise_for_status
 
     with get_session().stream("GET", url, headers=hdrs) as r:
         if r.status_code >= 400:
@@ -121,6 +122,7 @@ def _pages(url: str, params: dict[str, Any] | None, hdrs: dict[str, str], what: 
     next_url: str | None = url
     pages = 0
     while next_url is not None:
+
         def page(u: str = next_url, p: dict[str, Any] | None = params) -> tuple[Any, str | None]:
             r = get_session().get(u, params=p, headers=hdrs)
             hf_raise_for_status(r)
@@ -147,7 +149,9 @@ def list_tree(api: HfApi, repo_id: str, sha: str, repo_type: str = "model") -> l
     return [RepoFile(**i) for i in items if isinstance(i, dict) and i.get("type") == "file"]  # type: ignore[no-untyped-call]
 
 
-def repo_meta(kind: str, repo_id: str, *, token: str | None = None, fields: tuple[str, ...] = META_FIELDS) -> dict[str, Any]:
+def repo_meta(
+    kind: str, repo_id: str, *, token: str | None = None, fields: tuple[str, ...] = META_FIELDS
+) -> dict[str, Any]:
     """The Hub's info JSON of a ``model`` or ``dataset`` repo, only ``fields`` (a few hundred bytes,
     no file list), retried. Definite answers (the JSON; missing, private or gated) are kept in the
     lookup cache, keyed by URL and token fingerprint, so a second lookup makes no request; within one
@@ -199,8 +203,15 @@ def _repo_meta(url: str, key: str, hdrs: dict[str, str], fields: tuple[str, ...]
     return data
 
 
-def download(repo_id: str, filename: str, *, repo_type: str = "model", revision: str | None = None,
-             token: str | None = None, local_only: bool = False) -> Path:
+def download(
+    repo_id: str,
+    filename: str,
+    *,
+    repo_type: str = "model",
+    revision: str | None = None,
+    token: str | None = None,
+    local_only: bool = False,
+) -> Path:
     """Local path of one repo file: from the Hugging Face cache, else downloaded into it
     (``hf_hub_download``; an already cached commit makes no request). Raises NetFailure: OFFLINE
     when offline (or ``local_only``) and not cached, ENTRY when the repo has no such file."""
@@ -209,8 +220,17 @@ def download(repo_id: str, filename: str, *, repo_type: str = "model", revision:
     from huggingface_hub.errors import LocalEntryNotFoundError
 
     try:
-        return Path(hf_hub_download(repo_id, filename, repo_type=repo_type, revision=revision, token=token,
-                                    cache_dir=hub_cache_dir(), local_files_only=local_only))
+        return Path(
+            hf_hub_download(
+                repo_id,
+                filename,
+                repo_type=repo_type,
+                revision=revision,
+                token=token,
+                cache_dir=hub_cache_dir(),
+                local_files_only=local_only,
+            )
+        )
     except LocalEntryNotFoundError as exc:
         if local_only or offline_mode():
             raise NetFailure(Failure(FailKind.OFFLINE, None, "offline and not in the local cache")) from None

@@ -6,13 +6,14 @@ Base URLs: ``OPENAUDIT_ARXIV_URL`` (default ``https://arxiv.org``), ``OPENAUDIT_
 public hosts (no localhost, no private, loopback or link-local address literals, each redirect hop
 checked) unless ``OPENAUDIT_ALLOW_LOCAL_LINKS=1`` (tests).
 """
+
 from __future__ import annotations
 
 import ipaddress
 import os
 from urllib.parse import quote, urljoin, urlsplit
 
-from openaudit.base.net.failures import Failure, FailKind, NetFailure
+from openaudit.base.net.failures import FailKind, Failure, NetFailure
 from openaudit.base.net.http import MAX_REDIRECTS, fetch
 
 DEFAULT_ARXIV = "https://arxiv.org"
@@ -73,7 +74,7 @@ def public_url(url: str) -> bool:
         return False
     if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
         return False
-    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or "." not in host and ":" not in host:
+    if host == "localhost" or host.endswith(_LOCAL_SUFFIXES) or ("." not in host and ":" not in host):
         return False
     try:
         ip = ipaddress.ip_address(host)

@@ -1,9 +1,11 @@
 """Reading a remote file by HTTP Range requests for the static pickle scanner: a reader that keeps
 what it read contiguously from byte 0, and the test (on the scan result's typed code) that decides
 whether a scan over a window of the file stands for the whole file."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from openaudit.model import ScanCode
 
