@@ -297,7 +297,12 @@ def from_trainer(
     plan.log.reduce = "mean"
     values = [e.value for e in plan.log.entries]
     plan.log.rounding = trainer_args.log_rounding(version) or losslog.detect_rounding(values)
-    if not plan.log.entries:
+    if not plan.log.entries and plan.log.last_logged == 0:  # logging_steps > max_steps: the Trainer logged none
+        plan.notes.append(
+            "the logging interval is longer than the run: no loss was logged; the updates are checked "
+            "through the weights"
+        )
+    elif not plan.log.entries:
         plan.add(Kind.MISSING, Code.LOSS_LOG, "loss entries in trainer_state.json log_history")
     rel = _dataset(plan, output_rel, dataset)
     plan.data = {"kind": "dataset", "path": rel, "order": order, "sampler": sampling, "pad_token_id": pad_token_id}

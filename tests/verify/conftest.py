@@ -57,6 +57,7 @@ TRAINER: dict[str, dict[str, Any]] = {
     # with a pad token of its own, the logging interval leaving the last updates unlogged
     "trainer-collator-eos": {"collator": "eos", "logging_steps": 2},
     "trainer-collator-ragged": {"model_type": "gpt_neox", "collator": "pad", "ragged": True, "logging_steps": 4},
+    "trainer-unlogged": {"logging_steps": 500},  # the default interval: no loss logged within 30 updates
 }
 HONEST = [
     "llama",

@@ -287,7 +287,7 @@ def test_undeclared_row_layout_is_read_the_way_that_reproduces(runs, tmp_path):
     assert (
         r["verdict"] == "DIVERGED"
         and r["first_divergent_step"] == 13
-        and any("diverges whether" in n for n in r["notes"])
+        and any("diverges under every reading" in n and "data.row is not declared" in n for n in r["notes"])
     )
 
 
@@ -335,3 +335,13 @@ def test_rows_padded_on_the_left_as_the_tokenizer_says(runs, tmp_path):
     # logged every 4 updates: the first whole window after checkpoint-10 ends at 16
     assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 16, (r["verdict"], r["reason"])
     assert "(left padding)" in " ".join(r["notes"])
+
+
+def test_a_run_that_logged_no_loss_is_checked_through_its_weights(verified, runs, tmp_path):
+    r = verified("trainer-unlogged")
+    assert r["verdict"] in REPRODUCED and r["missing"] == [], (r["verdict"], r["reason"])
+    assert any("no loss was logged" in n for n in r["notes"])
+    d = runs.copy("trainer-unlogged", tmp_path / "t")
+    perturb_tensor(d / "checkpoint-20" / "model.safetensors", "model.layers.0.mlp.up_proj.weight", rel=5e-4)
+    r = _run(d)
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 20, (r["verdict"], r["reason"])
