@@ -44,6 +44,7 @@ HEAVY: dict[str, str] = {
     "openaudit.verify": "the training replay; ~14 ms, 33 modules (then torch, transformers): only `verify` and "
     "`audit --verify`",
     "openaudit.verify.engine": "imports torch at its top (~1 s): only once a replay runs",
+    "openaudit.verify.data": "imports numpy and torch at its top (~1 s): only once a replay reads its data",
     "openaudit.verify.hfmodel": "imports torch at its top (~1 s): only once a replay runs",
     "openaudit.verify.replay": "imports torch at its top (~1 s): only once a replay runs",
     "openaudit.licenses.identify": "license-text identification (the normaliser's regexes, the fingerprint "

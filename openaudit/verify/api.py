@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,27 +175,94 @@ def run(
 
     plan = plan_()
     out = evaluate(plan, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
-    if out["verdict"] == "DIVERGED" and (plan.data or {}).get("row_declared") is False:
-        # recipe 1.0 token rows are seq_len+1 windows; a recipe that does not say may mean transformers'
-        # labels rows instead: the reading under which the replay agrees with everything is the one
+    choices = open_choices(plan)
+    readings = [c for n in range(1, len(choices) + 1) for c in itertools.combinations(choices, n)]
+    for reading in readings:
+        if out["verdict"] != "DIVERGED":
+            break
         alt = plan_()
-        alt.data = {**(alt.data or {}), "row": "labels"}
-        alt.mode = "batch_mean"
+        for choice in reading:
+            choice.change(alt)
         second = evaluate(alt, device=device, budget_seconds=budget_seconds, deterministic=deterministic)
         if second["verdict"].startswith("REPRODUCED"):
-            second.setdefault("notes", []).append(
-                "data.row is not declared: the token rows were read as labels rows "
-                "(seq_len tokens, model(input_ids=row, labels=row))"
-            )
+            second.setdefault("notes", []).extend(f"{c.left_open}: {c.read_as}" for c in reading)
             return second
-        if second["verdict"] == "DIVERGED" and (second["first_divergent_step"] or 0) > (
-            out["first_divergent_step"] or 0
-        ):
-            out = second  # the reading that agrees longest places the divergence
+        if second["verdict"] == "DIVERGED" and _agreement(second) > _agreement(out):
+            out = second  # the reading that agrees longest, then closest, places the divergence
+    if readings and out["verdict"] == "DIVERGED":
         out.setdefault("notes", []).append(
-            "data.row is not declared: the replay diverges whether the token rows are "
-            "read as seq_len+1 windows or as labels rows"
+            "the replay diverges under every reading of what the artifacts leave open ("
+            + "; ".join(c.left_open for c in choices)
+            + ")"
         )
+    return out
+
+
+def _agreement(r: dict[str, Any]) -> tuple[int, float]:
+    """How far a diverged replay agrees: its first divergent step, then (at the same step) how close its
+    weights stay — a doctored tensor differs under every reading, a wrong reading adds its own differences."""
+    distance = (r.get("metrics") or {}).get("weight_distance")
+    return (r["first_divergent_step"] or 0, -distance if isinstance(distance, (int, float)) else float("-inf"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Something the published artifacts leave open, and its other reading, tried (alone and with the
+    other choices) when the replay diverges under the first. A reading only changes which honest run is
+    replayed: every check still applies, so no reading can clear a doctored artifact."""
+
+    change: Callable[[Plan], None]
+    left_open: str
+    read_as: str  # the note when the replay reproduces under this reading
+
+
+def _labels_rows(plan: Plan) -> None:
+    plan.data = {**(plan.data or {}), "row": "labels"}
+    plan.mode = "batch_mean"
+
+
+def _unmasked(plan: Plan) -> None:
+    plan.data = {**(plan.data or {}), "mask_pad": False}
+
+
+def _no_padding_idx(plan: Plan) -> None:
+    plan.padding_idx = False
+
+
+def open_choices(plan: Plan) -> list[Choice]:
+    d = plan.data or {}
+    out = []
+    if d.get("row_declared") is False:  # recipe 1.0 token rows are seq_len+1 windows, or transformers' labels rows
+        out.append(
+            Choice(
+                _labels_rows,
+                "data.row is not declared",
+                "the token rows were read as labels rows (seq_len tokens, model(input_ids=row, labels=row))",
+            )
+        )
+    pad, source = d.get("pad_token_id"), d.get("pad_source")
+    if source and pad is not None:
+        from openaudit.verify import data as vdata  # HEAVY: numpy and torch (a replay has run by now)
+
+        if not vdata.rows_have_labels(plan.root, d["path"]):
+            out.append(
+                Choice(
+                    _unmasked,
+                    f"rows without labels and a tokenizer with pad token {pad} ({source})",
+                    "the labels were read as the inputs unmasked (a dataset that copied them), not as "
+                    "DataCollatorForLanguageModeling makes them",
+                )
+            )
+        if (plan.config or {}).get("pad_token_id") == pad:
+            out.append(
+                Choice(
+                    _no_padding_idx,
+                    f"config.json's pad_token_id {pad} equals the saved tokenizer's, as the Trainer writes it "
+                    "after building the model",
+                    "the input embedding was replayed without padding_idx (the model was built before its "
+                    "config had a pad token)",
+                )
+            )
     return out
 
 

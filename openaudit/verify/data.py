@@ -164,6 +164,15 @@ def open_rows(root, rel: str):
     return JsonlRows(p, rel)
 
 
+def rows_have_labels(root, rel: str) -> bool:
+    """Whether the dataset's first row has its own labels (True when it cannot be read: nothing to choose)."""
+    try:
+        rows = open_rows(root, rel)
+        return len(rows) == 0 or "labels" in rows.row(0)
+    except (ArtifactProblem, ReplayGap, OSError, ValueError):
+        return True
+
+
 # -- orders --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sampling:
@@ -236,9 +245,23 @@ def explicit_updates(batches: list[Any], n: int, accumulation: int, rel: str) ->
     return out
 
 
-def collate(rows: list[dict[str, Any]], pad_token_id: int | None, rel: str) -> dict[str, torch.Tensor]:
-    """Stack rows as ``default_data_collator`` does; with ``pad_token_id``, pad to the longest row on
-    the right as ``DataCollatorForLanguageModeling(mlm=False)`` does (labels -100 on padding)."""
+@dataclass(frozen=True)
+class Collator:
+    """How rows became a batch. ``pad_token_id`` set: ``DataCollatorForLanguageModeling(mlm=False)`` with
+    that pad token (from the recipe or the tokenizer saved with the checkpoints): rows of unequal length
+    padded on ``side``, and the labels of rows without labels are the inputs with every pad-id token
+    -100 — unless ``mask`` is False, the other reading of equal-length rows (a dataset that copied its
+    inputs as labels). ``unknown``: the tokenizer names a pad token whose id could not be read."""
+
+    pad_token_id: int | None = None
+    side: str = "right"
+    mask: bool = True
+    unknown: str = ""
+
+
+def collate(rows: list[dict[str, Any]], collator: Collator, rel: str) -> dict[str, torch.Tensor]:
+    """Stack rows as ``default_data_collator`` does, or as the language-modelling collator ``collator``
+    names does (see :class:`Collator`)."""
     ids = []
     for r in rows:
         x = r.get("input_ids")
@@ -251,17 +274,22 @@ def collate(rows: list[dict[str, Any]], pad_token_id: int | None, rel: str) -> d
         ids.append(x)
     lengths = {len(x) for x in ids}
     has = {c: all(c in r for r in rows) for c in COLUMNS}
+    pad = collator.pad_token_id
+    if pad is None and collator.unknown and (len(lengths) > 1 or not has["labels"]):
+        raise ReplayGap(Code.DATA_LAYOUT, f"{rel}: the collator's labels depend on its pad token: {collator.unknown}")
     if len(lengths) > 1:
-        if pad_token_id is None:
+        if pad is None:
             raise ReplayGap(
                 Code.DATA_LAYOUT,
-                f"{rel}: rows of unequal length need the collator's padding; declare "
-                "data.pad_token_id (DataCollatorForLanguageModeling) in the recipe",
+                f"{rel}: rows of unequal length need the collator's padding, and no pad token is known: "
+                "publish the tokenizer with the checkpoints or declare trainer.pad_token_id in a recipe",
             )
         width = max(lengths)
-        out_ids = [x + [pad_token_id] * (width - len(x)) for x in ids]
-        mask = [[1] * len(x) + [0] * (width - len(x)) for x in ids]
-        labels = [[t if t != pad_token_id else -100 for t in x] for x in out_ids]
+        fill = [[pad] * (width - len(x)) for x in ids]
+        left = collator.side == "left"
+        out_ids = [f + x if left else x + f for x, f in zip(ids, fill)]
+        mask = [[0] * len(f) + [1] * len(x) if left else [1] * len(x) + [0] * len(f) for x, f in zip(ids, fill)]
+        labels = [[t if t != pad else -100 for t in x] for x in out_ids]
         return {
             "input_ids": torch.tensor(out_ids),
             "attention_mask": torch.tensor(mask),
@@ -270,8 +298,8 @@ def collate(rows: list[dict[str, Any]], pad_token_id: int | None, rel: str) -> d
     out = {"input_ids": torch.tensor(ids)}
     if has["labels"]:
         out["labels"] = torch.tensor([r["labels"] for r in rows])
-    elif pad_token_id is not None:
-        out["labels"] = torch.where(out["input_ids"] == pad_token_id, torch.tensor(-100), out["input_ids"])
+    elif pad is not None and collator.mask:
+        out["labels"] = torch.where(out["input_ids"] == pad, torch.tensor(-100), out["input_ids"])
     else:
         out["labels"] = out["input_ids"].clone()
     if has["attention_mask"]:

@@ -188,6 +188,14 @@ def load(cfg: Any, tensors: Mapping[str, torch.Tensor], rel: str, model_class: t
     return model
 
 
+def drop_padding_idx(model: torch.nn.Module) -> None:
+    """The input embedding as a model built before its config got a pad token: every row takes gradients
+    (the Trainer writes the tokenizer's pad token into the config after building the model)."""
+    emb = model.get_input_embeddings()
+    if isinstance(emb, torch.nn.Embedding):
+        emb.padding_idx = None
+
+
 def _check_tied(model: torch.nn.Module, tensors: Mapping[str, torch.Tensor], rel: str) -> None:
     """A tied head stored twice with different values: the file says two things at once."""
     live = dict(model.named_parameters(remove_duplicate=False))

@@ -41,6 +41,9 @@ class LossLog:
     reduce: str = "auto"  # step | mean | auto (a recipe log); the Trainer's log is mean
     rounding: int | None = None  # decimals the values were rounded to (declared or detected)
     rounding_declared: bool = False
+    # the logger writes no entry for the updates after this one (the Trainer logs every logging_steps
+    # updates: the tail after the last multiple is never logged; its updates are checked by the weights)
+    last_logged: int | None = None
 
     def per_step(self) -> dict[int, float]:
         """Values of one-update windows (what a forward-only audit can check)."""

@@ -56,6 +56,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     trainer: dict[str, Any] | None = None  # what the Trainer folder says (version, args read)
     dropout: bool = False  # dropout is replayed from the published RNG states
+    padding_idx: bool = True  # the input embedding keeps the padding_idx config.json's pad_token_id gives it
 
     def add(self, kind: Kind, code: Code, message: str) -> None:
         issue = Issue(kind, code, " ".join(message.split()))
@@ -208,6 +209,14 @@ def segments(plan: Plan, max_steps: int | None) -> None:
     if plan.segments and plan.log.entries:
         covered = {k for en in plan.log.entries for k in range(en.start, en.step + 1)}
         need = [k for s, e in plan.segments for k in range(s + 1, e + 1) if k not in covered]
+        last = plan.log.last_logged
+        tail = [k for k in need if last is not None and k > last]
+        if tail:
+            need = [k for k in need if k <= last]
+            plan.notes.append(
+                f"updates {tail[0]}..{tail[-1]} come after the last update the logging interval reaches (step {last}): "
+                "they have no loss entry and are checked through the weights"
+            )
         if need:
             plan.add(
                 Kind.MISSING, Code.LOSS_ENTRIES, f"loss log entries for steps {need[0]}..{need[-1]} ({len(need)} steps)"

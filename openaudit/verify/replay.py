@@ -56,7 +56,10 @@ class Feed:
             self.n = len(self.order)
             return
         self.rows = vdata.open_rows(plan.root, d["path"])
-        self.rel, self.pad = d["path"], d.get("pad_token_id")
+        self.rel = d["path"]
+        self.collator = vdata.Collator(
+            d.get("pad_token_id"), d.get("pad_side", "right"), d.get("mask_pad", True), d.get("pad_unknown", "")
+        )
         self.epoch_starts: set[int] = set()
         accum = int(b.get("micro_batches", 1))
         if d.get("order"):
@@ -85,7 +88,7 @@ class Feed:
                 micro.append(mb)
         else:
             micro = [
-                vdata.collate(list(vdata.iter_rows(self.rows, idx)), self.pad, self.rel)
+                vdata.collate(list(vdata.iter_rows(self.rows, idx)), self.collator, self.rel)
                 for idx in self.updates[step - 1]
             ]
         for mb in micro:
@@ -124,6 +127,8 @@ class Replayer:
         rel = self.plan.weights[step]
         tensors = {k: v.clone() for k, v in self.tensors(rel).items()}
         model = hfmodel.load(self.cfg, tensors, rel, self.model_class)
+        if not self.plan.padding_idx:
+            hfmodel.drop_padding_idx(model)
         model.train()
         return model.to(self.device)
 

@@ -24,6 +24,7 @@ from openaudit.verify.codes import ArtifactProblem, Code, Kind
 from openaudit.verify.paths import Root
 from openaudit.verify.plan import Checkpoint, Plan, finish
 from openaudit.verify.recipe import read_json
+from openaudit.verify.tokenizer import pad_token
 
 CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -185,6 +186,11 @@ def _settings(plan: Plan, args: dict[str, Any], max_steps: int) -> dict[str, Any
         "total_steps": max_steps,
         "kwargs": args.get("lr_scheduler_kwargs") or {},
     }
+    if str(args.get("logging_strategy", "steps")) == "steps" and max_steps > 0:
+        every = _num(args, "logging_steps", 500)
+        every = math.ceil(max_steps * every) if 0 < every < 1 else int(every)  # a float < 1: a share of max_steps
+        if every >= 1:
+            plan.log.last_logged = max_steps - max_steps % every
     grad = _num(args, "max_grad_norm", 1.0)
     plan.clip = float(grad) if grad and grad > 0 else None
     plan.precision = "bf16" if args.get("bf16") else ("fp16" if args.get("fp16") else "fp32")
@@ -204,6 +210,27 @@ def _settings(plan: Plan, args: dict[str, Any], max_steps: int) -> dict[str, Any
         "accumulation": accum,
         "drop_last": bool(args.get("dataloader_drop_last", False)),
     }
+
+
+def _collator(plan: Plan, folder: str) -> dict[str, Any]:
+    """The language-modelling collator's pad token, from the tokenizer saved in the last checkpoint."""
+    try:
+        tok = pad_token(plan.root, folder)
+    except InvalidDocument as exc:
+        plan.add(Kind.PROBLEM, Code.UNREADABLE, exc.message)
+        return {}
+    if tok is None:
+        return {}
+    if tok.side not in ("right", "left"):
+        _gap(plan, Code.DATA_LAYOUT, f"{tok.source}: padding_side {tok.side!r}")
+        return {}
+    if tok.token_id is None:
+        return {"pad_unknown": tok.problem}
+    plan.notes.append(
+        f"pad token id {tok.token_id} ({tok.side} padding) from {tok.source}: rows without labels are labelled "
+        "as DataCollatorForLanguageModeling does (the inputs, pad tokens -100)"
+    )
+    return {"pad_token_id": tok.token_id, "pad_side": tok.side, "pad_source": tok.source}
 
 
 def _dataset(plan: Plan, output_rel: str, dataset: str | None) -> str | None:
@@ -270,10 +297,17 @@ def from_trainer(
     plan.log.reduce = "mean"
     values = [e.value for e in plan.log.entries]
     plan.log.rounding = trainer_args.log_rounding(version) or losslog.detect_rounding(values)
-    if not plan.log.entries:
+    if not plan.log.entries and plan.log.last_logged == 0:  # logging_steps > max_steps: the Trainer logged none
+        plan.notes.append(
+            "the logging interval is longer than the run: no loss was logged; the updates are checked "
+            "through the weights"
+        )
+    elif not plan.log.entries:
         plan.add(Kind.MISSING, Code.LOSS_LOG, "loss entries in trainer_state.json log_history")
     rel = _dataset(plan, output_rel, dataset)
     plan.data = {"kind": "dataset", "path": rel, "order": order, "sampler": sampling, "pad_token_id": pad_token_id}
+    if pad_token_id is None and latest:
+        plan.data.update(_collator(plan, latest[-1][1]))
     if rel is None or sampling is None:
         plan.data = None if rel is None else plan.data
     count = trainer_args.loss_count(version)

@@ -52,6 +52,12 @@ TRAINER: dict[str, dict[str, Any]] = {
     },
     "trainer-bf16": {"bf16": True},
     "trainer-gpt2": {"model_type": "gpt2", "accumulation": 2},
+    # DataCollatorForLanguageModeling and its tokenizer, saved with the checkpoints: pad = eos inside packed
+    # rows (config.json gets pad_token_id from the Trainer after the model was built); ragged rows padded
+    # with a pad token of its own, the logging interval leaving the last updates unlogged
+    "trainer-collator-eos": {"collator": "eos", "logging_steps": 2},
+    "trainer-collator-ragged": {"model_type": "gpt_neox", "collator": "pad", "ragged": True, "logging_steps": 4},
+    "trainer-unlogged": {"logging_steps": 500},  # the default interval: no loss logged within 30 updates
 }
 HONEST = [
     "llama",
@@ -65,6 +71,8 @@ HONEST = [
     "trainer-mistral",
     "trainer-dropout",
     "trainer-gpt2",
+    "trainer-collator-eos",
+    "trainer-collator-ragged",
 ]
 
 

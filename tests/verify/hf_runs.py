@@ -63,6 +63,20 @@ BASE = {
 }
 
 
+def word_tokenizer(pad_is_eos: bool = False):
+    """A word-level fast tokenizer over the VOCAB ids: [PAD] 0 (unless pad is eos), [UNK] 1, </s> 2."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"[PAD]": 0, "[UNK]": 1, "</s>": 2, **{f"t{i}": i for i in range(3, VOCAB)}}
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer(WordLevel(vocab, unk_token="[UNK]")), unk_token="[UNK]", eos_token="</s>"
+    )
+    tok.pad_token = "</s>" if pad_is_eos else "[PAD]"
+    return tok
+
+
 def make_config(model_type: str, extra: dict[str, Any] | None = None):
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
@@ -222,9 +236,16 @@ def trainer_run(
     seq: int = 32,
     seed: int = 42,
     data_seed: int | None = None,
+    collator: str | None = None,
+    ragged: bool = False,
     **args: Any,
 ) -> Path:
-    """Train with the Trainer; the output_dir is the run folder, the dataset sits next to the checkpoints."""
+    """Train with the Trainer; the output_dir is the run folder, the dataset sits next to the checkpoints.
+
+    ``collator``: rows without labels through ``DataCollatorForLanguageModeling(mlm=False)`` of a word-level
+    tokenizer given to the Trainer as its ``processing_class`` (saved with each checkpoint; the Trainer writes
+    its special tokens into config.json): ``"pad"``, a pad token of its own (id 0); ``"eos"``, pad = eos
+    (id 2), which the packed rows also contain between documents. ``ragged``: rows of 8..seq tokens."""
     import torch
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
     from transformers.utils import logging as hf_logging
@@ -233,6 +254,10 @@ def trainer_run(
     torch.set_num_threads(1)
     hf_logging.set_verbosity_error()
     data = tokens(rows * seq, seed + 7).view(rows, seq).tolist()
+    if collator == "eos":  # documents packed with the eos token between them
+        data = [[2 if (i * 7 + j) % 11 == 0 else t for j, t in enumerate(r)] for i, r in enumerate(data)]
+    if ragged:
+        data = [r[: 8 + (i * 5) % (seq - 7)] for i, r in enumerate(data)]
     (folder / "train_dataset.jsonl").write_text("".join(json.dumps({"input_ids": r}) + "\n" for r in data))
 
     class Rows(torch.utils.data.Dataset):
@@ -241,7 +266,7 @@ def trainer_run(
 
         def __getitem__(self, i):
             x = torch.tensor(data[i])
-            return {"input_ids": x, "labels": x.clone()}
+            return {"input_ids": x} if collator else {"input_ids": x, "labels": x.clone()}
 
     cfg = make_config(model_type, extra)
     torch.manual_seed(seed)
@@ -265,7 +290,13 @@ def trainer_run(
         save_strategy="steps",
     )
     targs.update(args)
-    trainer = Trainer(model=model, args=TrainingArguments(**targs), train_dataset=Rows())
+    kw: dict[str, Any] = {}
+    if collator:
+        from transformers import DataCollatorForLanguageModeling
+
+        tok = word_tokenizer(pad_is_eos=collator == "eos")
+        kw = {"data_collator": DataCollatorForLanguageModeling(tok, mlm=False), "processing_class": tok}
+    trainer = Trainer(model=model, args=TrainingArguments(**targs), train_dataset=Rows(), **kw)
     trainer.train()
     return folder
 

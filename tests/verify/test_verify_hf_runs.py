@@ -84,6 +84,7 @@ def test_live_head_name_in_a_checkpoint_maps_too(runs, tmp_path):
         ("trainer-llama", "checkpoint-20/trainer_state.json", 15),
         ("trainer-neox", "checkpoint-20/trainer_state.json", 13),
         ("trainer-gpt2", "checkpoint-20/trainer_state.json", 15),
+        ("trainer-collator-eos", "checkpoint-20/trainer_state.json", 14),  # logged every 2 updates
     ],
 )
 def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, expect):
@@ -109,6 +110,8 @@ def test_losses_doctored_after_a_step_diverge_there(runs, tmp_path, name, log, e
         ("trainer-llama", "checkpoint-20/model.safetensors", "model.layers.0.self_attn.k_proj.weight"),
         ("trainer-neox", "checkpoint-20/model.safetensors", "gpt_neox.final_layer_norm.bias"),
         ("trainer-gpt2", "checkpoint-20/model.safetensors", "transformer.h.0.attn.c_attn.bias"),
+        ("trainer-collator-eos", "checkpoint-20/model.safetensors", "model.layers.1.self_attn.o_proj.weight"),
+        ("trainer-collator-ragged", "checkpoint-20/model.safetensors", "gpt_neox.layers.1.mlp.dense_h_to_4h.weight"),
     ],
 )
 def test_one_tensor_changed_by_5e_4_is_caught_at_its_checkpoint(runs, tmp_path, name, weights, tensor):
@@ -284,5 +287,61 @@ def test_undeclared_row_layout_is_read_the_way_that_reproduces(runs, tmp_path):
     assert (
         r["verdict"] == "DIVERGED"
         and r["first_divergent_step"] == 13
-        and any("diverges whether" in n for n in r["notes"])
+        and any("diverges under every reading" in n and "data.row is not declared" in n for n in r["notes"])
     )
+
+
+def test_collator_runs_read_the_saved_tokenizer_and_the_trainers_config_rewrite(verified, runs):
+    """pad = eos inside packed rows: the labels mask every eos (DataCollatorForLanguageModeling), and the
+    input embedding had no padding_idx although config.json now names a pad token (the Trainer aligned it
+    with the tokenizer after building the model)."""
+    cfg = json.loads((runs.get("trainer-collator-eos") / "checkpoint-10" / "config.json").read_text())
+    assert cfg["pad_token_id"] == 2
+    r = verified("trainer-collator-eos")
+    notes = " ".join(r["notes"])
+    assert "pad token id 2 (right padding) from checkpoint-30/tokenizer_config.json" in notes
+    assert "without padding_idx" in notes and "unmasked" not in notes
+    ragged = verified("trainer-collator-ragged")
+    assert "updates 29..30 come after the last update the logging interval reaches (step 28)" in " ".join(
+        ragged["notes"]
+    )
+
+
+def test_ragged_rows_without_a_known_pad_token_are_unsupported(runs, tmp_path):
+    d = runs.copy("trainer-collator-ragged", tmp_path / "r")
+    for f in d.glob("checkpoint-*/tokenizer*.json"):
+        f.unlink()
+    r = _run(d)
+    assert r["verdict"] == "UNSUPPORTED" and "data_layout" in _codes(r), (r["verdict"], r["reason"])
+    assert "no pad token is known" in r["reason"]
+
+
+def test_a_pad_token_without_an_id_is_unsupported_not_guessed(runs, tmp_path):
+    d = runs.copy("trainer-collator-eos", tmp_path / "u")
+    for f in d.glob("checkpoint-*/tokenizer_config.json"):
+        _edit_json(f, pad_token="<nowhere>")
+    r = _run(d)
+    assert r["verdict"] == "UNSUPPORTED" and "data_layout" in _codes(r), (r["verdict"], r["reason"])
+    assert "'<nowhere>', which has no id" in r["reason"]
+
+
+def test_rows_padded_on_the_left_as_the_tokenizer_says(runs, tmp_path):
+    """The replay pads on the tokenizer's padding_side; the run was padded on the right, so reading it as
+    left-padded changes the batches and the replay diverges (the side is read, not assumed)."""
+    d = runs.copy("trainer-collator-ragged", tmp_path / "l")
+    for f in d.glob("checkpoint-*/tokenizer_config.json"):
+        _edit_json(f, padding_side="left")
+    r = _run(d)
+    # logged every 4 updates: the first whole window after checkpoint-10 ends at 16
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 16, (r["verdict"], r["reason"])
+    assert "(left padding)" in " ".join(r["notes"])
+
+
+def test_a_run_that_logged_no_loss_is_checked_through_its_weights(verified, runs, tmp_path):
+    r = verified("trainer-unlogged")
+    assert r["verdict"] in REPRODUCED and r["missing"] == [], (r["verdict"], r["reason"])
+    assert any("no loss was logged" in n for n in r["notes"])
+    d = runs.copy("trainer-unlogged", tmp_path / "t")
+    perturb_tensor(d / "checkpoint-20" / "model.safetensors", "model.layers.0.mlp.up_proj.weight", rel=5e-4)
+    r = _run(d)
+    assert r["verdict"] == "DIVERGED" and r["first_divergent_step"] == 20, (r["verdict"], r["reason"])
