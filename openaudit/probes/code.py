@@ -368,7 +368,7 @@ def no_remote_code(ctx: ProbeContext) -> Finding:
         return finding(
             pid,
             P,
-            "no auto_map or custom pipeline: runs without the repository's code",
+            "no auto_map, custom pipeline, custom sentence-transformers module or custom_generate: runs without the repository's code",
             (ev or [absence("config.json auto_map, custom_pipelines")]) + skipped,
         )
     na = listing_unavailable(pid, ctx.snapshot, "remote code")

@@ -93,10 +93,26 @@ _TORCH_REBUILD = [
     )
 ]
 
+# The list builders a TorchScript archive's pickles (constants.pkl, data.pkl) call: each returns its argument
+# (torch/jit/_pickle.py). The archive's code/ is TorchScript that torch.jit.load runs: zips.py makes it
+# unscannable (TORCHSCRIPT), so an honest TorchScript file is "not checked", never "dangerous".
+_TORCHSCRIPT_PICKLE = [
+    f"torch.jit._pickle.{n}"
+    for n in (
+        "build_intlist",
+        "build_tensorlist",
+        "build_doublelist",
+        "build_boollist",
+        "build_tensor_from_id",
+        "restore_type_tag",
+    )
+]
+
 ALLOWLIST: frozenset[str] = frozenset(
     _TORCH_STORAGES
     + _TORCH_DTYPES
     + _TORCH_REBUILD
+    + _TORCHSCRIPT_PICKLE
     + [
         "torch.storage.UntypedStorage",
         "torch.storage.TypedStorage",

@@ -1,4 +1,5 @@
-"""Remote code: does the repository need ``trust_remote_code`` (``auto_map``, ``custom_pipelines``),
+"""Remote code: does the repository need ``trust_remote_code`` (``auto_map``, ``custom_pipelines``,
+sentence-transformers modules from outside the library, ``custom_generate/generate.py``),
 and what do its Python files import and call? Static only: ``ast.parse`` of the text the source
 already read — never imported, compiled to bytecode, or run."""
 
@@ -219,18 +220,68 @@ def _config_flags(
     return named
 
 
+def _library_flags(
+    snapshot: Snapshot, evidence: list[Evidence], auto: dict[str, list[str]], unverified: dict[str, str]
+) -> set[str]:
+    """Code the libraries run from the repository without an auto_map: a sentence-transformers
+    ``modules.json`` module whose type is not sentence-transformers' own (loaded from the repository's
+    ``<module>.py`` with trust_remote_code, or from another package), and ``custom_generate/generate.py``
+    (transformers' ``generate`` runs it with trust_remote_code). Returns the .py files named."""
+    named: set[str] = set()
+    for path in sorted(snapshot.texts):
+        if posixpath.basename(path) != "modules.json":
+            continue
+        text = snapshot.texts[path]
+        try:
+            doc = load_json(text, source=path)
+        except ParseProblem as exc:
+            unverified[path] = exc.reason
+            continue
+        types = [m.get("type") for m in doc if isinstance(m, dict)] if isinstance(doc, list) else []
+        custom = sorted({t for t in types if isinstance(t, str) and not t.startswith("sentence_transformers.")})
+        if not custom:
+            continue
+        auto[path] = custom
+        evidence.append(
+            Evidence(
+                kind="line",
+                path=path,
+                line=_line_of(text, custom[0]),
+                field="type",
+                snippet=f"sentence-transformers modules from outside the library: {', '.join(custom)}"[:200],
+            )
+        )
+        folder = posixpath.dirname(path)
+        for t in custom:
+            mod = t.rsplit(".", 1)[0]
+            if re.fullmatch(r"[A-Za-z_][\w.]*", mod):
+                named.add(posixpath.join(folder, mod.replace(".", "/") + ".py"))
+    for f in snapshot.files:
+        if f.path == "custom_generate/generate.py" or f.path.endswith("/custom_generate/generate.py"):
+            auto[f.path] = ["custom_generate"]
+            named.add(f.path)
+            evidence.append(
+                Evidence(kind="file", path=f.path, snippet="generate() runs this file with trust_remote_code")
+            )
+    return named
+
+
 def summarize(snapshot: Snapshot) -> RemoteCodeSummary:
     evidence: list[Evidence] = []
     auto: dict[str, list[str]] = {}
     unverified: dict[str, str] = {}
-    named = _config_flags(snapshot, evidence, auto, unverified)
+    named = _config_flags(snapshot, evidence, auto, unverified) | _library_flags(snapshot, evidence, auto, unverified)
     py_files = sorted(f.path for f in snapshot.files if f.path.endswith(".py"))
     imports: dict[str, list[str]] = {}
     risky: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     for path in py_files:
         evidence.append(
-            Evidence(kind="file", path=path, snippet="referenced by auto_map" if path in named else "python file")
+            Evidence(
+                kind="file",
+                path=path,
+                snippet="code a loader runs (named by the configuration)" if path in named else "python file",
+            )
         )
         text = snapshot.texts.get(path)
         if text is None:

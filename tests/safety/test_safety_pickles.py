@@ -241,6 +241,40 @@ def test_torchscript_code_is_not_clean():
     assert r["status"] == "unscannable" and r["code"] == ScanCode.TORCHSCRIPT
 
 
+class _Scripted:  # a module torch.jit.script can compile (it reads this file's source)
+    @staticmethod
+    def build():
+        import torch
+
+        class Tiny(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = torch.nn.Linear(2, 2)
+                self.sizes = [1, 2, 3]
+
+            def forward(self, x):
+                return self.lin(x) * len(self.sizes)
+
+        return torch.jit.script(Tiny())
+
+
+def test_a_real_torchscript_archive_is_not_checked_not_dangerous(tmp_path):
+    """torch.jit.save's pickles call torch.jit._pickle's list builders (each returns its argument): the
+    archive is unscannable for its TorchScript code, not dangerous; a dangerous global beside it still is."""
+    pytest.importorskip("torch")
+    path = tmp_path / "model.pt"
+    _Scripted.build().save(str(path))
+    r = scan_path(str(path))
+    assert r["status"] == "unscannable" and r["code"] == ScanCode.TORCHSCRIPT, r
+    assert classify("torch.jit._pickle", "build_intlist") == "safe"
+    assert classify("torch.jit", "load") == "dangerous" and classify("torch.jit._pickle", "other") == "dangerous"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w") as z:
+        for name in src.namelist():
+            z.writestr(name, p_global("os", "system", "true") if name.endswith("/constants.pkl") else src.read(name))
+    assert scan_bytes(buf.getvalue())["code"] == ScanCode.DANGEROUS_GLOBAL
+
+
 def test_non_pickle_formats():
     assert scan_bytes(struct.pack("<Q", 2) + b"{}")["status"] == "not_pickle"
     assert scan_bytes(b"GGUF" + b"\x00" * 20)["status"] == "not_pickle"

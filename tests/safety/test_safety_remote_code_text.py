@@ -62,6 +62,28 @@ def test_custom_pipelines_and_tokenizer_auto_map():
     assert s.flagged and set(s.auto_map) == {"config.json", "tokenizer_config.json"}
 
 
+def test_sentence_transformers_modules_from_outside_the_library():
+    """modules.json types outside sentence_transformers are loaded from the repository's own module."""
+    own = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}]
+    s = summarize(snap({"modules.json": json.dumps(own)}))
+    assert not s.flagged
+    custom = [*own, {"idx": 1, "name": "1", "path": "1_X", "type": "custom_st.Pooler"}]
+    s = summarize(snap({"modules.json": json.dumps(custom, indent=1), "custom_st.py": MODELING}))
+    assert s.flagged and s.auto_map == {"modules.json": ["custom_st.Pooler"]}
+    ev = next(e for e in s.evidence if e.path == "modules.json")
+    assert ev.line == 12 and "custom_st.Pooler" in ev.snippet
+    assert any(e.path == "custom_st.py" and "named by the configuration" in e.snippet for e in s.evidence)
+    assert summarize(snap({"modules.json": "[{broken"})).unverified["modules.json"]
+
+
+def test_custom_generate_is_remote_code():
+    s = summarize(snap({"config.json": json.dumps({"model_type": "llama"}), "custom_generate/generate.py": MODELING}))
+    assert s.flagged and s.auto_map == {"custom_generate/generate.py": ["custom_generate"]}
+    assert "os.system" in s.risky_calls["custom_generate/generate.py"]
+    s = summarize(snap({"config.json": "{}"}, extra_files=("custom_generate/generate.py",)))  # unread: still flagged
+    assert s.flagged and "custom_generate/generate.py" in s.errors
+
+
 def test_plain_repo_not_flagged_and_scripts_summarised():
     s = summarize(snap({"config.json": json.dumps({"model_type": "bert"}), "train.py": "import torch\nprint(1)\n"}))
     assert not s.flagged
