@@ -81,7 +81,8 @@ def compare(audit_cmd: list[str], rev: str, runs: int) -> None:
             tf.extractall(tree, filter="data")
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         envs = {
-            "this checkout": dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-here")),
+            # both trees found the same way (PYTHONPATH), not one through the editable install's finder
+            "this checkout": dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-here"), PYTHONPATH=str(REPO)),
             rev: dict(env, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc-base"), PYTHONPATH=str(tree)),
         }
         for e in envs.values():  # warm the file and bytecode caches once each
