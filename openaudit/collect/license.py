@@ -19,13 +19,15 @@ from openaudit.licenses import compare
 from openaudit.licenses.expression import DeclaredLicense, parse_card_license
 from openaudit.licenses.facts import (
     CUSTOM,
+    UNNAMED_NON_COMMERCIAL,
+    UNNAMED_RESEARCH_ONLY,
     LicenseInfo,
     custom_info,
     known_base_license,
     lookup,
     unknown_info,
 )
-from openaudit.licenses.prose import Mention, find_mentions
+from openaudit.licenses.prose import Mention, component_of, find_mentions
 from openaudit.model import Evidence, Snapshot
 
 _LICENSE_FILE = re.compile(
@@ -40,6 +42,13 @@ _COMPONENT_NAME = (
 _LICENSE_SECTION = re.compile(r"licen[cs]e|terms of use|legal|permissions|协议|许可", re.IGNORECASE)
 _THEIRS = re.compile(r"acknowledg|attribution|third[- ]party|credits|used open[- ]source|dependencies", re.IGNORECASE)
 _NESTED_ITEM = re.compile(r"^(?:\s{2,}|\t)[-*+]\s")
+# Use restricted by the card without a license ("Released for ***research purpose*** only").
+_USE_ONLY = re.compile(
+    r"\b(?:released|available|licensed|provided|distributed|shared|permitted|allowed|usable)\b[^.\n]{0,40}?"
+    r"\bfor (?:non-?commercial|academic|research)(?: (?:and|or|/) (?:non-?commercial|academic|research))?"
+    r"(?: (?:use|usage|purposes?))? only\b|\b(?:non-?commercial|research|academic) (?:use|purposes?) only\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -264,6 +273,23 @@ def _prose(card: CardFacts, files: list[LicenseFile], snapshot: Snapshot) -> lis
     return out
 
 
+def _use_only(card: CardFacts) -> list[Source]:
+    """The first card line restricting the model's use to research / non-commercial purposes."""
+    if not card.exists or not card.body:
+        return []
+    theirs = {n for s in card.find_sections(_THEIRS) for n in range(s.line, s.end_line + 1)}
+    for n, text in card.grep(r"\bonly\b"):
+        plain = re.sub(r"[*_`]+", "", text)
+        hit = _USE_ONLY.search(plain)
+        if n in theirs or hit is None or component_of(plain) in ("data", "code", "docs"):
+            continue
+        lid = UNNAMED_NON_COMMERCIAL if re.search(r"non-?commercial", hit.group(0), re.I) else UNNAMED_RESEARCH_ONLY
+        info = lookup(lid)
+        if info is not None:
+            return [Source("restriction", lid, info, "weights", card.line_evidence(n, text))]
+    return []
+
+
 def _governing(
     declared: DeclaredLicense, meta: Any, card_eff: LicenseInfo | None, sources: list[Source]
 ) -> LicenseInfo | None:
@@ -376,6 +402,8 @@ def collect(snapshot: Snapshot, card: CardFacts) -> LicenseFacts:
         Source("prose", m.license_id, _mention_info(m), m.component, ev) for m, ev in _prose(card, files, snapshot)
     ]
     sources += [s for s in prose if s.component in ("all", "weights")]
+    if not sources and not (declared.declared and declared.placeholder != "unknown"):
+        sources += _use_only(card)  # no license anywhere: a stated use restriction still says "not open"
     # The weights' license: the card's (expression-aware), else a license file, else the prose;
     # when sources disagree, the most restrictive known one governs.
     card_eff = compare.effective(declared.infos, declared.operator) if declared.declared else None

@@ -220,11 +220,42 @@ def _spdx_info(license_id: str) -> LicenseInfo | None:
     )
 
 
+# Restrictions a card states without naming a license ("License: Non-commercial license", "Released for
+# research purpose only"): not open, whatever the unnamed terms are.
+UNNAMED_NON_COMMERCIAL = "LicenseRef-unnamed-non-commercial"
+UNNAMED_RESEARCH_ONLY = "LicenseRef-unnamed-research-only"
+_UNNAMED = {
+    UNNAMED_NON_COMMERCIAL.lower(): ("unnamed non-commercial license", "non-commercial", "non-commercial use only"),
+    UNNAMED_RESEARCH_ONLY.lower(): ("unnamed research-only terms", "research-only", "research use only"),
+}
+
+
+def _unnamed(k: str) -> LicenseInfo | None:
+    hit = _UNNAMED.get(k)
+    if hit is None:
+        return None
+    name, category, aup = hit
+    return LicenseInfo(
+        id=UNNAMED_NON_COMMERCIAL if category == "non-commercial" else UNNAMED_RESEARCH_ONLY,
+        name=name,
+        family="unnamed",
+        category=category,
+        osi_approved=False,
+        fsf_libre=False,
+        commercial_use=False,
+        use_restrictions=True,
+        aup=aup,
+        applies_to=("model",),
+    )
+
+
 def lookup(key: str | None) -> LicenseInfo | None:
     """Facts for a Hub id, SPDX id, LicenseRef id or known ``license_name`` alias; None if unknown."""
     if not key or not isinstance(key, str):
         return None
     k = _key(key)
+    if k in _UNNAMED:
+        return _unnamed(k)
     hit = _by_key().get(k)
     if hit is not None:
         return hit

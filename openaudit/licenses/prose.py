@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote
 
-from openaudit.licenses.facts import custom_id, lookup
+from openaudit.licenses.facts import UNNAMED_NON_COMMERCIAL, UNNAMED_RESEARCH_ONLY, custom_id, lookup
 
 # (pattern, license id). Ordered: specific before generic.
 _NAMES: tuple[tuple[str, str], ...] = (
@@ -65,10 +66,15 @@ _NAMES: tuple[tuple[str, str], ...] = (
     (r"open data commons attribution|\bodc[- ]by\b", "ODC-By-1.0"),
     (r"open database licen[cs]e|\bodbl\b", "ODbL-1.0"),
     (r"\bunlicense\b", "Unlicense"),
+    # restrictions named as a license without a name of its own ("- **License:** Non-commercial license")
+    (r"\bnon[- ]?commercial (?:use )?(?:only )?licen[cs]e", UNNAMED_NON_COMMERCIAL),
+    (r"\bresearch[- ](?:only|use) licen[cs]e", UNNAMED_RESEARCH_ONLY),
 )
+_UNNAMED_IDS = (UNNAMED_NON_COMMERCIAL, UNNAMED_RESEARCH_ONLY)
 # Chinese license statements: "遵循/遵守/依照/采用 ... 协议/许可" (follow / under ... license), "许可协议" (license agreement).
 _CJK_STATEMENT = r"(?:遵循|遵守|依照|依据|采用|基于|根据)[^。；]{0,40}(?:协议|许可)|许可协议|协议开源"
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK_PARTS = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _RAIL_SPECIFIC = ("LicenseRef-creativeml", "LicenseRef-openrail-pp", "LicenseRef-bigscience", "LicenseRef-bigcode")
 
 
@@ -103,11 +109,14 @@ class _Patterns:
                 r"(?<![\w-])((?:[A-Z0-9][\w.'’+\-]*\s+){1,5}(?:Community|Model|Research)\s+Licen[cs]e(?:\s+Agreement)?)\b"
             ),
             re.compile(r"\b[Tt]he\s+((?:Community|Model)\s+Licen[cs]e(?:\s+Agreement)?)\b"),
+            re.compile(r"\b(Community\s+Licen[cs]e\s+for\s+(?:[\w.\-]+\s+){1,3}Model)\b"),
             re.compile(
                 r"(?<![\w-])([\w.\-]+['’]s\s+(?:community|model)\s+licen[cs]e(?:\s+agreement)?)\b", re.IGNORECASE
             ),
             re.compile(r"[《\[]([^《》\[\]]{0,40}(?:模型|社区)[^《》\[\]]{0,20}许可(?:协议)?)[》\]]"),
         )
+        # a link whose text is a license's name ("[Baichuan-7B License](...)", "[Model License](MODEL_LICENSE)")
+        self.anchor_name = re.compile(r"^(?:[A-Z0-9][\w.'’+\-]*\s+){1,5}Licen[cs]e(?:\s+Agreement)?$")
         self.field = re.compile(r"licen[cs]e\s*[:=]\s*[`'\"]?([A-Za-z0-9][\w.+\-]*)", re.IGNORECASE)
         self.component = (
             (
@@ -186,6 +195,10 @@ def _clause_mentions(clause: str, text: str, no: int, split: bool = True) -> lis
 def _custom_names(clause: str) -> list[str]:
     """Names of licenses written for one model or organisation ("YAYI 2 Community License")."""
     out: list[str] = []
+    for m in _MD_LINK_PARTS.finditer(clause):
+        name = " ".join(m.group(1).split())
+        if _rx().anchor_name.match(name) and name not in out:
+            out.append(name)
     plain = _MD_LINK.sub(r"\1", clause)
     for n, rx in enumerate(_rx().custom):
         for m in rx.finditer(clause if n == len(_rx().custom) - 1 else plain):  # CJK names keep their brackets
@@ -193,6 +206,16 @@ def _custom_names(clause: str) -> list[str]:
             if name not in out and not any(name in o for o in out):
                 out.append(name)
     return out[:2]
+
+
+_BARE_URL = re.compile(r"https?://[^\s)>\]]+")
+
+
+def _license_file_name(url: str) -> str:
+    """The last path segment of a link when it names a license file ("LICENSE", "Tongyi Qianwen LICENSE
+    AGREEMENT"), else nothing."""
+    seg = unquote(url.rstrip("/").rsplit("/", 1)[-1]).replace("_", " ")
+    return seg if re.search(r"licen[cs]e", seg, re.IGNORECASE) else ""
 
 
 def _clause_ids(clause: str) -> list[str]:
@@ -203,12 +226,18 @@ def _clause_ids(clause: str) -> list[str]:
         info = lookup(m.group(1).rstrip(".,;:"))
         if info is not None and info.id not in ("LicenseRef-other", "LicenseRef-unknown"):
             ids.append(info.id)
+    # Names are read from the words, not from URLs ("github.com/mit-han-lab/…/LICENSE" is no MIT), except a
+    # linked license file named for its license ("…/Tongyi%20Qianwen%20LICENSE%20AGREEMENT").
+    text = _MD_LINK_PARTS.sub(lambda m: f"{m.group(1)} {_license_file_name(m.group(2))}", clause)
+    text = _BARE_URL.sub(lambda m: _license_file_name(m.group(0)), text)
     for pat, lid in rx.names:
-        hit = pat.search(clause)
+        hit = pat.search(text)
         if not hit:
             continue
         groups = [g for g in hit.groups() if g]
         resolved = lid.format(*groups) if "{0}" in lid and groups else lid
         if resolved not in ids:
             ids.append(resolved)
+    if len(ids) > 1:  # a named license says more than "non-commercial" / "research-only" alone
+        ids = [i for i in ids if i not in _UNNAMED_IDS]
     return ids

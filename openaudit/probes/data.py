@@ -132,7 +132,7 @@ def documented(ctx: ProbeContext) -> Finding:
             "the card's training-data description is thin",
             ev,
             value=words,
-            score=min(0.75, 0.25 + 0.25 * traits),
+            score=min(0.5, 0.25 + 0.25 * traits),  # thin is at most half documented: never "open" alone
         )
     sized = [e for e, ok in d.statements if ok]
     if sized and (d.declared or d.linked or d.prose_names):

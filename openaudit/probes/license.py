@@ -87,6 +87,14 @@ def open_license(ctx: ProbeContext) -> Finding:
     if p is None or p.category == "unknown":
         reason = "no license is declared" if p is None else f"license {p.id} is not one openaudit has facts for"
         return finding(pid, Outcome.NOT_AVAILABLE, f"{reason}: openness cannot be judged", _ev(lf))
+    if p.family == "unnamed":  # no license named; the card restricts use ("for research purpose only")
+        return finding(
+            pid,
+            Outcome.FAIL,
+            f"no license is named, and the card restricts use ({p.aup}): not an open license",
+            _ev(lf),
+            value=p.id,
+        )
     if lf.modified_file:
         return finding(
             pid,

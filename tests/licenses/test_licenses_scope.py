@@ -121,3 +121,86 @@ def test_equally_restrictive_sources_keep_the_cards_specific_license():
         "[Open RAIL M license](https://example.org/o).\n"
     )
     assert lf.to_report()["spdx"] == "LicenseRef-creativeml-openrail-m"
+
+
+# ---- licenses named without a name of their own, and use restricted without a license (issue 13) ----------
+
+
+def test_license_label_naming_only_non_commercial_is_not_open():
+    lf, f = _audit("---\n{}\n---" + BODY + "## Model Details\n\n- **License:** Non-commercial license\n")
+    assert lf.primary is not None and lf.primary.category == "non-commercial"
+    assert f["license.open"].outcome.value == "fail"
+    assert f["license.commercial_use"].outcome.value == "fail"
+    assert any(e.line for e in f["license.open"].evidence)
+
+
+def test_linked_license_name_on_a_license_label_is_custom():
+    lf, f = _audit(
+        "---\n{}\n---" + BODY + "## Model Details\n\n- **License:** [ACME-7B License](https://example.org/acme.pdf)\n"
+    )
+    assert lf.primary is not None and lf.primary.category == "custom" and lf.primary.name == "ACME-7B License"
+    assert f["license.open"].outcome.value == "fail"
+
+
+def test_weights_under_a_linked_model_license_in_chinese_prose():
+    text = (
+        "---\n{}\n---" + BODY + "## 协议\n\n本仓库的代码依照 [Apache-2.0](LICENSE) 协议开源，"
+        "ACME-6B 模型的权重的使用则需要遵循 [Model License](MODEL_LICENSE)。\n"
+    )
+    lf, f = _audit(text)
+    rep = lf.to_report()
+    assert rep["components"]["code"]["license"] == "Apache-2.0"
+    assert rep["category"] == "custom" and f["license.open"].outcome.value == "fail"
+
+
+def test_community_license_for_a_named_model():
+    lf, f = _audit(
+        "---\n{}\n---" + BODY + "## License\n\n- **License:** 【Community License for ACME-13B Model】(LICENSE.pdf)\n"
+    )
+    assert lf.primary is not None and lf.primary.category == "custom"
+    assert f["license.open"].outcome.value == "fail"
+
+
+def test_license_link_target_named_for_a_known_license():
+    lf, f = _audit(
+        "---\n{}\n---" + BODY + "## License Agreement\n\nOur code and checkpoints are open to research purpose. "
+        "Check [LICENSE](https://github.com/org/repo/blob/main/Tongyi%20Qianwen%20LICENSE%20AGREEMENT) for details.\n"
+    )
+    assert lf.primary is not None and lf.primary.id == "LicenseRef-qwen"
+    assert f["license.open"].outcome.value == "partial"  # community license: open weights under restrictions
+
+
+def test_a_plain_license_link_names_nothing():
+    """A link to a file called LICENSE (or a path through an owner named like a license) names no license."""
+    lf, f = _audit(
+        "---\n{}\n---" + BODY + "## License\n\nSee [LICENSE](https://github.com/mit-han-lab/tool/blob/main/LICENSE).\n"
+    )
+    assert lf.primary is None and f["license.open"].outcome.value == "not_available"
+
+
+@pytest.mark.parametrize(
+    "line, category",
+    [
+        ("Supervised finetuned model on public data. Released for ***research purpose*** only.", "research-only"),
+        ("The weights are available for non-commercial use only.", "non-commercial"),
+        ("This model is for academic research purposes only.", "research-only"),
+    ],
+)
+def test_use_restricted_without_a_license_is_not_open(line, category):
+    lf, f = _audit("---\n{}\n---" + BODY + line + "\n")
+    assert lf.primary is not None and lf.primary.category == category
+    assert f["license.open"].outcome.value == "fail" and "restricts use" in f["license.open"].message
+    assert f["license.declared"].outcome.value == "fail"  # still no license declared
+    assert any(e.line for e in f["license.open"].evidence)
+
+
+def test_use_restriction_does_not_override_a_declared_license():
+    """An intended-use sentence beside an Apache-2.0 license is not a license (the card's license governs)."""
+    lf, f = _audit("---\nlicense: apache-2.0\n---" + BODY + "The model is intended for research purposes only.\n")
+    assert lf.primary is not None and lf.primary.id == "Apache-2.0"
+    assert f["license.open"].outcome.value == "pass"
+
+
+def test_data_restricted_to_research_is_not_the_weights():
+    lf, f = _audit("---\n{}\n---" + BODY + "The training dataset is available for research use only.\n")
+    assert lf.primary is None and f["license.open"].outcome.value == "not_available"

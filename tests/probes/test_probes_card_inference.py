@@ -269,3 +269,29 @@ def test_generic_code_link_without_a_statement_stays_partial():
     promised = " All of the code will be released soon.\n"
     f, _ = _run(card_only(HEAD + GENERIC_LINK + promised))
     assert f["code.training_code"].outcome.value != "pass", f["code.training_code"].message
+
+
+def test_thin_training_data_description_is_never_open_data_offline():
+    """A short data section naming public datasets (< 60 words) is partial documentation: with availability
+    not observed offline it cannot make the OSAI data dimension open (it used to: 0.75 credit)."""
+    text = (
+        "---\nlicense: apache-2.0\ndatasets:\n- acme/instruct-mix\n---\n# Acme-7B-Instruct\n\n"
+        "An instruction-tuned language model, with enough words in the card to be read as a real card.\n\n"
+        "## Training Data\n\nFine-tuned on a mixture of [Acme Instruct](https://huggingface.co/datasets/acme/instruct-mix) "
+        "and 5% of the pretraining corpus, 150M tokens.\n"
+    )
+    findings, fw = _run(card_only(text))
+    assert findings["data.documented"].outcome.value == "partial"
+    assert findings["data.documented"].credit <= 0.5
+    assert fw["osai"]["data"] == "partial"
+    # the same datasets documented in full (sources, sizes, mixture; 60+ words) grade open
+    full = text.replace(
+        "and 5% of the pretraining corpus, 150M tokens.",
+        "and 5% of the pretraining corpus, 150M tokens in all. The instruction data holds 120M tokens of "
+        "English dialogues filtered for quality with a classifier and deduplicated by exact match; the "
+        "pretraining share is sampled uniformly from the 1T-token corpus described on its dataset card, with "
+        "the same tokenizer and a sequence length of 2048 tokens, packed without padding.",
+    )
+    findings, fw = _run(card_only(full))
+    assert findings["data.documented"].outcome.value == "pass"
+    assert fw["osai"]["data"] == "open"
