@@ -266,6 +266,25 @@ def _anchor_of(line: str, start: int) -> str:
     return ""
 
 
+# A link that is what the model was trained on is data: "finetuned on a mixture of [Baize](github...)",
+# "fine-tuned on a [~15K record instruction corpus](github.../data)".
+_TRAINED_ON = re.compile(
+    r"\b(?:pre-?trained|trained|fine-?tuned|finetuned|tuned)\s+on\s+(?!top\b)(?:[^.]{0,50}?\b(?<!top )(?:of|from)\s+)?"
+    r"(?:(?:a|an|the|our|its)\s+)?$",
+    re.I,
+)
+
+
+def _trained_on(line: str, start: int, sentence: str, anchor: str) -> bool:
+    """The link at ``start`` is the object of "trained / fine-tuned on …" in its sentence."""
+    before = line[:start]
+    if anchor and before.endswith("]("):
+        before = before[: before.rfind("[", 0, len(before) - 2)]
+    head = _MD_LINK.sub(r"\1", before)[-120:]
+    plain = _MD_LINK.sub(r"\1", sentence)
+    return bool(_TRAINED_ON.search(head)) and head.strip()[-40:] in plain
+
+
 def card_links(card: CardFacts) -> tuple[Link, ...]:
     """Every http(s) link in the card body (code fences included), with its line and classification."""
     return _links(card.body, card.body_start_line)
@@ -305,6 +324,8 @@ def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
             )
             if not purposes and _CODE_STATEMENT.search(sentence):  # "Source code is available at ...", "**Code:** ..."
                 purposes = ("training",)
+            if "promised" not in purposes and _trained_on(ln, m.start(), sentence, anchor):
+                purposes = ("data",)
             out.append(
                 Link(
                     url=url,

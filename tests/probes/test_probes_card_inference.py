@@ -295,3 +295,32 @@ def test_thin_training_data_description_is_never_open_data_offline():
     findings, fw = _run(card_only(full))
     assert findings["data.documented"].outcome.value == "pass"
     assert fw["osai"]["data"] == "open"
+
+
+@pytest.mark.parametrize(
+    "line, purpose",
+    [
+        (
+            "It was finetuned on a 150M tokens from [Baize](https://github.com/acme/baize-chatbot) mixed with web data.",
+            "data",
+        ),
+        (
+            "It is fine-tuned on a [~15K record instruction corpus](https://github.com/acme/acme/tree/master/data).",
+            "data",
+        ),
+        ("Trained on https://github.com/acme/corpus for 2 epochs.", "data"),
+        ("The model was trained on top of https://github.com/acme/base-model as described.", None),
+        (
+            "We train the models on cloud TPUs using [EasyLM](https://github.com/acme/EasyLM), a training pipeline.",
+            "training",
+        ),
+    ],
+)
+def test_a_link_the_model_was_trained_on_is_data(line, purpose):
+    """The object of "trained / fine-tuned on ..." is what the model learned from, not its code."""
+    snap = card_only("---\nlicense: mit\n---\n# Acme\n\n" + line + "\n")
+    (link,) = collect_all(snap)["code"].links
+    assert (purpose in link.purposes) if purpose else ("data" not in link.purposes)
+    findings, _ = _run(snap)
+    if purpose == "data":  # no code repository is left: the card links no training code
+        assert findings["code.training_code"].outcome.value == "fail"
