@@ -171,11 +171,22 @@ def finetune_only(text: str) -> bool:
     return not TRAINING_WORD.search(text) or bool(USER_GUIDE.search(text))  # a tutorial that fine-tunes "with training"
 
 
+# Pages of a code host that are not a repository's code: a user or organisation profile, issues, pull
+# requests, discussions, CI runs, contributor graphs, uploaded assets.
+NOT_CODE_PAGE = re.compile(
+    r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|codeberg\.org)/(?:[^/?#]+/?(?:[?#].*)?$|"
+    r"[^/?#]+/[^/?#]+/(?:-/)?(?:issues|pulls?|merge_requests|discussions|actions|graphs|assets|stargazers|"
+    r"network|security)(?:[/?#].*)?$)",
+    re.I,
+)
+
+
 def is_model_code_link(link: Link) -> bool:
     """A link to this model's own code: a code host, not a general library/tool, not an installation
-    line, not a link whose text names a dataset or a model."""
+    line, not a link whose text names a dataset or a model, not a profile / issue / pull-request page."""
     return (
         link.kind == "code"
+        and not NOT_CODE_PAGE.search(link.url)
         and not LIBRARY_REPOS.search(link.url)
         and link.purposes not in (("data",), ("model",))
         and not _INSTALL.search(link.sentence or link.text)

@@ -222,9 +222,13 @@ TRAINING_FRAMEWORKS = re.compile(
     r"github\.com/(?:hiyouga/LLaMA-Factory|OpenAccess-AI-Collective/axolotl|axolotl-ai-cloud/axolotl|"
     r"unslothai/unsloth|microsoft/DeepSpeed|NVIDIA/(?:Megatron-LM|NeMo)|pytorch/torchtune|"
     r"Lightning-AI/(?:lit-gpt|litgpt)|modelscope/(?:ms-)?swift|OpenRLHF/OpenRLHF|"
-    r"huggingface/(?:nanotron|autotrain-advanced))(?:\.git)?/?(?:[#?].*)?$",
+    r"huggingface/(?:nanotron|autotrain-advanced)|CarperAI/trlx)(?:\.git|/blob/.*|/tree/.*)?/?(?:[#?].*)?$",
     re.I,
 )
+
+
+# "- **Library:** [X](...)": the library the model was built with (a model card template field)
+_LIBRARY_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*library\s*(?:\*\*|__)?\s*:", re.I)
 
 
 def _framework(sentence: str, anchor: str) -> tuple[str, ...]:
@@ -233,6 +237,8 @@ def _framework(sentence: str, anchor: str) -> tuple[str, ...]:
     model's own training code and configuration."""
     if not anchor or re.search(r"\btrain", anchor, re.I):  # "[EasyLM: training and serving framework]": training code
         return ()
+    if _LIBRARY_LABEL.search(sentence):
+        return ("framework",)
     plain = _MD_LINK.sub(r"\1", sentence)
     rx = re.escape(anchor) + r"(?:\s+(?:library|framework|toolkit)\b)"
     if re.search(r"\b(?:library|framework|toolkit)\b", anchor, re.I) or re.search(rx, plain, re.I):

@@ -311,8 +311,9 @@ def _governing(
 
 
 def _mention_info(m: Mention) -> LicenseInfo:
-    if m.custom_name:
-        return custom_info(m.license_id, m.custom_name)
+    if m.custom_name:  # "ACME Non-Commercial Community License": terms unknown, but not for commercial use
+        nc = re.search(r"non[- ]?commercial", m.custom_name, re.IGNORECASE)
+        return custom_info(m.license_id, m.custom_name, commercial_use=False if nc else None)
     return lookup(m.license_id) or unknown_info(m.license_id)
 
 

@@ -116,7 +116,7 @@ class _Patterns:
             re.compile(r"[《\[]([^《》\[\]]{0,40}(?:模型|社区)[^《》\[\]]{0,20}许可(?:协议)?)[》\]]"),
         )
         # a link whose text is a license's name ("[Baichuan-7B License](...)", "[Model License](MODEL_LICENSE)")
-        self.anchor_name = re.compile(r"^(?:[A-Z0-9][\w.'’+\-]*\s+){1,5}Licen[cs]e(?:\s+Agreement)?$")
+        self.anchor_name = re.compile(r"^(?:[A-Z0-9][\w.'’+\-]*\s+){1,5}(?i:licen[cs]e)(?:\s+(?i:agreement))?$")
         self.field = re.compile(r"licen[cs]e\s*[:=]\s*[`'\"]?([A-Za-z0-9][\w.+\-]*)", re.IGNORECASE)
         self.component = (
             (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openaudit.collect import card as card_mod
 from openaudit.collect import license as license_mod
-from openaudit.collect.findings import finding
+from openaudit.collect.findings import files_unavailable, finding
 from openaudit.licenses import compare
 from openaudit.licenses.facts import CUSTOM, OPEN_CATEGORIES, RESTRICTED_OPEN_WEIGHTS
 from openaudit.model import Evidence, Finding, Outcome
@@ -84,9 +84,26 @@ def open_license(ctx: ProbeContext) -> Finding:
     lf = _facts(ctx)
     pid = "license.open"
     p = lf.primary
-    if p is None or p.category == "unknown":
-        reason = "no license is declared" if p is None else f"license {p.id} is not one openaudit has facts for"
-        return finding(pid, Outcome.NOT_AVAILABLE, f"{reason}: openness cannot be judged", _ev(lf))
+    if p is None:
+        # A complete repository with no license anywhere grants no rights: not open. Only where the
+        # repository's files were not all observed (a card-only folder, a partial listing) is it unknown.
+        na = files_unavailable(pid, ctx.snapshot, "LICENSE files")
+        if na is not None:
+            return finding(pid, Outcome.NOT_AVAILABLE, f"no license is declared in the card, and {na.message}", _ev(lf))
+        return finding(
+            pid,
+            Outcome.FAIL,
+            "no license is declared anywhere (card, LICENSE files, card prose): no rights are granted, "
+            "so the weights are not open",
+            _ev(lf),
+        )
+    if p.category == "unknown":
+        return finding(
+            pid,
+            Outcome.NOT_AVAILABLE,
+            f"license {p.id} is not one openaudit has facts for: openness cannot be judged",
+            _ev(lf),
+        )
     if p.family == "unnamed":  # no license named; the card restricts use ("for research purpose only")
         return finding(
             pid,

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
 
-from snapmaker import card_only
+from snapmaker import card_only, make
 
 from openaudit.collect import collect_all
 from openaudit.probes import ProbeContext, run_probes
@@ -204,3 +204,27 @@ def test_use_restriction_does_not_override_a_declared_license():
 def test_data_restricted_to_research_is_not_the_weights():
     lf, f = _audit("---\n{}\n---" + BODY + "The training dataset is available for research use only.\n")
     assert lf.primary is None and f["license.open"].outcome.value == "not_available"
+
+
+def test_upper_case_linked_non_commercial_license_name():
+    lf, f = _audit(
+        "---\n{}\n---" + BODY + "* **License**: Fine-tuned checkpoints are licensed under the "
+        "[ACME NON-COMMERCIAL COMMUNITY LICENSE AGREEMENT](https://example.org/LICENSE.txt)\n"
+    )
+    assert lf.primary is not None and lf.primary.category == "custom"
+    assert lf.primary.commercial_use is False
+    assert f["license.open"].outcome.value == "fail"
+    assert f["license.commercial_use"].outcome.value == "fail"
+
+
+def test_complete_repository_without_any_license_is_not_open():
+    """No license in the card, no LICENSE file, none in the prose, and every file observed: no rights are
+    granted (a searched-for and missing license), so the weights are not open. A card-only folder stays
+    not_available: its LICENSE files were not observed."""
+    text = "---\n{}\n---" + BODY
+    snap = make({"README.md": text, "config.json": '{"model_type": "gpt2"}', "model.safetensors": 1024})
+    facts = collect_all(snap)
+    f = run_probes(ProbeContext(snap, facts))
+    assert f["license.open"].outcome.value == "fail" and "no rights are granted" in f["license.open"].message
+    _, f = _audit(text)
+    assert f["license.open"].outcome.value == "not_available" and "LICENSE files" in f["license.open"].message

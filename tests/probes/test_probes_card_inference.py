@@ -324,3 +324,18 @@ def test_a_link_the_model_was_trained_on_is_data(line, purpose):
     findings, _ = _run(snap)
     if purpose == "data":  # no code repository is left: the card links no training code
         assert findings["code.training_code"].outcome.value == "fail"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "* **Trained by**: [Jane Doe](https://github.com/janedoe) of [Acme](https://acme.example)",
+        "A known issue with training is tracked at https://github.com/acme/acme-lm/issues/12 for now.",
+        "The training fix landed in https://github.com/huggingface/transformers/pull/10301 last year.",
+        "* **Library**: [trlX](https://github.com/acme/trlx-fork), used for training",
+        "It was trained using PPO as implemented in [`trlX`](https://github.com/CarperAI/trlx/blob/main/trlx/ppo.py).",
+    ],
+)
+def test_profiles_issues_and_libraries_are_not_the_models_training_code(line):
+    findings, _ = _run(card_only("---\nlicense: mit\n---\n# Acme\n\n" + line + "\n"))
+    assert findings["code.training_code"].outcome.value != "pass", findings["code.training_code"].message
