@@ -113,6 +113,7 @@ class DataFacts:
     repo_train: tuple[tuple[str, int | None, Evidence], ...] = ()  # training data files shipped in the repo
     repo_eval: tuple[tuple[str, int | None, Evidence], ...] = ()  # evaluation/held-out data files in the repo
     statements: tuple[tuple[Evidence, bool], ...] = ()  # dataset-naming training lines elsewhere (evidence, sized)
+    delegated: tuple[tuple[str, Evidence], ...] = ()  # (dataset id, line) the card sends readers to for data details
 
     @property
     def repo_train_bytes(self) -> int:
@@ -246,9 +247,19 @@ def _negated(text: str, rx: re.Pattern[str]) -> bool:
     return bool(hits) and all(_NEGATION.search(text[: m.start()]) for m in hits)
 
 
+# Sections and sentences about other models: evaluation comparisons ("*Unlike A and B, C has not disclosed
+# the data C was trained on" under a results table) say nothing about this model's data.
+_COMPARISON_SECTION = re.compile(r"evaluat|benchmark|results|comparison|performance|leaderboard", re.I)
+_COMPARISON_LINE = re.compile(r"^[\s\\*>_-]*(?:unlike|compared (?:to|with)|in contrast to)\b", re.I)
+
+
 def _data_lines(card: CardFacts, rx: re.Pattern[str], sections: list[Section]) -> list[Evidence]:
     hits = card.grep(rx, sections=sections) if sections else []
-    hits += [(ln, t) for ln, t in card.grep(rx) if DATA_CONTEXT.search(t)]
+    elsewhere = [(ln, t) for ln, t in card.grep(rx) if DATA_CONTEXT.search(t)]
+    if rx is PRIVATE_RX and elsewhere:
+        compared = {n for s in card.find_sections(_COMPARISON_SECTION) for n in range(s.line, s.end_line + 1)}
+        elsewhere = [(ln, t) for ln, t in elsewhere if ln not in compared and not _COMPARISON_LINE.search(t)]
+    hits += elsewhere
     out: list[Evidence] = []
     seen: set[int] = set()
     for ln, t in hits:
@@ -311,6 +322,36 @@ def repo_data(
     return train[:50], held[:50]
 
 
+# "For training data details, please see the [Dolma](https://huggingface.co/datasets/...) documentation",
+# "Training Data: Please refer to [org/corpus](https://huggingface.co/datasets/org/corpus)": the words just
+# before the link send the reader to the dataset.
+_POINTER = re.compile(
+    r"\b(?:see|refer to|described (?:in|at|on)|documented (?:in|at|on)|(?:details|documentation|information|"
+    r"datasheet|data ?card) (?:is |are )?(?:in|at|on|of))\s+(?:the\s+|its\s+|our\s+)?(?:🤗\s*)?$",
+    re.I,
+)
+_NOT_TRAINING = re.compile(r"\b(?:example|demo|you can|e\.g\.|for instance|evaluat\w*|benchmark\w*)\b", re.I)
+_LINK_MD = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def _delegates(
+    text: str, url: str, dataset: str, declared: list[DatasetRef], card: CardFacts, line: int | None
+) -> bool:
+    """The line sends readers to a Hub dataset's own documentation for this model's training data: the
+    words before the link point to it ("please see the", "refer to"), and the dataset is declared in
+    ``datasets:`` or the line names the training data as such (or sits in a training-data section)."""
+    pos = text.find(url)
+    if pos < 0 or _NOT_TRAINING.search(text):
+        return False
+    if text[:pos].endswith("]("):
+        pos = text.rfind("[", 0, pos - 2)
+    if pos < 0 or not _POINTER.search(_LINK_MD.sub(r"\1", text[:pos])[-80:]):
+        return False
+    if dataset in {d.id for d in declared} or re.search(r"\b(?:pre-?)?training (?:data|corpus|dataset)", text, re.I):
+        return True
+    return line is not None and any(s.line <= line <= s.end_line for s in card.find_sections(DATA_SECTION))
+
+
 def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     readable = card.exists and not card.unreadable
     train, held = repo_data(snapshot, card)
@@ -324,6 +365,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
     declared = _declared(card)
     linked: list[DatasetRef] = []
     data_cards: list[Evidence] = []
+    delegated: list[tuple[str, Evidence]] = []
     for l in card_links(card):
         m = re.match(r"^https?://(?:www\.)?huggingface\.co/datasets/([\w.\-]+(?:/[\w.\-]+)?)", l.url, re.I)
         trained = re.search(r"\b(train\w*|fine-?tun\w*|pre-?train\w*|corpus|mixture)\b", l.text, re.I)
@@ -334,6 +376,12 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
             linked.append(DatasetRef(m.group(1), l.evidence(card.path), True))
         if m or DATACARD_RX.search(l.text):
             data_cards.append(l.evidence(card.path))
+        if (
+            m
+            and _delegates(l.text, l.url, m.group(1), declared, card, l.line)
+            and m.group(1) not in {d for d, _ in delegated}
+        ):
+            delegated.append((m.group(1), l.evidence(card.path)))
     sections, empty = _section_facts(card)
     secs = [d.section for d in sections]
     prose: list[tuple[str, Evidence]] = []
@@ -367,6 +415,7 @@ def collect(snapshot: Snapshot, card: CardFacts) -> DataFacts:
         repo_train=tuple(train),
         repo_eval=tuple(held),
         statements=tuple(data_statements(card, [r.id for r in declared + linked] + [n for n, _ in prose])),
+        delegated=tuple(delegated[:3]),
     )
 
 

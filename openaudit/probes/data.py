@@ -88,6 +88,20 @@ def declared(ctx: ProbeContext) -> Finding:
     )
 
 
+def _delegated(d) -> Finding:
+    """The card documents its training data by pointing to the dataset's own card on the Hub."""
+    ids = [i for i, _ in d.delegated]
+    return finding(
+        "data.documented",
+        P,
+        "the card points to the training dataset's own documentation: "
+        + short(", ".join(ids), 120)
+        + " (linked, dataset card not read offline)",
+        [e for _, e in d.delegated[:3]],
+        value=ids,
+    )
+
+
 @probe(
     "data.documented",
     dimension="data",
@@ -126,6 +140,8 @@ def documented(ctx: ProbeContext) -> Finding:
                 ev,
                 value=words,
             )
+        if d.delegated:
+            return _delegated(d)
         return finding(
             "data.documented",
             PA,
@@ -143,6 +159,8 @@ def documented(ctx: ProbeContext) -> Finding:
             sized[:3],
             value=len(sized),
         )
+    if d.delegated:
+        return _delegated(d)
     if d.empty_sections:
         return finding(
             "data.documented",

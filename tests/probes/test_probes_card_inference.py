@@ -339,3 +339,56 @@ def test_a_link_the_model_was_trained_on_is_data(line, purpose):
 def test_profiles_issues_and_libraries_are_not_the_models_training_code(line):
     findings, _ = _run(card_only("---\nlicense: mit\n---\n# Acme\n\n" + line + "\n"))
     assert findings["code.training_code"].outcome.value != "pass", findings["code.training_code"].message
+
+
+DELEGATING = (
+    "---\nlicense: apache-2.0\ndatasets:\n- acme/corpus-1t\n---\n# Acme-7B\n\n"
+    "A language model with enough words in its card to be read as a real card by the auditor.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "## Training\n\n**Training Data**\n\nPlease refer to [acme/corpus-1t](https://huggingface.co/datasets/acme/corpus-1t)\n",
+        "### Data\n\nFor training data details, please see the [Corpus](https://huggingface.co/datasets/acme/corpus-1t) "
+        "documentation.\n",
+    ],
+)
+def test_card_pointing_to_the_training_datasets_own_card_documents_the_data(body):
+    findings, fw = _run(card_only(DELEGATING + body))
+    f = findings["data.documented"]
+    assert f.outcome.value == "pass" and "dataset card not read offline" in f.message
+    assert any(e.line for e in f.evidence)
+    assert fw["osai"]["data"] == "open"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a pointer about bias, not about this model's training data, to a dataset it does not declare
+        "## Bias\n\nModels trained primarily on code data are skewed, for more on this see the "
+        "[Other dataset](https://huggingface.co/datasets/other/code-v2)\n",
+        # an example, not the training data
+        "## Usage\n\nFor example, see [acme/corpus-1t](https://huggingface.co/datasets/acme/corpus-1t) to try it.\n",
+        # the dataset is named, nothing sends the reader to its card
+        "## Training Data\n\nTrained on [acme/corpus-1t](https://huggingface.co/datasets/acme/corpus-1t).\n",
+    ],
+)
+def test_other_dataset_links_are_not_delegated_documentation(body):
+    findings, _ = _run(card_only(DELEGATING + body))
+    assert "dataset card not read offline" not in findings["data.documented"].message
+
+
+def test_a_comparison_with_other_models_data_is_not_a_private_data_statement():
+    text = (
+        DELEGATING + "## Evaluation\n\n| model | score |\n|---|---|\n| Acme | 1 |\n\n"
+        "\\*Unlike Acme and Beta, Gamma Corp has not disclosed yet the data Gamma was trained on.\n"
+    )
+    findings, _ = _run(card_only(text))
+    assert findings["data.available"].outcome.value != "partial", findings["data.available"].message
+    assert "private" not in findings["data.available"].message
+    # the same sentence about this model's own data still counts
+    own = DELEGATING + "## Training Data\n\nThe training data is proprietary and has not been released.\n"
+    findings, _ = _run(card_only(own))
+    assert findings["data.available"].outcome.value in ("fail", "partial")
