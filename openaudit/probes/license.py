@@ -90,6 +90,14 @@ def open_license(ctx: ProbeContext) -> Finding:
         na = files_unavailable(pid, ctx.snapshot, "LICENSE files")
         if na is not None:
             return finding(pid, Outcome.NOT_AVAILABLE, f"no license is declared in the card, and {na.message}", _ev(lf))
+        unnamed = [f for f in lf.files if f.kind == "license"]
+        if unnamed:  # a license file whose text was not read or not identified: a license, terms unknown
+            return finding(
+                pid,
+                Outcome.NOT_AVAILABLE,
+                f"{unnamed[0].path} is a license file whose license was not identified: openness cannot be judged",
+                tuple(f.evidence for f in unnamed[:3]),
+            )
         return finding(
             pid,
             Outcome.FAIL,
@@ -108,7 +116,7 @@ def open_license(ctx: ProbeContext) -> Finding:
         return finding(
             pid,
             Outcome.FAIL,
-            f"no license is named, and the card restricts use ({p.aup}): not an open license",
+            f"the card restricts use ({p.aup}) without naming a license: not an open license",
             _ev(lf),
             value=p.id,
         )

@@ -228,3 +228,19 @@ def test_complete_repository_without_any_license_is_not_open():
     assert f["license.open"].outcome.value == "fail" and "no rights are granted" in f["license.open"].message
     _, f = _audit(text)
     assert f["license.open"].outcome.value == "not_available" and "LICENSE files" in f["license.open"].message
+
+
+def test_unidentified_license_file_is_not_no_license():
+    """A LICENSE file openaudit cannot name is still a license: its terms are unknown (not_available), not
+    "no rights granted"."""
+    text = "---\n{}\n---" + BODY
+    snap = make(
+        {
+            "README.md": text,
+            "LICENSE": "ACME MODEL TERMS\n\nYou may use the model only as ACME allows in writing.\n",
+            "model.safetensors": 1024,
+        }
+    )
+    f = run_probes(ProbeContext(snap, collect_all(snap)))
+    assert f["license.open"].outcome.value == "not_available"
+    assert "LICENSE" in f["license.open"].message
