@@ -281,12 +281,18 @@ _TRAINED_ON = re.compile(
 )
 
 
-def _trained_on(line: str, start: int, sentence: str, anchor: str) -> bool:
-    """The link at ``start`` is the object of "trained / fine-tuned on …" in its sentence."""
+def words_before(line: str, start: int) -> str:
+    """The text of ``line`` before the link that starts at ``start`` (a bare URL, or the URL of a Markdown
+    ``[text](url)``, whose ``[`` is where it begins), with earlier Markdown links reduced to their text."""
     before = line[:start]
-    if anchor and before.endswith("]("):
-        before = before[: before.rfind("[", 0, len(before) - 2)]
-    head = _MD_LINK.sub(r"\1", before)[-120:]
+    if before.endswith("]("):
+        before = before[: max(before.rfind("[", 0, len(before) - 2), 0)]
+    return _MD_LINK.sub(r"\1", before)
+
+
+def _trained_on(line: str, start: int, sentence: str) -> bool:
+    """The link at ``start`` is the object of "trained / fine-tuned on …" in its sentence."""
+    head = words_before(line, start)[-120:]
     plain = _MD_LINK.sub(r"\1", sentence)
     return bool(_TRAINED_ON.search(head)) and head.strip()[-40:] in plain
 
@@ -330,7 +336,7 @@ def _links(body: str, body_start_line: int) -> tuple[Link, ...]:
             )
             if not purposes and _CODE_STATEMENT.search(sentence):  # "Source code is available at ...", "**Code:** ..."
                 purposes = ("training",)
-            if "promised" not in purposes and _trained_on(ln, m.start(), sentence, anchor):
+            if "promised" not in purposes and _trained_on(ln, m.start(), sentence):
                 purposes = ("data",)
             out.append(
                 Link(

@@ -12,7 +12,7 @@ from typing import Any
 
 from openaudit.collect import links as link_facts
 from openaudit.collect.card import CardFacts, Section
-from openaudit.collect.common import KNOWN_DATA, card_links, short, strip_boilerplate, word_count
+from openaudit.collect.common import KNOWN_DATA, card_links, short, strip_boilerplate, word_count, words_before
 from openaudit.model import Evidence, Snapshot
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}(/[A-Za-z0-9][\w.\-]{0,95})?$")
@@ -331,7 +331,6 @@ _POINTER = re.compile(
     re.I,
 )
 _NOT_TRAINING = re.compile(r"\b(?:example|demo|you can|e\.g\.|for instance|evaluat\w*|benchmark\w*)\b", re.I)
-_LINK_MD = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 def _delegates(
@@ -341,11 +340,7 @@ def _delegates(
     words before the link point to it ("please see the", "refer to"), and the dataset is declared in
     ``datasets:`` or the line names the training data as such (or sits in a training-data section)."""
     pos = text.find(url)
-    if pos < 0 or _NOT_TRAINING.search(text):
-        return False
-    if text[:pos].endswith("]("):
-        pos = text.rfind("[", 0, pos - 2)
-    if pos < 0 or not _POINTER.search(_LINK_MD.sub(r"\1", text[:pos])[-80:]):
+    if pos < 0 or _NOT_TRAINING.search(text) or not _POINTER.search(words_before(text, pos)[-80:]):
         return False
     if dataset in {d.id for d in declared} or re.search(r"\b(?:pre-?)?training (?:data|corpus|dataset)", text, re.I):
         return True

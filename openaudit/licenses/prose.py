@@ -73,8 +73,8 @@ _NAMES: tuple[tuple[str, str], ...] = (
 _UNNAMED_IDS = (UNNAMED_NON_COMMERCIAL, UNNAMED_RESEARCH_ONLY)
 # Chinese license statements: "遵循/遵守/依照/采用 ... 协议/许可" (follow / under ... license), "许可协议" (license agreement).
 _CJK_STATEMENT = r"(?:遵循|遵守|依照|依据|采用|基于|根据)[^。；]{0,40}(?:协议|许可)|许可协议|协议开源"
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_LINK_PARTS = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+# A Markdown link: group 1 its text, group 2 its URL.
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
 _RAIL_SPECIFIC = ("LicenseRef-creativeml", "LicenseRef-openrail-pp", "LicenseRef-bigscience", "LicenseRef-bigcode")
 
 
@@ -195,7 +195,7 @@ def _clause_mentions(clause: str, text: str, no: int, split: bool = True) -> lis
 def _custom_names(clause: str) -> list[str]:
     """Names of licenses written for one model or organisation ("YAYI 2 Community License")."""
     out: list[str] = []
-    for m in _MD_LINK_PARTS.finditer(clause):
+    for m in _MD_LINK.finditer(clause):
         name = " ".join(m.group(1).split())
         if _rx().anchor_name.match(name) and name not in out:
             out.append(name)
@@ -228,7 +228,7 @@ def _clause_ids(clause: str) -> list[str]:
             ids.append(info.id)
     # Names are read from the words, not from URLs ("github.com/mit-han-lab/…/LICENSE" is no MIT), except a
     # linked license file named for its license ("…/Tongyi%20Qianwen%20LICENSE%20AGREEMENT").
-    text = _MD_LINK_PARTS.sub(lambda m: f"{m.group(1)} {_license_file_name(m.group(2))}", clause)
+    text = _MD_LINK.sub(lambda m: f"{m.group(1)} {_license_file_name(m.group(2))}", clause)
     text = _BARE_URL.sub(lambda m: _license_file_name(m.group(0)), text)
     for pat, lid in rx.names:
         hit = pat.search(text)
